@@ -1,0 +1,1 @@
+"""Closeness-proofs derivations (sympy), one module per result."""

@@ -1,0 +1,375 @@
+"""The paper's distances, each written once and evaluated at any precision.
+
+* ``d_kl``  -- ``E_x KL(p(·|x) || p'(·|x))`` (Section 3);
+* ``llv_terms`` / ``d_llv`` -- the log-likelihood variance distance ``d^λ_LLV`` (Section 4);
+* ``m_svd`` / ``d_svd`` -- PLS-SVD similarity of standardised paired vectors (Section 4);
+* ``d_fg`` -- the representational dissimilarity ``d_{f,g}`` (Section 4);
+* ``m_cca`` -- mean canonical correlation, computed in closed form (Cholesky + SVD).
+
+Moments over inputs ``x`` are under ``p_D`` (uniform or weighted); over labels ``y`` uniform
+over all K labels.  Population moments (``ddof = 0``) throughout, as CLAIMS.md §1 fixes;
+``ddof = 1`` (the paper's code) is available to show which quantities depend on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from math import comb
+from typing import Any
+
+import numpy as np
+
+from theory.errors import ClosenessError
+from theory.identifiability import input_matrix, label_matrix
+from theory.precision import FLOAT64, Arithmetic
+
+__all__ = [
+    "Sets",
+    "LLVTerms",
+    "FGResult",
+    "mean",
+    "sd",
+    "d_kl",
+    "label_terms",
+    "input_terms",
+    "llv_terms",
+    "d_llv",
+    "standardise",
+    "pls_svd_values",
+    "m_svd",
+    "d_svd",
+    "d_fg",
+    "m_cca",
+    "MAX_SUBSETS",
+]
+
+#: Largest number of M-subsets of the label set that ``d_fg`` enumerates before refusing.
+MAX_SUBSETS = 20_000
+
+
+# --------------------------------------------------------------------------------------------
+# moments
+# --------------------------------------------------------------------------------------------
+def mean(x: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, axis: int = 0) -> Any:
+    """``E[x]`` along ``axis``: weighted by normalised ``w`` (length of that axis) or uniform."""
+    if w is None:
+        return x.sum(axis=axis) / P.scalar(x.shape[axis])
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    return (x * w.reshape(shape)).sum(axis=axis)
+
+
+def var(
+    x: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, axis: int = 0, ddof: int = 0
+) -> Any:
+    """Population variance (two-pass); ``ddof = 1`` rescales by ``n/(n−1)`` (uniform only)."""
+    centred = x - np.expand_dims(mean(x, P, w, axis), axis)
+    v = mean(centred * centred, P, w, axis)
+    if ddof:
+        if w is not None:
+            raise ClosenessError("ddof ≠ 0 is defined only for uniform input weights")
+        n = x.shape[axis]
+        v = v * (P.scalar(n) / P.scalar(n - ddof))
+    return v
+
+
+def sd(
+    x: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, axis: int = 0, ddof: int = 0
+) -> Any:
+    """Standard deviation ``√Var``."""
+    return P.sqrt(np.asarray(var(x, P, w, axis, ddof)))
+
+
+# --------------------------------------------------------------------------------------------
+# KL
+# --------------------------------------------------------------------------------------------
+def d_kl(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+    """``d_KL(p, p') = E_x Σ_y p(y|x) (ℓ(y|x) − ℓ'(y|x))`` from log-probability matrices."""
+    _same_shape(ell, ell2)
+    with P.active():
+        per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)
+        return mean(per_input, P, w)
+
+
+# --------------------------------------------------------------------------------------------
+# d_LLV
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sets:
+    """Pivot label ``y_0``, label set ``S_Y``, pivot input ``x_0``, input set ``S_X`` (Section 4)."""
+
+    pivot_label: int
+    labels: tuple[int, ...]
+    pivot_input: int
+    inputs: tuple[int, ...]
+    left_out_label: int | None = None
+    selection: str = "fixed"
+
+    def validate(self, n: int, K: int, M: int) -> None:  # noqa: N803 - the paper's names
+        """Indices in range, distinct, pivots outside their sets, ``|S_X| = M``, ``|S_Y| ≥ M``."""
+        _check_indices("label", self.pivot_label, self.labels, K)
+        _check_indices("input", self.pivot_input, self.inputs, n)
+        if len(self.inputs) != M:
+            raise ClosenessError(f"the input set must have exactly M = {M} inputs, got {len(self.inputs)}")
+        if len(self.labels) < M:
+            raise ClosenessError(f"the label set must have at least M = {M} labels, got {len(self.labels)}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "selection": self.selection,
+            "pivot_label": self.pivot_label,
+            "labels": list(self.labels),
+            "left_out_label": self.left_out_label,
+            "pivot_input": self.pivot_input,
+            "inputs": list(self.inputs),
+        }
+
+
+def _check_indices(what: str, pivot: int, members: tuple[int, ...], size: int) -> None:
+    for i in (pivot, *members):
+        if not 0 <= i < size:
+            raise ClosenessError(f"{what} index {i} is out of range 0..{size - 1}")
+    if len(set(members)) != len(members):
+        raise ClosenessError(f"the {what} set has a repeated index: {list(members)}")
+    if pivot in members:
+        raise ClosenessError(f"the pivot {what} {pivot} must not be in the {what} set")
+
+
+@dataclass(frozen=True)
+class LLVTerms:
+    """Every ingredient of ``d^λ_LLV`` for fixed sets (CLAIMS.md §4), arrays indexed like the sets."""
+
+    sets: Sets
+    sigma: np.ndarray  # σ_y, y ∈ S_Y
+    sigma2: np.ndarray  # σ'_y
+    s: np.ndarray  # s_x, x ∈ S_X
+    s2: np.ndarray  # s'_x
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    e: np.ndarray
+    T1: Any  # noqa: N815 - the paper's names
+    T2: Any  # noqa: N815
+    T3: Any  # noqa: N815
+    T4: Any  # noqa: N815
+    argmax: dict[str, Any] = field(default_factory=dict)
+    arith: Arithmetic = FLOAT64
+
+    def value(self, lam: float | str = 1e-5, mode: str = "max") -> Any:
+        """``d^λ_LLV``: ``max(T1, T2, λT3, λT4)`` (the paper's) or ``T1 + T2 + λ(T3 + T4)``."""
+        return d_llv(self, lam, mode)
+
+
+def _positive(values: np.ndarray, scale: Any, P: Arithmetic, what: str, index: tuple[int, ...]) -> None:
+    for v, i in zip(values, index):
+        if P.is_zero(v, scale):
+            raise ClosenessError(f"{what} is zero for index {i}: the standardisation is undefined")
+
+
+def label_terms(
+    ell: np.ndarray, ell2: np.ndarray, pivot: int, labels: tuple[int, ...],
+    P: Arithmetic = FLOAT64, w: np.ndarray | None = None, ddof: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(σ, σ', a, b)`` over ``y ∈ S_Y``: the label terms of ``d_LLV`` (moments over x).
+
+    ``σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)]``, ``a_y = SD_x[ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y]``,
+    ``b_y = SD_x[ℓ(y_0|x)/σ_y − ℓ'(y_0|x)/σ'_y]``.
+    """
+    _same_shape(ell, ell2)
+    sy, y0 = list(labels), pivot
+    _check_indices("label", y0, labels, ell.shape[1])
+    with P.active():
+        scale = P.max(P.abs(ell[:, sy + [y0]]).ravel())
+        sigma = sd(ell[:, sy] - ell[:, [y0]], P, w, axis=0, ddof=ddof)
+        sigma2 = sd(ell2[:, sy] - ell2[:, [y0]], P, w, axis=0, ddof=ddof)
+        _positive(sigma, scale, P, "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
+        _positive(sigma2, scale, P, "σ'_y = SD_x[ℓ'(y|x) − ℓ'(y_0|x)] of model 2", tuple(sy))
+        a = sd(ell[:, sy] / sigma - ell2[:, sy] / sigma2, P, w, axis=0, ddof=ddof)
+        b = sd(ell[:, [y0]] / sigma - ell2[:, [y0]] / sigma2, P, w, axis=0, ddof=ddof)
+        return sigma, sigma2, a, b
+
+
+def input_terms(
+    ell: np.ndarray, ell2: np.ndarray, pivot: int, inputs: tuple[int, ...],
+    P: Arithmetic = FLOAT64, ddof: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(s, s', c, e)`` over ``x ∈ S_X``: the input terms of ``d_LLV`` (moments over y, uniform).
+
+    ``s_x = SD_y[ℓ(y|x) − ℓ(y|x_0)]``, ``c_x = SD_y[ℓ(y|x)/s_x − ℓ'(y|x)/s'_x]``,
+    ``e_x = SD_y[ℓ(y|x_0)/s_x − ℓ'(y|x_0)/s'_x]``.
+    """
+    _same_shape(ell, ell2)
+    sx, x0 = list(inputs), pivot
+    _check_indices("input", x0, inputs, ell.shape[0])
+    with P.active():
+        scale = P.max(P.abs(ell[sx + [x0], :]).ravel())
+        s = sd(ell[sx, :] - ell[[x0], :], P, None, axis=1, ddof=ddof)
+        s2 = sd(ell2[sx, :] - ell2[[x0], :], P, None, axis=1, ddof=ddof)
+        _positive(s, scale, P, "s_x = SD_y[ℓ(y|x) − ℓ(y|x_0)] of model 1", tuple(sx))
+        _positive(s2, scale, P, "s'_x = SD_y[ℓ'(y|x) − ℓ'(y|x_0)] of model 2", tuple(sx))
+        c = sd(ell[sx, :] / s[:, None] - ell2[sx, :] / s2[:, None], P, None, axis=1, ddof=ddof)
+        e = sd(ell[[x0], :] / s[:, None] - ell2[[x0], :] / s2[:, None], P, None, axis=1, ddof=ddof)
+        return s, s2, c, e
+
+
+def llv_terms(
+    ell: np.ndarray,
+    ell2: np.ndarray,
+    sets: Sets,
+    P: Arithmetic = FLOAT64,
+    w: np.ndarray | None = None,
+    ddof: int = 0,
+) -> LLVTerms:
+    """All terms of ``d^λ_LLV`` for log-probability matrices ``ell`` (model p) and ``ell2`` (p')."""
+    sy, sx = list(sets.labels), list(sets.inputs)
+    sigma, sigma2, a, b = label_terms(ell, ell2, sets.pivot_label, sets.labels, P, w, ddof)
+    s, s2, c, e = input_terms(ell, ell2, sets.pivot_input, sets.inputs, P, ddof)
+    with P.active():
+        ab = np.concatenate([a, b])
+        ce = np.concatenate([c, e])
+        d3 = P.abs(sigma - sigma2)
+        d4 = P.abs(s - s2)
+        i1, i2, i3, i4 = (int(P.argmax(v)) for v in (ab, ce, d3, d4))
+        argmax = {
+            "T1": {"label": sy[i1 % len(sy)], "term": "a" if i1 < len(sy) else "b"},
+            "T2": {"input": sx[i2 % len(sx)], "term": "c" if i2 < len(sx) else "e"},
+            "T3": {"label": sy[i3]},
+            "T4": {"input": sx[i4]},
+        }
+        return LLVTerms(
+            sets, sigma, sigma2, s, s2, a, b, c, e,
+            P.max(ab), P.max(ce), P.max(d3), P.max(d4), argmax, P,
+        )
+
+
+def d_llv(terms: LLVTerms, lam: float | str = 1e-5, mode: str = "max") -> Any:
+    """``d^λ_LLV = max(T1, T2, λT3, λT4)`` (``mode="max"``) or ``T1 + T2 + λ(T3 + T4)`` (``"sum"``).
+
+    ``λ`` is read as a decimal (``1e-5`` means exactly 10⁻⁵ at every precision).
+    """
+    P = terms.arith
+    if not np.isfinite(float(lam)) or float(lam) < 0:
+        raise ClosenessError(f"λ must be a finite non-negative number, got {lam}")
+    with P.active():
+        lam_p = P.scalar(lam if isinstance(lam, str) else repr(float(lam)))
+        t1, t2, t3, t4 = terms.T1, terms.T2, terms.T3, terms.T4
+        if mode == "max":
+            return P.max(np.array([t1, t2, lam_p * t3, lam_p * t4], dtype=object))
+        if mode == "sum":
+            return t1 + t2 + lam_p * (t3 + t4)
+    raise ClosenessError(f"mode must be 'max' or 'sum', got {mode!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# PLS-SVD, d_{f,g}, CCA
+# --------------------------------------------------------------------------------------------
+def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
+    """Centre each column and divide it by its standard deviation (columns must vary)."""
+    centred = u - mean(u, P, w, axis=0)
+    spread = sd(u, P, w, axis=0)
+    scale = P.max(P.abs(u).ravel())
+    for j, v in enumerate(spread):
+        if P.is_zero(v, scale):
+            raise ClosenessError(f"coordinate {j} has zero variance: it cannot be standardised")
+    return centred / spread
+
+
+def cross_covariance(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
+    """``C = Cov(ũ, ṽ)``, the M×M cross-covariance of the standardised vectors."""
+    su, sv = standardise(u, P, w), standardise(v, P, w)
+    n = u.shape[0]
+    wu = su / P.scalar(n) if w is None else su * w[:, None]
+    return wu.T @ sv
+
+
+def pls_svd_values(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
+    """The PLS-SVD covariances: singular values of ``Cov(ũ, ṽ)``."""
+    if u.shape != v.shape or u.ndim != 2:
+        raise ClosenessError(f"paired vectors must have equal 2-d shapes, got {u.shape} and {v.shape}")
+    with P.active():
+        return P.svdvals(cross_covariance(u, v, P, w))
+
+
+def m_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+    """``m_SVD = (1/M) Σ_k σ_k(Cov(ũ, ṽ))`` for rows of ``u``, ``v`` paired over the index set."""
+    vals = pls_svd_values(u, v, P, w)
+    with P.active():
+        return vals.sum() / P.scalar(u.shape[1])
+
+
+def d_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+    """``d_SVD = 1 − m_SVD``."""
+    m = m_svd(u, v, P, w)
+    with P.active():
+        return P.scalar(1) - m
+
+
+@dataclass(frozen=True)
+class FGResult:
+    """``d_{f,g}`` with its parts: one ``d_SVD`` per M-subset of ``S_Y`` (f side), one for ``S_X``."""
+
+    f_side: list[tuple[tuple[int, ...], Any]]
+    g_side: Any
+    value: Any
+
+
+def label_subsets(labels: tuple[int, ...], m: int, limit: int = MAX_SUBSETS) -> list[tuple[int, ...]]:
+    """All M-subsets of ``S_Y``, refusing when there are more than ``limit``."""
+    count = comb(len(labels), m)
+    if count > limit:
+        raise ClosenessError(
+            f"d_fg would enumerate C({len(labels)}, {m}) = {count} label subsets (limit {limit}); "
+            f"pass a smaller label set, e.g. exactly M = {m} labels with --labels"
+        )
+    return list(itertools.combinations(labels, m))
+
+
+def d_fg(
+    f: np.ndarray,
+    g: np.ndarray,
+    f2: np.ndarray,
+    g2: np.ndarray,
+    sets: Sets,
+    P: Arithmetic = FLOAT64,
+    w: np.ndarray | None = None,
+    limit: int = MAX_SUBSETS,
+) -> FGResult:
+    """``d_{f,g} = max(max_{M-subsets of S_Y} d_SVD(Lᵀf, L'ᵀf') over x, d_SVD(Nᵀg, N'ᵀg') over y)``."""
+    m = f.shape[1]
+    with P.active():
+        ff, gg, ff2, gg2 = (P.array(a) for a in (f, g, f2, g2))
+        f_side = []
+        for subset in label_subsets(sets.labels, m, limit):
+            lab, lab2 = (label_matrix(h, sets.pivot_label, subset, P) for h in (gg, gg2))
+            f_side.append((subset, d_svd(ff @ lab, ff2 @ lab2, P, w)))
+        nn = input_matrix(ff, sets.pivot_input, sets.inputs, P)
+        nn2 = input_matrix(ff2, sets.pivot_input, sets.inputs, P)
+        g_side = d_svd(gg @ nn, gg2 @ nn2, P, None)
+        value = P.max(np.array([d for _, d in f_side] + [g_side], dtype=object))
+        return FGResult(f_side, g_side, value)
+
+
+def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+    """Mean canonical correlation of paired samples (rows), in closed form.
+
+    With ``Σ_xx = R_x R_xᵀ`` and ``Σ_yy = R_y R_yᵀ`` (Cholesky), the canonical correlations are
+    the singular values of ``R_x⁻¹ Σ_xy R_y⁻ᵀ``.  No iterative solver.
+    """
+    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
+        raise ClosenessError(f"CCA needs paired 2-d samples, got shapes {x.shape} and {y.shape}")
+    with P.active():
+        xx, yy = P.array(x), P.array(y)
+        xc = xx - mean(xx, P, w, axis=0)
+        yc = yy - mean(yy, P, w, axis=0)
+        wx = xc / P.scalar(x.shape[0]) if w is None else xc * w[:, None]
+        sxx, syy, sxy = wx.T @ xc, ((yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]).T @ yc, wx.T @ yc
+        rx, ry = P.cholesky(sxx), P.cholesky(syy)
+        k = P.solve(ry, P.solve(rx, sxy).T).T
+        rho = P.svdvals(k)
+        return rho.sum() / P.scalar(min(x.shape[1], y.shape[1]))
+
+
+def _same_shape(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape != b.shape:
+        raise ClosenessError(f"log-probability matrices differ in shape: {a.shape} vs {b.shape}")

@@ -1,0 +1,138 @@
+"""The model family ``p_{f,g}(y|x) = exp(f(x)ᵀg(y)) / Σ_{y'} exp(f(x)ᵀg(y'))`` (paper, Section 2).
+
+A model on a finite sample is a pair of matrices: embeddings ``F`` (n×M, row i is ``f(x_i)``)
+and unembeddings ``G`` (K×M, row k is ``g(y_k)``), with optional input weights (the data
+distribution ``p_D``; uniform by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from theory.errors import ClosenessError
+from theory.precision import FLOAT64, Arithmetic
+
+__all__ = ["Model", "logits", "log_probs", "log_softmax", "check_pair", "input_weights"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """Embeddings ``f`` (n×M), unembeddings ``g`` (K×M), optional weights over the n inputs.
+
+    Entries may be floats or exact/high-precision numbers (an object array of ``mpf``, ``arb``
+    or decimal strings); they are converted to the working precision when used.
+    """
+
+    f: np.ndarray
+    g: np.ndarray
+    weights: np.ndarray | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        f = _as_matrix(self.f, "f")
+        g = _as_matrix(self.g, "g")
+        if f.shape[1] != g.shape[1]:
+            raise ClosenessError(
+                f"f and g must have the same representation dimension M: "
+                f"f is {f.shape[0]}×{f.shape[1]}, g is {g.shape[0]}×{g.shape[1]}"
+            )
+        m = f.shape[1]
+        if g.shape[0] < m + 1:
+            raise ClosenessError(
+                f"the model needs K ≥ M+1 labels: K = {g.shape[0]}, M = {m}"
+            )
+        if f.shape[0] < 2:
+            raise ClosenessError(f"the model needs at least 2 inputs, got n = {f.shape[0]}")
+        object.__setattr__(self, "f", f)
+        object.__setattr__(self, "g", g)
+        if self.weights is not None:
+            w = np.asarray(self.weights)
+            if w.shape != (f.shape[0],):
+                raise ClosenessError(
+                    f"weights must have one entry per input: shape {w.shape}, n = {f.shape[0]}"
+                )
+            wf = np.asarray(FLOAT64.midpoint(w), dtype=float)
+            if not np.all(np.isfinite(wf)) or np.any(wf < 0) or wf.sum() <= 0:
+                raise ClosenessError("weights must be finite, non-negative and not all zero")
+            object.__setattr__(self, "weights", w)
+
+    @property
+    def n(self) -> int:
+        return int(self.f.shape[0])
+
+    @property
+    def K(self) -> int:  # noqa: N802 - the paper's name
+        return int(self.g.shape[0])
+
+    @property
+    def M(self) -> int:  # noqa: N802 - the paper's name
+        return int(self.f.shape[1])
+
+
+def _as_matrix(x: Any, name: str) -> np.ndarray:
+    a = np.asarray(x)
+    if a.ndim != 2:
+        raise ClosenessError(f"{name} must be a 2-d array, got shape {a.shape}")
+    if a.shape[1] < 1:
+        raise ClosenessError(f"{name} must have at least one column, got shape {a.shape}")
+    if a.dtype == object:
+        mid = FLOAT64.midpoint(a)
+    elif np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating):
+        mid = a.astype(np.float64, copy=False)
+    else:
+        raise ClosenessError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    if not np.all(np.isfinite(mid)):
+        raise ClosenessError(f"{name} contains non-finite values (NaN or infinity)")
+    return a
+
+
+def check_pair(a: Model, b: Model) -> None:
+    """Two models are compared on the same inputs and labels, at the same dimension."""
+    if (a.n, a.K, a.M) != (b.n, b.K, b.M):
+        raise ClosenessError(
+            f"the two models do not match: (n, K, M) = {(a.n, a.K, a.M)} vs {(b.n, b.K, b.M)}"
+        )
+    if (a.weights is None) != (b.weights is None) or (
+        a.weights is not None
+        and b.weights is not None
+        and not np.array_equal(FLOAT64.midpoint(a.weights), FLOAT64.midpoint(b.weights))
+    ):
+        raise ClosenessError("the two models must use the same input weights p_D")
+
+
+def input_weights(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray | None:
+    """The data distribution ``p_D`` as normalised weights, or None for uniform."""
+    if model.weights is None:
+        return None
+    w = P.array(model.weights)
+    return w / w.sum()
+
+
+def logits(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
+    """``f(x_i)ᵀ g(y_k)``: the n×K matrix of logits."""
+    return P.array(model.f) @ P.array(model.g).T
+
+
+def log_softmax(z: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
+    """Row-wise log-softmax, stable at every precision.
+
+    With ``k*`` the row's largest logit, ``ℓ_k = (z_k − z_{k*}) − log1p(Σ_{k≠k*} e^{z_k − z_{k*}})``:
+    no overflow, and the log-probability of a dominant label keeps full relative accuracy even
+    when it is ``−1e-100`` (the regime of the Section 3 counterexample).
+    """
+    rows = np.arange(z.shape[0])
+    top = P.argmax(z, axis=1)
+    d = z - z[rows, top][:, None]
+    zero = P.scalar(0)
+    d[rows, top] = zero  # exact: z_{k*} − z_{k*}
+    e = P.exp(d)
+    e[rows, top] = zero
+    return d - P.log1p(e.sum(axis=1))[:, None]
+
+
+def log_probs(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
+    """``ℓ(y_k|x_i) = log p_{f,g}(y_k|x_i)``: the n×K matrix of log-probabilities."""
+    with P.active():
+        return log_softmax(logits(model, P), P)

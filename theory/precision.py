@@ -1,0 +1,371 @@
+"""The one place that knows float64, mpmath and ball arithmetic.
+
+Every formula of the paper is written once, against the small interface of
+:class:`Arithmetic`, and evaluated by one of its three implementations:
+
+* :class:`Float` -- numpy at float64 (or float32, to mimic low-precision code), vectorised;
+* :class:`MP` -- mpmath at a chosen number of decimal digits (object arrays of ``mpf``);
+* :class:`Ball` -- python-flint ``arb`` balls: every result is a certified enclosure.
+
+Arrays are always numpy arrays (``dtype=object`` for the two arbitrary-precision kinds), so the
+formulas use ordinary numpy indexing, broadcasting, ``sum`` and ``@``.
+"""
+
+from __future__ import annotations
+
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from theory.errors import ClosenessError
+
+__all__ = [
+    "Arithmetic",
+    "Ball",
+    "Float",
+    "MP",
+    "PrecisionSpec",
+    "arithmetic",
+    "FLOAT64",
+]
+
+
+@dataclass(frozen=True)
+class PrecisionSpec:
+    """What a number was computed with: ``kind`` in {float64, float32, mpmath, arb}, digits."""
+
+    kind: str
+    dps: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "dps": self.dps}
+
+
+class Arithmetic(ABC):
+    """Elementwise functions, reductions and small dense linear algebra at one precision."""
+
+    kind: str
+    dps: int
+
+    @property
+    def spec(self) -> PrecisionSpec:
+        return PrecisionSpec(self.kind, self.dps)
+
+    # -- conversion -----------------------------------------------------------------------
+    @abstractmethod
+    def array(self, x: Any) -> np.ndarray:
+        """Convert numbers (floats, ints, decimal strings, mpf, arb) to this arithmetic."""
+
+    @abstractmethod
+    def scalar(self, x: Any) -> Any:
+        """Convert one number to this arithmetic."""
+
+    def midpoint(self, x: Any) -> np.ndarray:
+        """Float64 approximation (ball midpoints); used only to pick pivots and argmaxima."""
+        return np.asarray(np.vectorize(float, otypes=[float])(np.asarray(x, dtype=object)))
+
+    def to_str(self, x: Any) -> str:
+        """Decimal string carrying every digit of this precision."""
+        return repr(float(x))
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this precision the working one (needed only where the backend has global state)."""
+        yield
+
+    # -- elementwise ----------------------------------------------------------------------
+    @abstractmethod
+    def exp(self, x: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def log(self, x: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def log1p(self, x: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        """Square root of a quantity known to be non-negative (a variance, a squared norm)."""
+
+    def abs(self, x: np.ndarray) -> np.ndarray:
+        return np.abs(x)
+
+    # -- reductions -----------------------------------------------------------------------
+    def max(self, x: np.ndarray) -> Any:
+        """The largest entry (for balls: an enclosure of the maximum)."""
+        return np.max(np.asarray(x))
+
+    def argmax(self, x: np.ndarray, axis: int | None = None) -> Any:
+        """Index of the largest entry, decided on midpoints."""
+        return np.argmax(self.midpoint(x), axis=axis)
+
+    def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
+        """Whether ``x`` is zero relative to ``scale`` at this precision (a ball: contains 0)."""
+        return bool(abs(float(x)) <= 64 * 10.0 ** (-self.dps) * max(1.0, abs(float(scale))))
+
+    # -- linear algebra (small matrices) ----------------------------------------------------
+    @abstractmethod
+    def svdvals(self, a: np.ndarray) -> np.ndarray:
+        """Singular values of a square matrix."""
+
+    @abstractmethod
+    def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a⁻¹ b`` for square ``a``."""
+
+    @abstractmethod
+    def det(self, a: np.ndarray) -> Any: ...
+
+    def cholesky(self, a: np.ndarray) -> np.ndarray:
+        """Lower-triangular ``R`` with ``R Rᵀ = a`` (symmetric positive definite ``a``)."""
+        m = a.shape[0]
+        r = np.full((m, m), self.scalar(0), dtype=object)
+        for j in range(m):
+            d = a[j, j] - sum((r[j, k] ** 2 for k in range(j)), self.scalar(0))
+            if self.midpoint(np.array([d]))[0] <= 0:
+                raise ClosenessError("covariance matrix is not positive definite")
+            r[j, j] = self.sqrt(np.array([d], dtype=object))[0]
+            for i in range(j + 1, m):
+                s = a[i, j] - sum((r[i, k] * r[j, k] for k in range(j)), self.scalar(0))
+                r[i, j] = s / r[j, j]
+        return r
+
+
+class Float(Arithmetic):
+    """numpy at float64 (the default) or float32."""
+
+    def __init__(self, dtype: type = np.float64) -> None:
+        self.dtype = np.dtype(dtype)
+        self.kind = self.dtype.name
+        self.dps = 15 if self.dtype == np.float64 else 6
+
+    def array(self, x: Any) -> np.ndarray:
+        return np.asarray(self.midpoint(x) if _is_object(x) else x, dtype=self.dtype)
+
+    def scalar(self, x: Any) -> Any:
+        return self.dtype.type(float(x))
+
+    def midpoint(self, x: Any) -> np.ndarray:
+        if _is_object(x):
+            return super().midpoint(x)
+        return np.asarray(x, dtype=np.float64)
+
+    def to_str(self, x: Any) -> str:
+        return repr(float(x))
+
+    def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
+        eps = float(np.finfo(self.dtype).eps)
+        return bool(abs(float(x)) <= 64 * eps * max(1.0, abs(float(scale))))
+
+    def exp(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    def log(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x)
+
+    def log1p(self, x: np.ndarray) -> np.ndarray:
+        return np.log1p(x)
+
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.maximum(x, 0))
+
+    def argmax(self, x: np.ndarray, axis: int | None = None) -> Any:
+        return np.argmax(x, axis=axis)
+
+    def svdvals(self, a: np.ndarray) -> np.ndarray:
+        return np.linalg.svd(np.asarray(a, dtype=np.float64), compute_uv=False).astype(self.dtype)
+
+    def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.linalg.solve(a, b)
+
+    def det(self, a: np.ndarray) -> Any:
+        return np.linalg.det(a)
+
+    def cholesky(self, a: np.ndarray) -> np.ndarray:
+        try:
+            return np.linalg.cholesky(a)
+        except np.linalg.LinAlgError as err:
+            raise ClosenessError("covariance matrix is not positive definite") from err
+
+
+class _ObjectArithmetic(Arithmetic):
+    """Shared machinery for the two arbitrary-precision kinds (object arrays of numbers)."""
+
+    def _map(self, fn: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:
+        out = np.frompyfunc(fn, 1, 1)(np.asarray(x, dtype=object))
+        return np.asarray(out, dtype=object)
+
+    def array(self, x: Any) -> np.ndarray:
+        return self._map(self.scalar, np.asarray(x, dtype=object))
+
+
+class MP(_ObjectArithmetic):
+    """mpmath at ``dps`` significant decimal digits, in a private context (no global state)."""
+
+    kind = "mpmath"
+
+    def __init__(self, dps: int) -> None:
+        if dps < 15:
+            raise ClosenessError(f"precision must be at least 15 digits, got {dps}")
+        self.dps = int(dps)
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = self.dps
+
+    def scalar(self, x: Any) -> Any:
+        if isinstance(x, (np.floating, np.integer)):
+            x = x.item()
+        if isinstance(x, mpmath.mpf) or type(x).__name__ == "mpf":
+            return self.ctx.mpf(x)
+        if type(x).__name__ == "arb":
+            return self.ctx.mpf(x.mid().str(self.dps + 5, radius=False))
+        return self.ctx.mpf(x)
+
+    def to_str(self, x: Any) -> str:
+        return str(self.ctx.nstr(self.scalar(x), self.dps, strip_zeros=False))
+
+    def exp(self, x: np.ndarray) -> np.ndarray:
+        return self._map(self.ctx.exp, x)
+
+    def log(self, x: np.ndarray) -> np.ndarray:
+        return self._map(self.ctx.log, x)
+
+    def log1p(self, x: np.ndarray) -> np.ndarray:
+        return self._map(self.ctx.log1p, x)
+
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        return self._map(lambda v: self.ctx.sqrt(v) if v > 0 else self.ctx.zero, x)
+
+    def abs(self, x: np.ndarray) -> np.ndarray:
+        return self._map(abs, x)
+
+    def _matrix(self, a: np.ndarray) -> Any:
+        return self.ctx.matrix([[self.scalar(v) for v in row] for row in np.atleast_2d(a)])
+
+    def _from_matrix(self, m: Any) -> np.ndarray:
+        return np.array(m.tolist(), dtype=object)
+
+    def svdvals(self, a: np.ndarray) -> np.ndarray:
+        s = self.ctx.svd_r(self._matrix(a), compute_uv=False)
+        return np.array([s[i] for i in range(s.rows)], dtype=object)
+
+    def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = self.ctx.inverse(self._matrix(a)) * self._matrix(b.reshape(b.shape[0], -1))
+        return self._from_matrix(out).reshape(b.shape)
+
+    def det(self, a: np.ndarray) -> Any:
+        return self.ctx.det(self._matrix(a))
+
+
+class Ball(_ObjectArithmetic):
+    """python-flint ``arb`` balls at ``dps`` digits: every number is a certified enclosure.
+
+    ``is_zero`` means *the ball contains zero*; comparisons that overlap must be reported as
+    undecided by the caller (see ``checks.certify``).
+    """
+
+    kind = "arb"
+
+    def __init__(self, dps: int) -> None:
+        import flint
+
+        if dps < 15:
+            raise ClosenessError(f"precision must be at least 15 digits, got {dps}")
+        self.flint = flint
+        self.dps = int(dps)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        ctx = self.flint.ctx
+        saved = ctx.prec
+        ctx.dps = self.dps
+        try:
+            yield
+        finally:
+            ctx.prec = saved
+
+    def scalar(self, x: Any) -> Any:
+        arb = self.flint.arb
+        if isinstance(x, arb):
+            return x
+        if isinstance(x, (np.floating, np.integer)):
+            x = x.item()
+        if isinstance(x, (int, float, str)):
+            return arb(x)
+        if type(x).__name__ == "mpf":
+            return arb(mpmath.nstr(x, self.dps + 10))
+        if type(x).__name__ == "fmpq":
+            return arb(x)
+        return arb(x)
+
+    def midpoint(self, x: Any) -> np.ndarray:
+        def mid(v: Any) -> float:
+            return float(v.mid()) if isinstance(v, self.flint.arb) else float(v)
+
+        return np.asarray(np.vectorize(mid, otypes=[float])(np.asarray(x, dtype=object)))
+
+    def to_str(self, x: Any) -> str:
+        return self.scalar(x).str(self.dps, radius=True)
+
+    def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
+        return bool(self.scalar(x).contains(0))
+
+    def exp(self, x: np.ndarray) -> np.ndarray:
+        return self._map(lambda v: v.exp(), x)
+
+    def log(self, x: np.ndarray) -> np.ndarray:
+        return self._map(lambda v: v.log(), x)
+
+    def log1p(self, x: np.ndarray) -> np.ndarray:
+        return self._map(lambda v: v.log1p(), x)
+
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        return self._map(lambda v: v.nonnegative_part().sqrt(), x)
+
+    def abs(self, x: np.ndarray) -> np.ndarray:
+        return self._map(abs, x)
+
+    def max(self, x: np.ndarray) -> Any:
+        return functools.reduce(lambda u, v: u.max(v), np.asarray(x, dtype=object).ravel())
+
+    def _matrix(self, a: np.ndarray) -> Any:
+        return self.flint.arb_mat([[self.scalar(v) for v in row] for row in np.atleast_2d(a)])
+
+    def svdvals(self, a: np.ndarray) -> np.ndarray:
+        """Enclosures of the singular values: square roots of the eigenvalues of ``aᵀa``.
+
+        ``aᵀa`` is symmetric positive semi-definite, so its true eigenvalues are real and
+        non-negative; the real parts of the complex enclosures, cut at zero, enclose them.
+        """
+        m = self._matrix(a)
+        gram = self.flint.acb_mat(m.transpose() * m)
+        eig = gram.eig(multiple=True, nonstop=True)
+        return np.array([e.real.nonnegative_part().sqrt() for e in eig], dtype=object)
+
+    def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        bb = b.reshape(b.shape[0], -1)
+        out = self._matrix(a).solve(self._matrix(bb))
+        return np.array(out.tolist(), dtype=object).reshape(b.shape)
+
+    def det(self, a: np.ndarray) -> Any:
+        return self._matrix(a).det()
+
+
+def _is_object(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype == object
+
+
+FLOAT64 = Float()
+
+
+def arithmetic(dps: int | None = None, *, ball: bool = False) -> Arithmetic:
+    """float64 when ``dps`` is None, else mpmath (or arb balls) at ``dps`` digits."""
+    if dps is None:
+        if ball:
+            raise ClosenessError("ball arithmetic needs an explicit precision (dps)")
+        return FLOAT64
+    return Ball(dps) if ball else MP(dps)
