@@ -1,0 +1,124 @@
+"""``closeness compare A B``: every distance of the paper between two of your models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from theory.compare import Comparison, compare
+from theory.distances import Sets
+from theory.errors import ClosenessError
+from theory.io import load_model
+
+
+def _indices(text: str) -> tuple[int, ...]:
+    """``"1,2,5"`` or ``"1-4"`` (inclusive ranges allowed, mixed with commas)."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                out.extend(range(int(lo), int(hi) + 1))
+            elif part:
+                out.append(int(part))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a list of indices: {text!r}") from err
+    return tuple(out)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "compare",
+        help="every distance of the paper between two models",
+        description="Compare two models (.npz with arrays f (n×M) and g (K×M), or a directory "
+        "with f.npy and g.npy, read memory-mapped). Defaults: pivot label 0 with all other labels; "
+        "pivot input 0 with the first M inputs that keep N and N' invertible.",
+    )
+    p.add_argument("model_a")
+    p.add_argument("model_b")
+    p.add_argument("--pivot-label", type=int, help="pivot label y_0")
+    p.add_argument("--labels", type=_indices, help="label set S_Y, e.g. 1,2,3 or 1-6")
+    p.add_argument("--pivot-input", type=int, help="pivot input x_0")
+    p.add_argument("--inputs", type=_indices, help="input set S_X (exactly M indices)")
+    p.add_argument("--select", choices=("fixed", "paper"), default="fixed",
+                   help="'paper': the selection of the paper's experiments (not a metric)")
+    p.add_argument("--samples", type=int, default=100, help="random input sets tried by --select paper")
+    p.add_argument("--seed", type=int, default=0, help="seed for --select paper")
+    p.add_argument("--lambda", dest="lam", type=float, default=1e-5, help="weight λ ≥ 0 of T3, T4")
+    p.add_argument("--mode", choices=("max", "sum"), default="max", help="max(T1,T2,λT3,λT4) or the sum form")
+    p.add_argument("--dps", type=int, help="decimal digits (mpmath); default float64")
+    p.add_argument("--json", action="store_true", help="print one closeness-compare/1 JSON object")
+    p.set_defaults(func=run)
+
+
+def sets_from_args(args: argparse.Namespace, n: int, k: int, m: int) -> Sets | None:
+    """Explicit sets from the options, completing unspecified parts with the defaults."""
+    given = (args.pivot_label, args.labels, args.pivot_input, args.inputs)
+    if all(v is None for v in given):
+        return None
+    if args.select == "paper":
+        raise ClosenessError("--select paper chooses the sets itself; drop --pivot-*/--labels/--inputs")
+    if args.inputs is None:
+        raise ClosenessError("give --inputs (exactly M input indices) together with the other set options")
+    y0 = 0 if args.pivot_label is None else args.pivot_label
+    labels = args.labels if args.labels is not None else tuple(y for y in range(k) if y != y0)
+    x0 = 0 if args.pivot_input is None else args.pivot_input
+    return Sets(y0, labels, x0, args.inputs)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.dps is not None and args.dps < 15:
+        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    if args.lam < 0 or args.lam != args.lam:
+        raise ClosenessError(f"--lambda must be non-negative, got {args.lam}")
+    a, b = load_model(args.model_a), load_model(args.model_b)
+    sets = sets_from_args(args, a.n, a.K, a.M)
+    result = compare(a, b, sets, select=args.select, samples=args.samples, seed=args.seed,
+                     lam=args.lam, mode=args.mode, dps=args.dps)
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        print(format_comparison(result, a.n, a.K, a.M))
+    return 0
+
+
+def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
+    """A compact human table of the comparison."""
+    j: dict[str, Any] = result.as_json()
+    s = j["sets"]
+    prec = "float64" if j["precision"]["kind"] == "float64" else f"mpmath, {j['precision']['dps']} digits"
+    lines = [
+        f"n = {n} inputs, K = {k} labels, M = {m}; precision {prec}",
+        f"sets ({s['selection']}): y_0 = {s['pivot_label']}, S_Y = {s['labels']}"
+        + (f" (left out {s['left_out_label']})" if s["left_out_label"] is not None else "")
+        + f"; x_0 = {s['pivot_input']}, S_X = {s['inputs']}",
+        "",
+    ]
+    t = j["terms"]
+    rows = [
+        ("d_KL(A‖B)", j["d_kl"]["ab"]),
+        ("d_KL(B‖A)", j["d_kl"]["ba"]),
+        (f"d_LLV (λ={j['lambda']:g}, {j['mode']})", j["d_llv"]),
+        (f"  T1  (label {t['argmax']['T1']['label']}, {t['argmax']['T1']['term']})", t["T1"]),
+        (f"  T2  (input {t['argmax']['T2']['input']}, {t['argmax']['T2']['term']})", t["T2"]),
+        (f"  T3  (label {t['argmax']['T3']['label']})", t["T3"]),
+        (f"  T4  (input {t['argmax']['T4']['input']})", t["T4"]),
+        ("d_{f,g}", j["d_fg"]),
+        ("  max d_SVD f side", max((e["d_svd"] for e in j["d_svd_f"]), key=float)),
+        ("  d_SVD g side", j["d_svd_g"]),
+        ("m_CCA(f, f')", j["m_cca"]),
+        ("bound 2Mε (ε = d_LLV)", _times(2 * m, j["d_llv"])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines += [f"{name.ljust(width)}  {_fmt(v)}" for name, v in rows]
+    return "\n".join(lines)
+
+
+def _times(c: int, v: Any) -> Any:
+    return c * v if isinstance(v, float) else str(c * float(v))
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,135 @@
+"""The single registry of claims: id, statement, paper reference, provenance, and the methods
+that verify each one.  The CLI, the tests and the report all read it.
+
+A section module declares a claim once and attaches its methods::
+
+    THM22_IF = claim("thm2.2-if", "Equivalent models have equal distributions.",
+                     r"(f,g) \\sim_L (f',g') \\Rightarrow p_{f,g} = p_{f',g'}",
+                     "Theorem 2.2", "paper")
+
+    @THM22_IF.method("numeric")
+    def _(ctx: Context) -> Outcome: ...
+
+Every method returns an :class:`Outcome`: verified (with evidence), refuted (with a witness),
+or undecided (with the reason).  A method that raises is reported as ``error`` by the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Claim",
+    "Context",
+    "Outcome",
+    "METHODS",
+    "PROVENANCES",
+    "VERDICTS",
+    "REGISTRY",
+    "claim",
+    "all_claims",
+]
+
+METHODS = ("symbolic", "numeric", "certified", "search")
+PROVENANCES = ("paper", "paper-code", "new")
+VERDICTS = ("verified", "refuted", "undecided", "error")
+
+Verdict = Literal["verified", "refuted", "undecided", "error"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Run settings every method receives: working precision, depth, seed."""
+
+    dps: int = 50
+    deep: bool = False
+    seed: int = 0
+
+    @property
+    def check_dps(self) -> int:
+        """The higher precision every numeric result is re-checked at."""
+        return 2 * self.dps
+
+    def examples(self, default: int, deep: int) -> int:
+        """Number of search examples: ``default`` normally, ``deep`` with ``--deep``."""
+        return deep if self.deep else default
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A method's verdict and its evidence (margins, digits, enclosures, examples, witnesses)."""
+
+    verdict: Verdict
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def verified(cls, **evidence: Any) -> Outcome:
+        return cls("verified", evidence)
+
+    @classmethod
+    def refuted(cls, witness: Any, **evidence: Any) -> Outcome:
+        return cls("refuted", {"witness": witness, **evidence})
+
+    @classmethod
+    def undecided(cls, reason: str, **evidence: Any) -> Outcome:
+        return cls("undecided", {"reason": reason, **evidence})
+
+    @classmethod
+    def combine(cls, parts: dict[str, Outcome]) -> Outcome:
+        """Several sub-checks as one: refuted if any is, else undecided if any is, else verified."""
+        for verdict in ("refuted", "error", "undecided"):
+            if any(o.verdict == verdict for o in parts.values()):
+                return cls(verdict, {k: {"verdict": o.verdict, **o.evidence} for k, o in parts.items()})
+        return cls("verified", {k: o.evidence for k, o in parts.items()})
+
+
+MethodFn = Callable[[Context], Outcome]
+
+
+@dataclass
+class Claim:
+    """One statement of the paper (or of this project), and how it is checked."""
+
+    id: str
+    statement: str
+    latex: str
+    paper_ref: str
+    provenance: str
+    section: str
+    methods: dict[str, MethodFn] = field(default_factory=dict)
+
+    def method(self, name: str) -> Callable[[MethodFn], MethodFn]:
+        """Decorator attaching a verification method (one of :data:`METHODS`)."""
+        if name not in METHODS:
+            raise ValueError(f"unknown method {name!r}; expected one of {METHODS}")
+
+        def attach(fn: MethodFn) -> MethodFn:
+            if name in self.methods:
+                raise ValueError(f"claim {self.id} already has a {name} method")
+            self.methods[name] = fn
+            return fn
+
+        return attach
+
+
+REGISTRY: dict[str, Claim] = {}
+
+
+def claim(id: str, statement: str, latex: str, paper_ref: str, provenance: str, section: str = "") -> Claim:  # noqa: A002
+    """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`."""
+    if provenance not in PROVENANCES:
+        raise ValueError(f"claim {id}: provenance must be one of {PROVENANCES}, got {provenance!r}")
+    if id in REGISTRY:
+        raise ValueError(f"claim {id} is registered twice")
+    c = Claim(id, statement, latex, paper_ref, provenance, section or id.split("-")[0])
+    REGISTRY[id] = c
+    return c
+
+
+def all_claims() -> dict[str, Claim]:
+    """Every registered claim, in registration order (imports the section modules)."""
+    from checks import claims  # noqa: F401 - importing registers the claims
+
+    return REGISTRY

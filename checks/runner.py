@@ -1,0 +1,220 @@
+"""``closeness verify``: run the registered claims, print a table, write the JSON report.
+
+The report (schema ``closeness-verify/1``) is rewritten atomically after every check, so a
+crash or an interrupt never loses what was already computed.  A method that raises is recorded
+as ``error`` for its claim and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+from checks.registry import METHODS, VERDICTS, Claim, Context, Outcome, all_claims
+from theory import __version__
+from theory.errors import ClosenessError
+from theory.io import atomic_write_text
+
+__all__ = ["VerifyReport", "run_claims", "exit_status", "environment", "SCHEMA", "HYPOTHESIS_SETTINGS"]
+
+SCHEMA = "closeness-verify/1"
+
+#: The hypothesis settings every search uses (also recorded in the report).
+HYPOTHESIS_SETTINGS = {"database": None, "deadline": None, "derandomize": False, "seeded_by": "--seed"}
+
+
+def environment(ctx: Context) -> dict[str, Any]:
+    """Package versions, platform, precision, seed and hypothesis settings of this run."""
+    versions = {}
+    for pkg in ("numpy", "sympy", "mpmath", "hypothesis", "python-flint"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "closeness_proofs": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+        "dps": ctx.dps,
+        "check_dps": ctx.check_dps,
+        "seed": ctx.seed,
+        "deep": ctx.deep,
+        "hypothesis": HYPOTHESIS_SETTINGS,
+    }
+
+
+@dataclass
+class VerifyReport:
+    """Results so far; ``as_json`` is the ``closeness-verify/1`` object."""
+
+    ctx: Context
+    claims: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(VERDICTS, 0)
+        for c in self.claims:
+            counts[c["verdict"]] += 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "environment": environment(self.ctx),
+            "claims": self.claims,
+            "summary": self.summary(),
+        }
+
+
+def claim_verdict(checks: list[dict[str, Any]]) -> str:
+    """A claim is refuted if any check refutes it, else error, else undecided, else verified."""
+    verdicts = {c["verdict"] for c in checks}
+    for v in ("refuted", "error", "undecided"):
+        if v in verdicts:
+            return v
+    return "verified" if checks else "undecided"
+
+
+def run_method(fn: Any, ctx: Context) -> tuple[Outcome, float]:
+    """Run one method, turning an exception into an ``error`` outcome with its message."""
+    start = time.perf_counter()
+    try:
+        outcome = fn(ctx)
+        if not isinstance(outcome, Outcome):
+            outcome = Outcome("error", {"message": f"method returned {type(outcome).__name__}, not an Outcome"})
+    except (ClosenessError, ArithmeticError, ValueError, TypeError, RuntimeError, AssertionError,
+            KeyError, IndexError, AttributeError, NotImplementedError, ZeroDivisionError) as err:
+        tb = traceback.extract_tb(err.__traceback__)
+        where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+        outcome = Outcome("error", {"message": f"{type(err).__name__}: {err}", "where": where})
+    return outcome, time.perf_counter() - start
+
+
+def select(claims: dict[str, Claim], ids: Iterable[str] | None, methods: Iterable[str] | None) -> list[tuple[Claim, list[str]]]:
+    """The claims and methods to run; unknown ids or methods are a usage error."""
+    ids = list(ids or [])
+    methods = list(methods or [])
+    for m in methods:
+        if m not in METHODS:
+            raise ClosenessError(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
+    chosen = []
+    for cid in ids:
+        if cid not in claims and not any(k.startswith(cid) for k in claims):
+            raise ClosenessError(f"unknown claim {cid!r}; `closeness verify --list` shows them")
+    for cid, c in claims.items():
+        if ids and not any(cid == i or cid.startswith(i) for i in ids):
+            continue
+        ms = [m for m in c.methods if not methods or m in methods]
+        if ms:
+            chosen.append((c, ms))
+    return chosen
+
+
+def run_claims(
+    ctx: Context,
+    ids: Iterable[str] | None = None,
+    methods: Iterable[str] | None = None,
+    json_path: str | Path | None = None,
+    progress: IO[str] | None = None,
+) -> VerifyReport:
+    """Run the selected claims; rewrite ``json_path`` atomically after every check."""
+    plan = select(all_claims(), ids, methods)
+    total = sum(len(ms) for _, ms in plan)
+    report = VerifyReport(ctx)
+    done = 0
+    for c, ms in plan:
+        entry: dict[str, Any] = {
+            "id": c.id,
+            "statement": c.statement,
+            "latex": c.latex,
+            "paper_ref": c.paper_ref,
+            "provenance": c.provenance,
+            "section": c.section,
+            "verdict": "undecided",
+            "checks": [],
+        }
+        report.claims.append(entry)
+        for m in ms:
+            done += 1
+            if progress is not None:
+                progress.write(f"\r[{done}/{total}] {c.id} ({m})…".ljust(72))
+                progress.flush()
+            outcome, seconds = run_method(c.methods[m], ctx)
+            entry["checks"].append(
+                {"method": m, "verdict": outcome.verdict, "evidence": _jsonable(outcome.evidence), "seconds": round(seconds, 4)}
+            )
+            entry["verdict"] = claim_verdict(entry["checks"])
+            if json_path is not None:
+                atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
+    if progress is not None:
+        progress.write("\r".ljust(73) + "\r")
+        progress.flush()
+    if json_path is not None:
+        atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
+    return report
+
+
+def exit_status(report: VerifyReport) -> int:
+    """0 all verified; 1 something refuted; 4 a check crashed (nothing refuted); 3 undecided."""
+    s = report.summary()
+    if s["refuted"]:
+        return 1
+    if s["error"]:
+        return 4
+    if s["undecided"]:
+        return 3
+    return 0
+
+
+def _jsonable(x: Any) -> Any:
+    """Evidence as JSON: numbers stay numbers, high-precision numbers become decimal strings."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
+        return x
+    if isinstance(x, float):
+        return x if x == x and abs(x) != float("inf") else str(x)
+    if hasattr(x, "item") and not hasattr(x, "mid"):
+        return _jsonable(x.item())
+    return str(x)
+
+
+def format_table(report: VerifyReport, width: int = 60) -> str:
+    """A compact human table: claim, provenance, method, verdict, evidence, time."""
+    rows = [("claim", "prov.", "method", "verdict", "evidence", "time")]
+    for c in report.claims:
+        for chk in c["checks"]:
+            rows.append(
+                (c["id"], c["provenance"], chk["method"], chk["verdict"],
+                 _short(chk["evidence"], width), f"{chk['seconds']:.2f}s")
+            )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    s = report.summary()
+    lines.append("")
+    lines.append(", ".join(f"{v} {k}" for k, v in s.items()))
+    return "\n".join(lines)
+
+
+def _short(evidence: dict[str, Any], width: int) -> str:
+    keys = ("reason", "message", "witness", "margin", "digits_agreed", "examples", "enclosure", "max_residual")
+    parts = [f"{k}={evidence[k]}" for k in keys if k in evidence]
+    if not parts:
+        parts = [f"{k}={v}" for k, v in list(evidence.items())[:2]]
+    text = "; ".join(str(p) for p in parts).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_report(report: VerifyReport, out: IO[str] = sys.stdout) -> None:
+    out.write(format_table(report) + "\n")

@@ -1,0 +1,44 @@
+"""``closeness verify``: run the claim registry (see :mod:`checks.runner`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from checks.registry import METHODS, Context, all_claims
+from checks.runner import exit_status, print_report, run_claims
+from theory.errors import ClosenessError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "verify",
+        help="verify the paper's claims",
+        description="Run every registered claim (or those selected) and report verified / refuted / "
+        "undecided / error with the evidence. Exit status: 0 all verified, 1 something refuted, "
+        "3 something undecided (nothing refuted), 4 a check crashed (nothing refuted), 2 usage error.",
+    )
+    p.add_argument("--claim", action="append", metavar="ID", help="claim id or id prefix (repeatable)")
+    p.add_argument("--method", action="append", choices=METHODS, help="only these methods (repeatable)")
+    p.add_argument("--dps", type=int, default=50, help="working decimal precision (re-checked at twice it)")
+    p.add_argument("--deep", action="store_true", help="long searches and larger samples")
+    p.add_argument("--seed", type=int, default=0, help="seed for every random choice and search")
+    p.add_argument("--json", metavar="FILE", help="write the closeness-verify/1 report here (atomically)")
+    p.add_argument("--list", action="store_true", help="list the registered claims and exit")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        for c in all_claims().values():
+            print(f"{c.id:32s} [{c.provenance}] {c.paper_ref}: {c.statement}  ({', '.join(c.methods)})")
+        return 0
+    if args.dps < 15:
+        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
+    progress = sys.stderr if sys.stderr.isatty() else None
+    report = run_claims(ctx, args.claim, args.method, args.json, progress)
+    print_report(report)
+    if args.json:
+        print(f"report written to {args.json}")
+    return exit_status(report)
