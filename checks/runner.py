@@ -216,5 +216,5 @@ def _short(evidence: dict[str, Any], width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_report(report: VerifyReport, out: IO[str] = sys.stdout) -> None:
-    out.write(format_table(report) + "\n")
+def print_report(report: VerifyReport, out: IO[str] | None = None) -> None:
+    (out or sys.stdout).write(format_table(report) + "\n")

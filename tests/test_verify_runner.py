@@ -1,0 +1,110 @@
+"""The claim registry, the verdict helpers and the ``closeness verify`` runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checks import registry
+from checks.cli import main
+from checks.evidence import certified_leq, certified_zero, numeric_leq, numeric_zero
+from checks.registry import METHODS, PROVENANCES, Context, Outcome, all_claims, claim
+from checks.runner import exit_status, run_claims
+from theory.precision import Ball
+
+
+@pytest.fixture
+def toy_claims() -> Iterator[list[str]]:
+    """Three throw-away claims: verified, refuted, and one whose method crashes."""
+    all_claims()  # register the real ones first
+    ids = ["zz-toy-true", "zz-toy-false", "zz-toy-crash"]
+    ok = claim(ids[0], "1 ≤ 2", r"1 \le 2", "none", "new")
+    ok.method("numeric")(lambda ctx: numeric_leq(lambda P: (P.scalar(1), P.scalar(2)), ctx))
+    bad = claim(ids[1], "3 ≤ 2", r"3 \le 2", "none", "new")
+    bad.method("numeric")(lambda ctx: numeric_leq(lambda P: (P.scalar(3), P.scalar(2)), ctx))
+    crash = claim(ids[2], "crashes", "", "none", "new")
+
+    def boom(ctx: Context) -> Outcome:
+        raise ValueError("deliberate failure")
+
+    crash.method("symbolic")(boom)
+    crash.method("numeric")(lambda ctx: Outcome.verified(note="still ran"))
+    yield ids
+    for i in ids:
+        registry.REGISTRY.pop(i)
+
+
+def test_every_registered_claim_is_well_formed() -> None:
+    claims = all_claims()
+    for c in claims.values():
+        assert c.provenance in PROVENANCES, c.id
+        assert c.statement and c.paper_ref, c.id
+        assert c.methods and set(c.methods) <= set(METHODS), c.id
+
+
+def test_registry_refuses_duplicates_and_bad_tags() -> None:
+    all_claims()
+    some = next(iter(registry.REGISTRY), None)
+    if some is not None:
+        with pytest.raises(ValueError, match="twice"):
+            claim(some, "x", "x", "x", "new")
+    with pytest.raises(ValueError, match="provenance"):
+        claim("zz-bad-tag", "x", "x", "x", "folklore")
+
+
+def test_runner_verdicts_and_crash_isolation(toy_claims: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    report = run_claims(Context(dps=20), ids=toy_claims, json_path=out)
+    verdicts = {c["id"]: c["verdict"] for c in report.claims}
+    assert verdicts == {"zz-toy-true": "verified", "zz-toy-false": "refuted", "zz-toy-crash": "error"}
+    crash = next(c for c in report.claims if c["id"] == "zz-toy-crash")
+    assert crash["checks"][0]["verdict"] == "error" and "deliberate failure" in crash["checks"][0]["evidence"]["message"]
+    assert crash["checks"][1]["verdict"] == "verified"  # the other method of the claim still ran
+    j = json.loads(out.read_text())
+    assert j["schema"] == "closeness-verify/1"
+    assert j["summary"] == {"verified": 1, "refuted": 1, "undecided": 0, "error": 1}
+    for key in ("packages", "dps", "check_dps", "seed", "hypothesis", "python"):
+        assert key in j["environment"]
+    for c in j["claims"]:
+        assert set(c) >= {"id", "statement", "paper_ref", "provenance", "verdict", "checks"}
+        for chk in c["checks"]:
+            assert set(chk) == {"method", "verdict", "evidence", "seconds"}
+    assert exit_status(report) == 1
+    assert not list(tmp_path.glob(".report.json*"))  # no temporary files left behind
+
+
+def test_exit_status_codes(toy_claims: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--claim", "zz-toy-true", "--dps", "20"]) == 0
+    assert main(["verify", "--claim", "zz-toy-false", "--dps", "20"]) == 1
+    assert main(["verify", "--claim", "zz-toy-crash", "--dps", "20"]) == 4
+    assert main(["verify", "--claim", "no-such-claim"]) == 2
+    assert main(["verify", "--dps", "5"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["verify", "--method", "telepathy"])
+    assert info.value.code == 2
+    out = capsys.readouterr().out
+    assert "zz-toy-true" in out and "verified" in out
+
+
+def test_numeric_helpers_decide_both_ways() -> None:
+    ctx = Context(dps=30)
+    assert numeric_zero(lambda P: [P.scalar(1) / 3 * 3 - 1], ctx).verdict == "verified"
+    assert numeric_zero(lambda P: [P.scalar("1e-5")], ctx).verdict == "refuted"
+    close = numeric_leq(lambda P: (P.scalar(1), P.scalar(1) + P.scalar(10) ** -(P.dps - 2)), ctx)
+    assert close.verdict == "undecided"  # the margin is below what both precisions agree on
+
+
+def test_certified_helpers_never_overclaim() -> None:
+    B = Ball(30)
+    with B.active():
+        third = B.scalar(1) / 3
+        assert certified_leq(third, B.scalar("0.34")).verdict == "verified"
+        assert certified_leq(B.scalar("0.34"), third).verdict == "refuted"
+        fuzzy = third + B.flint.arb(0, 1e-3)  # a ball of radius 1e-3 around 1/3
+        assert certified_leq(fuzzy, B.scalar("0.3335")).verdict == "undecided"
+        assert certified_zero([third - third]).verdict in ("verified", "undecided")
+        assert certified_zero([B.scalar(0)]).verdict == "verified"
+        assert certified_zero([third]).verdict == "refuted"
