@@ -64,12 +64,17 @@ def numeric_zero(fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10)
 
 
 def numeric_leq(
-    fn: Callable[[Arithmetic], tuple[Any, Any]], ctx: Context, digits: int = 10, witness: Any = None
+    fn: Callable[[Arithmetic], tuple[Any, Any]],
+    ctx: Context,
+    digits: int = 10,
+    witness: Any = None,
+    guard: int = 10,
 ) -> Outcome:
     """``lhs ≤ rhs`` with ``(lhs, rhs) = fn(P)``, at ``ctx.dps`` and re-checked at ``ctx.check_dps``.
 
-    Verified when the margin ``rhs − lhs`` is positive at both precisions and agrees to ``digits``
-    digits; refuted when it is negative at both and agrees; undecided otherwise.
+    Verified when the margin ``rhs − lhs`` is positive, larger than the working precision's
+    noise (``10^{-(dps-guard)}`` relative to ``|lhs|, |rhs|, 1``) and agrees between the two
+    precisions to ``digits`` digits; refuted likewise when negative; undecided otherwise.
     """
     lo, hi = MP(ctx.dps), MP(ctx.check_dps)
     l1, r1 = (lo.scalar(v) for v in fn(lo))
@@ -86,11 +91,12 @@ def numeric_leq(
     }
     if agreed < digits:
         return Outcome.undecided(f"precisions agree to {agreed:.1f} < {digits} digits", **evidence)
-    if m1 > 0 or (m1 == 0 and m2 == 0):
+    noise = lo.ctx.mpf(10) ** (-(ctx.dps - guard)) * max(abs(l1), abs(r1), 1)
+    if abs(m1) <= noise:
+        return Outcome.undecided("the margin is below the working precision's noise", **evidence)
+    if m1 > 0:
         return Outcome.verified(**evidence)
-    if m1 < 0:
-        return Outcome.refuted(witness=witness if witness is not None else evidence["lhs"], **evidence)
-    return Outcome.undecided("margin is zero to working precision", **evidence)
+    return Outcome.refuted(witness=witness if witness is not None else evidence["lhs"], **evidence)
 
 
 def ball_str(x: Any, digits: int = 20) -> str:

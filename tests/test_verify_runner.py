@@ -93,8 +93,9 @@ def test_numeric_helpers_decide_both_ways() -> None:
     ctx = Context(dps=30)
     assert numeric_zero(lambda P: [P.scalar(1) / 3 * 3 - 1], ctx).verdict == "verified"
     assert numeric_zero(lambda P: [P.scalar("1e-5")], ctx).verdict == "refuted"
-    close = numeric_leq(lambda P: (P.scalar(1), P.scalar(1) + P.scalar(10) ** -(P.dps - 2)), ctx)
-    assert close.verdict == "undecided"  # the margin is below what both precisions agree on
+    close = numeric_leq(lambda P: (P.scalar(1), P.scalar(1) + P.scalar(10) ** -25), ctx)
+    assert close.verdict == "undecided"  # a margin of 1e-25 at 30 digits is noise
+    assert numeric_leq(lambda P: (P.scalar(2), P.scalar(1)), ctx).verdict == "refuted"
 
 
 def test_certified_helpers_never_overclaim() -> None:
