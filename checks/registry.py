@@ -117,7 +117,7 @@ class Claim:
 REGISTRY: dict[str, Claim] = {}
 
 
-def claim(id: str, statement: str, latex: str, paper_ref: str, provenance: str, section: str = "") -> Claim:  # noqa: A002
+def claim(id: str, statement: str, latex: str, paper_ref: str, provenance: str, section: str = "") -> Claim:
     """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`."""
     if provenance not in PROVENANCES:
         raise ValueError(f"claim {id}: provenance must be one of {PROVENANCES}, got {provenance!r}")

@@ -98,7 +98,9 @@ def run_method(fn: Any, ctx: Context) -> tuple[Outcome, float]:
     return outcome, time.perf_counter() - start
 
 
-def select(claims: dict[str, Claim], ids: Iterable[str] | None, methods: Iterable[str] | None) -> list[tuple[Claim, list[str]]]:
+def select(
+    claims: dict[str, Claim], ids: Iterable[str] | None, methods: Iterable[str] | None
+) -> list[tuple[Claim, list[str]]]:
     """The claims and methods to run; unknown ids or methods are a usage error."""
     ids = list(ids or [])
     methods = list(methods or [])
@@ -149,7 +151,12 @@ def run_claims(
                 progress.flush()
             outcome, seconds = run_method(c.methods[m], ctx)
             entry["checks"].append(
-                {"method": m, "verdict": outcome.verdict, "evidence": _jsonable(outcome.evidence), "seconds": round(seconds, 4)}
+                {
+                    "method": m,
+                    "verdict": outcome.verdict,
+                    "evidence": _jsonable(outcome.evidence),
+                    "seconds": round(seconds, 4),
+                }
             )
             entry["verdict"] = claim_verdict(entry["checks"])
             if json_path is not None:
@@ -199,7 +206,7 @@ def format_table(report: VerifyReport, width: int = 60) -> str:
                  _short(chk["evidence"], width), f"{chk['seconds']:.2f}s")
             )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     s = report.summary()
     lines.append("")

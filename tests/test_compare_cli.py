@@ -69,7 +69,8 @@ def test_dps_gives_decimal_strings(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_paper_selection_and_explicit_sets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b = write_pair(tmp_path)
-    code, out, _ = run(["compare", str(a), str(b), "--json", "--select", "paper", "--samples", "20", "--seed", "3"], capsys)
+    paper = ["--select", "paper", "--samples", "20", "--seed", "3"]
+    code, out, _ = run(["compare", str(a), str(b), "--json", *paper], capsys)
     j = json.loads(out)
     assert code == 0 and j["sets"]["selection"] == "paper" and j["sets"]["left_out_label"] is not None
     assert len(j["sets"]["labels"]) == 4
@@ -82,7 +83,7 @@ def test_paper_selection_and_explicit_sets(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_directory_models_are_memory_mapped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    a, b = write_pair(tmp_path)
+    a, _ = write_pair(tmp_path)
     d = tmp_path / "dir_a"
     d.mkdir()
     with np.load(a) as z:
@@ -162,5 +163,7 @@ def test_python_dash_m_is_the_same_program(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "checks", "compare", str(a), str(b), "--json"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and json.loads(proc.stdout)["schema"] == "closeness-compare/1"
-    proc = subprocess.run([sys.executable, "-m", "checks", "compare", str(a)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "checks", "compare", str(a)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

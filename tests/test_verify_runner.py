@@ -61,7 +61,8 @@ def test_runner_verdicts_and_crash_isolation(toy_claims: list[str], tmp_path: Pa
     verdicts = {c["id"]: c["verdict"] for c in report.claims}
     assert verdicts == {"zz-toy-true": "verified", "zz-toy-false": "refuted", "zz-toy-crash": "error"}
     crash = next(c for c in report.claims if c["id"] == "zz-toy-crash")
-    assert crash["checks"][0]["verdict"] == "error" and "deliberate failure" in crash["checks"][0]["evidence"]["message"]
+    first = crash["checks"][0]
+    assert first["verdict"] == "error" and "deliberate failure" in first["evidence"]["message"]
     assert crash["checks"][1]["verdict"] == "verified"  # the other method of the claim still ran
     j = json.loads(out.read_text())
     assert j["schema"] == "closeness-verify/1"

@@ -106,7 +106,7 @@ class Sets:
     left_out_label: int | None = None
     selection: str = "fixed"
 
-    def validate(self, n: int, K: int, M: int) -> None:  # noqa: N803 - the paper's names
+    def validate(self, n: int, K: int, M: int) -> None:
         """Indices in range, distinct, pivots outside their sets, ``|S_X| = M``, ``|S_Y| ≥ M``."""
         _check_indices("label", self.pivot_label, self.labels, K)
         _check_indices("input", self.pivot_input, self.inputs, n)
@@ -149,10 +149,10 @@ class LLVTerms:
     b: np.ndarray
     c: np.ndarray
     e: np.ndarray
-    T1: Any  # noqa: N815 - the paper's names
-    T2: Any  # noqa: N815
-    T3: Any  # noqa: N815
-    T4: Any  # noqa: N815
+    T1: Any
+    T2: Any
+    T3: Any
+    T4: Any
     argmax: dict[str, Any] = field(default_factory=dict)
     arith: Arithmetic = FLOAT64
 
@@ -162,7 +162,7 @@ class LLVTerms:
 
 
 def _positive(values: np.ndarray, scale: Any, P: Arithmetic, what: str, index: tuple[int, ...]) -> None:
-    for v, i in zip(values, index):
+    for v, i in zip(values, index, strict=True):
         if P.is_zero(v, scale):
             raise ClosenessError(f"{what} is zero for index {i}: the standardisation is undefined")
 
@@ -180,7 +180,7 @@ def label_terms(
     sy, y0 = list(labels), pivot
     _check_indices("label", y0, labels, ell.shape[1])
     with P.active():
-        scale = P.max(P.abs(ell[:, sy + [y0]]).ravel())
+        scale = P.max(P.abs(ell[:, [*sy, y0]]).ravel())
         sigma = sd(ell[:, sy] - ell[:, [y0]], P, w, axis=0, ddof=ddof)
         sigma2 = sd(ell2[:, sy] - ell2[:, [y0]], P, w, axis=0, ddof=ddof)
         _positive(sigma, scale, P, "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
@@ -203,7 +203,7 @@ def input_terms(
     sx, x0 = list(inputs), pivot
     _check_indices("input", x0, inputs, ell.shape[0])
     with P.active():
-        scale = P.max(P.abs(ell[sx + [x0], :]).ravel())
+        scale = P.max(P.abs(ell[[*sx, x0], :]).ravel())
         s = sd(ell[sx, :] - ell[[x0], :], P, None, axis=1, ddof=ddof)
         s2 = sd(ell2[sx, :] - ell2[[x0], :], P, None, axis=1, ddof=ddof)
         _positive(s, scale, P, "s_x = SD_y[ℓ(y|x) − ℓ(y|x_0)] of model 1", tuple(sx))

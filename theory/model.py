@@ -63,11 +63,11 @@ class Model:
         return int(self.f.shape[0])
 
     @property
-    def K(self) -> int:  # noqa: N802 - the paper's name
+    def K(self) -> int:
         return int(self.g.shape[0])
 
     @property
-    def M(self) -> int:  # noqa: N802 - the paper's name
+    def M(self) -> int:
         return int(self.f.shape[1])
 
 
