@@ -297,7 +297,8 @@ class Ball(_ObjectArithmetic):
         if isinstance(x, (int, float, str)):
             return arb(x)
         if type(x).__name__ == "mpf":
-            return arb(mpmath.nstr(x, self.dps + 10))
+            man, exp = x.man_exp  # exact binary data: the ball encloses the mpf itself
+            return arb((int(man), int(exp)))
         if type(x).__name__ == "fmpq":
             return arb(x)
         return arb(x)
