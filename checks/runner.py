@@ -33,7 +33,7 @@ HYPOTHESIS_SETTINGS = {"database": None, "deadline": None, "derandomize": False,
 
 def environment(ctx: Context) -> dict[str, Any]:
     """Package versions, platform, precision, seed and hypothesis settings of this run."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("numpy", "sympy", "mpmath", "hypothesis", "python-flint"):
         try:
             versions[pkg] = metadata.version(pkg)

@@ -57,7 +57,7 @@ def save_model(path: str | os.PathLike[str], model: Model) -> Path:
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
