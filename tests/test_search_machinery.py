@@ -1,0 +1,54 @@
+"""checks.search.run_search: seeded, shrinks violations, drops those the re-check does not confirm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from checks.search import SCHEMA, run_search
+
+PAIRS = st.tuples(st.integers(0, 1000), st.integers(0, 1000))
+
+
+def score(limit: float) -> Any:
+    return lambda p: (p[0] + p[1]) / limit
+
+
+def describe(p: tuple[int, int]) -> dict[str, Any]:
+    return {"pair": list(p)}
+
+
+def test_no_violation_reports_best_ratios() -> None:
+    r = run_search("toy", PAIRS, score(4000.0), describe, lambda p: {"pair": list(p)}, examples=60, seed_value=1)
+    assert r.violations == [] and r.best and r.best[0]["ratio"] <= 1
+    j = r.as_json()
+    assert j["schema"] == SCHEMA and j["examples"] == 60 and j["seed"] == 1 and j["hypothesis"]["database"] is None
+
+
+def test_violation_is_shrunk_and_reverified() -> None:
+    r = run_search(
+        "toy",
+        PAIRS,
+        score(100.0),
+        describe,
+        lambda p: {"pair": list(p), "ratio": sum(p) / 100},
+        examples=60,
+        seed_value=2,
+    )
+    assert r.violations, "a sum above 100 is easy to find"
+    minimal = r.violations[0]["pair"]
+    assert sum(minimal) == 101  # hypothesis shrinks to the boundary
+
+
+def test_unconfirmed_violations_are_dropped() -> None:
+    r = run_search("toy", PAIRS, score(100.0), describe, lambda p: None, examples=40, seed_value=3)
+    assert r.violations == [] and r.dropped == 2
+
+
+def test_same_seed_same_result() -> None:
+    runs = [
+        run_search("toy", PAIRS, score(5000.0), describe, lambda p: None, examples=30, seed_value=7).best
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
