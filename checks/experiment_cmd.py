@@ -1,9 +1,551 @@
-"""Subcommands added by a later issue."""
+"""``closeness experiment width``: the paper's synthetic experiment, "wider networks are closer".
+
+For each width ``W`` and seed, train ``f`` and ``g`` on the radial task (:mod:`theory.training`),
+save the model on the test inputs (``F = f(x_test)``, ``G = g(labels)``) as an ``.npz`` that
+``closeness compare`` reads, keep the models whose test accuracy exceeds the threshold (0.9 in
+the paper's plotting code), and for every pair of kept seeds of one width compute ``d_LLV``
+(λ = 1e-5, max form, the paper's per-pair selection) and ``d_{f,g}``.  Widths with fewer kept
+models than ``--min-models`` (5 in the paper's code) are left out of the summary.  Results: a
+per-pair CSV, a per-width CSV of mean ± sd (population sd, as the paper's plot), a JSON with the
+settings and rank statistics, and a PNG plot.
+
+Models already trained in ``--out`` with the same settings are loaded, not retrained, so an
+interrupted run resumes where it stopped.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import itertools
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from theory.compare import compare
+from theory.distances import Sets
+from theory.errors import ClosenessError
+from theory.io import atomic_write_text, load_model, save_model
+from theory.model import Model
+from theory.synthetic import RadialData, radial_data
+from theory.training import TrainSettings, accuracy, train, trained_model
+
+__all__ = [
+    "Grid",
+    "PairResult",
+    "GridResult",
+    "FULL",
+    "QUICK",
+    "run_grid",
+    "spearman",
+    "rank_test",
+    "register",
+]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The experiment's settings (defaults: the paper's full setting for K = 6)."""
+
+    classes: int = 6
+    widths: tuple[int, ...] = (16, 32, 64, 128, 256)
+    seeds: tuple[int, ...] = tuple(range(10))
+    steps: int = 15_000
+    train_size: int = 20_000
+    test_size: int = 2_000
+    data_seed: int = 0
+    min_accuracy: float = 0.9
+    min_models: int = 5
+    samples: int = 100
+    lam: float = 1e-5
+
+    def validate(self) -> None:
+        if self.classes < 3:
+            raise ClosenessError(f"--classes must be at least 3 (d_LLV needs K ≥ M+1 = 3), got {self.classes}")
+        if not self.widths or min(self.widths) < 1:
+            raise ClosenessError(f"--widths must be positive integers, got {list(self.widths)}")
+        if len(set(self.seeds)) != len(self.seeds) or len(self.seeds) < 2:
+            raise ClosenessError(f"--seeds needs at least two distinct seeds, got {list(self.seeds)}")
+        if min(self.seeds) < 0:
+            raise ClosenessError(f"seeds must be non-negative, got {list(self.seeds)}")
+        if self.steps < 1:
+            raise ClosenessError(f"--steps must be positive, got {self.steps}")
+        if not 0 <= self.min_accuracy <= 1:
+            raise ClosenessError(f"--min-accuracy must lie in [0, 1], got {self.min_accuracy}")
+        if self.min_models < 2:
+            raise ClosenessError(f"--min-models must be at least 2 (a pair), got {self.min_models}")
+        if self.test_size < 3 or self.train_size < 1:
+            raise ClosenessError("--train-size must be positive and --test-size at least 3")
+
+    def run_dir(self) -> str:
+        """The sub-directory of the trained models: everything that changes a model is in its name."""
+        return f"K{self.classes}_n{self.train_size}_t{self.test_size}_d{self.data_seed}_s{self.steps}"
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["widths"], d["seeds"] = list(self.widths), list(self.seeds)
+        return d
+
+
+#: Representation dimension M of the trained models.
+DIM = TrainSettings.dim
+
+#: The paper's setting: widths 16..256, 15000 steps (the paper trained 20 seeds per width).
+FULL = Grid()
+#: A few minutes on 2 cores: small widths, fewer seeds and steps, at least 3 kept models a width.
+QUICK = Grid(widths=(16, 32, 64, 128), seeds=tuple(range(5)), steps=3_000, min_models=3)
+
+
+@dataclass
+class PairResult:
+    """Distances between the models of two seeds of one width (or the reason they failed)."""
+
+    width: int
+    seed_a: int
+    seed_b: int
+    d_llv: float = math.nan
+    d_fg: float = math.nan
+    T1: float = math.nan  # noqa: N815 - the paper's names
+    T2: float = math.nan  # noqa: N815
+    d_kl: float = math.nan
+    m_cca: float = math.nan
+    sets: Sets | None = None
+    error: str = ""
+
+    def row(self, dim: int) -> dict[str, Any]:
+        s = self.sets
+        return {
+            "width": self.width, "seed_a": self.seed_a, "seed_b": self.seed_b,
+            "d_llv": self.d_llv, "d_fg": self.d_fg, "bound_2M_eps": 2 * dim * self.d_llv,
+            "ratio": self.d_fg / (2 * dim * self.d_llv) if self.d_llv > 0 else math.nan,
+            "T1": self.T1, "T2": self.T2, "d_kl": self.d_kl, "m_cca": self.m_cca,
+            "pivot_label": "" if s is None else s.pivot_label,
+            "left_out_label": "" if s is None or s.left_out_label is None else s.left_out_label,
+            "pivot_input": "" if s is None else s.pivot_input,
+            "inputs": "" if s is None else " ".join(map(str, s.inputs)),
+            "error": self.error,
+        }
+
+
+@dataclass
+class GridResult:
+    """Trained models (on the test inputs), their accuracies, and the pair distances."""
+
+    grid: Grid
+    models: dict[tuple[int, int], Model] = field(default_factory=dict)
+    accuracy: dict[tuple[int, int], float] = field(default_factory=dict)
+    pairs: list[PairResult] = field(default_factory=list)
+    trained: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+
+    def kept(self, width: int) -> list[int]:
+        """Seeds of ``width`` whose test accuracy exceeds the threshold."""
+        return [s for s in self.grid.seeds if self.accuracy[(width, s)] > self.grid.min_accuracy]
+
+    def summarised_widths(self) -> list[int]:
+        """Widths with at least ``min_models`` kept models (the others are left out, as in the paper)."""
+        return [w for w in self.grid.widths if len(self.kept(w)) >= self.grid.min_models]
+
+    def values(self, width: int, key: str) -> np.ndarray:
+        return np.array([getattr(p, key) for p in self.pairs if p.width == width and not p.error])
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per width: kept models, mean accuracy, mean ± sd of d_LLV and d_{f,g}."""
+        rows = []
+        ok = set(self.summarised_widths())
+        for w in self.grid.widths:
+            llv, fg = self.values(w, "d_llv"), self.values(w, "d_fg")
+            acc = [self.accuracy[(w, s)] for s in self.grid.seeds]
+            failed = sum(1 for p in self.pairs if p.width == w and p.error)
+            rows.append({
+                "width": w, "models": len(acc), "kept": len(self.kept(w)),
+                "mean_accuracy": float(np.mean(acc)), "pairs": len(llv), "failed_pairs": failed,
+                "in_summary": w in ok and len(llv) > 0,
+                "mean_d_llv": _stat(np.mean, llv), "sd_d_llv": _stat(np.std, llv),
+                "mean_d_fg": _stat(np.mean, fg), "sd_d_fg": _stat(np.std, fg),
+                "max_ratio": _stat(np.max, fg / (2 * DIM * llv)) if len(llv) else math.nan,
+            })
+        return rows
+
+
+def _stat(fn: Callable[[np.ndarray], Any], x: np.ndarray) -> float:
+    return float(fn(x)) if len(x) else math.nan
+
+
+# ------------------------------------------------------------------------------------------
+# training the grid (resumable) and comparing the pairs
+# ------------------------------------------------------------------------------------------
+def _model_paths(out: Path, grid: Grid, width: int, seed: int) -> tuple[Path, Path]:
+    base = out / "models" / grid.run_dir() / f"w{width}_seed{seed}"
+    return base.with_suffix(".npz"), base.with_suffix(".json")
+
+
+def _cached(npz: Path, meta: Path, settings: TrainSettings, data: RadialData) -> tuple[Model, float] | None:
+    """A model trained earlier with exactly these settings, or None."""
+    if not (npz.exists() and meta.exists()):
+        return None
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if info.get("settings") != settings.as_dict() or info.get("data") != data.describe():
+        return None
+    return load_model(npz), float(info["test_accuracy"])
+
+
+Reporter = Callable[[str, bool], None]
+
+
+def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None) -> GridResult:
+    """Train (or load from ``out``) every model of the grid and compare the pairs of kept seeds.
+
+    ``out=None`` keeps everything in memory.  ``report(text, final)`` receives progress lines
+    (``final`` marks the end of one model).
+    """
+    grid.validate()
+    start = time.perf_counter()
+    data = radial_data(grid.classes, grid.train_size, grid.test_size, grid.data_seed)
+    result = GridResult(grid)
+    jobs = [(w, s) for w in grid.widths for s in grid.seeds]
+    cost = {w: w * w + 16 * w for w in grid.widths}  # work per step ~ W² (for the ETA)
+    total = sum(cost[w] for w, _ in jobs) * grid.steps
+    done = 0.0
+    train_time = 0.0
+    for i, (w, s) in enumerate(jobs, 1):
+        settings = TrainSettings(width=w, seed=s, steps=grid.steps)
+        npz, meta = _model_paths(out, grid, w, s) if out is not None else (None, None)
+        hit = _cached(npz, meta, settings, data) if npz is not None and meta is not None else None
+        if hit is not None:
+            model, acc = hit
+            result.reused += 1
+            total -= cost[w] * grid.steps
+            _say(report, f"[{i}/{len(jobs)}] width {w} seed {s}: loaded (test accuracy {acc:.4f})", True)
+        else:
+            label = f"[{i}/{len(jobs)}] width {w} seed {s}"
+
+            def progress(step: int, loss: float, label: str = label, w: int = w) -> None:
+                work = done + cost[w] * step
+                eta = (train_time + time.perf_counter() - t0) / work * (total - work) if work else 0.0
+                _say(report, f"{label}: step {step}/{grid.steps} loss {loss:.4f}  eta {_hms(eta)}", False)
+
+            t0 = time.perf_counter()
+            t = train(data, settings, progress, every=max(1, grid.steps // 50))
+            train_time += time.perf_counter() - t0
+            done += cost[w] * grid.steps
+            model = trained_model(t, data.x_test)
+            acc = accuracy(model, data.y_test)
+            result.trained += 1
+            if npz is not None and meta is not None:
+                save_model(npz, model)
+                info = {"settings": settings.as_dict(), "data": data.describe(), "test_accuracy": acc,
+                        "final_train_loss": t.history[-1][1], "seconds": t.seconds}
+                atomic_write_text(meta, json.dumps(info, indent=1) + "\n")
+            _say(report, f"{label}: test accuracy {acc:.4f}, train loss {t.history[-1][1]:.4f}, "
+                 f"{t.seconds:.1f} s", True)
+        result.models[(w, s)] = model
+        result.accuracy[(w, s)] = acc
+    for w in grid.widths:
+        kept = result.kept(w)
+        for sa, sb in itertools.combinations(kept, 2):
+            result.pairs.append(compare_pair(result.models[(w, sa)], result.models[(w, sb)], w, sa, sb, grid))
+        _say(report, f"width {w}: {len(kept)} of {len(grid.seeds)} models kept, "
+             f"{len(kept) * (len(kept) - 1) // 2} pairs compared", True)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def compare_pair(a: Model, b: Model, width: int, sa: int, sb: int, grid: Grid) -> PairResult:
+    """``d_LLV`` (paper selection) and ``d_{f,g}`` of one pair; a failure is recorded, not raised."""
+    pr = PairResult(width, sa, sb)
+    try:
+        c = compare(a, b, select="paper", samples=grid.samples, seed=0, lam=grid.lam)
+    except ClosenessError as err:
+        pr.error = str(err)
+        return pr
+    v = c.values
+    pr.d_llv, pr.d_fg = float(v["d_llv"]), float(v["fg"].value)
+    pr.T1, pr.T2 = float(v["terms"].T1), float(v["terms"].T2)
+    pr.d_kl, pr.m_cca = float(v["d_kl_ab"]), float(v["m_cca"])
+    pr.sets = c.sets
+    return pr
+
+
+def _say(report: Reporter | None, text: str, final: bool) -> None:
+    if report is not None:
+        report(text, final)
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+# ------------------------------------------------------------------------------------------
+# rank statistics
+# ------------------------------------------------------------------------------------------
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of a 1-d sample, ties given their average rank."""
+    _, inverse, counts = np.unique(np.asarray(x, dtype=float), return_inverse=True, return_counts=True)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # 0-based rank of each distinct value
+    return (first + (counts + 1) / 2)[inverse]
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rank correlation (Pearson correlation of average ranks)."""
+    rx, ry = _ranks(np.asarray(x)), _ranks(np.asarray(y))
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float(rx @ rx) * float(ry @ ry))
+    if den == 0:
+        raise ClosenessError("rank correlation undefined: one of the samples is constant")
+    return float(rx @ ry) / den
+
+
+def rank_test(x: Sequence[float], y: Sequence[float], permutations: int = 20_000, seed: int = 0) -> dict[str, Any]:
+    """Spearman ``ρ`` of ``(x, y)`` with one-sided permutation p-values for ``ρ < 0`` and ``ρ > 0``.
+
+    Exact (every permutation of ``y``) for n ≤ 8, else ``permutations`` seeded random ones
+    (p-values with the usual +1 correction).
+    """
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if xa.shape != ya.shape or xa.ndim != 1 or len(xa) < 3:
+        raise ClosenessError(f"rank test needs two paired samples of size ≥ 3, got {xa.shape}, {ya.shape}")
+    rho = spearman(xa, ya)
+    rx = _ranks(xa)
+    rx = rx - rx.mean()
+    ry = _ranks(ya)
+    n = len(xa)
+    if n <= 8:
+        perms = np.array(list(itertools.permutations(range(n))))
+        exact, extra = True, 0
+    else:
+        rng = np.random.default_rng(seed)
+        perms = np.argsort(rng.random((permutations, n)), axis=1)
+        exact, extra = False, 1
+    ryp = ry[perms]
+    ryp = ryp - ryp.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx @ rx) * np.sum(ryp * ryp, axis=1))
+    null = (ryp @ rx) / den
+    tol = 1e-12
+    p_dec = (np.sum(null <= rho + tol) + extra) / (len(null) + extra)
+    p_inc = (np.sum(null >= rho - tol) + extra) / (len(null) + extra)
+    return {"rho": rho, "n": n, "p_decreasing": float(p_dec), "p_increasing": float(p_inc),
+            "null": "exact" if exact else f"{permutations} permutations (seed {seed})"}
+
+
+def trend_statistics(result: GridResult) -> dict[str, Any]:
+    """Spearman ``ρ`` of width against d_LLV and d_{f,g}: over all pairs, and over the width means."""
+    widths = result.summarised_widths()
+    out: dict[str, Any] = {"widths": widths}
+    for key in ("d_llv", "d_fg"):
+        xs = [p.width for p in result.pairs if p.width in widths and not p.error]
+        ys = [getattr(p, key) for p in result.pairs if p.width in widths and not p.error]
+        means = [float(np.mean(result.values(w, key))) for w in widths]
+        entry: dict[str, Any] = {}
+        entry["pairs"] = rank_test(xs, ys) if len(set(xs)) >= 2 and len(xs) >= 3 else None
+        entry["means"] = rank_test(widths, means) if len(widths) >= 3 else None
+        out[key] = entry
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# output: CSV, JSON, plot, table
+# ------------------------------------------------------------------------------------------
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def write_outputs(result: GridResult, out: Path, plot: bool = True) -> dict[str, Path]:
+    """Pairs CSV, summary CSV, JSON (settings, summary, trend statistics) and the PNG plot."""
+    stem = f"width_K{result.grid.classes}"
+    paths = {
+        "pairs": out / f"{stem}_pairs.csv",
+        "summary": out / f"{stem}_summary.csv",
+        "json": out / f"{stem}.json",
+    }
+    atomic_write_text(paths["pairs"], _csv([p.row(DIM) for p in result.pairs]))
+    summary = result.summary()
+    atomic_write_text(paths["summary"], _csv(summary))
+    doc = {
+        "schema": "closeness-experiment-width/1",
+        "grid": result.grid.as_dict(),
+        "models_trained": result.trained, "models_reused": result.reused,
+        "seconds": result.seconds,
+        "accuracy": {f"w{w}_seed{s}": a for (w, s), a in result.accuracy.items()},
+        "summary": summary,
+        "trend": trend_statistics(result),
+    }
+    atomic_write_text(paths["json"], json.dumps(doc, indent=1, default=float) + "\n")
+    if plot:
+        paths["plot"] = out / f"{stem}.png"
+        plot_summary(summary, result.grid, paths["plot"])
+    return paths
+
+
+def plot_summary(summary: list[dict[str, Any]], grid: Grid, path: Path) -> None:
+    """Mean ± sd of d_LLV and d_{f,g} against width (two panels, like the paper's Figure 3)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in summary if r["in_summary"]]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+    for ax, key, label in ((axes[0], "d_llv", r"mean $d^{\lambda}_{LLV}$"), (axes[1], "d_fg", r"mean $d_{f,g}$")):
+        w = np.array([r["width"] for r in rows], dtype=float)
+        m = np.array([r[f"mean_{key}"] for r in rows])
+        s = np.array([r[f"sd_{key}"] for r in rows])
+        if len(rows):
+            ax.plot(w, m, marker="o", linewidth=2)
+            ax.fill_between(w, m - s, m + s, alpha=0.25)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(w, [str(int(v)) for v in w])
+        ax.set_xlabel("width")
+        ax.set_ylabel(label)
+    fig.suptitle(f"K = {grid.classes}, {grid.steps} steps, {len(grid.seeds)} seeds "
+                 f"(accuracy > {grid.min_accuracy:g}); shaded: ± sd")
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def format_table(result: GridResult) -> str:
+    """The per-width summary as a Markdown table, then the rank statistics."""
+    lines = [
+        "| width | kept/models | mean acc | pairs | d_LLV mean ± sd | d_fg mean ± sd | max d_fg/(2Mε) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result.summary():
+        mark = "" if r["in_summary"] else " (too few kept)"
+        lines.append(
+            f"| {r['width']}{mark} | {r['kept']}/{r['models']} | {r['mean_accuracy']:.4f} | {r['pairs']} | "
+            f"{r['mean_d_llv']:.4g} ± {r['sd_d_llv']:.2g} | {r['mean_d_fg']:.4g} ± {r['sd_d_fg']:.2g} | "
+            f"{r['max_ratio']:.3g} |"
+        )
+    trend = trend_statistics(result)
+    for key, name in (("d_llv", "d_LLV"), ("d_fg", "d_fg")):
+        for scope in ("pairs", "means"):
+            t = trend[key][scope]
+            if t is None:
+                lines.append(f"Spearman(width, {name}) over {scope}: too few widths")
+            else:
+                lines.append(
+                    f"Spearman(width, {name}) over {scope} (n = {t['n']}): ρ = {t['rho']:+.3f}, "
+                    f"p(decreasing) = {t['p_decreasing']:.3g}, p(increasing) = {t['p_increasing']:.3g} "
+                    f"[{t['null']}]"
+                )
+    return "\n".join(lines)
+
+
+class _Terminal:
+    """Progress on stderr: one rewritten line on a terminal, finished models only otherwise."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.width = 0
+
+    def __call__(self, text: str, final: bool) -> None:
+        if self.tty:
+            pad = " " * max(0, self.width - len(text))
+            self.stream.write(f"\r{text}{pad}" + ("\n" if final else ""))
+            self.width = 0 if final else len(text)
+            self.stream.flush()
+        elif final:
+            print(text, file=self.stream, flush=True)
+
+
+# ------------------------------------------------------------------------------------------
+# command line
+# ------------------------------------------------------------------------------------------
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        out: list[int] = []
+        for part in text.replace(",", " ").split():
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                out.extend(range(int(lo), int(hi) + 1))
+            else:
+                out.append(int(part))
+        return tuple(out)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from err
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """No subcommands yet."""
+    p = sub.add_parser(
+        "experiment",
+        help="the paper's synthetic experiments (trained models)",
+        description="Reproduce the paper's synthetic experiments with this project's numpy trainer.",
+    )
+    exps = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=type(p))
+    w = exps.add_parser(
+        "width",
+        help="wider networks are closer: d_LLV and d_fg vs network width",
+        description="Train f and g (3 hidden layers of width W, M = 2, Adam lr 1e-4, batch 128) on the "
+        "radial task for every width and seed, keep models with test accuracy above the threshold, and "
+        "report mean ± sd of d_LLV (paper selection, λ = 1e-5) and d_fg over seed pairs against width. "
+        f"Defaults are the full setting (widths {' '.join(map(str, FULL.widths))}, seeds 0-9, "
+        f"{FULL.steps} steps); --quick: widths {' '.join(map(str, QUICK.widths))}, seeds 0-4, "
+        f"{QUICK.steps} steps, at least {QUICK.min_models} kept models per width.",
+    )
+    w.add_argument("--quick", action="store_true", help="the quick setting (a few minutes on 2 cores)")
+    w.add_argument("--classes", type=int, help=f"number of classes K (default {FULL.classes})")
+    w.add_argument("--widths", type=_ints, help="network widths, e.g. '16 32 64' or 16,32")
+    w.add_argument("--seeds", type=_ints, help="training seeds, e.g. 0-9")
+    w.add_argument("--steps", type=int, help="Adam steps per model")
+    w.add_argument("--train-size", type=int, help=f"training points (default {FULL.train_size})")
+    w.add_argument("--test-size", type=int, help=f"test points, the inputs of the saved models (default {FULL.test_size})")
+    w.add_argument("--min-accuracy", type=float, help=f"keep models with test accuracy above this (default {FULL.min_accuracy})")
+    w.add_argument("--min-models", type=int, help="widths with fewer kept models are left out of the summary")
+    w.add_argument("--samples", type=int, help=f"random input sets tried by the paper selection (default {FULL.samples})")
+    w.add_argument("--out", type=Path, default=Path("experiment-width"), help="output directory (resumable)")
+    w.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
+    w.set_defaults(func=run_width)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def grid_from_args(args: argparse.Namespace) -> Grid:
+    """The grid: ``--quick`` or the full setting, with every given option overriding it."""
+    base = QUICK if args.quick else FULL
+    changes = {
+        "classes": args.classes, "widths": args.widths, "seeds": args.seeds, "steps": args.steps,
+        "train_size": args.train_size, "test_size": args.test_size, "min_accuracy": args.min_accuracy,
+        "min_models": args.min_models, "samples": args.samples,
+    }
+    d = base.as_dict()
+    d.update({k: v for k, v in changes.items() if v is not None})
+    d["widths"], d["seeds"] = tuple(d["widths"]), tuple(d["seeds"])
+    grid = Grid(**d)
+    grid.validate()
+    return grid
+
+
+def run_width(args: argparse.Namespace) -> int:
+    grid = grid_from_args(args)
+    out: Path = args.out
+    print(f"closeness experiment width: K = {grid.classes}, widths {list(grid.widths)}, seeds {list(grid.seeds)}, "
+          f"{grid.steps} steps; models in {out / 'models' / grid.run_dir()}", file=sys.stderr)
+    result = run_grid(grid, out, _Terminal(sys.stderr))
+    paths = write_outputs(result, out, plot=not args.no_plot)
+    print(format_table(result))
+    print(f"\n{result.trained} models trained, {result.reused} loaded; {result.seconds:.1f} s in all")
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0
