@@ -66,6 +66,7 @@ class Grid:
     min_models: int = 5
     samples: int = 100
     lam: float = 1e-5
+    lr: float = 1e-4
 
     def validate(self) -> None:
         if self.classes < 3:
@@ -82,12 +83,15 @@ class Grid:
             raise ClosenessError(f"--min-accuracy must lie in [0, 1], got {self.min_accuracy}")
         if self.min_models < 2:
             raise ClosenessError(f"--min-models must be at least 2 (a pair), got {self.min_models}")
+        if not self.lr > 0:
+            raise ClosenessError(f"--lr must be positive, got {self.lr}")
         if self.test_size < 3 or self.train_size < 1:
             raise ClosenessError("--train-size must be positive and --test-size at least 3")
 
     def run_dir(self) -> str:
         """The sub-directory of the trained models: everything that changes a model is in its name."""
-        return f"K{self.classes}_n{self.train_size}_t{self.test_size}_d{self.data_seed}_s{self.steps}"
+        return (f"K{self.classes}_n{self.train_size}_t{self.test_size}_d{self.data_seed}_s{self.steps}"
+                f"_lr{self.lr:g}")
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -101,7 +105,7 @@ DIM = TrainSettings.dim
 #: The paper's setting: widths 16..256, 15000 steps (the paper trained 20 seeds per width).
 FULL = Grid()
 #: A few minutes on 2 cores: small widths, fewer seeds and steps, at least 3 kept models a width.
-QUICK = Grid(widths=(16, 32, 64, 128), seeds=tuple(range(5)), steps=3_000, min_models=3)
+QUICK = Grid(widths=(16, 32, 64, 128), seeds=tuple(range(8)), steps=5_000, min_models=3)
 
 
 @dataclass
@@ -221,7 +225,7 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
     done = 0.0
     train_time = 0.0
     for i, (w, s) in enumerate(jobs, 1):
-        settings = TrainSettings(width=w, seed=s, steps=grid.steps)
+        settings = TrainSettings(width=w, seed=s, steps=grid.steps, lr=grid.lr)
         npz, meta = _model_paths(out, grid, w, s) if out is not None else (None, None)
         hit = _cached(npz, meta, settings, data) if npz is not None and meta is not None else None
         if hit is not None:
@@ -502,8 +506,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "radial task for every width and seed, keep models with test accuracy above the threshold, and "
         "report mean ± sd of d_LLV (paper selection, λ = 1e-5) and d_fg over seed pairs against width. "
         f"Defaults are the full setting (widths {' '.join(map(str, FULL.widths))}, seeds 0-9, "
-        f"{FULL.steps} steps); --quick: widths {' '.join(map(str, QUICK.widths))}, seeds 0-4, "
-        f"{QUICK.steps} steps, at least {QUICK.min_models} kept models per width.",
+        f"{FULL.steps} steps); --quick: widths {' '.join(map(str, QUICK.widths))}, "
+        f"{QUICK.steps} steps, seeds 0-{max(QUICK.seeds)}, at least {QUICK.min_models} kept models per width.",
     )
     w.add_argument("--quick", action="store_true", help="the quick setting (a few minutes on 2 cores)")
     w.add_argument("--classes", type=int, help=f"number of classes K (default {FULL.classes})")
@@ -514,6 +518,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w.add_argument("--test-size", type=int, help=f"test points, the inputs of the saved models (default {FULL.test_size})")
     w.add_argument("--min-accuracy", type=float, help=f"keep models with test accuracy above this (default {FULL.min_accuracy})")
     w.add_argument("--min-models", type=int, help="widths with fewer kept models are left out of the summary")
+    w.add_argument("--lr", type=float, help=f"Adam learning rate (default {FULL.lr:g}, the paper's)")
     w.add_argument("--samples", type=int, help=f"random input sets tried by the paper selection (default {FULL.samples})")
     w.add_argument("--out", type=Path, default=Path("experiment-width"), help="output directory (resumable)")
     w.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
@@ -527,7 +532,7 @@ def grid_from_args(args: argparse.Namespace) -> Grid:
     changes = {
         "classes": args.classes, "widths": args.widths, "seeds": args.seeds, "steps": args.steps,
         "train_size": args.train_size, "test_size": args.test_size, "min_accuracy": args.min_accuracy,
-        "min_models": args.min_models, "samples": args.samples,
+        "min_models": args.min_models, "samples": args.samples, "lr": args.lr,
     }
     d = base.as_dict()
     d.update({k: v for k, v in changes.items() if v is not None})

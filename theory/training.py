@@ -15,8 +15,12 @@ the same machine and BLAS.
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +46,7 @@ __all__ = [
     "unembed",
     "trained_model",
     "accuracy",
+    "single_threaded_blas",
 ]
 
 #: Negative slope of the leaky ReLU.
@@ -210,6 +215,39 @@ class Adam:
         theta -= tmp
 
 
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the block with one BLAS thread when numpy's bundled OpenBLAS is found (else unchanged).
+
+    The matrices of training are small (batch 128 × width ≤ 256): one thread is as fast, and
+    multi-threaded BLAS slows down badly when other processes share the cores.
+    """
+    lib = _openblas()
+    if lib is None:
+        yield
+        return
+    saved = int(lib.scipy_openblas_get_num_threads64_())
+    lib.scipy_openblas_set_num_threads64_(1)
+    try:
+        yield
+    finally:
+        lib.scipy_openblas_set_num_threads64_(saved)
+
+
+def _openblas() -> ctypes.CDLL | None:
+    """numpy's bundled ``scipy-openblas`` if it exposes the thread-count functions."""
+    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so"))):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.scipy_openblas_get_num_threads64_.restype = ctypes.c_int
+            lib.scipy_openblas_set_num_threads64_.argtypes = [ctypes.c_int]
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
 @dataclass
 class Trained:
     """A trained pair of networks with its settings and a short history of the training loss."""
@@ -245,22 +283,23 @@ def train(data: RadialData, settings: TrainSettings, progress: Progress | None =
     start = time.perf_counter()
     perm = np.empty(0, dtype=np.int64)
     running = 0.0
-    for step in range(settings.steps):
-        j = step % per_epoch
-        if j == 0:
-            perm = order.permutation(n)
-        idx = perm[j * settings.batch:(j + 1) * settings.batch]
-        loss = nll_and_grads(pf, pg, data.x_train[idx], data.y_train[idx], k, gf, gg)
-        if not np.isfinite(loss):
-            raise ClosenessError(f"training diverged at step {step} (loss {loss})")
-        opt.step(theta, grad)
-        running += loss
-        if (step + 1) % every == 0 or step + 1 == settings.steps:
-            count = (step % every) + 1
-            history.append((step + 1, running / count))
-            running = 0.0
-            if progress is not None:
-                progress(step + 1, history[-1][1])
+    with single_threaded_blas():
+        for step in range(settings.steps):
+            j = step % per_epoch
+            if j == 0:
+                perm = order.permutation(n)
+            idx = perm[j * settings.batch:(j + 1) * settings.batch]
+            loss = nll_and_grads(pf, pg, data.x_train[idx], data.y_train[idx], k, gf, gg)
+            if not np.isfinite(loss):
+                raise ClosenessError(f"training diverged at step {step} (loss {loss})")
+            opt.step(theta, grad)
+            running += loss
+            if (step + 1) % every == 0 or step + 1 == settings.steps:
+                count = (step % every) + 1
+                history.append((step + 1, running / count))
+                running = 0.0
+                if progress is not None:
+                    progress(step + 1, history[-1][1])
     return Trained(settings, k, pf, pg, history, time.perf_counter() - start)
 
 

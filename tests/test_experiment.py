@@ -1,0 +1,230 @@
+"""The synthetic experiment: radial data, the numpy trainer (gradients, determinism), the resumable
+grid of ``closeness experiment width``, and the Section 5 checkers (each fed a false variant)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from checks.cli import main
+from checks.experiment_cmd import Grid, GridResult, rank_test, run_grid, spearman
+from checks.registry import Context, all_claims
+from checks.sec5 import check_bound, check_trend, trend_outcome
+from theory.io import load_model
+from theory.synthetic import radial_data, radial_labels
+from theory.training import (
+    Params,
+    TrainSettings,
+    init_params,
+    mlp_sizes,
+    nll_and_grads,
+    single_threaded_blas,
+    train,
+    trained_model,
+)
+
+SMALL = Grid(widths=(8, 16), seeds=(0, 1, 2, 3), steps=200, lr=1e-3, train_size=500, test_size=80,
+             min_accuracy=0.0, min_models=2, samples=20)
+
+
+@pytest.fixture(scope="module")
+def small_grid(tmp_path_factory: pytest.TempPathFactory) -> tuple[GridResult, Path]:
+    out = tmp_path_factory.mktemp("grid")
+    return run_grid(SMALL, out), out
+
+
+# ------------------------------------------------------------------------------------------
+# data
+# ------------------------------------------------------------------------------------------
+def test_radial_labels_are_folded_wedges() -> None:
+    k = 6
+    angles = (np.arange(k) + 0.5) * np.pi / k
+    x = np.c_[np.cos(angles), np.sin(angles)]
+    assert radial_labels(x, k).tolist() == list(range(k))
+    assert radial_labels(-x, k).tolist() == list(range(k))  # x and −x share the wedge
+    assert radial_labels(np.array([[1.0, 0.0], [-1.0, 1e-12]]), k).tolist() == [0, k - 1]
+
+
+def test_radial_data_is_seeded_and_balanced() -> None:
+    a, b = radial_data(4, 4000, seed=3), radial_data(4, 4000, seed=3)
+    assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_test, b.y_test)
+    assert len(a.y_test) == 400 and not np.array_equal(a.x_train[:400], a.x_test)
+    counts = np.bincount(a.y_train, minlength=4) / 4000
+    assert np.all(np.abs(counts - 0.25) < 0.03)
+    assert abs(np.std(a.x_train) - 3.0) < 0.1
+
+
+# ------------------------------------------------------------------------------------------
+# trainer
+# ------------------------------------------------------------------------------------------
+def test_manual_backprop_matches_finite_differences() -> None:
+    rng = np.random.default_rng(7)
+    k, width = 4, 5
+    pf = init_params(mlp_sizes(2, width, 2), rng)
+    pg = init_params(mlp_sizes(k, width, 2), rng)
+    x = rng.normal(0, 3, (9, 2))
+    y = rng.integers(0, k, 9)
+    gf, gg = Params(pf.sizes), Params(pg.sizes)
+    nll_and_grads(pf, pg, x, y, k, gf, gg)
+    h = 1e-6
+    for p, g in ((pf, gf), (pg, gg)):
+        numeric = np.empty_like(p.flat)
+        for i in range(p.flat.size):
+            old = p.flat[i]
+            p.flat[i] = old + h
+            up = nll_and_grads(pf, pg, x, y, k)
+            p.flat[i] = old - h
+            down = nll_and_grads(pf, pg, x, y, k)
+            p.flat[i] = old
+            numeric[i] = (up - down) / (2 * h)
+        assert np.max(np.abs(numeric - g.flat)) <= 1e-7 * max(1.0, np.max(np.abs(numeric)))
+
+
+def test_gradient_check_detects_a_wrong_gradient() -> None:
+    """The finite-difference comparison above is sharp: a gradient off by 1 % fails it."""
+    rng = np.random.default_rng(8)
+    pf, pg = init_params(mlp_sizes(2, 4, 2), rng), init_params(mlp_sizes(3, 4, 2), rng)
+    x, y = rng.normal(0, 3, (5, 2)), rng.integers(0, 3, 5)
+    gf, gg = Params(pf.sizes), Params(pg.sizes)
+    nll_and_grads(pf, pg, x, y, 3, gf, gg)
+    i = int(np.argmax(np.abs(gf.flat)))
+    old = pf.flat[i]
+    pf.flat[i] = old + 1e-6
+    up = nll_and_grads(pf, pg, x, y, 3)
+    pf.flat[i] = old - 1e-6
+    down = nll_and_grads(pf, pg, x, y, 3)
+    numeric = (up - down) / 2e-6
+    assert abs(numeric - gf.flat[i]) < 1e-7
+    assert abs(numeric - 1.01 * gf.flat[i]) > 1e-7
+
+
+def test_training_is_deterministic_per_seed_and_learns() -> None:
+    data = radial_data(4, 1000, 200)
+    s = TrainSettings(width=16, seed=5, steps=300, lr=3e-3)
+    a, b = train(data, s), train(data, s)
+    assert np.array_equal(a.f.flat, b.f.flat) and np.array_equal(a.g.flat, b.g.flat)
+    c = train(data, TrainSettings(width=16, seed=6, steps=300, lr=3e-3))
+    assert not np.array_equal(a.f.flat, c.f.flat)
+    assert a.history[-1][1] < 0.7 * a.history[0][1]  # the loss goes down
+    m = trained_model(a, data.x_test)
+    assert m.f.shape == (200, 2) and m.g.shape == (4, 2)
+
+
+def test_single_threaded_blas_restores_the_setting() -> None:
+    from theory.training import _openblas
+
+    lib = _openblas()
+    before = None if lib is None else lib.scipy_openblas_get_num_threads64_()
+    with single_threaded_blas():
+        if lib is not None:
+            assert lib.scipy_openblas_get_num_threads64_() == 1
+    if lib is not None:
+        assert lib.scipy_openblas_get_num_threads64_() == before
+
+
+# ------------------------------------------------------------------------------------------
+# the grid: resume, outputs, CLI
+# ------------------------------------------------------------------------------------------
+def test_resume_skips_trained_models(small_grid: tuple[GridResult, Path]) -> None:
+    first, out = small_grid
+    assert first.trained == 8 and first.reused == 0
+    again = run_grid(SMALL, out)
+    assert again.trained == 0 and again.reused == 8
+    assert again.accuracy == first.accuracy
+    assert [p.d_llv for p in again.pairs] == [p.d_llv for p in first.pairs]
+    # a lost model is retrained, and only that one; other settings never reuse these models
+    (out / "models" / SMALL.run_dir() / "w16_seed1.json").unlink()
+    third = run_grid(SMALL, out)
+    assert (third.trained, third.reused) == (1, 7)
+    assert third.accuracy == first.accuracy
+    meta = json.loads((out / "models" / SMALL.run_dir() / "w8_seed0.json").read_text())
+    assert meta["settings"]["steps"] == SMALL.steps
+    assert Grid(**{**SMALL.as_dict(), "widths": (8,), "seeds": (0, 1), "steps": 100}).run_dir() != SMALL.run_dir()
+
+
+def test_saved_models_are_read_by_compare(small_grid: tuple[GridResult, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = small_grid
+    a, b = (out / "models" / SMALL.run_dir() / f"w16_seed{s}.npz" for s in (0, 2))
+    assert load_model(a).f.shape == (SMALL.test_size, 2)
+    assert main(["compare", str(a), str(b), "--select", "paper", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["d_llv"] >= 0 and 0 <= j["d_fg"] <= 1 + 1e-12
+
+
+def test_cli_writes_table_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["experiment", "width", "--widths", "8,16", "--seeds", "0-2", "--steps", "150", "--lr", "1e-3",
+            "--train-size", "400", "--test-size", "60", "--min-accuracy", "0", "--min-models", "2",
+            "--samples", "10", "--out", str(tmp_path)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "| width |" in text and "Spearman(width, d_LLV)" in text
+    for name in ("width_K6_pairs.csv", "width_K6_summary.csv", "width_K6.json", "width_K6.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    rows = (tmp_path / "width_K6_summary.csv").read_text().splitlines()
+    assert rows[0].startswith("width,models,kept") and len(rows) == 3
+    assert (tmp_path / "width_K6.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("bad", [["--seeds", "3"], ["--widths", "0"], ["--classes", "2"], ["--min-accuracy", "2"]])
+def test_cli_rejects_bad_settings(bad: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["experiment", "width", *bad, "--out", str(tmp_path)]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------
+# Section 5 checkers, each also fed a false variant
+# ------------------------------------------------------------------------------------------
+def test_bound_holds_on_trained_pairs_and_a_smaller_constant_is_refuted(small_grid: tuple[GridResult, Path]) -> None:
+    result, _ = small_grid
+    assert check_bound(result).verdict == "verified"
+    false = check_bound(result, constant=1e-4)
+    assert false.verdict == "refuted"
+    assert false.evidence["ball_checked"][-1]["verdict"] == "refuted"  # certified, not float64 only
+
+
+def test_bound_check_uses_balls_when_the_margin_is_small(small_grid: tuple[GridResult, Path]) -> None:
+    result, _ = small_grid
+    out = check_bound(result, certify_below=np.inf)  # every pair decided in ball arithmetic
+    assert out.verdict == "verified" and len(out.evidence["ball_checked"]) == out.evidence["pairs"]
+
+
+def test_spearman_and_rank_test() -> None:
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 1, 2, 2], [1, 2, 3, 4]) == pytest.approx(np.sqrt(0.8))  # ties: average ranks
+    t = rank_test([16, 32, 64, 128], [4.0, 3.0, 2.0, 1.0])
+    assert t["p_decreasing"] == pytest.approx(1 / 24) and t["null"] == "exact"
+
+
+def test_trend_checker_verifies_a_decrease_and_refutes_the_reversed_data() -> None:
+    rng = np.random.default_rng(1)
+    widths = [w for w in (16, 32, 64, 128) for _ in range(6)]
+    values = [1.0 / w + 0.002 * rng.normal() for w in widths]
+    assert check_trend(widths, values).verdict == "verified"
+    assert check_trend(widths, values[::-1]).verdict == "refuted"
+    assert check_trend(widths, list(rng.normal(size=len(values)))).verdict == "undecided"  # no trend
+    assert check_trend([16, 16, 16], [1.0, 2.0, 3.0]).verdict == "undecided"
+
+
+def test_trend_outcome_refuted_on_a_grid_with_reversed_widths(small_grid: tuple[GridResult, Path]) -> None:
+    """The claim's own wrapper, fed the trained pairs reordered so that both distances grow with width."""
+    result, _ = small_grid
+    ranked = sorted((p for p in result.pairs if not p.error), key=lambda p: p.d_llv)
+    widths = sorted(p.width for p in ranked)
+    pairs = [replace(p, width=w, d_fg=p.d_llv) for p, w in zip(ranked, widths)]
+    assert trend_outcome(GridResult(result.grid, result.models, result.accuracy, pairs)).verdict == "refuted"
+
+
+def test_section5_claims_default_methods() -> None:
+    claims = all_claims()
+    for cid in ("sec5-bound-trained", "sec5-width-trend"):
+        c = claims[cid]
+        assert c.provenance == "paper"
+        for name, fn in c.methods.items():
+            out = fn(Context())
+            assert out.verdict in ("verified", "undecided", "refuted"), (cid, name, out)
+    assert claims["sec5-bound-trained"].methods["numeric"](Context()).verdict == "verified"
