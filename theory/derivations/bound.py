@@ -1,0 +1,428 @@
+"""Section 4, the bound ``d_{f,g} ≤ 2Mε``, derived one step at a time with sympy.
+
+The chain (each function below is one step and returns a :class:`Certificate`):
+
+1. :func:`log_ratio_identities` -- ``(Lᵀf(x))_i = ℓ(y_i|x) − ℓ(y_0|x)`` and
+   ``(Nᵀg(y))_i = ℓ(y|x_i) − ℓ(y|x_0) + c_i`` with ``c_i`` constant in ``y``;
+2. :func:`standardised_difference` -- after standardising, ``ũ_i − ũ'_i`` is the difference of
+   the two centred functions whose SDs are ``a_{y_i}`` and ``b_{y_i}`` (``c_x``, ``e_x`` on the g
+   side), hence ``SD(ũ_i − ũ'_i) ≤ a_{y_i} + b_{y_i}`` by Minkowski (:func:`lagrange_identity`);
+3. :func:`covariance_identity` -- ``Cov(ũ_i, ũ'_i) = 1 − Var(ũ_i − ũ'_i)/2``;
+4. :func:`nuclear_norm_trace` -- ``Σ_k σ_k(C) ≥ tr C``;
+5. :func:`sharp_side_bound` -- ``d_SVD ≤ 1 − tr C/M ≤ (1/2M) Σ_i (a_i + b_i)² ≤ 2ε²``;
+6. :func:`linear_from_quadratic` -- ``min(1, 2ε²) ≤ √2·ε ≤ 2Mε`` for every ``ε ≥ 0``.
+
+Also :func:`msvd_range` (``0 ≤ m_SVD ≤ 1``, yet ``σ_1(C) = 2`` is possible) and
+:func:`tight_sign_flip` (an exact pair attaining ``d_{f,g} = 2ε²``).
+
+Identities are checked twice: by simplification of the symbolic residual, and on explicit
+integer or rational instances evaluated exactly (sympy's ``MatrixSymbol`` calculus is never
+used, so nothing can silently collapse to 0).  Inequalities are reduced to identities plus
+the sign of explicit factors (a certificate).  Every function has parameters that break the
+step on purpose (a wrong constant, a dropped pivot term, a wrong standardisation) so that the
+tests can watch it fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+__all__ = [
+    "Certificate",
+    "log_probs_symbolic",
+    "lagrange_identity",
+    "log_ratio_identities",
+    "standardised_difference",
+    "covariance_identity",
+    "nuclear_norm_trace",
+    "sharp_side_bound",
+    "linear_from_quadratic",
+    "msvd_range",
+    "tight_sign_flip",
+    "chain",
+]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The outcome of one derivation step: whether it holds, and what was checked."""
+
+    step: str
+    holds: bool
+    checks: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "holds": self.holds, "checks": self.checks}
+
+
+def _zero(expr: sp.Expr) -> bool:
+    """Whether ``expr`` simplifies to exactly 0."""
+    return sp.simplify(sp.expand(expr)) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# moments over a finite index set (uniform, or weights summing to 1)
+# --------------------------------------------------------------------------------------------
+def _mean(v: list[sp.Expr], w: list[sp.Expr] | None) -> sp.Expr:
+    if w is None:
+        return sp.Add(*v) / len(v)
+    return sp.Add(*[wi * vi for wi, vi in zip(w, v)])
+
+
+def _centre(v: list[sp.Expr], w: list[sp.Expr] | None = None) -> list[sp.Expr]:
+    m = _mean(v, w)
+    return [vi - m for vi in v]
+
+
+def _cov(u: list[sp.Expr], v: list[sp.Expr], w: list[sp.Expr] | None = None) -> sp.Expr:
+    cu, cv = _centre(u, w), _centre(v, w)
+    return _mean([a * b for a, b in zip(cu, cv)], w)
+
+
+def _var(u: list[sp.Expr], w: list[sp.Expr] | None = None) -> sp.Expr:
+    return _cov(u, u, w)
+
+
+def log_probs_symbolic(z: sp.Matrix) -> sp.Matrix:
+    """``ℓ = z − log Σ_k e^{z_k}`` row by row (rows are inputs, columns labels)."""
+    out = sp.zeros(z.rows, z.cols)
+    for i in range(z.rows):
+        log_z = sp.log(sp.Add(*[sp.exp(z[i, k]) for k in range(z.cols)]))
+        for k in range(z.cols):
+            out[i, k] = z[i, k] - log_z
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Cauchy–Schwarz / Minkowski certificate
+# --------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def lagrange_identity(n: int, weighted: bool = True) -> Certificate:
+    """``Var(A)Var(B) − Cov(A,B)² = ½ Σ_{i,j} w_i w_j (Ã_i B̃_j − Ã_j B̃_i)²`` (Ã, B̃ centred).
+
+    The right side is a sum of squares, so ``|Cov| ≤ SD·SD`` and
+    ``(SD A + SD B)² − Var(A − B) = 2(SD A·SD B + Cov(A, B)) ≥ 0``: Minkowski's inequality
+    ``SD(A − B) ≤ SD(A) + SD(B)``.  Checked for symbolic vectors of length ``n`` (weights
+    ``w_i`` with ``Σ w_i = 1`` when ``weighted``) and the expansion of ``Var(A − B)``.
+    """
+    a = list(sp.symbols(f"A0:{n}", real=True))
+    b = list(sp.symbols(f"B0:{n}", real=True))
+    if weighted:
+        w = list(sp.symbols(f"w0:{n}", positive=True))
+        w[-1] = 1 - sp.Add(*w[:-1])
+    else:
+        w = [sp.Rational(1, n)] * n
+    ca, cb = _centre(a, w), _centre(b, w)
+    lhs = _var(a, w) * _var(b, w) - _cov(a, b, w) ** 2
+    rhs = sp.Rational(1, 2) * sp.Add(
+        *[w[i] * w[j] * (ca[i] * cb[j] - ca[j] * cb[i]) ** 2 for i in range(n) for j in range(n)]
+    )
+    expansion = _var([x - y for x, y in zip(a, b)], w) - (_var(a, w) + _var(b, w) - 2 * _cov(a, b, w))
+    checks = {"lagrange": _zero(lhs - rhs), "var_of_difference": _zero(expansion), "n": n, "weighted": weighted}
+    return Certificate("Minkowski for SD (Lagrange identity)", checks["lagrange"] and checks["var_of_difference"], checks)
+
+
+# --------------------------------------------------------------------------------------------
+# step 1: log-ratio identities
+# --------------------------------------------------------------------------------------------
+def _model_symbols(n: int, K: int, M: int) -> tuple[sp.Matrix, sp.Matrix]:  # noqa: N803
+    f = sp.Matrix(n, M, lambda i, j: sp.Symbol(f"f{i}_{j}", real=True))
+    g = sp.Matrix(K, M, lambda k, j: sp.Symbol(f"g{k}_{j}", real=True))
+    return f, g
+
+
+def _explicit_model(n: int, K: int, M: int, seed: int) -> tuple[sp.Matrix, sp.Matrix]:  # noqa: N803
+    """Small integer matrices (a fixed pseudo-random pattern) for exact instance checks."""
+    vals = itertools.cycle([2, -1, 3, 0, -2, 1, 1, -3, 2, -1, 0, 4][seed % 12:] + [1, -2, 3])
+    f = sp.Matrix(n, M, lambda i, j: sp.Integer(next(vals)))
+    g = sp.Matrix(K, M, lambda k, j: sp.Integer(next(vals)))
+    return f, g
+
+
+def log_ratio_identities(M: int, pivot_term: bool = True) -> Certificate:  # noqa: N803
+    """Step 1 for ``K = M + 1`` labels and ``n = M + 1`` inputs, symbolic and on an integer instance.
+
+    ``pivot_term=False`` drops ``ℓ(y_0|x)`` from the label identity (and ``ℓ(y|x_0)`` from the input
+    identity): the broken variant the tests refute.
+    """
+    K, n = M + 1, M + 1  # noqa: N806
+    checks: dict[str, Any] = {"M": M}
+    for name, (f, g) in (("symbolic", _model_symbols(n, K, M)), ("integer instance", _explicit_model(n, K, M, M))):
+        ell = log_probs_symbolic(f * g.T)
+        lab = sp.Matrix.hstack(*[(g.row(i) - g.row(0)).T for i in range(1, M + 1)])  # L, pivot y_0 = 0
+        inp = sp.Matrix.hstack(*[(f.row(i) - f.row(0)).T for i in range(1, M + 1)])  # N, pivot x_0 = 0
+        label_ok = all(
+            _zero((lab.T * f.row(x).T)[i] - (ell[x, i + 1] - (ell[x, 0] if pivot_term else 0)))
+            for x in range(n) for i in range(M)
+        )
+        # (Nᵀg(y))_i − [ℓ(y|x_i) − ℓ(y|x_0)] must not depend on y: it is c_i = log Z(x_i) − log Z(x_0).
+        input_ok = True
+        for i in range(M):
+            c = [(inp.T * g.row(y).T)[i] - (ell[i + 1, y] - (ell[0, y] if pivot_term else 0)) for y in range(K)]
+            input_ok &= all(_zero(c[y] - c[0]) for y in range(1, K))
+        checks[name] = {"label_identity": label_ok, "input_identity": input_ok}
+    holds = all(v["label_identity"] and v["input_identity"] for k, v in checks.items() if k != "M")
+    return Certificate("log-ratio identities", holds, checks)
+
+
+# --------------------------------------------------------------------------------------------
+# step 2: the standardised coordinate difference
+# --------------------------------------------------------------------------------------------
+def standardised_difference(n: int = 3, pivot_term: bool = True, side: str = "f") -> Certificate:
+    """Step 2: with ``u = ℓ(y_i|·) − ℓ(y_0|·)``, ``ũ = (u − E u)/σ``, and likewise ``ũ'`` with ``σ'``,
+    ``ũ − ũ' = (A − E A) − (B − E B)`` where ``A = ℓ(y_i|·)/σ − ℓ'(y_i|·)/σ'`` (``SD A = a_{y_i}``) and
+    ``B = ℓ(y_0|·)/σ − ℓ'(y_0|·)/σ'`` (``SD B = b_{y_i}``); Minkowski then gives
+    ``SD(ũ − ũ') ≤ a + b``.  On the g side (``side="g"``) the coordinates are
+    ``(Nᵀg(y))_i = ℓ(y|x_i) − ℓ(y|x_0) + c_i``: the constant ``c_i`` vanishes on centring, and the
+    two SDs are ``c_{x_i}``, ``e_{x_i}``.  ``pivot_term=False`` uses ``B = 0`` (the dropped ``b_y``).
+    """
+    l1 = list(sp.symbols(f"l1_0:{n}", real=True))  # ℓ(y_i|x) over the index set (or ℓ(y|x_i))
+    l0 = list(sp.symbols(f"l0_0:{n}", real=True))  # ℓ(y_0|x) (or ℓ(y|x_0))
+    m1 = list(sp.symbols(f"m1_0:{n}", real=True))  # primed
+    m0 = list(sp.symbols(f"m0_0:{n}", real=True))
+    s, s2, c, c2 = sp.symbols("sigma sigma2 c c2", positive=True)
+    shift, shift2 = (c, c2) if side == "g" else (0, 0)
+    u = [x - y + shift for x, y in zip(l1, l0)]
+    v = [x - y + shift2 for x, y in zip(m1, m0)]
+    lhs = [p / s - q / s2 for p, q in zip(_centre(u), _centre(v))]
+    big_a = [x / s - y / s2 for x, y in zip(l1, m1)]
+    big_b = [x / s - y / s2 for x, y in zip(l0, m0)] if pivot_term else [sp.Integer(0)] * n
+    rhs = [p - q for p, q in zip(_centre(big_a), _centre(big_b))]
+    identity = all(_zero(p - q) for p, q in zip(lhs, rhs))
+    # an exact rational instance, with σ = SD(u) so that ũ really is standardised
+    inst = dict(zip(l1 + l0 + m1 + m0, [sp.Rational(k % 7 - 3, k % 3 + 1) for k in range(4 * n)]))
+    ui, vi = [x.subs(inst).subs({c: 5, c2: 2}) for x in u], [x.subs(inst).subs({c: 5, c2: 2}) for x in v]
+    sd_u, sd_v = sp.sqrt(_var(ui)), sp.sqrt(_var(vi))
+    sub = {**inst, s: sd_u, s2: sd_v, c: 5, c2: 2}
+    inst_ok = all(_zero(p.subs(sub) - q.subs(sub)) for p, q in zip(lhs, rhs))
+    unit = _zero(_var([p.subs(sub) for p in _centre(u)]) / sd_u**2 - 1)
+    minkowski = lagrange_identity(min(n, 3), weighted=True)
+    checks = {"n": n, "side": side, "identity": identity, "rational_instance": inst_ok,
+              "instance_unit_variance": unit, "minkowski": minkowski.holds}
+    return Certificate("standardised difference, SD ≤ a + b", identity and inst_ok and unit and minkowski.holds, checks)
+
+
+# --------------------------------------------------------------------------------------------
+# step 3: covariance of standardised coordinates
+# --------------------------------------------------------------------------------------------
+def covariance_identity(n: int = 3, ddof: int = 0) -> Certificate:
+    """Step 3: ``Cov(ũ, ṽ) = 1 − Var(ũ − ṽ)/2`` for standardised ``ũ``, ``ṽ``.
+
+    ``ddof = 1`` standardises by the sample SD while the moments stay population ones: the wrong
+    standardisation the tests refute (then ``Var ũ ≠ 1`` and the identity fails).
+    """
+    u = list(sp.symbols(f"u0:{n}", real=True))
+    v = list(sp.symbols(f"v0:{n}", real=True))
+    factor = sp.Rational(n, n - ddof)
+    su = [x / sp.sqrt(_var(u) * factor) for x in _centre(u)]
+    sv = [x / sp.sqrt(_var(v) * factor) for x in _centre(v)]
+    residual = _cov(su, sv) - (1 - _var([a - b for a, b in zip(su, sv)]) / 2)
+    inst = {**dict(zip(u, [1, 4, -2, 3, 0][:n])), **dict(zip(v, [2, -1, 5, 1, 1][:n]))}
+    symbolic = _zero(residual)
+    instance = _zero(residual.subs(inst))
+    return Certificate("Cov(ũ,ṽ) = 1 − Var(ũ−ṽ)/2", symbolic and instance,
+                       {"n": n, "ddof": ddof, "symbolic": symbolic, "integer_instance": instance})
+
+
+# --------------------------------------------------------------------------------------------
+# step 4: nuclear norm ≥ trace
+# --------------------------------------------------------------------------------------------
+def nuclear_norm_trace(M: int) -> Certificate:  # noqa: N803
+    """Step 4: ``Σ_k σ_k(C) ≥ tr C``.
+
+    ``M = 1``: ``|c| ≥ c``.  ``M = 2``: ``σ_1², σ_2²`` are the roots of the characteristic polynomial
+    of ``CᵀC``, so ``(σ_1 + σ_2)² = ‖C‖_F² + 2|det C|``, and
+    ``(σ_1 + σ_2)² − (tr C)² = (c_12 − c_21)² + 2(|det C| − det C)``, a sum of non-negative terms.
+    ``M ≥ 3``: the general argument (``tr C = Σ_k σ_k (VᵀU)_kk`` with ``|(VᵀU)_kk| ≤ 1``) is not a
+    finite sympy certificate; it is checked on instances instead (exact 3×3 orthogonal factors
+    here, certified ball enclosures in ``checks.sec4``).
+    """
+    checks: dict[str, Any] = {"M": M}
+    if M == 1:
+        c = sp.Symbol("c", positive=True)
+        # |c| − c ≥ 0 on both signs of a 1×1 "matrix" c (zero included as the limit of either)
+        checks["c_positive"] = _zero(sp.Abs(c) - c)
+        checks["c_negative"] = bool((sp.Abs(-c) - (-c)).is_nonnegative)
+        holds = checks["c_positive"] and checks["c_negative"]
+        return Certificate("nuclear norm ≥ trace", holds, checks)
+    if M == 2:
+        c11, c12, c21, c22, t = sp.symbols("c11 c12 c21 c22 t", real=True)
+        c = sp.Matrix([[c11, c12], [c21, c22]])
+        gram = c.T * c
+        charpoly = (t * sp.eye(2) - gram).det()
+        checks["charpoly"] = _zero(charpoly - (t**2 - gram.trace() * t + c.det() ** 2))
+        fro2 = sum(x**2 for x in c)
+        checks["sos"] = _zero(fro2 + 2 * c.det() - c.trace() ** 2 - (c12 - c21) ** 2)
+        # explicit instances with det < 0 and det > 0: exact singular values from the Gram matrix
+        inst_ok = True
+        for m in (sp.Matrix([[1, 2], [3, -1]]), sp.Matrix([[2, -1], [1, 3]]), sp.Matrix([[0, 1], [-1, 0]])):
+            sv = [sp.sqrt(e) for e in (m.T * m).eigenvals(multiple=True)]
+            inst_ok &= bool(sp.nsimplify(sp.Add(*sv) - m.trace()) >= 0)
+            inst_ok &= _zero(sp.Add(*sv) ** 2 - (sum(x**2 for x in m) + 2 * abs(m.det())))
+        checks["instances"] = inst_ok
+        return Certificate("nuclear norm ≥ trace", checks["charpoly"] and checks["sos"] and inst_ok, checks)
+    # M ≥ 3: exact instances C = U diag(s) Vᵀ with rational orthogonal U, V (Cayley transform)
+    inst_ok = True
+    for k in range(3):
+        u, v = _cayley(M, k), _cayley(M, k + 5)
+        s = [sp.Rational(j + 1 + k, 2) for j in range(M)]
+        c = u * sp.diag(*s) * v.T
+        inst_ok &= bool(sp.Add(*s) - c.trace() >= 0)
+        inst_ok &= all(abs(x) <= 1 for x in (v.T * u).diagonal())
+    checks["orthogonal_factor_instances"] = inst_ok
+    checks["certificate"] = "tr C = Σ σ_k (VᵀU)_kk ≤ Σ σ_k since |(VᵀU)_kk| ≤ 1"
+    return Certificate("nuclear norm ≥ trace", inst_ok, checks)
+
+
+def _cayley(m: int, seed: int) -> sp.Matrix:
+    """A rational orthogonal matrix ``(I − S)(I + S)⁻¹`` from a skew-symmetric integer ``S``."""
+    s = sp.zeros(m, m)
+    vals = itertools.cycle([1, -2, 3, 1, 2, -1, 1][seed % 7:] + [2, 1])
+    for i in range(m):
+        for j in range(i + 1, m):
+            s[i, j] = next(vals)
+            s[j, i] = -s[i, j]
+    eye = sp.eye(m)
+    q = (eye - s) * (eye + s).inv()
+    assert q.T * q == eye
+    return q
+
+
+# --------------------------------------------------------------------------------------------
+# step 5: each side d_SVD ≤ 2ε²
+# --------------------------------------------------------------------------------------------
+def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:  # noqa: N803
+    """Step 5: with ``0 ≤ a_i, b_i ≤ ε``,
+    ``d_SVD = 1 − ‖C‖_*/M ≤ 1 − tr C/M = (1/2M) Σ_i Var(ũ_i − ũ'_i) ≤ (1/2M) Σ_i (a_i + b_i)² ≤ constant·ε²``.
+
+    Certificate for the last step: with ``a_i = ε − α_i``, ``b_i = ε − β_i`` (``0 ≤ α_i, β_i ≤ ε``),
+    ``constant·ε² − (1/2M) Σ (a_i + b_i)² = (1/2M) Σ (α_i + β_i)(4ε − α_i − β_i) + (constant − 2)ε²``;
+    every product is non-negative, so the step holds iff ``constant ≥ 2`` (``a_i = b_i = ε`` is the
+    witness otherwise).  The equality ``1 − tr C/M = (1/2M) Σ Var(ũ_i − ũ'_i)`` is step 3 summed.
+    """
+    constant = sp.nsimplify(constant)
+    eps = sp.Symbol("epsilon", nonnegative=True)
+    al = sp.symbols(f"alpha0:{M}", nonnegative=True)
+    be = sp.symbols(f"beta0:{M}", nonnegative=True)
+    a = [eps - x for x in al]
+    b = [eps - x for x in be]
+    gap = constant * eps**2 - sp.Add(*[(x + y) ** 2 for x, y in zip(a, b)]) / (2 * M)
+    cert = sp.Add(*[(x + y) * (4 * eps - x - y) for x, y in zip(al, be)]) / (2 * M) + (constant - 2) * eps**2
+    identity = _zero(gap - cert)
+    # the trace step: 1 − (1/M) Σ (1 − V_i/2) = (1/2M) Σ V_i
+    v = sp.symbols(f"V0:{M}", nonnegative=True)
+    trace_step = _zero(1 - sp.Add(*[1 - x / 2 for x in v]) / M - sp.Add(*v) / (2 * M))
+    holds = identity and trace_step and bool(constant >= 2)
+    witness = None if holds else {"a_i = b_i = epsilon": True, "gap": str(sp.simplify(gap.subs({x: 0 for x in al + be})))}
+    return Certificate("d_SVD ≤ 2ε² on each side", holds,
+                       {"M": M, "constant": str(constant), "identity": identity, "trace_step": trace_step,
+                        "witness": witness})
+
+
+# --------------------------------------------------------------------------------------------
+# step 6: the paper's linear bound follows for every ε ≥ 0
+# --------------------------------------------------------------------------------------------
+def linear_from_quadratic(M: int, constant: sp.Expr | None = None) -> Certificate:  # noqa: N803
+    """Step 6: ``min(1, 2ε²) ≤ constant·ε`` for all ``ε ≥ 0``; default ``constant = 2M``.
+
+    Certificate: for ``0 ≤ ε ≤ 1/√2``, ``√2ε − 2ε² = √2ε(1 − √2ε) ≥ 0``; for ``ε ≥ 1/√2``,
+    ``√2ε − 1 ≥ 0``; and ``2Mε − √2ε = (2M − √2)ε ≥ 0``.  So the step holds iff
+    ``constant ≥ √2`` -- the best linear constant, attained at ``ε = 1/√2``.  Cross-checked with
+    sympy's inequality solver: the set of ``ε ≥ 0`` violating it must be empty.
+    """
+    eps = sp.Symbol("epsilon", nonnegative=True)
+    k = sp.nsimplify(2 * M if constant is None else constant)
+    r2 = sp.sqrt(2)
+    low = _zero(r2 * eps - 2 * eps**2 - r2 * eps * (1 - r2 * eps))
+    tail = bool(sp.simplify(r2 * (1 / r2) - 1) == 0)
+    compare = bool(k - r2 >= 0)
+    viol_low = sp.solve_univariate_inequality(2 * eps**2 > k * eps, eps, relational=False).intersect(
+        sp.Interval(0, 1 / r2))
+    viol_high = sp.solve_univariate_inequality(1 > k * eps, eps, relational=False).intersect(
+        sp.Interval(1 / r2, sp.oo))
+    violations = sp.Union(viol_low, viol_high)
+    empty = violations == sp.EmptySet
+    holds = low and tail and compare and empty
+    return Certificate("min(1, 2ε²) ≤ 2Mε", holds,
+                       {"M": M, "constant": str(k), "best_linear_constant": "sqrt(2)",
+                        "certificate_low": low, "violating_epsilons": str(violations), "solver_empty": empty})
+
+
+# --------------------------------------------------------------------------------------------
+# 0 ≤ m_SVD ≤ 1 and a singular value above 1
+# --------------------------------------------------------------------------------------------
+def msvd_range(n: int = 3, M: int = 2) -> Certificate:  # noqa: N803
+    """``0 ≤ m_SVD ≤ 1`` (Hölder / Cauchy–Schwarz), although ``σ_1(C)`` can exceed 1.
+
+    ``‖C‖_* = max_Q tr(QᵀC)`` over orthogonal ``Q``, and ``tr(QᵀC) = E[ṽᵀQᵀũ] ≤ (E|ũ|²)^{1/2}
+    (E|Qṽ|²)^{1/2} = M`` because every standardised coordinate has unit variance (checked here
+    symbolically: ``E|ũ|² = M``) and ``Q`` preserves norms (checked for a symbolic rotation).
+    The Cauchy–Schwarz step is the Lagrange identity.  Exhibit: ``ũ = ṽ = (z, z)`` gives
+    ``C = [[1, 1], [1, 1]]`` with singular values ``2, 0``: ``σ_1 = 2 > 1`` and ``m_SVD = 1``.
+    """
+    u = [list(sp.symbols(f"u{j}_0:{n}", real=True)) for j in range(M)]
+    su = [[x / sp.sqrt(_var(col)) for x in _centre(col)] for col in u]
+    second_moment = sp.Add(*[_mean([x**2 for x in col], None) for col in su])
+    unit = _zero(second_moment - M)
+    th = sp.Symbol("theta", real=True)
+    q = sp.Matrix([[sp.cos(th), -sp.sin(th)], [sp.sin(th), sp.cos(th)]])
+    x = sp.Matrix(sp.symbols("x0 x1", real=True))
+    isometry = _zero((q * x).dot(q * x) - x.dot(x))
+    cs = lagrange_identity(n, weighted=False).holds
+    z = [sp.Integer(v) for v in (-1, 0, 1)]
+    sz = [v / sp.sqrt(_var(z)) for v in _centre(z)]
+    c = sp.Matrix(2, 2, lambda i, j: _mean([v * v for v in sz], None))
+    sv = sorted((sp.sqrt(e) for e in (c.T * c).eigenvals(multiple=True)), reverse=True)
+    exhibit = sv == [2, 0]
+    holds = unit and isometry and cs and exhibit
+    return Certificate("0 ≤ m_SVD ≤ 1; σ_1 may exceed 1", holds,
+                       {"unit_second_moment": unit, "rotation_isometry": isometry, "cauchy_schwarz": cs,
+                        "exhibit_C": str(c.tolist()), "exhibit_singular_values": [str(s) for s in sv]})
+
+
+# --------------------------------------------------------------------------------------------
+# an exact pair attaining 2ε²
+# --------------------------------------------------------------------------------------------
+def tight_sign_flip(z: list[Any], signs: list[int], constant: sp.Expr = 2) -> Certificate:
+    """``M = 1``, ``K = 2``: log-odds ``z`` (model 1) and ``s·z`` (model 2), exactly.
+
+    With ``softplus(t) − softplus(−t) = t`` (checked symbolically), a sign flip moves
+    ``ℓ(y_1|x)`` by ``+z`` and ``ℓ(y_0|x)`` by ``−z`` (both relative to model 1), so with
+    ``σ = σ' = SD(z)``: ``A = (z − s z)/(2σ)``, ``B = −A``; ``a = b = ε = SD(z − s z)/(2σ)`` and
+    ``d_SVD = 1 − |Corr(z, s z)|``.  Returns ``ε``, ``d_SVD`` and whether
+    ``d_SVD = constant·ε²`` holds exactly.
+    """
+    t = sp.Symbol("t", real=True)
+    softplus = sp.log(1 + sp.exp(t))
+    flip = _zero(sp.expand_log(softplus - softplus.subs(t, -t), force=True) - t) or _zero(
+        sp.simplify(sp.exp(softplus - softplus.subs(t, -t))) - sp.exp(t))
+    zz = [sp.nsimplify(v) for v in z]
+    zs = [s * v for s, v in zip(signs, zz)]
+    sd_z, sd_zs = sp.sqrt(_var(zz)), sp.sqrt(_var(zs))
+    same_scale = _zero(sd_z - sd_zs)
+    big_a = [(x - y) / (2 * sd_z) for x, y in zip(zz, zs)]
+    eps = sp.sqrt(_var(big_a))
+    corr = _cov(zz, zs) / (sd_z * sd_zs)
+    d_svd = sp.nsimplify(1 - sp.Abs(corr))
+    equality = _zero(d_svd - sp.nsimplify(constant) * eps**2)
+    return Certificate("d_SVD = 2ε² attained", flip and same_scale and equality,
+                       {"softplus_flip": flip, "same_scale": same_scale, "epsilon": str(sp.nsimplify(eps)),
+                        "d_svd": str(d_svd), "corr": str(sp.nsimplify(corr)), "equality": equality})
+
+
+def chain(M: int) -> dict[str, Certificate]:  # noqa: N803
+    """Every step of the chain for dimension ``M``, f side and g side."""
+    return {
+        "log_ratio": log_ratio_identities(M),
+        "standardised_f": standardised_difference(3, side="f"),
+        "standardised_g": standardised_difference(3, side="g"),
+        "covariance": covariance_identity(3),
+        "nuclear_trace": nuclear_norm_trace(M),
+        "side_bound": sharp_side_bound(M),
+        "linear": linear_from_quadratic(M),
+    }

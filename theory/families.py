@@ -1,0 +1,174 @@
+"""Model pairs for Section 4: the bound figure's family, random diverse pairs, ``~_L``-equivalent
+pairs, and exact constructions at which the sharper bound ``d_{f,g} ≤ 2ε²`` is attained.
+
+Every constructor returns :class:`Pair` (two models and the fixed sets to compare them with);
+every random one takes a seed or a ``numpy.random.Generator`` so that it is reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from theory.distances import Sets
+from theory.errors import ClosenessError
+from theory.identifiability import equivalent_model_arrays
+from theory.model import Model
+from theory.selection import default_sets
+
+__all__ = [
+    "Pair",
+    "FIGURE_LABEL_COUNTS",
+    "bound_figure_family",
+    "random_diverse_pair",
+    "equivalent_pair",
+    "sign_flip_pair",
+    "TIGHT_QUADRATIC",
+    "TIGHT_LINEAR",
+    "singular_label_pair",
+    "temperature_pair",
+    "cyclic_model",
+]
+
+#: The label counts K of the paper's bound figure.
+FIGURE_LABEL_COUNTS = (4, 5, 6, 10, 18)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two models on the same inputs and labels, the fixed sets to use, and a short description."""
+
+    a: Model
+    b: Model
+    sets: Sets
+    note: str = ""
+
+    @property
+    def M(self) -> int:  # noqa: N802 - the paper's name
+        return self.a.M
+
+
+def _pair(a: Model, b: Model, note: str, sets: Sets | None = None) -> Pair:
+    return Pair(a, b, sets if sets is not None else default_sets(a, b), note)
+
+
+def bound_figure_family(
+    K: int,  # noqa: N803 - the paper's name
+    steps: int = 8,
+    n: int = 100,
+    seed: int = 0,
+    unembedding_norm: float = 20.0,
+    embedding_norm: float = 5.0,
+    max_noise: float = 4.0,
+) -> list[tuple[float, Pair]]:
+    """The family of the paper's bound figure, ``M = 2``.
+
+    Unembeddings ``g(y_k)`` of norm ``unembedding_norm`` at angles ``2πk/K``; embeddings of norm
+    about ``embedding_norm`` (``embedding_norm·(1 + 0.1·N(0,1))`` at uniform angles).  Model 2
+    shares ``g`` and adds Gaussian noise of standard deviation ``t`` to every embedding, for
+    ``t`` in ``steps + 1`` equal steps from 0 to ``max_noise`` (``t = 0`` is model 1 itself).
+    """
+    if K < 3:
+        raise ClosenessError(f"the bound figure family needs K ≥ 3, got {K}")
+    if steps < 1 or n < 3:
+        raise ClosenessError(f"need steps ≥ 1 and n ≥ 3, got steps={steps}, n={n}")
+    rng = np.random.default_rng(seed)
+    theta = 2 * np.pi * np.arange(K) / K
+    g = unembedding_norm * np.column_stack([np.cos(theta), np.sin(theta)])
+    phi = rng.uniform(0, 2 * np.pi, n)
+    radius = embedding_norm * (1 + 0.1 * rng.standard_normal(n))
+    f = radius[:, None] * np.column_stack([np.cos(phi), np.sin(phi)])
+    noise = rng.standard_normal((n, 2))
+    a = Model(f, g)
+    out = []
+    for t in np.linspace(0.0, max_noise, steps + 1):
+        b = Model(f + t * noise, g)
+        out.append((float(t), _pair(a, b, f"bound figure K={K}, noise {t:g}")))
+    return out
+
+
+def random_diverse_pair(
+    rng: np.random.Generator,
+    n: int = 12,
+    K: int = 4,  # noqa: N803
+    M: int = 2,  # noqa: N803
+    closeness: float = 0.3,
+) -> Pair:
+    """Model 1 with standard normal ``f``, ``g``; model 2 = model 1 plus noise of size ``closeness``
+    in both ``f`` and ``g`` (``closeness = 1`` or more: nearly independent models)."""
+    f = rng.standard_normal((n, M))
+    g = rng.standard_normal((K, M))
+    f2 = f + closeness * rng.standard_normal((n, M))
+    g2 = g + closeness * rng.standard_normal((K, M))
+    return _pair(Model(f, g), Model(f2, g2), f"random diverse pair n={n} K={K} M={M} δ={closeness:g}")
+
+
+def equivalent_pair(rng: np.random.Generator, n: int = 12, K: int = 4, M: int = 2) -> Pair:  # noqa: N803
+    """``(f, g) ~_L (f', g')``: ``f' = A⁻¹ f`` and ``g' = Aᵀ g + b`` with a random well-conditioned
+    ``A`` and shift ``b`` (Section 2, relation ``~_L``)."""
+    f = rng.standard_normal((n, M))
+    g = rng.standard_normal((K, M))
+    q, _ = np.linalg.qr(rng.standard_normal((M, M)))
+    a_mat = q @ np.diag(rng.uniform(0.5, 2.0, M))
+    f2, g2 = equivalent_model_arrays(f, g, a_mat, rng.standard_normal(M))
+    return _pair(Model(f, g), Model(np.asarray(f2, float), np.asarray(g2, float)), "~_L-equivalent pair")
+
+
+def sign_flip_pair(z: list[Any], signs: list[int], pivot_input: int, input_: int) -> Pair:
+    """``M = 1``, ``K = 2``, ``g = (0, 1)``: model 1 has ``f(x_i) = z_i``, model 2 ``f'(x_i) = s_i z_i``.
+
+    The log-odds are ``z`` and ``s·z``.  Because ``softplus(z) − softplus(−z) = z``, flipping a sign
+    moves ``ℓ(y_1|x)`` and ``ℓ(y_0|x)`` by opposite amounts, so the two terms ``a_y``, ``b_y`` are
+    exactly anti-aligned: when ``SD(z) = SD(s·z)`` they are equal and the chain of the 2ε² bound
+    holds with equality as soon as ``Corr(z, s·z) ≥ 0``.  The pivot input and the input must have
+    ``s = +1`` and different ``z`` (then ``T2 = T4 = 0``).
+    """
+    zz = np.array([[float(Fraction(v))] for v in z])
+    ss = np.array(signs, dtype=float)
+    if len(z) != len(signs) or not set(signs) <= {1, -1}:
+        raise ClosenessError("sign_flip_pair needs one sign ±1 per value of z")
+    g = np.array([[0.0], [1.0]])
+    a, b = Model(zz, g), Model(ss[:, None] * zz, g)
+    return Pair(a, b, Sets(0, (1,), pivot_input, (input_,)), f"sign-flip pair z={z}, s={signs}")
+
+
+#: ``z = (−2, −1, 1, 2)``, ``s = (+, −, −, +)``: ``ε = 1/√5`` and ``d_{f,g} = 2/5 = 2ε²`` exactly.
+TIGHT_QUADRATIC = (["-2", "-1", "1", "2"], [1, -1, -1, 1], 0, 3)
+#: ``z = (−1, 1, −1, 1)``, ``s = (+, −, −, +)``: ``ε = 1/√2`` and ``d_{f,g} = 1 = √2·ε`` exactly.
+TIGHT_LINEAR = (["-1", "1", "-1", "1"], [1, -1, -1, 1], 0, 3)
+
+
+def singular_label_pair(rng: np.random.Generator, n: int = 12, closeness: float = 0.3) -> Pair:
+    """``M = 2``, ``K = 3`` with ``g_0(y_1) ∥ g_0(y_2)`` in both models, so ``L`` and ``L'`` are
+    singular while every ``σ_y`` is positive: the bound's hypotheses minus invertibility of ``L``."""
+    f = rng.standard_normal((n, 2))
+    f2 = f + closeness * rng.standard_normal((n, 2))
+    g = np.array([[0.0, 0.0], [1.0, 0.5], [-2.0, -1.0]])
+    g2 = np.array([[0.0, 0.0], [1.3, 0.2], [-0.65, -0.1]])
+    a, b = Model(f, g), Model(f2, g2)
+    return Pair(a, b, default_sets(a, b), "singular L and L'")
+
+
+def cyclic_model(scale: Any = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``M = 2``, ``K = 3``, ``n = 3``: ``g = (1,0), (0,1), (−1,−1)`` and ``f(x_j) = (Pᵀ)^j (2, 1)``
+    with the label rotation ``P g_k = g_{k+1}``: the logit rows are the cyclic shifts of
+    ``(2, 1, −3)·scale``, so all three conditionals are permutations of each other.
+    Integer arrays (object dtype when ``scale`` is not an int)."""
+    f = np.array([[2, 1], [1, -3], [-3, 2]], dtype=object) * scale
+    g = np.array([[1, 0], [0, 1], [-1, -1]], dtype=object)
+    return f, g
+
+
+def temperature_pair(r: Any = 2, scale: Any = 1) -> Pair:
+    """The cyclic model and its temperature-scaled copy ``f' = r·f`` (``p' ∝ p^r``).
+
+    On these inputs ``Σ_y p(y|x)^r`` does not depend on ``x``, so ``T1 = T2 = 0`` exactly while
+    ``p ≠ p'`` for ``r ≠ 1``: only ``T3``, ``T4`` (the λ terms) see the difference.
+    """
+    f, g = cyclic_model(scale)
+    a = Model(np.asarray(f, float), np.asarray(g, float))
+    b = Model(np.asarray(f * r, float), np.asarray(g, float))
+    return Pair(a, b, Sets(0, (1, 2), 0, (1, 2)), f"temperature pair r={r}")
