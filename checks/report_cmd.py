@@ -1,9 +1,52 @@
-"""Subcommands added by a later issue."""
+"""``closeness report --out DIR``: the appendix report (see :mod:`checks.report`)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from checks.registry import Context
+from checks.report import load_verify_json, write_report
+from checks.runner import exit_status, run_claims
+from theory.errors import ClosenessError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """No subcommands yet."""
+    p = sub.add_parser(
+        "report",
+        help="write a Markdown report (with figures) suitable as an appendix",
+        description="Run the claim registry (or read an existing closeness-verify/1 JSON) and write "
+        "DIR/report.md (every claim with provenance, paper reference, statement, methods, verdicts and "
+        "evidence; Table 1; the bound figure; environment and precision), DIR/bound.png and "
+        "DIR/verify.json. report.md is deterministic for a given seed and precision. Exit status as "
+        "for `closeness verify` (of the claims reported).",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="directory to write the report into")
+    p.add_argument("--seed", type=int, default=0, help="seed for the checks and the figure's random pairs")
+    p.add_argument("--dps", type=int, default=50, help="working decimal precision (re-checked at twice it)")
+    p.add_argument("--deep", action="store_true", help="run the long searches and larger samples")
+    p.add_argument("--claim", action="append", metavar="ID", help="only these claims or id prefixes")
+    p.add_argument("--from-json", metavar="FILE", help="report this closeness-verify/1 JSON instead of running")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.from_json:
+        if args.claim or args.deep:
+            raise ClosenessError("--claim and --deep select what to run; they do not apply with --from-json")
+        data = load_verify_json(args.from_json)
+        verdicts = [c["verdict"] for c in data["claims"]]
+        status = 1 if "refuted" in verdicts else 4 if "error" in verdicts else 3 if "undecided" in verdicts else 0
+    else:
+        if args.dps < 15:
+            raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+        ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
+        progress = sys.stderr if sys.stderr.isatty() else None
+        verify = run_claims(ctx, args.claim, None, None, progress)
+        data = verify.as_json()
+        status = exit_status(verify)
+    files = write_report(args.out, data, seed=args.seed)
+    print(f"report written to {files.report}")
+    if files.figure is None:
+        print("bound figure omitted: matplotlib is not installed", file=sys.stderr)
+    return status

@@ -1,0 +1,392 @@
+"""The appendix report: every claim with its provenance, methods, verdicts and evidence; Table 1
+of the paper; the bound figure (``d_{f,g}`` against ``d_LLV`` with the lines ``2Mε`` and ``2ε²``);
+the environment and precision.
+
+``report.md`` is deterministic for a given seed, precision and registry (no timestamps, no
+timings: those live only in ``verify.json``, the raw ``closeness-verify/1`` report written beside
+it).  Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from checks.runner import SCHEMA as VERIFY_SCHEMA
+from theory import __version__
+from theory.compare import compare
+from theory.errors import ClosenessError
+from theory.io import atomic_write_text
+from theory.model import Model
+from theory.selection import default_sets
+
+__all__ = [
+    "BoundPoint",
+    "ReportFiles",
+    "bound_points",
+    "bound_figure",
+    "load_verify_json",
+    "render",
+    "write_report",
+    "CITATION",
+    "EVIDENCE_LINES",
+]
+
+#: How the report cites the paper it verifies.
+CITATION = (
+    "B. M. G. Nielsen, E. Marconato, A. Dittadi, L. Gresele, *When Does Closeness in Distribution "
+    "Imply Representational Similarity? An Identifiability Perspective*, NeurIPS 2025, arXiv:2506.03784."
+)
+
+#: Longest evidence block shown per check (lines of indented JSON); the rest is in verify.json.
+EVIDENCE_LINES = 40
+
+FIGURE_NAME = "bound.png"
+
+
+# --------------------------------------------------------------------------------------------
+# the bound figure (Section 4)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BoundPoint:
+    """One model pair of the bound figure: its family, ``K``, ``M``, parameter, ``d_LLV``, ``d_{f,g}``."""
+
+    family: str
+    K: int
+    M: int
+    parameter: float
+    d_llv: float
+    d_fg: float
+
+
+def _random_pairs(seed: int, count: int) -> list[tuple[str, float, Model, Model]]:
+    """Random diverse pairs (``theory.families.random_diverse_pair`` when present): model 2 is
+    model 1 plus noise of a size drawn log-uniformly in ``[10⁻³, 1]``."""
+    rng = np.random.default_rng(seed + 1)
+    out = []
+    for _ in range(count):
+        closeness = float(10 ** rng.uniform(-3, 0))
+        try:
+            from theory.families import random_diverse_pair
+        except ImportError:
+            f, g = rng.standard_normal((12, 2)), rng.standard_normal((4, 2))
+            a = Model(f, g)
+            b = Model(f + closeness * rng.standard_normal(f.shape), g + closeness * rng.standard_normal(g.shape))
+        else:
+            pair = random_diverse_pair(rng, closeness=closeness)
+            a, b = pair.a, pair.b
+        out.append(("random diverse", closeness, a, b))
+    return out
+
+
+def _constructed_pairs(seed: int, steps: int) -> list[tuple[str, float, Model, Model]]:
+    """The family of the paper's bound figure (``theory.families``), one noise sweep per ``K``."""
+    try:
+        from theory.families import FIGURE_LABEL_COUNTS, bound_figure_family
+    except ImportError:
+        return []
+    out = []
+    for K in FIGURE_LABEL_COUNTS:
+        for noise, pair in bound_figure_family(K, steps=steps, seed=seed):
+            out.append((f"figure family K={K}", noise, pair.a, pair.b))
+    return out
+
+
+def bound_points(seed: int = 0, steps: int = 8, random_pairs: int = 40) -> list[BoundPoint]:
+    """``(d_LLV, d_{f,g})`` at float64 with fixed default sets for the constructed family and for
+    random diverse pairs; pairs whose ``L``/``N`` are singular for the default sets are skipped."""
+    points = []
+    for family, parameter, a, b in _constructed_pairs(seed, steps) + _random_pairs(seed, random_pairs):
+        try:
+            c = compare(a, b, default_sets(a, b))
+        except ClosenessError:
+            continue
+        points.append(
+            BoundPoint(family, a.K, a.M, float(parameter), float(c.values["d_llv"]), float(c.values["fg"].value))
+        )
+    return points
+
+
+def bound_figure(points: list[BoundPoint], path: Path) -> Path:
+    """``d_{f,g}`` against ``d^λ_LLV`` (λ = 1e-5) with the paper's ``2Mε`` and the sharper ``2ε²``,
+    on linear and on logarithmic axes; a PNG rendered by the Agg backend, written atomically."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise ClosenessError("the bound figure needs matplotlib: pip install 'closeness-proofs[plot]'") from err
+    fig = Figure(figsize=(10, 4.2), dpi=100)
+    FigureCanvasAgg(fig)
+    families = _families(points)
+    ms = sorted({p.M for p in points})
+    xmax = max((p.d_llv for p in points), default=1.0) * 1.05 or 1.0
+    for ax, log in zip(fig.subplots(1, 2), (False, True), strict=True):
+        for i, fam in enumerate(families):
+            sel = [p for p in points if p.family == fam and (not log or (p.d_llv > 0 and p.d_fg > 0))]
+            ax.scatter([p.d_llv for p in sel], [p.d_fg for p in sel], s=14, label=fam,
+                       marker="x" if fam.startswith("random") else "o", color=f"C{i}")
+        lo = 1e-4 if log else 0.0
+        eps = np.geomspace(lo, xmax, 200) if log else np.linspace(0.0, xmax, 200)
+        for M in ms:
+            ax.plot(eps, 2 * M * eps, "k--", lw=1, label=f"2Mε (M={M}, the paper's bound)" if not log else None)
+        ax.plot(eps, 2 * eps**2, "k:", lw=1.2, label="2ε² (sharper, [new])" if not log else None)
+        if log:
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_ylim(1e-8, 2)
+            ax.set_title("log–log")
+        else:
+            ax.set_ylim(0, 1.05)
+            ax.set_title("linear")
+        ax.set_xlabel(r"$d^{\lambda}_{\mathrm{LLV}}$ ($\lambda=10^{-5}$)")
+        ax.set_ylabel(r"$d_{f,g}$")
+    fig.axes[0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return _atomic_write_bytes(path, buf.getvalue())
+
+
+def _families(points: list[BoundPoint]) -> list[str]:
+    """Family names in display order: constructed families by K, then the random pairs."""
+    first = {}
+    for p in points:
+        first.setdefault(p.family, (p.family.startswith("random"), p.K, p.family))
+    return sorted(first, key=first.__getitem__)
+
+
+def _readable(path: Path) -> Path:
+    """Give a written file the usual ``rw-r--r--`` mode (temporary files are created private)."""
+    path.chmod(0o644)
+    return path
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return _readable(path)
+
+
+def _tightness(points: list[BoundPoint]) -> str:
+    """Per family: the largest ``d_{f,g}/(2Mε)`` and ``d_{f,g}/(2ε²)`` (bounds hold iff ≤ 1)."""
+    rows = ["| family | pairs | max d_LLV | max d_fg | max d_fg / (2Mε) | max d_fg / (2ε²) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for fam in _families(points):
+        sel = [p for p in points if p.family == fam]
+        pos = [p for p in sel if p.d_llv > 0]
+        lin = max((p.d_fg / (2 * p.M * p.d_llv) for p in pos), default=float("nan"))
+        quad = max((p.d_fg / (2 * p.d_llv**2) for p in pos), default=float("nan"))
+        rows.append(f"| {fam} | {len(sel)} | {_g(max(p.d_llv for p in sel))} | {_g(max(p.d_fg for p in sel))} "
+                    f"| {_g(lin)} | {_g(quad)} |")
+    return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Table 1 (Section 3)
+# --------------------------------------------------------------------------------------------
+def table1_markdown(seed: int) -> str:
+    """Table 1 of the paper recomputed by the Section 3 module, or a marked omission."""
+    provider = _table1_provider()
+    if provider is None:
+        return ("> **Omitted:** this installation has no Section 3 Table 1 API "
+                "(`theory.counterexample.table1`), so Table 1 is not recomputed here.")
+    return provider(seed)
+
+
+def _table1_provider() -> Callable[[int], str] | None:
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# the claims
+# --------------------------------------------------------------------------------------------
+def load_verify_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a ``closeness-verify/1`` report, refusing anything else with a one-line message."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ClosenessError(f"verify report not found: {p}") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ClosenessError(f"cannot read verify report {p}: {err}") from err
+    if not isinstance(data, dict) or data.get("schema") != VERIFY_SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ClosenessError(f"{p} is not a {VERIFY_SCHEMA} report (schema: {found!r})")
+    if not isinstance(data.get("claims"), list) or not isinstance(data.get("environment"), dict):
+        raise ClosenessError(f"{p}: a {VERIFY_SCHEMA} report needs 'claims' (a list) and 'environment'")
+    return data
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", r"\|").replace("\n", " ")
+
+
+def _g(x: float) -> str:
+    return "—" if x != x else f"{x:.4g}"
+
+
+def _evidence_block(evidence: dict[str, Any]) -> str:
+    lines = json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=False).splitlines()
+    if len(lines) > EVIDENCE_LINES:
+        cut = len(lines) - EVIDENCE_LINES
+        lines = [*lines[:EVIDENCE_LINES], f"… {cut} more lines (full evidence in verify.json)"]
+    return "```json\n" + "\n".join(lines) + "\n```"
+
+
+def claims_overview(claims: list[dict[str, Any]]) -> str:
+    rows = ["| claim | provenance | paper | methods | verdict |", "| --- | --- | --- | --- | --- |"]
+    for c in claims:
+        methods = ", ".join(f"{k['method']}: {k['verdict']}" for k in c["checks"])
+        verdict = c["verdict"] if c["verdict"] == "verified" else f"**{c['verdict']}**"
+        rows.append(f"| [`{c['id']}`](#{_anchor(c['id'])}) | {c['provenance']} | {_cell(c['paper_ref'])} "
+                    f"| {methods} | {verdict} |")
+    return "\n".join(rows)
+
+
+def _anchor(cid: str) -> str:
+    return "claim-" + "".join(ch if ch.isalnum() else "-" for ch in cid.lower())
+
+
+def claim_details(c: dict[str, Any]) -> str:
+    out = [f'<a id="{_anchor(c["id"])}"></a>', f"### `{c['id']}`: {c['verdict']}", "",
+           f"- **Provenance:** `[{c['provenance']}]`  **Paper:** {c['paper_ref']}",
+           f"- **Statement:** {c['statement']}"]
+    if c.get("latex"):
+        out += ["", "$$", c["latex"], "$$"]
+    for k in c["checks"]:
+        out += ["", f"**{k['method']}**: {k['verdict']}", "", _evidence_block(k["evidence"])]
+    return "\n".join(out)
+
+
+def _summary(data: dict[str, Any]) -> str:
+    counts: dict[str, int] = {}
+    for c in data["claims"]:
+        counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
+    text = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("verified", "refuted", "undecided", "error"))
+    out = [f"{len(data['claims'])} claims: {text}."]
+    for verdict in ("refuted", "undecided", "error"):
+        ids = [c["id"] for c in data["claims"] if c["verdict"] == verdict]
+        if ids:
+            out.append(f"- **{verdict}:** " + ", ".join(f"`{i}`" for i in ids))
+    return "\n".join(out)
+
+
+def environment_section(data: dict[str, Any]) -> str:
+    env = data["environment"]
+    pkgs = env.get("packages", {})
+    rows = ["| item | value |", "| --- | --- |"]
+    for key in ("closeness_proofs", "python", "platform"):
+        rows.append(f"| {key} | {_cell(env.get(key))} |")
+    for name, version in pkgs.items():
+        rows.append(f"| {name} | {_cell(version)} |")
+    prec = [
+        f"- Working precision: mpmath at `dps = {env.get('dps')}` decimal digits; every numeric result is "
+        f"re-computed at `check_dps = {env.get('check_dps')}` and the agreement is part of its verdict.",
+        "- Certified checks use python-flint `arb` balls: a comparison whose enclosures overlap is "
+        "*undecided*, never verified.",
+        "- Table 1 and the bound figure are computed at float64.",
+        f"- Seed: `{env.get('seed')}`; deep run: `{env.get('deep')}`; hypothesis settings: "
+        f"`{json.dumps(env.get('hypothesis'), sort_keys=True)}`.",
+    ]
+    return "\n".join(rows) + "\n\n" + "\n".join(prec)
+
+
+# --------------------------------------------------------------------------------------------
+# the whole report
+# --------------------------------------------------------------------------------------------
+def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint], figure: str | None) -> str:
+    """The Markdown of the report (pure: same inputs, same text)."""
+    env = data["environment"]
+    parts = [
+        "# Verification report: closeness in distribution and representational similarity",
+        "",
+        f"Supplementary material for {CITATION}",
+        "",
+        f"Produced by closeness-proofs {__version__} (`closeness report --seed {seed} --dps {env.get('dps')}`). "
+        "Verdicts: *verified* (with evidence), *refuted* (with a witness), *undecided* (with the reason), "
+        "*error* (the check crashed). Provenance: `[paper]` stated in the paper, `[paper-code]` as the "
+        "paper's experiment code computes it, `[new]` proved or exhibited by this suite.",
+        "",
+        "## Summary",
+        "",
+        _summary(data),
+        "",
+        "## Claims",
+        "",
+        claims_overview(data["claims"]),
+        "",
+        *[claim_details(c) + "\n" for c in data["claims"]],
+        "## Table 1: KL divergence vanishes, representations stay dissimilar (Section 3)",
+        "",
+        table1,
+        "",
+        "## The bound of Section 4: d_{f,g} against d_LLV",
+        "",
+    ]
+    if figure is not None:
+        parts += [f"![d_fg against d_LLV with the lines 2Mε and 2ε²]({figure})", ""]
+    else:
+        parts += ["> **Figure omitted:** matplotlib is not installed (`pip install 'closeness-proofs[plot]'`).", ""]
+    parts += [
+        f"Fixed default sets (pivot label 0 with all other labels; pivot input 0 with the first M inputs "
+        f"keeping N and N' invertible), λ = 1e-5, float64, seed {seed}. A point above a line would refute "
+        "that bound. Largest ratios (≤ 1 means the bound holds on every pair):",
+        "",
+        _tightness(points) if points else "> No pairs.",
+        "",
+        "## Environment and precision",
+        "",
+        environment_section(data),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote."""
+
+    report: Path
+    figure: Path | None
+    verify_json: Path | None
+
+
+def write_report(
+    out_dir: str | os.PathLike[str],
+    data: dict[str, Any],
+    seed: int = 0,
+    steps: int = 8,
+    random_pairs: int = 40,
+    write_json: bool = True,
+) -> ReportFiles:
+    """Write ``report.md``, ``bound.png`` and (with ``write_json``) ``verify.json`` into ``out_dir``."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ClosenessError(f"--out must be a directory, but {out} is a file")
+    out.mkdir(parents=True, exist_ok=True)
+    points = bound_points(seed, steps, random_pairs)
+    try:
+        figure: Path | None = bound_figure(points, out / FIGURE_NAME)
+    except ClosenessError:
+        figure = None
+    text = render(data, seed, table1_markdown(seed), points, figure.name if figure else None)
+    report = _readable(atomic_write_text(out / "report.md", text))
+    verify = None
+    if write_json:
+        verify = _readable(atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n"))
+    return ReportFiles(report, figure, verify)
