@@ -117,8 +117,8 @@ class PairResult:
     seed_b: int
     d_llv: float = math.nan
     d_fg: float = math.nan
-    T1: float = math.nan  # noqa: N815 - the paper's names
-    T2: float = math.nan  # noqa: N815
+    T1: float = math.nan
+    T2: float = math.nan
     d_kl: float = math.nan
     m_cca: float = math.nan
     sets: Sets | None = None
@@ -176,7 +176,9 @@ class GridResult:
                 "in_summary": w in ok and len(llv) > 0,
                 "mean_d_llv": _stat(np.mean, llv), "sd_d_llv": _stat(np.std, llv),
                 "mean_d_fg": _stat(np.mean, fg), "sd_d_fg": _stat(np.std, fg),
-                "max_ratio": _stat(np.max, fg / (2 * DIM * llv)) if len(llv) else math.nan,
+                "max_ratio": _stat(np.max, np.divide(fg, 2 * DIM * llv, out=np.zeros_like(fg), where=llv > 0)),
+                "mean_d_kl": _stat(np.mean, self.values(w, "d_kl")),
+                "mean_m_cca": _stat(np.mean, self.values(w, "m_cca")),
             })
         return rows
 
@@ -235,13 +237,14 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
             _say(report, f"[{i}/{len(jobs)}] width {w} seed {s}: loaded (test accuracy {acc:.4f})", True)
         else:
             label = f"[{i}/{len(jobs)}] width {w} seed {s}"
+            t0 = time.perf_counter()
 
-            def progress(step: int, loss: float, label: str = label, w: int = w) -> None:
-                work = done + cost[w] * step
-                eta = (train_time + time.perf_counter() - t0) / work * (total - work) if work else 0.0
+            def progress(step: int, loss: float, label: str = label, w: int = w, before: float = done,
+                         spent: float = train_time, t0: float = t0, total: float = total) -> None:
+                work = before + cost[w] * step
+                eta = (spent + time.perf_counter() - t0) / work * (total - work)
                 _say(report, f"{label}: step {step}/{grid.steps} loss {loss:.4f}  eta {_hms(eta)}", False)
 
-            t0 = time.perf_counter()
             t = train(data, settings, progress, every=max(1, grid.steps // 50))
             train_time += time.perf_counter() - t0
             done += cost[w] * grid.steps
@@ -289,7 +292,7 @@ def _say(report: Reporter | None, text: str, final: bool) -> None:
 
 
 def _hms(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -303,7 +306,7 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return (first + (counts + 1) / 2)[inverse]
 
 
-def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
     """Spearman's rank correlation (Pearson correlation of average ranks)."""
     rx, ry = _ranks(np.asarray(x)), _ranks(np.asarray(y))
     rx, ry = rx - rx.mean(), ry - ry.mean()
@@ -442,6 +445,12 @@ def format_table(result: GridResult) -> str:
             f"{r['mean_d_llv']:.4g} ± {r['sd_d_llv']:.2g} | {r['mean_d_fg']:.4g} ± {r['sd_d_fg']:.2g} | "
             f"{r['max_ratio']:.3g} |"
         )
+    ok = [p for p in result.pairs if not p.error]
+    held = sum(p.d_fg <= 2 * DIM * p.d_llv for p in ok)
+    failed = len(result.pairs) - len(ok)
+    lines.append(f"\nbound d_fg ≤ 2M·d_LLV (float64; `closeness verify --claim sec5-bound` certifies it): "
+                 f"holds on {held} of {len(ok)} compared pairs"
+                 + (f"; {failed} pairs could not be compared" if failed else ""))
     trend = trend_statistics(result)
     for key, name in (("d_llv", "d_LLV"), ("d_fg", "d_fg")):
         for scope in ("pairs", "means"):
@@ -515,11 +524,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w.add_argument("--seeds", type=_ints, help="training seeds, e.g. 0-9")
     w.add_argument("--steps", type=int, help="Adam steps per model")
     w.add_argument("--train-size", type=int, help=f"training points (default {FULL.train_size})")
-    w.add_argument("--test-size", type=int, help=f"test points, the inputs of the saved models (default {FULL.test_size})")
-    w.add_argument("--min-accuracy", type=float, help=f"keep models with test accuracy above this (default {FULL.min_accuracy})")
+    w.add_argument("--test-size", type=int,
+                   help=f"test points, the inputs of the saved models (default {FULL.test_size})")
+    w.add_argument("--min-accuracy", type=float,
+                   help=f"keep models with test accuracy above this (default {FULL.min_accuracy})")
     w.add_argument("--min-models", type=int, help="widths with fewer kept models are left out of the summary")
     w.add_argument("--lr", type=float, help=f"Adam learning rate (default {FULL.lr:g}, the paper's)")
-    w.add_argument("--samples", type=int, help=f"random input sets tried by the paper selection (default {FULL.samples})")
+    w.add_argument("--samples", type=int,
+                   help=f"random input sets tried by the paper selection (default {FULL.samples})")
     w.add_argument("--out", type=Path, default=Path("experiment-width"), help="output directory (resumable)")
     w.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
     w.set_defaults(func=run_width)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from checks.evidence import certified_leq
-from checks.experiment_cmd import QUICK, Grid, GridResult, PairResult, rank_test, run_grid
+from checks.experiment_cmd import DIM, QUICK, Grid, GridResult, PairResult, rank_test, run_grid
 from checks.registry import Context, Outcome, claim
 from theory.distances import d_fg, d_llv, llv_terms
 from theory.errors import ClosenessError
@@ -85,7 +85,7 @@ def certify_pair(a: Model, b: Model, pair: PairResult, constant: float | str, la
                                  "seeds": [pair.seed_a, pair.seed_b]})
 
 
-def check_bound(result: GridResult, constant: float = 2.0 * 2, dps: int = 30,
+def check_bound(result: GridResult, constant: float = 2.0 * DIM, dps: int = 30,
                 certify_below: float = CERTIFY_BELOW) -> Outcome:
     """``d_{f,g} ≤ constant · d_LLV`` on every compared pair of ``result`` (``constant = 2M`` is the paper's).
 
@@ -97,12 +97,13 @@ def check_bound(result: GridResult, constant: float = 2.0 * 2, dps: int = 30,
     if not pairs:
         return Outcome.undecided("no trained pair could be compared", failed=len(failed))
     margins = [(constant * p.d_llv - p.d_fg) / max(1.0, constant * p.d_llv) for p in pairs]
+    ratios = [_ratio(p, constant) for p in pairs]
     order = np.argsort(margins)
     worst = pairs[int(order[0])]
     evidence: dict[str, Any] = {
         "constant": constant, "pairs": len(pairs), "pairs_failed": len(failed),
         "min_relative_margin": float(margins[int(order[0])]),
-        "max_ratio_dfg_over_bound": max(p.d_fg / (constant * p.d_llv) for p in pairs),
+        "max_ratio_dfg_over_bound": max(ratios),
         "tightest": {"width": worst.width, "seeds": [worst.seed_a, worst.seed_b], "d_llv": worst.d_llv,
                      "d_fg": worst.d_fg},
         "float64_decided": int(sum(m > certify_below for m in margins)),
@@ -123,6 +124,12 @@ def check_bound(result: GridResult, constant: float = 2.0 * 2, dps: int = 30,
     if undecided:
         return Outcome.undecided("some pairs are too close to decide in ball arithmetic", **evidence)
     return Outcome.verified(**evidence)
+
+
+def _ratio(p: PairResult, constant: float) -> float:
+    """``d_fg / (constant · d_LLV)`` (0 for identical models, ∞ when only the bound is 0)."""
+    bound = constant * p.d_llv
+    return p.d_fg / bound if bound > 0 else (0.0 if p.d_fg <= 0 else float("inf"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -149,7 +156,7 @@ def trend_outcome(result: GridResult, alpha: float = ALPHA) -> Outcome:
         pairs = [p for p in result.pairs if p.width in widths and not p.error]
         out = check_trend([p.width for p in pairs], [getattr(p, key) for p in pairs], alpha)
         means = [float(np.mean(result.values(w, key))) for w in widths]
-        extra = {"width_means": dict(zip(map(str, widths), means)),
+        extra = {"width_means": dict(zip(map(str, widths), means, strict=True)),
                  "means_test": rank_test(widths, means) if len(widths) >= 3 else None}
         parts[key] = Outcome(out.verdict, {**out.evidence, **extra})
     return Outcome.combine(parts)
@@ -181,9 +188,9 @@ def _(ctx: Context) -> Outcome:
     pairs = [p for p in result.pairs if not p.error]
     if not pairs:
         return Outcome.undecided("no trained pair could be compared", **setting)
-    tight = max(pairs, key=lambda p: p.d_fg / (4 * p.d_llv))
+    tight = max(pairs, key=lambda p: _ratio(p, 2.0 * DIM))
     out = certify_pair(result.models[(tight.width, tight.seed_a)], result.models[(tight.width, tight.seed_b)],
-                       tight, 2 * 2, result.grid.lam, ctx.dps)
+                       tight, 2 * DIM, result.grid.lam, ctx.dps)
     return Outcome(out.verdict, {**out.evidence, "pair": "the tightest (largest d_fg/(2Mε))", **setting})
 
 

@@ -146,7 +146,9 @@ def test_resume_skips_trained_models(small_grid: tuple[GridResult, Path]) -> Non
     assert Grid(**{**SMALL.as_dict(), "widths": (8,), "seeds": (0, 1), "steps": 100}).run_dir() != SMALL.run_dir()
 
 
-def test_saved_models_are_read_by_compare(small_grid: tuple[GridResult, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_models_are_read_by_compare(
+    small_grid: tuple[GridResult, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     _, out = small_grid
     a, b = (out / "models" / SMALL.run_dir() / f"w16_seed{s}.npz" for s in (0, 2))
     assert load_model(a).f.shape == (SMALL.test_size, 2)
@@ -215,7 +217,7 @@ def test_trend_outcome_refuted_on_a_grid_with_reversed_widths(small_grid: tuple[
     result, _ = small_grid
     ranked = sorted((p for p in result.pairs if not p.error), key=lambda p: p.d_llv)
     widths = sorted(p.width for p in ranked)
-    pairs = [replace(p, width=w, d_fg=p.d_llv) for p, w in zip(ranked, widths)]
+    pairs = [replace(p, width=w, d_fg=p.d_llv) for p, w in zip(ranked, widths, strict=True)]
     assert trend_outcome(GridResult(result.grid, result.models, result.accuracy, pairs)).verdict == "refuted"
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -91,7 +92,7 @@ class Params:
     def __init__(self, sizes: list[int], flat: np.ndarray | None = None) -> None:
         self.sizes = list(sizes)
         shapes: list[tuple[tuple[int, int], int | None]] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(sizes)):
             shapes.append(((a, b), b if i < len(sizes) - 2 else None))
         total = sum(a * b + (nb or 0) for (a, b), nb in shapes)
         self.flat = np.zeros(total) if flat is None else flat
