@@ -22,11 +22,18 @@ import numpy as np
 
 from checks.runner import SCHEMA as VERIFY_SCHEMA
 from theory import __version__
-from theory.compare import compare
 from theory.errors import ClosenessError
+from theory.families import (
+    FIGURE_LABEL_COUNTS,
+    TIGHT_LINEAR,
+    TIGHT_QUADRATIC,
+    Pair,
+    bound_figure_family,
+    evaluate_bound,
+    random_diverse_pair,
+    sign_flip_pair,
+)
 from theory.io import atomic_write_text
-from theory.model import Model
-from theory.selection import default_sets
 
 __all__ = [
     "BoundPoint",
@@ -67,51 +74,26 @@ class BoundPoint:
     d_fg: float
 
 
-def _random_pairs(seed: int, count: int) -> list[tuple[str, float, Model, Model]]:
-    """Random diverse pairs (``theory.families.random_diverse_pair`` when present): model 2 is
-    model 1 plus noise of a size drawn log-uniformly in ``[10⁻³, 1]``."""
-    rng = np.random.default_rng(seed + 1)
-    out = []
-    for _ in range(count):
-        closeness = float(10 ** rng.uniform(-3, 0))
-        try:
-            from theory.families import random_diverse_pair
-        except ImportError:
-            f, g = rng.standard_normal((12, 2)), rng.standard_normal((4, 2))
-            a = Model(f, g)
-            b = Model(f + closeness * rng.standard_normal(f.shape), g + closeness * rng.standard_normal(g.shape))
-        else:
-            pair = random_diverse_pair(rng, closeness=closeness)
-            a, b = pair.a, pair.b
-        out.append(("random diverse", closeness, a, b))
-    return out
-
-
-def _constructed_pairs(seed: int, steps: int) -> list[tuple[str, float, Model, Model]]:
-    """The family of the paper's bound figure (``theory.families``), one noise sweep per ``K``."""
-    try:
-        from theory.families import FIGURE_LABEL_COUNTS, bound_figure_family
-    except ImportError:
-        return []
-    out = []
-    for K in FIGURE_LABEL_COUNTS:
-        for noise, pair in bound_figure_family(K, steps=steps, seed=seed):
-            out.append((f"figure family K={K}", noise, pair.a, pair.b))
-    return out
-
-
 def bound_points(seed: int = 0, steps: int = 8, random_pairs: int = 40) -> list[BoundPoint]:
-    """``(d_LLV, d_{f,g})`` at float64 with fixed default sets for the constructed family and for
-    random diverse pairs; pairs whose ``L``/``N`` are singular for the default sets are skipped."""
+    """``(d^λ_LLV, d_{f,g})`` at float64 with fixed sets (:func:`theory.families.evaluate_bound`) for
+    the constructed family of the paper's bound figure (one noise sweep per ``K``), for random
+    diverse pairs (``M = 2`` and ``3``, noise drawn log-uniformly in ``[10⁻³, 2]``), and for the two
+    exact sign-flip pairs at which ``d_{f,g} = 2ε²``."""
+    pairs: list[tuple[str, float, Pair]] = []
+    for K in FIGURE_LABEL_COUNTS:
+        pairs += [(f"figure family K={K}", noise, p) for noise, p in bound_figure_family(K, steps=steps, seed=seed)]
+    rng = np.random.default_rng(seed)
+    for M in (2, 3):
+        for _ in range(random_pairs):
+            closeness = float(10 ** rng.uniform(-3, 0.3))
+            pair = random_diverse_pair(rng, n=20, K=M + 3, M=M, closeness=closeness)
+            pairs.append((f"random M={M}", closeness, pair))
+    for spec in (TIGHT_QUADRATIC, TIGHT_LINEAR):
+        pairs.append(("tight sign-flip pairs", 0.0, sign_flip_pair(*spec)))
     points = []
-    for family, parameter, a, b in _constructed_pairs(seed, steps) + _random_pairs(seed, random_pairs):
-        try:
-            c = compare(a, b, default_sets(a, b))
-        except ClosenessError:
-            continue
-        points.append(
-            BoundPoint(family, a.K, a.M, float(parameter), float(c.values["d_llv"]), float(c.values["fg"].value))
-        )
+    for family, parameter, pair in pairs:
+        sides = evaluate_bound(pair)
+        points.append(BoundPoint(family, pair.a.K, pair.M, parameter, float(sides.eps), float(sides.d_fg)))
     return points
 
 
@@ -131,13 +113,14 @@ def bound_figure(points: list[BoundPoint], path: Path) -> Path:
     for ax, log in zip(fig.subplots(1, 2), (False, True), strict=True):
         for i, fam in enumerate(families):
             sel = [p for p in points if p.family == fam and (not log or (p.d_llv > 0 and p.d_fg > 0))]
-            ax.scatter([p.d_llv for p in sel], [p.d_fg for p in sel], s=14, label=fam,
-                       marker="x" if fam.startswith("random") else "o", color=f"C{i}")
+            marker = "*" if fam.startswith("tight") else "x" if fam.startswith("random") else "o"
+            ax.scatter([p.d_llv for p in sel], [p.d_fg for p in sel], s=60 if marker == "*" else 14, label=fam,
+                       marker=marker, color=f"C{i % 10}")
         lo = 1e-4 if log else 0.0
         eps = np.geomspace(lo, xmax, 200) if log else np.linspace(0.0, xmax, 200)
-        for M in ms:
-            ax.plot(eps, 2 * M * eps, "k--", lw=1, label=f"2Mε (M={M}, the paper's bound)" if not log else None)
-        ax.plot(eps, 2 * eps**2, "k:", lw=1.2, label="2ε² (sharper, [new])" if not log else None)
+        for M, style in zip(ms, ("-.", "--", ":", "-"), strict=False):
+            ax.plot(eps, 2 * M * eps, "k" + style, lw=1, label=f"2Mε, M={M} (the paper's bound)" if not log else None)
+        ax.plot(eps, 2 * eps**2, color="crimson", lw=1.2, label="2ε² (sharper, [new])" if not log else None)
         if log:
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -159,7 +142,7 @@ def _families(points: list[BoundPoint]) -> list[str]:
     """Family names in display order: constructed families by K, then the random pairs."""
     first = {}
     for p in points:
-        first.setdefault(p.family, (p.family.startswith("random"), p.K, p.family))
+        first.setdefault(p.family, (p.family.startswith("random"), p.family.startswith("tight"), p.K, p.family))
     return sorted(first, key=first.__getitem__)
 
 
@@ -343,9 +326,11 @@ def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint
     else:
         parts += ["> **Figure omitted:** matplotlib is not installed (`pip install 'closeness-proofs[plot]'`).", ""]
     parts += [
-        f"Fixed default sets (pivot label 0 with all other labels; pivot input 0 with the first M inputs "
-        f"keeping N and N' invertible), λ = 1e-5, float64, seed {seed}. A point above a line would refute "
-        "that bound. Largest ratios (≤ 1 means the bound holds on every pair):",
+        "Each pair is compared with fixed sets (`theory.families`: pivot label 0 with all other labels, "
+        "pivot input 0 with the first M inputs keeping N and N' invertible; the sign-flip pairs of "
+        f"`M = 1` with their own), λ = 1e-5 in the `max` form, float64, seed {seed}. A point above a line "
+        "would refute that bound; the sign-flip pairs attain `d_fg = 2ε²` exactly. Largest ratios "
+        "(≤ 1 means the bound holds on every pair):",
         "",
         _tightness(points) if points else "> No pairs.",
         "",
