@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from theory.distances import Sets
+from theory.distances import FGResult, LLVTerms, Sets, d_fg, d_kl, d_llv, llv_terms
 from theory.errors import ClosenessError
-from theory.identifiability import equivalent_model_arrays
-from theory.model import Model
-from theory.selection import default_sets
+from theory.identifiability import equivalent_model_arrays, greedy_affine_basis
+from theory.model import Model, input_weights, log_probs
+from theory.precision import FLOAT64, Arithmetic
+from theory.selection import default_sets, paper_sets
 
 __all__ = [
     "Pair",
@@ -31,7 +32,16 @@ __all__ = [
     "singular_label_pair",
     "temperature_pair",
     "cyclic_model",
+    "BoundSides",
+    "evaluate_bound",
+    "common_sets",
+    "llv_between",
+    "kl_between",
+    "LAMBDA",
 ]
+
+#: The paper's weight of the scale terms ``T3``, ``T4`` (read as the exact decimal).
+LAMBDA = "1e-5"
 
 #: The label counts K of the paper's bound figure.
 FIGURE_LABEL_COUNTS = (4, 5, 6, 10, 18)
@@ -172,3 +182,63 @@ def temperature_pair(r: Any = 2, scale: Any = 1) -> Pair:
     a = Model(np.asarray(f, float), np.asarray(g, float))
     b = Model(np.asarray(f * r, float), np.asarray(g, float))
     return Pair(a, b, Sets(0, (1, 2), 0, (1, 2)), f"temperature pair r={r}")
+
+
+# --------------------------------------------------------------------------------------------
+# evaluating the two sides of the bound, and d_LLV between models
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BoundSides:
+    """``ε = d^λ_LLV`` and ``d_{f,g}`` of a pair at one precision, with their parts."""
+
+    eps: Any
+    terms: LLVTerms
+    fg: FGResult
+    M: int  # noqa: N815 - the paper's name
+
+    @property
+    def d_fg(self) -> Any:
+        return self.fg.value
+
+
+def evaluate_bound(pair: Pair, P: Arithmetic = FLOAT64, lam: str = LAMBDA, mode: str = "max") -> BoundSides:
+    """Both sides of the Section 4 bound for ``pair`` with its fixed sets, at precision ``P``.
+
+    Invertibility of ``L``, ``N`` is deliberately not required here (the bound does not use it);
+    the terms themselves refuse a zero ``σ_y`` or ``s_x``.
+    """
+    pair.sets.validate(pair.a.n, pair.a.K, pair.a.M)
+    ell, ell2 = log_probs(pair.a, P), log_probs(pair.b, P)
+    w = input_weights(pair.a, P)
+    terms = llv_terms(ell, ell2, pair.sets, P, w)
+    fg = d_fg(pair.a.f, pair.a.g, pair.b.f, pair.b.g, pair.sets, P, w)
+    return BoundSides(d_llv(terms, lam, mode), terms, fg, pair.a.M)
+
+
+def common_sets(*models: Model) -> Sets:
+    """Fixed sets shared by several models: pivot label 0 with all other labels, pivot input 0 with
+    the first M inputs keeping every ``N`` invertible (a metric needs one set for all points)."""
+    inputs = greedy_affine_basis([m.f for m in models], models[0].M, 0)
+    if inputs is None:
+        raise ClosenessError("no common input set keeps N invertible for every model")
+    return Sets(0, tuple(range(1, models[0].K)), 0, inputs)
+
+
+def llv_between(
+    a: Model, b: Model, sets: Sets | None = None, P: Arithmetic = FLOAT64, lam: str = LAMBDA,
+    selection: str = "fixed", samples: int = 20, seed: int = 0,
+) -> Any:
+    """``d^λ_LLV(p_a, p_b)`` with the given fixed ``sets``, or (``selection="paper"``) with the sets
+    the paper's per-pair procedure picks for this pair (chosen at float64)."""
+    ell, ell2 = log_probs(a, P), log_probs(b, P)
+    if selection == "paper":
+        mid = FLOAT64
+        sets = paper_sets(a, b, mid.array(ell), mid.array(ell2), samples, seed, input_weights(a))
+    elif sets is None:
+        raise ClosenessError("fixed selection needs explicit sets")
+    return d_llv(llv_terms(ell, ell2, sets, P, input_weights(a, P)), lam)
+
+
+def kl_between(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
+    """``d_KL(p_a, p_b)`` (direction a → b, as the paper's code)."""
+    return d_kl(log_probs(a, P), log_probs(b, P), P, input_weights(a, P))
