@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+import sys
+import time
+from typing import Any, TextIO
 
-from theory.compare import Comparison, compare
+from theory.compare import STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.io import load_model
@@ -49,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--lambda", dest="lam", type=float, default=1e-5, help="weight λ ≥ 0 of T3, T4")
     p.add_argument("--mode", choices=("max", "sum"), default="max", help="max(T1,T2,λT3,λT4) or the sum form")
     p.add_argument("--dps", type=int, help="decimal digits (mpmath); default float64")
+    p.add_argument("--chunk", type=int,
+                   help="stream at float64 in blocks of CHUNK inputs, never holding the n×K "
+                   f"log-probabilities (automatic, 128 inputs a block, above n·K = {STREAM_ENTRIES:.0e})")
     p.add_argument("--json", action="store_true", help="print one closeness-compare/1 JSON object")
     p.set_defaults(func=run)
 
@@ -75,8 +80,15 @@ def run(args: argparse.Namespace) -> int:
         raise ClosenessError(f"--lambda must be non-negative, got {args.lam}")
     a, b = load_model(args.model_a), load_model(args.model_b)
     sets = sets_from_args(args, a.n, a.K, a.M)
-    result = compare(a, b, sets, select=args.select, samples=args.samples, seed=args.seed,
-                     lam=args.lam, mode=args.mode, dps=args.dps)
+    if args.chunk is not None and args.chunk < 1:
+        raise ClosenessError(f"--chunk must be a positive number of inputs, got {args.chunk}")
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = compare(a, b, sets, select=args.select, samples=args.samples, seed=args.seed,
+                         lam=args.lam, mode=args.mode, dps=args.dps, chunk=args.chunk, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if args.json:
         print(json.dumps(result.as_json()))
     else:
@@ -84,16 +96,38 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class TerminalProgress:
+    """``compare: 1280/10000 inputs (12%), 3.1 s`` rewritten in place on a terminal (stderr)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.start
+        self.stream.write(f"\rcompare: {done}/{total} inputs ({100 * done // total}%), {elapsed:.1f} s")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
     """A compact human table of the comparison."""
     j: dict[str, Any] = result.as_json()
     s = j["sets"]
     prec = "float64" if j["precision"]["kind"] == "float64" else f"mpmath, {j['precision']['dps']} digits"
+    if result.chunk is not None:
+        prec += f", streamed in blocks of {result.chunk} inputs"
     lines = [
         f"n = {n} inputs, K = {k} labels, M = {m}; precision {prec}",
-        f"sets ({s['selection']}): y_0 = {s['pivot_label']}, S_Y = {s['labels']}"
+        f"sets ({s['selection']}): y_0 = {s['pivot_label']}, S_Y = {_short(s['labels'])}"
         + (f" (left out {s['left_out_label']})" if s["left_out_label"] is not None else "")
-        + f"; x_0 = {s['pivot_input']}, S_X = {s['inputs']}",
+        + f"; x_0 = {s['pivot_input']}, S_X = {_short(s['inputs'])}",
         "",
     ]
     t = j["terms"]
@@ -114,6 +148,15 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
     width = max(len(r[0]) for r in rows)
     lines += [f"{name.ljust(width)}  {_fmt(v)}" for name, v in rows]
     return "\n".join(lines)
+
+
+def _short(indices: list[int], most: int = 12) -> str:
+    """An index list, abbreviated past ``most`` entries (``--json`` has them all)."""
+    if len(indices) <= most:
+        return str(indices)
+    head = ", ".join(map(str, indices[: most // 2]))
+    tail = ", ".join(map(str, indices[-2:]))
+    return f"[{head}, …, {tail}] ({len(indices)} indices)"
 
 
 def _times(c: int, v: Any) -> Any:

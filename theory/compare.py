@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
+from math import comb
 from typing import Any
+
+import numpy as np
 
 from theory import __version__
 from theory.distances import MAX_SUBSETS, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
 from theory.errors import ClosenessError
 from theory.identifiability import input_matrix, label_matrix, require_invertible
 from theory.model import Model, check_pair, input_weights, log_probs
-from theory.precision import Arithmetic, arithmetic
-from theory.selection import default_sets, paper_sets
+from theory.precision import FLOAT64, Arithmetic, arithmetic
+from theory.selection import MAX_PAPER_LABELS, default_sets, paper_sets
+from theory.streaming import Progress, default_chunk, stream_distances
 
-__all__ = ["Comparison", "compare", "SCHEMA"]
+__all__ = ["Comparison", "compare", "check_sets", "in_memory_values", "SCHEMA", "STREAM_ENTRIES"]
 
 SCHEMA = "closeness-compare/1"
 
@@ -27,6 +32,7 @@ class Comparison:
     lam: float
     mode: str
     values: dict[str, Any]
+    chunk: int | None = None  # inputs per block when the float64 path was streamed
 
     def number(self, x: Any) -> Any:
         """A JSON number at float64; a decimal string carrying every digit otherwise."""
@@ -59,6 +65,11 @@ class Comparison:
         }
 
 
+#: Above this many log-probabilities (n·K) ``compare`` streams at float64 (theory.streaming):
+#: the in-memory path would hold several n×K arrays (10⁷ entries are 80 MB each).
+STREAM_ENTRIES = 10_000_000
+
+
 def compare(
     a: Model,
     b: Model,
@@ -71,37 +82,102 @@ def compare(
     mode: str = "max",
     dps: int | None = None,
     max_subsets: int = MAX_SUBSETS,
+    chunk: int | None = None,
+    progress: Progress | None = None,
 ) -> Comparison:
     """All distances between models ``a`` and ``b`` at float64 (``dps=None``) or ``dps`` digits.
 
     ``select="fixed"`` uses ``sets`` or :func:`theory.selection.default_sets`; ``"paper"`` runs the
     selection of the paper's experiments (seeded by ``seed`` over ``samples`` input subsets).
+    With fixed sets at float64, inputs with ``n·K > STREAM_ENTRIES`` (or any ``chunk``) are
+    streamed in blocks of ``chunk`` inputs (:mod:`theory.streaming`), never holding the n×K
+    log-probabilities; ``progress(done, n)`` is then called after each block.
     """
     check_pair(a, b)
     if lam < 0:
         raise ClosenessError(f"λ must be non-negative, got {lam}")
     if mode not in ("max", "sum"):
         raise ClosenessError(f"mode must be 'max' or 'sum', got {mode!r}")
-    P = arithmetic(dps)
-    ell, ell2 = log_probs(a, P), log_probs(b, P)
-    w = input_weights(a, P)
+    if select not in ("fixed", "paper"):
+        raise ClosenessError(f"select must be 'fixed' or 'paper', got {select!r}")
+    entries = a.n * a.K
+    stream = chunk is not None or (entries > STREAM_ENTRIES and select == "fixed" and dps is None)
+    if stream and dps is not None:
+        raise ClosenessError("the streamed path (--chunk) is float64 only; drop --dps or --chunk")
+    if stream and select == "paper":
+        raise ClosenessError("--select paper needs the whole n×K log-probability matrices and cannot be "
+                             "streamed; drop --chunk or pass fixed sets")
+    if dps is not None and entries > STREAM_ENTRIES:
+        raise ClosenessError(
+            f"high precision holds all n·K = {entries} log-probabilities as {dps}-digit numbers "
+            f"(limit {STREAM_ENTRIES}); use float64 (drop --dps), which streams, or fewer inputs"
+        )
     if select == "paper":
         if sets is not None:
             raise ClosenessError("give either explicit sets or --select paper, not both")
+        if a.K > MAX_PAPER_LABELS:
+            raise ClosenessError(
+                f"the paper's label selection scans all K(K−1) = {a.K * (a.K - 1)} pivot pairs "
+                f"(K = {a.K} > {MAX_PAPER_LABELS}); pass fixed sets with --pivot-label/--labels instead"
+            )
+        P = arithmetic(dps)
+        ell, ell2 = log_probs(a, P), log_probs(b, P)
         mid = arithmetic(None)
         sets = paper_sets(a, b, mid.array(ell), mid.array(ell2), samples, seed, input_weights(a))
-    elif select == "fixed":
-        sets = sets if sets is not None else default_sets(a, b)
-    else:
-        raise ClosenessError(f"select must be 'fixed' or 'paper', got {select!r}")
+        check_sets(a, b, sets, max_subsets)
+        return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
+    if sets is None:
+        _check_subset_count(a.K - 1, a.M, max_subsets)  # the default S_Y: refuse before the search for S_X
+        sets = default_sets(a, b)
+    check_sets(a, b, sets, max_subsets)
+    if stream:
+        size = chunk if chunk is not None else default_chunk(a.K)
+        values = stream_distances(a, b, sets, chunk=size, lam=lam, mode=mode, limit=max_subsets,
+                                  progress=progress)
+        return Comparison(FLOAT64, sets, lam, mode, values, chunk=size)
+    P = arithmetic(dps)
+    ell, ell2 = log_probs(a, P), log_probs(b, P)
+    return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
+
+
+def check_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -> None:
+    """The sets fit the models, the subsets of ``d_{f,g}`` are few enough, every ``L``, ``N`` is
+    invertible: checked before any n×K work, so a refusal comes at once."""
     sets.validate(a.n, a.K, a.M)
+    _check_subset_count(len(sets.labels), a.M, max_subsets)
     for subset in label_subsets(sets.labels, a.M, max_subsets):
         require_invertible(label_matrix(a.g, sets.pivot_label, subset), f"L for labels {list(subset)}")
         require_invertible(label_matrix(b.g, sets.pivot_label, subset), f"L' for labels {list(subset)}")
     require_invertible(input_matrix(a.f, sets.pivot_input, sets.inputs), "N")
     require_invertible(input_matrix(b.f, sets.pivot_input, sets.inputs), "N'")
+
+
+def _check_subset_count(size: int, m: int, limit: int) -> None:
+    """Refuse a label set whose M-subsets (the maximum in ``d_{f,g}``) are too many to enumerate."""
+    count = comb(size, m)
+    if count > limit:
+        raise ClosenessError(
+            f"d_fg would take the maximum over C({size}, {m}) {_big(count)} label subsets "
+            f"(limit {limit}); pass a label set of exactly M = {m} labels, e.g. --labels 1-{m} "
+            f"(and --inputs, exactly M input indices)"
+        )
+
+
+def _big(count: int) -> str:
+    """``= count`` when short, else ``≈ 10^k`` (C(50000, 256) has 700 digits)."""
+    if count < 10**12:
+        return f"= {count}"
+    return f"≈ 10^{math.floor(math.log10(count))}"
+
+
+def in_memory_values(
+    a: Model, b: Model, sets: Sets, P: Arithmetic, ell: np.ndarray, ell2: np.ndarray,
+    lam: float, mode: str, max_subsets: int = MAX_SUBSETS,
+) -> dict[str, Any]:
+    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P``."""
+    w = input_weights(a, P)
     terms = llv_terms(ell, ell2, sets, P, w)
-    values = {
+    return {
         "d_kl_ab": d_kl(ell, ell2, P, w),
         "d_kl_ba": d_kl(ell2, ell, P, w),
         "terms": terms,
@@ -109,4 +185,3 @@ def compare(
         "fg": d_fg(a.f, a.g, b.f, b.g, sets, P, w, max_subsets),
         "m_cca": m_cca(a.f, b.f, P, w),
     }
-    return Comparison(P, sets, lam, mode, values)

@@ -1,0 +1,425 @@
+"""The distances of Sections 3 and 4 at float64 without the n×K log-probability matrix.
+
+For language-model-sized heads (tens of thousands of labels, many inputs) the matrices
+``ℓ, ℓ'`` of :func:`theory.model.log_probs` do not fit in memory, but none of the distances needs
+them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
+
+* ``d_KL`` (both directions) needs, per input, ``s = Σ_y e^{z_y}`` and ``Σ_y e^{z_y} z'_y``
+  (``z = f(x)ᵀg(y)`` the logits): with ``p = e^z/s``,
+  ``KL(p‖p') = Σ_y p_y (z_y − z'_y) − log s + log s'``.  These are sums over labels, so the logits
+  are produced in tiles of ``chunk`` inputs × a few thousand labels that stay in cache, and
+  the sums accumulate over tiles; ``F Gᵀ`` is never stored.
+* The label terms ``σ_y, a_y, b_y`` are moments over inputs of the ``|S_Y| + 1`` columns
+  ``ℓ(y|x) = z_y − log s``: two passes over the inputs, merged chunk by chunk with the weighted
+  update of Chan, Golub and LeVeque (1979).  Pass 1 gives ``σ_y = SD_x[(Lᵀf(x))_y]`` (a log-odds
+  is a logit difference, ``(Lᵀf(x))_y = ℓ(y|x) − ℓ(y_0|x)``, CLAIMS.md §1) together with the
+  cross-covariance of ``Lᵀf`` and ``L'ᵀf'`` that the f side of ``d_{f,g}`` needs; pass 2, which
+  computes the logits, accumulates ``Var_x[ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y]`` directly, so no
+  variance is ever formed as a difference of large second moments.
+* The input terms ``s_x, c_x, e_x`` need only the rows ``x_0`` and ``S_X``: they are computed by
+  :func:`theory.model.log_softmax` and :func:`theory.distances.input_terms` on blocks of rows.
+* The g side of ``d_{f,g}`` streams ``Nᵀg(y)`` over blocks of labels the same way.
+* ``m_CCA`` over ``F, F'`` (n×M) is cheap and is computed in memory by
+  :func:`theory.distances.m_cca`.
+
+Population moments (``ddof = 0``) under ``p_D``, as everywhere (CLAIMS.md §1).  Peak memory is
+``G, G'`` (K×M, read memory-mapped when they come from ``.npy`` files) plus a few arrays of
+``chunk × K`` (the input-term rows) and ``chunk × |S_Y|``; the results agree with the in-memory
+path to about 1e-12 relative (tests/test_streaming.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from theory.distances import (
+    MAX_SUBSETS,
+    FGResult,
+    LLVTerms,
+    Sets,
+    d_llv,
+    input_terms,
+    label_subsets,
+    m_cca,
+)
+from theory.errors import ClosenessError
+from theory.identifiability import input_matrix, label_matrix
+from theory.model import Model, check_pair, log_softmax
+from theory.precision import FLOAT64
+
+__all__ = [
+    "Moments",
+    "StreamedKL",
+    "Progress",
+    "default_chunk",
+    "stream_kl",
+    "stream_input_terms",
+    "assemble_llv_terms",
+    "stream_llv_terms",
+    "stream_d_fg",
+    "stream_distances",
+]
+
+#: ``progress(done, total)``: called after each block of inputs of the main pass.
+Progress = Callable[[int, int], None]
+
+#: Logits are exponentiated without a shift when ``|z| ≤ ‖f(x)‖·max_y‖g(y)‖ ≤ SAFE_LOGIT``:
+#: then neither ``e^z`` nor ``Σ_y e^{z_y}`` can overflow and ``e^{max z}`` is a normal number.
+SAFE_LOGIT = 600.0
+
+#: Entries of one tile of logits (chunk × labels); 2¹⁹ doubles = 4 MiB, about an L2 cache.
+TILE_ENTRIES = 1 << 19
+
+
+def default_chunk(k: int) -> int:
+    """Inputs per block: 128, fewer when ``K`` is so large that a block of rows would pass 64 MiB."""
+    return int(max(1, min(128, (1 << 23) // max(k, 1))))
+
+
+# --------------------------------------------------------------------------------------------
+# weighted running moments
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Moments:
+    """Running weighted means and centred co-moments of paired samples ``u`` (·×p), ``v`` (·×q).
+
+    Each block is centred on its own mean and merged with the update of Chan, Golub & LeVeque:
+    ``C ← C_A + C_B + δ_u δ_vᵀ · W_A W_B / (W_A + W_B)``.  ``outer=True`` keeps the full p×q
+    cross co-moment, otherwise only the elementwise one (p = q).  ``v=None`` tracks ``u`` alone.
+    """
+
+    outer: bool = False
+    weight: float = 0.0
+    mean_u: Any = None
+    mean_v: Any = None
+    m2_u: Any = None
+    m2_v: Any = None
+    cross: Any = None
+    absmax_u: float = 0.0
+    absmax_v: float = 0.0
+
+    def add(self, u: np.ndarray, v: np.ndarray | None = None, w: np.ndarray | None = None) -> None:
+        """Merge the rows of ``u`` (and ``v``), weighted by ``w`` (unnormalised; None: weight 1)."""
+        if u.shape[0] == 0:
+            return
+        wb = float(u.shape[0]) if w is None else float(w.sum())
+        if wb <= 0:
+            return
+        mu = _wmean(u, w, wb)
+        du = u - mu
+        m2u = _wsum(du * du, w)
+        self.absmax_u = max(self.absmax_u, float(np.max(np.abs(u))))
+        if v is not None:
+            mv = _wmean(v, w, wb)
+            dv = v - mv
+            m2v = _wsum(dv * dv, w)
+            wdu = du if w is None else du * w[:, None]
+            cross = wdu.T @ dv if self.outer else _wsum(du * dv, w)
+            self.absmax_v = max(self.absmax_v, float(np.max(np.abs(v))))
+        if self.weight == 0:
+            self.weight, self.mean_u, self.m2_u = wb, mu, m2u
+            if v is not None:
+                self.mean_v, self.m2_v, self.cross = mv, m2v, cross
+            return
+        total = self.weight + wb
+        f = self.weight * wb / total
+        delta_u = mu - self.mean_u
+        self.m2_u = self.m2_u + m2u + delta_u * delta_u * f
+        self.mean_u = self.mean_u + delta_u * (wb / total)
+        if v is not None:
+            delta_v = mv - self.mean_v
+            self.m2_v = self.m2_v + m2v + delta_v * delta_v * f
+            self.cross = self.cross + cross + (np.outer(delta_u, delta_v) if self.outer else delta_u * delta_v) * f
+            self.mean_v = self.mean_v + delta_v * (wb / total)
+        self.weight = total
+
+    def var_u(self) -> np.ndarray:
+        return self.m2_u / self.weight
+
+    def var_v(self) -> np.ndarray:
+        return self.m2_v / self.weight
+
+    def cov(self) -> np.ndarray:
+        return self.cross / self.weight
+
+
+def _wmean(x: np.ndarray, w: np.ndarray | None, total: float) -> np.ndarray:
+    return x.sum(axis=0) / total if w is None else (w @ x) / total
+
+
+def _wsum(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    return x.sum(axis=0) if w is None else w @ x
+
+
+# --------------------------------------------------------------------------------------------
+# blocks of a model
+# --------------------------------------------------------------------------------------------
+def _rows(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Rows ``lo..hi−1`` as a C-contiguous float64 block (read from a memory map if ``x`` is one)."""
+    return np.ascontiguousarray(FLOAT64.array(x[lo:hi]))
+
+
+def _weights(model: Model) -> np.ndarray | None:
+    return None if model.weights is None else np.asarray(FLOAT64.midpoint(model.weights), dtype=float)
+
+
+def _blocks(n: int, size: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+def _check_chunk(chunk: int | None, k: int) -> int:
+    if chunk is None:
+        return default_chunk(k)
+    if chunk < 1:
+        raise ClosenessError(f"the chunk size must be a positive number of inputs, got {chunk}")
+    return int(chunk)
+
+
+# --------------------------------------------------------------------------------------------
+# the main pass: logits tile by tile
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StreamedKL:
+    """``d_KL(p_a‖p_b)`` (``ab``) and ``d_KL(p_b‖p_a)`` (``ba``)."""
+
+    ab: float
+    ba: float
+
+
+def _row_sums(
+    f1: np.ndarray, f2: np.ndarray, g1: np.ndarray, g2: np.ndarray, gmax: tuple[float, float], tile: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For a block of inputs: the shifts ``c, c'`` and, with ``z̃ = z − c``, ``s = Σ e^{z̃}``,
+    ``Σ e^{z̃}(z̃ − z̃')`` and the same for the second model, accumulated over label tiles."""
+    rows, k = f1.shape[0], g1.shape[0]
+    shifts = []
+    for f, g, bound in ((f1, g1, gmax[0]), (f2, g2, gmax[1])):
+        if float(np.max(np.linalg.norm(f, axis=1))) * bound <= SAFE_LOGIT:
+            shifts.append(np.zeros(rows))
+        else:  # large logits: shift each row by its largest logit (one extra product)
+            top = np.full(rows, -np.inf)
+            for lo, hi in _blocks(k, tile):
+                top = np.maximum(top, (f @ g[lo:hi].T).max(axis=1))
+            shifts.append(top)
+    c1, c2 = shifts
+    shifted = bool(c1.any() or c2.any())
+    width = min(tile, k)
+    z1, z2, e = np.empty((rows, width)), np.empty((rows, width)), np.empty((rows, width))
+    s1, s2, t1, t2 = (np.zeros(rows) for _ in range(4))
+    for lo, hi in _blocks(k, width):
+        a, b, ex = z1[:, : hi - lo], z2[:, : hi - lo], e[:, : hi - lo]
+        np.matmul(f1, g1[lo:hi].T, out=a)
+        np.matmul(f2, g2[lo:hi].T, out=b)
+        if shifted:
+            a -= c1[:, None]
+            b -= c2[:, None]
+        np.exp(a, out=ex)
+        s1 += ex.sum(axis=1)
+        t1 += np.einsum("ij,ij->i", ex, a) - np.einsum("ij,ij->i", ex, b)
+        np.exp(b, out=ex)
+        s2 += ex.sum(axis=1)
+        t2 += np.einsum("ij,ij->i", ex, b) - np.einsum("ij,ij->i", ex, a)
+    return c1, c2, s1, s2, t1, t2
+
+
+def _main_pass(
+    a: Model, b: Model, chunk: int, label_cols: list[int] | None,
+    on_block: Callable[[np.ndarray, np.ndarray, np.ndarray | None], None] | None,
+    progress: Progress | None,
+) -> StreamedKL:
+    """One pass over the inputs: ``d_KL`` both ways, and ``ℓ, ℓ'`` at ``label_cols`` handed to
+    ``on_block(ℓ_cols, ℓ'_cols, weights)`` block by block."""
+    g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
+    gmax = (float(np.max(np.linalg.norm(g1, axis=1))), float(np.max(np.linalg.norm(g2, axis=1))))
+    tile = max(256, TILE_ENTRIES // chunk)
+    cols1 = None if label_cols is None else np.ascontiguousarray(g1[label_cols])
+    cols2 = None if label_cols is None else np.ascontiguousarray(g2[label_cols])
+    w_all = _weights(a)
+    kl_ab, kl_ba, total_w = [], [], 0.0
+    for lo, hi in _blocks(a.n, chunk):
+        f1, f2 = _rows(a.f, lo, hi), _rows(b.f, lo, hi)
+        c1, c2, s1, s2, t1, t2 = _row_sums(f1, f2, g1, g2, gmax, tile)
+        log_ratio = np.log(s1) - np.log(s2)
+        ab = t1 / s1 - log_ratio
+        ba = t2 / s2 + log_ratio
+        w = None if w_all is None else w_all[lo:hi]
+        kl_ab.append(float(ab.sum() if w is None else w @ ab))
+        kl_ba.append(float(ba.sum() if w is None else w @ ba))
+        total_w += hi - lo if w is None else float(w.sum())
+        if on_block is not None and cols1 is not None and cols2 is not None:
+            ell = f1 @ cols1.T - (c1 + np.log(s1))[:, None]
+            ell2 = f2 @ cols2.T - (c2 + np.log(s2))[:, None]
+            on_block(ell, ell2, w)
+        if progress is not None:
+            progress(hi, a.n)
+    return StreamedKL(math.fsum(kl_ab) / total_w, math.fsum(kl_ba) / total_w)
+
+
+def stream_kl(a: Model, b: Model, chunk: int | None = None, progress: Progress | None = None) -> StreamedKL:
+    """``d_KL(p_a‖p_b)`` and ``d_KL(p_b‖p_a)`` (Section 3) in one streamed pass over the inputs."""
+    check_pair(a, b)
+    return _main_pass(a, b, _check_chunk(chunk, a.K), None, None, progress)
+
+
+# --------------------------------------------------------------------------------------------
+# d_LLV
+# --------------------------------------------------------------------------------------------
+def _log_odds_moments(a: Model, b: Model, sets: Sets, chunk: int, outer: bool) -> Moments:
+    """Pass 1: moments over x of ``Lᵀf(x)`` and ``L'ᵀf'(x)`` (columns indexed by ``S_Y``)."""
+    lab1 = label_matrix(a.g, sets.pivot_label, sets.labels)
+    lab2 = label_matrix(b.g, sets.pivot_label, sets.labels)
+    w_all = _weights(a)
+    mom = Moments(outer=outer)
+    for lo, hi in _blocks(a.n, chunk):
+        w = None if w_all is None else w_all[lo:hi]
+        mom.add(_rows(a.f, lo, hi) @ lab1, _rows(b.f, lo, hi) @ lab2, w)
+    return mom
+
+
+def _label_sd(mom: Moments, sets: Sets) -> tuple[np.ndarray, np.ndarray]:
+    """``σ_y, σ'_y`` from pass 1, refusing a zero one as :func:`theory.distances.label_terms` does."""
+    sigma, sigma2 = FLOAT64.sqrt(mom.var_u()), FLOAT64.sqrt(mom.var_v())
+    for sd, scale, which in ((sigma, mom.absmax_u, "model 1"), (sigma2, mom.absmax_v, "model 2")):
+        for v, y in zip(sd, sets.labels):
+            if FLOAT64.is_zero(v, scale):
+                raise ClosenessError(
+                    f"σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of {which} is zero for index {y}: "
+                    "the standardisation is undefined"
+                )
+    return sigma, sigma2
+
+
+def stream_input_terms(
+    a: Model, b: Model, sets: Sets, chunk: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(s, s', c, e)`` over ``S_X`` from the rows ``x_0`` and ``S_X`` only, ``chunk`` rows at a time."""
+    g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
+    x0, inputs = sets.pivot_input, list(sets.inputs)
+    parts = []
+    for lo, hi in _blocks(len(inputs), chunk):
+        rows = [x0, *inputs[lo:hi]]
+        ell = log_softmax(FLOAT64.array(a.f[rows]) @ g1.T)
+        ell2 = log_softmax(FLOAT64.array(b.f[rows]) @ g2.T)
+        parts.append(input_terms(ell, ell2, 0, tuple(range(1, len(rows)))))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
+
+
+def assemble_llv_terms(
+    sets: Sets, sigma: np.ndarray, sigma2: np.ndarray, a: np.ndarray, b: np.ndarray,
+    s: np.ndarray, s2: np.ndarray, c: np.ndarray, e: np.ndarray,
+) -> LLVTerms:
+    """``T1 = max(a, b)``, ``T2 = max(c, e)``, ``T3 = max|σ − σ'|``, ``T4 = max|s − s'|`` with their
+    argmaxima, as :func:`theory.distances.llv_terms` assembles them (float64)."""
+    sy, sx = list(sets.labels), list(sets.inputs)
+    ab, ce = np.concatenate([a, b]), np.concatenate([c, e])
+    d3, d4 = np.abs(sigma - sigma2), np.abs(s - s2)
+    i1, i2, i3, i4 = (int(np.argmax(v)) for v in (ab, ce, d3, d4))
+    argmax = {
+        "T1": {"label": sy[i1 % len(sy)], "term": "a" if i1 < len(sy) else "b"},
+        "T2": {"input": sx[i2 % len(sx)], "term": "c" if i2 < len(sx) else "e"},
+        "T3": {"label": sy[i3]},
+        "T4": {"input": sx[i4]},
+    }
+    return LLVTerms(sets, sigma, sigma2, s, s2, a, b, c, e,
+                    np.max(ab), np.max(ce), np.max(d3), np.max(d4), argmax, FLOAT64)
+
+
+def _llv_and_kl(
+    a: Model, b: Model, sets: Sets, chunk: int, outer: bool, progress: Progress | None
+) -> tuple[StreamedKL, LLVTerms, Moments]:
+    """Pass 1 (log-odds moments), the main pass (``d_KL``, ``a_y``, ``b_y``), the input terms."""
+    odds = _log_odds_moments(a, b, sets, chunk, outer)
+    sigma, sigma2 = _label_sd(odds, sets)
+    m_a, m_b = Moments(), Moments()
+    k = len(sets.labels)
+
+    def on_block(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None) -> None:
+        m_a.add(ell[:, :k] / sigma - ell2[:, :k] / sigma2, None, w)
+        m_b.add(ell[:, [k]] / sigma - ell2[:, [k]] / sigma2, None, w)
+
+    kl = _main_pass(a, b, chunk, [*sets.labels, sets.pivot_label], on_block, progress)
+    s, s2, c, e = stream_input_terms(a, b, sets, chunk)
+    terms = assemble_llv_terms(sets, sigma, sigma2, FLOAT64.sqrt(m_a.var_u()), FLOAT64.sqrt(m_b.var_u()),
+                               s, s2, c, e)
+    return kl, terms, odds
+
+
+def stream_llv_terms(a: Model, b: Model, sets: Sets, chunk: int | None = None) -> LLVTerms:
+    """Every term of ``d^λ_LLV`` (Section 4, CLAIMS.md §4) streamed over the inputs."""
+    check_pair(a, b)
+    sets.validate(a.n, a.K, a.M)
+    return _llv_and_kl(a, b, sets, _check_chunk(chunk, a.K), False, None)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# d_{f,g}
+# --------------------------------------------------------------------------------------------
+def _d_svd(cov: np.ndarray, var_u: np.ndarray, var_v: np.ndarray, scales: tuple[float, float]) -> Any:
+    """``d_SVD = 1 − (1/M) Σ σ_k(C)``, ``C`` the cross-covariance of the standardised vectors,
+    here from accumulated moments (``C = Cov(u, v) / (SD u SD vᵀ)``), refusing a constant coordinate
+    as :func:`theory.distances.standardise` does."""
+    sd_u, sd_v = FLOAT64.sqrt(var_u), FLOAT64.sqrt(var_v)
+    for sd, scale in ((sd_u, scales[0]), (sd_v, scales[1])):
+        for j, v in enumerate(sd):
+            if FLOAT64.is_zero(v, scale):
+                raise ClosenessError(f"coordinate {j} has zero variance: it cannot be standardised")
+    vals = FLOAT64.svdvals(cov / np.outer(sd_u, sd_v))
+    return 1.0 - vals.sum() / cov.shape[0]
+
+
+def _fg_from_moments(a: Model, b: Model, sets: Sets, odds: Moments, chunk: int, limit: int) -> FGResult:
+    """``d_{f,g}``: the f side from the pass-1 moments of ``Lᵀf``, the g side streamed over labels."""
+    m = a.M
+    pos = {y: i for i, y in enumerate(sets.labels)}
+    f_side = []
+    var_u, var_v, cov = odds.var_u(), odds.var_v(), odds.cov()
+    for subset in label_subsets(sets.labels, m, limit):
+        ix = [pos[y] for y in subset]
+        sub = cov[np.ix_(ix, ix)] if odds.outer else np.diag(cov[ix])
+        f_side.append((subset, _d_svd(sub, var_u[ix], var_v[ix], (odds.absmax_u, odds.absmax_v))))
+    nn = input_matrix(a.f, sets.pivot_input, sets.inputs)
+    nn2 = input_matrix(b.f, sets.pivot_input, sets.inputs)
+    g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
+    mom = Moments(outer=True)
+    for lo, hi in _blocks(a.K, max(chunk, 1024)):
+        mom.add(g1[lo:hi] @ nn, g2[lo:hi] @ nn2)
+    g_side = _d_svd(mom.cov(), mom.var_u(), mom.var_v(), (mom.absmax_u, mom.absmax_v))
+    value = max([d for _, d in f_side] + [g_side])
+    return FGResult(f_side, g_side, value)
+
+
+def stream_d_fg(a: Model, b: Model, sets: Sets, chunk: int | None = None, limit: int = MAX_SUBSETS) -> FGResult:
+    """``d_{f,g}`` (Section 4) from moments accumulated over blocks of inputs and of labels."""
+    check_pair(a, b)
+    sets.validate(a.n, a.K, a.M)
+    size = _check_chunk(chunk, a.K)
+    label_subsets(sets.labels, a.M, limit)
+    odds = _log_odds_moments(a, b, sets, size, a.M > 1)
+    return _fg_from_moments(a, b, sets, odds, size, limit)
+
+
+def stream_distances(
+    a: Model, b: Model, sets: Sets, *, chunk: int | None = None, lam: float = 1e-5, mode: str = "max",
+    limit: int = MAX_SUBSETS, progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The values of :func:`theory.compare.compare` (float64), streamed: ``d_kl_ab``, ``d_kl_ba``,
+    ``terms``, ``d_llv``, ``fg``, ``m_cca``."""
+    check_pair(a, b)
+    sets.validate(a.n, a.K, a.M)
+    size = _check_chunk(chunk, a.K)
+    label_subsets(sets.labels, a.M, limit)
+    kl, terms, odds = _llv_and_kl(a, b, sets, size, a.M > 1, progress)
+    w = _weights(a)
+    return {
+        "d_kl_ab": kl.ab,
+        "d_kl_ba": kl.ba,
+        "terms": terms,
+        "d_llv": d_llv(terms, lam, mode),
+        "fg": _fg_from_moments(a, b, sets, odds, size, limit),
+        "m_cca": m_cca(a.f, b.f, FLOAT64, None if w is None else w / w.sum()),
+    }
