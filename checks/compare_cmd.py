@@ -18,8 +18,8 @@ def _indices(text: str) -> tuple[int, ...]:
     """``"1,2,5"`` or ``"1-4"`` (inclusive ranges allowed, mixed with commas)."""
     out: list[int] = []
     try:
-        for part in text.split(","):
-            part = part.strip()
+        for raw in text.split(","):
+            part = raw.strip()
             if "-" in part[1:]:
                 lo, hi = part.split("-", 1)
                 out.extend(range(int(lo), int(hi) + 1))

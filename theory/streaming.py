@@ -285,7 +285,7 @@ def _label_sd(mom: Moments, sets: Sets) -> tuple[np.ndarray, np.ndarray]:
     """``σ_y, σ'_y`` from pass 1, refusing a zero one as :func:`theory.distances.label_terms` does."""
     sigma, sigma2 = FLOAT64.sqrt(mom.var_u()), FLOAT64.sqrt(mom.var_v())
     for sd, scale, which in ((sigma, mom.absmax_u, "model 1"), (sigma2, mom.absmax_v, "model 2")):
-        for v, y in zip(sd, sets.labels):
+        for v, y in zip(sd, sets.labels, strict=True):
             if FLOAT64.is_zero(v, scale):
                 raise ClosenessError(
                     f"σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of {which} is zero for index {y}: "
