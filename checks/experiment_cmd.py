@@ -516,7 +516,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "report mean ± sd of d_LLV (paper selection, λ = 1e-5) and d_fg over seed pairs against width. "
         f"Defaults are the full setting (widths {' '.join(map(str, FULL.widths))}, seeds 0-9, "
         f"{FULL.steps} steps); --quick: widths {' '.join(map(str, QUICK.widths))}, "
-        f"{QUICK.steps} steps, seeds 0-{max(QUICK.seeds)}, at least {QUICK.min_models} kept models per width.",
+        f"{QUICK.steps} steps, seeds 0-{max(QUICK.seeds)}, at least {QUICK.min_models} kept models per width. "
+        "Trained models are reused from --out, so an interrupted run resumes; to use several cores, run "
+        "disjoint --seeds in parallel with the same --out, then once more with all seeds for the table.",
     )
     w.add_argument("--quick", action="store_true", help="the quick setting (a few minutes on 2 cores)")
     w.add_argument("--classes", type=int, help=f"number of classes K (default {FULL.classes})")

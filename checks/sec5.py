@@ -107,6 +107,7 @@ def check_bound(result: GridResult, constant: float = 2.0 * DIM, dps: int = 30,
         "tightest": {"width": worst.width, "seeds": [worst.seed_a, worst.seed_b], "d_llv": worst.d_llv,
                      "d_fg": worst.d_fg},
         "float64_decided": int(sum(m > certify_below for m in margins)),
+        "arithmetic": f"float64 where the relative margin exceeds {certify_below:g}, else arb balls at {dps} digits",
     }
     balls: list[dict[str, Any]] = []
     undecided = False
