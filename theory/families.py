@@ -29,6 +29,7 @@ __all__ = [
     "sign_flip_pair",
     "TIGHT_QUADRATIC",
     "TIGHT_LINEAR",
+    "near_tight_pair",
     "singular_label_pair",
     "temperature_pair",
     "cyclic_model",
@@ -38,6 +39,7 @@ __all__ = [
     "llv_between",
     "kl_between",
     "LAMBDA",
+    "paper_selection_triangle",
 ]
 
 #: The paper's weight of the scale terms ``T3``, ``T4`` (read as the exact decimal).
@@ -59,6 +61,9 @@ class Pair:
     @property
     def M(self) -> int:  # noqa: N802 - the paper's name
         return self.a.M
+
+    def _replace_b(self, b: Model) -> Pair:
+        return Pair(self.a, b, self.sets, self.note)
 
 
 def _pair(a: Model, b: Model, note: str, sets: Sets | None = None) -> Pair:
@@ -116,15 +121,20 @@ def random_diverse_pair(
     return _pair(Model(f, g), Model(f2, g2), f"random diverse pair n={n} K={K} M={M} δ={closeness:g}")
 
 
-def equivalent_pair(rng: np.random.Generator, n: int = 12, K: int = 4, M: int = 2) -> Pair:  # noqa: N803
+def equivalent_pair(
+    rng: np.random.Generator, n: int = 12, K: int = 4, M: int = 2, P: Arithmetic = FLOAT64,  # noqa: N803
+) -> Pair:
     """``(f, g) ~_L (f', g')``: ``f' = A⁻¹ f`` and ``g' = Aᵀ g + b`` with a random well-conditioned
-    ``A`` and shift ``b`` (Section 2, relation ``~_L``)."""
+    ``A`` and shift ``b`` (Section 2, relation ``~_L``), the second model computed at precision
+    ``P`` (object arrays for mpmath/arb, so the pair is equivalent to that precision)."""
     f = rng.standard_normal((n, M))
     g = rng.standard_normal((K, M))
     q, _ = np.linalg.qr(rng.standard_normal((M, M)))
     a_mat = q @ np.diag(rng.uniform(0.5, 2.0, M))
-    f2, g2 = equivalent_model_arrays(f, g, a_mat, rng.standard_normal(M))
-    return _pair(Model(f, g), Model(np.asarray(f2, float), np.asarray(g2, float)), "~_L-equivalent pair")
+    f2, g2 = equivalent_model_arrays(f, g, a_mat, rng.standard_normal(M), P)
+    a = Model(f, g)
+    b = Model(f2, g2)
+    return _pair(a, Model(np.asarray(f2, float), np.asarray(g2, float)), "~_L-equivalent pair")._replace_b(b)
 
 
 def sign_flip_pair(z: list[Any], signs: list[int], pivot_input: int, input_: int) -> Pair:
@@ -149,6 +159,18 @@ def sign_flip_pair(z: list[Any], signs: list[int], pivot_input: int, input_: int
 TIGHT_QUADRATIC = (["-2", "-1", "1", "2"], [1, -1, -1, 1], 0, 3)
 #: ``z = (−1, 1, −1, 1)``, ``s = (+, −, −, +)``: ``ε = 1/√2`` and ``d_{f,g} = 1 = √2·ε`` exactly.
 TIGHT_LINEAR = (["-1", "1", "-1", "1"], [1, -1, -1, 1], 0, 3)
+
+
+def near_tight_pair(delta: float, z: tuple[float, ...] = (-2.0, -1.0, 1.0, 2.0),
+                    signs: tuple[int, ...] = (1, -1, -1, 1)) -> Pair:
+    """The sign-flip pair with model 2's log-odds moved by ``delta`` at one flipped input: the exact
+    anti-alignment is broken, so ``d_{f,g}`` is just below ``2ε²`` (a float verdict near the line)."""
+    zz = np.array(z, dtype=float)
+    z2 = np.array(signs, dtype=float) * zz
+    z2[1] += delta
+    g = np.array([[0.0], [1.0]])
+    a, b = Model(zz[:, None], g), Model(z2[:, None], g)
+    return Pair(a, b, Sets(0, (1,), 0, (len(z) - 1,)), f"near-tight sign-flip pair δ={delta:g}")
 
 
 def singular_label_pair(rng: np.random.Generator, n: int = 12, closeness: float = 0.3) -> Pair:
@@ -242,3 +264,15 @@ def llv_between(
 def kl_between(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
     """``d_KL(p_a, p_b)`` (direction a → b, as the paper's code)."""
     return d_kl(log_probs(a, P), log_probs(b, P), P, input_weights(a, P))
+
+
+def paper_selection_triangle() -> tuple[Model, Model, Model]:
+    """Three models (``M = 1``, ``K = 3``, ``n = 4``, entries multiples of 1/4) for which the paper's
+    per-pair selection (20 sampled input sets, seed 0, λ = 1e-5) gives
+    ``d(p,r) = 2 > d(p,q) + d(q,r) ≈ 0.40 + 1.5``: found by ``closeness search metric --selection
+    paper`` (seed 0) and shrunk by hypothesis."""
+    f = np.array([[0.0], [0.0], [0.25], [0.0]])
+    p = Model(f, np.array([[0.0], [0.0], [-0.25]]))
+    q = Model(np.array([[0.0], [0.0], [0.25], [-0.25]]), np.array([[0.0], [0.0], [-0.25]]))
+    r = Model(f, np.array([[0.0], [0.0], [0.25]]))
+    return p, q, r
