@@ -92,7 +92,7 @@ def _save(directory: str, index: int, models: list[Model], links: list[tuple[int
     """Write the models of a violation as .npz, and a JSON with the sets of each compared pair
     ``(i, j, sets)`` and the ``closeness compare`` command replaying it."""
     out = Path(directory)
-    paths = [str(save_model(out / f"violation{index}_{nm}.npz", m)) for nm, m in zip("abc", models)]
+    paths = [str(save_model(out / f"violation{index}_{nm}.npz", m)) for nm, m in zip("abc", models, strict=False)]
     pairs = []
     for i, j, s in links:
         pairs.append({
@@ -189,7 +189,9 @@ def _from_json(d: dict[str, Any]) -> Arrays:
 # --------------------------------------------------------------------------------------------
 # metric
 # --------------------------------------------------------------------------------------------
-def _triple_distances(x: Arrays, P: Arithmetic, selection: str, samples: int, seed: int) -> tuple[list[Any], list[Sets]]:
+def _triple_distances(
+    x: Arrays, P: Arithmetic, selection: str, samples: int, seed: int
+) -> tuple[list[Any], list[Sets]]:
     p, q, r = _models(x)
     if selection == "fixed":
         s = common_sets(p, q, r)
@@ -202,7 +204,7 @@ def _triple_distances(x: Arrays, P: Arithmetic, selection: str, samples: int, se
     for u, v in ((p, q), (q, r), (p, r)):
         lu, lv = log_probs(u), log_probs(v)
         sets.append(paper_sets(u, v, lu, lv, samples, seed, input_weights(u)))
-    d = [llv_between(u, v, s, P) for (u, v), s in zip(((p, q), (q, r), (p, r)), sets)]
+    d = [llv_between(u, v, s, P) for (u, v), s in zip(((p, q), (q, r), (p, r)), sets, strict=False)]
     return d, sets
 
 

@@ -44,7 +44,7 @@ from theory.families import (
 )
 from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, log_probs
-from theory.precision import FLOAT64, MP, Arithmetic, Ball
+from theory.precision import FLOAT64, Arithmetic, Ball
 
 # --------------------------------------------------------------------------------------------
 # test material
@@ -226,7 +226,8 @@ SDDIFF = claim(
     "sec4-bound-sd-difference",
     "Standardised coordinates differ by at most the label terms: SD(ũ_i − ũ'_i) ≤ a_{y_i} + b_{y_i} "
     "(f side, moments over x) and SD over y of the g-side coordinates ≤ c_{x_i} + e_{x_i} (step 2).",
-    r"\mathrm{SD}(\tilde u_i-\tilde u'_i)\le a_{y_i}+b_{y_i},\quad \mathrm{SD}(\tilde v_i-\tilde v'_i)\le c_{x_i}+e_{x_i}",
+    r"\mathrm{SD}(\tilde u_i-\tilde u'_i)\le a_{y_i}+b_{y_i},\quad "
+    r"\mathrm{SD}(\tilde v_i-\tilde v'_i)\le c_{x_i}+e_{x_i}",
     "Section 4 (proof of the bound)", "new",
 )
 
@@ -483,7 +484,7 @@ def _bound_material(ctx: Context) -> list[Pair]:
 
 BOUND.method("numeric")(lambda ctx: Outcome.combine({
     "figure family": check_bound(figure_pairs(ctx), ctx, "2Meps", 2),
-    "random and tight pairs": check_bound(random_pairs(ctx.seed) + [sign_flip_pair(*TIGHT_LINEAR)], ctx, "2Meps", 2),
+    "random and tight pairs": check_bound([*random_pairs(ctx.seed), sign_flip_pair(*TIGHT_LINEAR)], ctx, "2Meps", 2),
     "sum mode": check_bound(random_pairs(ctx.seed)[:6], ctx, "2Meps", 2, "sum"),
     "~_L-equivalent: both sides 0": check_zero_sides(ctx),
 }))
@@ -626,8 +627,12 @@ def check_metric_numeric(ctx: Context, triangle_constant: Any = 1, lam: str = LA
     ranked.sort(reverse=True)
     i = ranked[0][1]
     k = str(triangle_constant)
-    tri = numeric_leq(lambda P: (dists(triples[i], P)[2], P.scalar(k) * (dists(triples[i], P)[0] + dists(triples[i], P)[1])),
-                      ctx, witness={"triple": i})
+
+    def triangle(P: Arithmetic) -> tuple[Any, Any]:
+        d = dists(triples[i], P)
+        return d[2], P.scalar(k) * (d[0] + d[1])
+
+    tri = numeric_leq(triangle, ctx, witness={"triple": i})
     sym = numeric_zero(lambda P: [d[0] - d[3] for d in (dists(t, P) for t in triples[:3])] +
                        [dists(t, P)[4] for t in triples[:3]], ctx)
     out = Outcome.combine({"triangle (closest triple)": tri, "symmetry and d(p,p)=0": sym})
@@ -686,7 +691,8 @@ def check_lambda_certified(dps: int, r: Any = 2) -> Outcome:
         generic = Pair(g.a, Model(np.asarray(g.a.f) * float(r), g.a.g), g.sets)
         t1 = evaluate_bound(generic, P).terms.T1
         zero = P.scalar(0)
-        parts = {"d_KL > 0": certified_leq(zero, kl, strict=True), "T3 > 0": certified_leq(zero, s.terms.T3, strict=True),
+        parts = {"d_KL > 0": certified_leq(zero, kl, strict=True),
+                 "T3 > 0": certified_leq(zero, s.terms.T3, strict=True),
                  "generic: T1 > 0": certified_leq(zero, t1, strict=True),
                  "T1, T2 enclose 0": Outcome.verified(T1=ball_str(s.terms.T1), T2=ball_str(s.terms.T2))
                  if s.terms.T1.contains(0) and s.terms.T2.contains(0)
@@ -724,7 +730,8 @@ def check_paper_selection_certified(dps: int, triple: tuple[Model, Model, Model]
             s = common_sets(p, q, r)
             d = [llv_between(u, v, s, P) for u, v in ((p, q), (q, r), (p, r))]
         out = certified_leq(d[0] + d[1], d[2], strict=True, witness={"d_pq": ball_str(d[0]), "d_qr": ball_str(d[1])})
-    out.evidence.update({"d_pq": ball_str(d[0]), "d_qr": ball_str(d[1]), "d_pr": ball_str(d[2]), "selection": selection})
+    out.evidence.update({"d_pq": ball_str(d[0]), "d_qr": ball_str(d[1]), "d_pr": ball_str(d[2]),
+                         "selection": selection})
     return out
 
 
@@ -744,7 +751,7 @@ def check_paper_selection_numeric(ctx: Context, selection: str = "paper") -> Out
     return numeric_leq(fn, ctx)
 
 
-PAPER_SEL.method("numeric")(lambda ctx: check_paper_selection_numeric(ctx))
+PAPER_SEL.method("numeric")(check_paper_selection_numeric)
 
 
 # --------------------------------------------------------------------------------------------
@@ -827,7 +834,8 @@ def check_invariance_numeric(ctx: Context, perturb: float = 0.0) -> Outcome:
         p, p_hat = e.a, e.b
         if perturb:
             p_hat = Model(P.array(p_hat.f) + P.scalar(perturb), p_hat.g)
-        q = Model(np.asarray(p.f) + 0.3 * rng.standard_normal(p.f.shape), np.asarray(p.g) + 0.3 * rng.standard_normal(p.g.shape))
+        q = Model(np.asarray(p.f) + 0.3 * rng.standard_normal(p.f.shape),
+                  np.asarray(p.g) + 0.3 * rng.standard_normal(p.g.shape))
         sets = common_sets(p, q, Model(P.midpoint(p_hat.f), P.midpoint(p_hat.g)))
         vals = []
         for other in (p, q):
@@ -846,12 +854,36 @@ INVAR.method("symbolic")(lambda ctx: check_logratio_symbolic((2,)))
 INVAR.method("numeric")(check_invariance_numeric)
 
 __all__ = [
-    "random_pairs", "near_tight_pairs", "figure_pairs", "bound_rhs", "check_bound", "check_bound_certified",
-    "check_zero_sides", "check_sides_sharp", "check_logratio_symbolic", "check_logratio_numeric",
-    "check_sd_difference_symbolic", "check_sd_difference_numeric", "sd_difference_gaps", "check_cov_symbolic",
-    "check_cov_numeric", "check_nuclear_certified", "check_msvd_certified", "check_sharp_symbolic",
-    "check_implies_symbolic", "check_no_invertibility", "check_tight_symbolic", "check_tight_certified",
-    "check_metric_numeric", "check_metric_symbolic", "check_lambda_symbolic", "check_lambda_certified",
-    "check_paper_selection_certified", "check_paper_selection_numeric", "check_order_certified", "check_incomparable_certified", "check_invariance_numeric",
+    "random_pairs",
+    "near_tight_pairs",
+    "figure_pairs",
+    "bound_rhs",
+    "check_bound",
+    "check_bound_certified",
+    "check_zero_sides",
+    "check_sides_sharp",
+    "check_logratio_symbolic",
+    "check_logratio_numeric",
+    "check_sd_difference_symbolic",
+    "check_sd_difference_numeric",
+    "sd_difference_gaps",
+    "check_cov_symbolic",
+    "check_cov_numeric",
+    "check_nuclear_certified",
+    "check_msvd_certified",
+    "check_sharp_symbolic",
+    "check_implies_symbolic",
+    "check_no_invertibility",
+    "check_tight_symbolic",
+    "check_tight_certified",
+    "check_metric_numeric",
+    "check_metric_symbolic",
+    "check_lambda_symbolic",
+    "check_lambda_certified",
+    "check_paper_selection_certified",
+    "check_paper_selection_numeric",
+    "check_order_certified",
+    "check_incomparable_certified",
+    "check_invariance_numeric",
 ]
 

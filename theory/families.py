@@ -59,7 +59,7 @@ class Pair:
     note: str = ""
 
     @property
-    def M(self) -> int:  # noqa: N802 - the paper's name
+    def M(self) -> int:
         return self.a.M
 
     def _replace_b(self, b: Model) -> Pair:
@@ -71,7 +71,7 @@ def _pair(a: Model, b: Model, note: str, sets: Sets | None = None) -> Pair:
 
 
 def bound_figure_family(
-    K: int,  # noqa: N803 - the paper's name
+    K: int,
     steps: int = 8,
     n: int = 100,
     seed: int = 0,
@@ -108,8 +108,8 @@ def bound_figure_family(
 def random_diverse_pair(
     rng: np.random.Generator,
     n: int = 12,
-    K: int = 4,  # noqa: N803
-    M: int = 2,  # noqa: N803
+    K: int = 4,
+    M: int = 2,
     closeness: float = 0.3,
 ) -> Pair:
     """Model 1 with standard normal ``f``, ``g``; model 2 = model 1 plus noise of size ``closeness``
@@ -122,7 +122,7 @@ def random_diverse_pair(
 
 
 def equivalent_pair(
-    rng: np.random.Generator, n: int = 12, K: int = 4, M: int = 2, P: Arithmetic = FLOAT64,  # noqa: N803
+    rng: np.random.Generator, n: int = 12, K: int = 4, M: int = 2, P: Arithmetic = FLOAT64,
 ) -> Pair:
     """``(f, g) ~_L (f', g')``: ``f' = A⁻¹ f`` and ``g' = Aᵀ g + b`` with a random well-conditioned
     ``A`` and shift ``b`` (Section 2, relation ``~_L``), the second model computed at precision
@@ -216,7 +216,7 @@ class BoundSides:
     eps: Any
     terms: LLVTerms
     fg: FGResult
-    M: int  # noqa: N815 - the paper's name
+    M: int
 
     @property
     def d_fg(self) -> Any:

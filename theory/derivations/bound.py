@@ -71,7 +71,7 @@ def _zero(expr: sp.Expr) -> bool:
 def _mean(v: list[sp.Expr], w: list[sp.Expr] | None) -> sp.Expr:
     if w is None:
         return sp.Add(*v) / len(v)
-    return sp.Add(*[wi * vi for wi, vi in zip(w, v)])
+    return sp.Add(*[wi * vi for wi, vi in zip(w, v, strict=False)])
 
 
 def _centre(v: list[sp.Expr], w: list[sp.Expr] | None = None) -> list[sp.Expr]:
@@ -81,7 +81,7 @@ def _centre(v: list[sp.Expr], w: list[sp.Expr] | None = None) -> list[sp.Expr]:
 
 def _cov(u: list[sp.Expr], v: list[sp.Expr], w: list[sp.Expr] | None = None) -> sp.Expr:
     cu, cv = _centre(u, w), _centre(v, w)
-    return _mean([a * b for a, b in zip(cu, cv)], w)
+    return _mean([a * b for a, b in zip(cu, cv, strict=False)], w)
 
 
 def _var(u: list[sp.Expr], w: list[sp.Expr] | None = None) -> sp.Expr:
@@ -101,7 +101,7 @@ def log_probs_symbolic(z: sp.Matrix) -> sp.Matrix:
 # --------------------------------------------------------------------------------------------
 # Cauchy–Schwarz / Minkowski certificate
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lagrange_identity(n: int, weighted: bool = True) -> Certificate:
     """``Var(A)Var(B) − Cov(A,B)² = ½ Σ_{i,j} w_i w_j (Ã_i B̃_j − Ã_j B̃_i)²`` (Ã, B̃ centred).
 
@@ -122,35 +122,36 @@ def lagrange_identity(n: int, weighted: bool = True) -> Certificate:
     rhs = sp.Rational(1, 2) * sp.Add(
         *[w[i] * w[j] * (ca[i] * cb[j] - ca[j] * cb[i]) ** 2 for i in range(n) for j in range(n)]
     )
-    expansion = _var([x - y for x, y in zip(a, b)], w) - (_var(a, w) + _var(b, w) - 2 * _cov(a, b, w))
+    expansion = _var([x - y for x, y in zip(a, b, strict=False)], w) - (_var(a, w) + _var(b, w) - 2 * _cov(a, b, w))
     checks = {"lagrange": _zero(lhs - rhs), "var_of_difference": _zero(expansion), "n": n, "weighted": weighted}
-    return Certificate("Minkowski for SD (Lagrange identity)", checks["lagrange"] and checks["var_of_difference"], checks)
+    holds = bool(checks["lagrange"] and checks["var_of_difference"])
+    return Certificate("Minkowski for SD (Lagrange identity)", holds, checks)
 
 
 # --------------------------------------------------------------------------------------------
 # step 1: log-ratio identities
 # --------------------------------------------------------------------------------------------
-def _model_symbols(n: int, K: int, M: int) -> tuple[sp.Matrix, sp.Matrix]:  # noqa: N803
+def _model_symbols(n: int, K: int, M: int) -> tuple[sp.Matrix, sp.Matrix]:
     f = sp.Matrix(n, M, lambda i, j: sp.Symbol(f"f{i}_{j}", real=True))
     g = sp.Matrix(K, M, lambda k, j: sp.Symbol(f"g{k}_{j}", real=True))
     return f, g
 
 
-def _explicit_model(n: int, K: int, M: int, seed: int) -> tuple[sp.Matrix, sp.Matrix]:  # noqa: N803
+def _explicit_model(n: int, K: int, M: int, seed: int) -> tuple[sp.Matrix, sp.Matrix]:
     """Small integer matrices (a fixed pseudo-random pattern) for exact instance checks."""
-    vals = itertools.cycle([2, -1, 3, 0, -2, 1, 1, -3, 2, -1, 0, 4][seed % 12:] + [1, -2, 3])
+    vals = itertools.cycle([*[2, -1, 3, 0, -2, 1, 1, -3, 2, -1, 0, 4][seed % 12:], 1, -2, 3])
     f = sp.Matrix(n, M, lambda i, j: sp.Integer(next(vals)))
     g = sp.Matrix(K, M, lambda k, j: sp.Integer(next(vals)))
     return f, g
 
 
-def log_ratio_identities(M: int, pivot_term: bool = True) -> Certificate:  # noqa: N803
+def log_ratio_identities(M: int, pivot_term: bool = True) -> Certificate:
     """Step 1 for ``K = M + 1`` labels and ``n = M + 1`` inputs, symbolic and on an integer instance.
 
     ``pivot_term=False`` drops ``ℓ(y_0|x)`` from the label identity (and ``ℓ(y|x_0)`` from the input
     identity): the broken variant the tests refute.
     """
-    K, n = M + 1, M + 1  # noqa: N806
+    K, n = M + 1, M + 1
     checks: dict[str, Any] = {"M": M}
     for name, (f, g) in (("symbolic", _model_symbols(n, K, M)), ("integer instance", _explicit_model(n, K, M, M))):
         ell = log_probs_symbolic(f * g.T)
@@ -187,19 +188,19 @@ def standardised_difference(n: int = 3, pivot_term: bool = True, side: str = "f"
     m0 = list(sp.symbols(f"m0_0:{n}", real=True))
     s, s2, c, c2 = sp.symbols("sigma sigma2 c c2", positive=True)
     shift, shift2 = (c, c2) if side == "g" else (0, 0)
-    u = [x - y + shift for x, y in zip(l1, l0)]
-    v = [x - y + shift2 for x, y in zip(m1, m0)]
-    lhs = [p / s - q / s2 for p, q in zip(_centre(u), _centre(v))]
-    big_a = [x / s - y / s2 for x, y in zip(l1, m1)]
-    big_b = [x / s - y / s2 for x, y in zip(l0, m0)] if pivot_term else [sp.Integer(0)] * n
-    rhs = [p - q for p, q in zip(_centre(big_a), _centre(big_b))]
-    identity = all(_zero(p - q) for p, q in zip(lhs, rhs))
+    u = [x - y + shift for x, y in zip(l1, l0, strict=False)]
+    v = [x - y + shift2 for x, y in zip(m1, m0, strict=False)]
+    lhs = [p / s - q / s2 for p, q in zip(_centre(u), _centre(v), strict=False)]
+    big_a = [x / s - y / s2 for x, y in zip(l1, m1, strict=False)]
+    big_b = [x / s - y / s2 for x, y in zip(l0, m0, strict=False)] if pivot_term else [sp.Integer(0)] * n
+    rhs = [p - q for p, q in zip(_centre(big_a), _centre(big_b), strict=False)]
+    identity = all(_zero(p - q) for p, q in zip(lhs, rhs, strict=False))
     # an exact rational instance, with σ = SD(u) so that ũ really is standardised
-    inst = dict(zip(l1 + l0 + m1 + m0, [sp.Rational(k % 7 - 3, k % 3 + 1) for k in range(4 * n)]))
+    inst = dict(zip(l1 + l0 + m1 + m0, [sp.Rational(k % 7 - 3, k % 3 + 1) for k in range(4 * n)], strict=False))
     ui, vi = [x.subs(inst).subs({c: 5, c2: 2}) for x in u], [x.subs(inst).subs({c: 5, c2: 2}) for x in v]
     sd_u, sd_v = sp.sqrt(_var(ui)), sp.sqrt(_var(vi))
     sub = {**inst, s: sd_u, s2: sd_v, c: 5, c2: 2}
-    inst_ok = all(_zero(p.subs(sub) - q.subs(sub)) for p, q in zip(lhs, rhs))
+    inst_ok = all(_zero(p.subs(sub) - q.subs(sub)) for p, q in zip(lhs, rhs, strict=False))
     unit = _zero(_var([p.subs(sub) for p in _centre(u)]) / sd_u**2 - 1)
     minkowski = lagrange_identity(min(n, 3), weighted=True)
     checks = {"n": n, "side": side, "identity": identity, "rational_instance": inst_ok,
@@ -221,8 +222,8 @@ def covariance_identity(n: int = 3, ddof: int = 0) -> Certificate:
     factor = sp.Rational(n, n - ddof)
     su = [x / sp.sqrt(_var(u) * factor) for x in _centre(u)]
     sv = [x / sp.sqrt(_var(v) * factor) for x in _centre(v)]
-    residual = _cov(su, sv) - (1 - _var([a - b for a, b in zip(su, sv)]) / 2)
-    inst = {**dict(zip(u, [1, 4, -2, 3, 0][:n])), **dict(zip(v, [2, -1, 5, 1, 1][:n]))}
+    residual = _cov(su, sv) - (1 - _var([a - b for a, b in zip(su, sv, strict=False)]) / 2)
+    inst = {**dict(zip(u, [1, 4, -2, 3, 0][:n], strict=False)), **dict(zip(v, [2, -1, 5, 1, 1][:n], strict=False))}
     symbolic = _zero(residual)
     instance = _zero(residual.subs(inst))
     return Certificate("Cov(ũ,ṽ) = 1 − Var(ũ−ṽ)/2", symbolic and instance,
@@ -232,7 +233,7 @@ def covariance_identity(n: int = 3, ddof: int = 0) -> Certificate:
 # --------------------------------------------------------------------------------------------
 # step 4: nuclear norm ≥ trace
 # --------------------------------------------------------------------------------------------
-def nuclear_norm_trace(M: int) -> Certificate:  # noqa: N803
+def nuclear_norm_trace(M: int) -> Certificate:
     """Step 4: ``Σ_k σ_k(C) ≥ tr C``.
 
     ``M = 1``: ``|c| ≥ c``.  ``M = 2``: ``σ_1², σ_2²`` are the roots of the characteristic polynomial
@@ -282,7 +283,7 @@ def nuclear_norm_trace(M: int) -> Certificate:  # noqa: N803
 def _cayley(m: int, seed: int) -> sp.Matrix:
     """A rational orthogonal matrix ``(I − S)(I + S)⁻¹`` from a skew-symmetric integer ``S``."""
     s = sp.zeros(m, m)
-    vals = itertools.cycle([1, -2, 3, 1, 2, -1, 1][seed % 7:] + [2, 1])
+    vals = itertools.cycle([*[1, -2, 3, 1, 2, -1, 1][seed % 7:], 2, 1])
     for i in range(m):
         for j in range(i + 1, m):
             s[i, j] = next(vals)
@@ -296,7 +297,7 @@ def _cayley(m: int, seed: int) -> sp.Matrix:
 # --------------------------------------------------------------------------------------------
 # step 5: each side d_SVD ≤ 2ε²
 # --------------------------------------------------------------------------------------------
-def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:  # noqa: N803
+def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:
     """Step 5: with ``0 ≤ a_i, b_i ≤ ε``,
     ``d_SVD = 1 − ‖C‖_*/M ≤ 1 − tr C/M = (1/2M) Σ_i Var(ũ_i − ũ'_i) ≤ (1/2M) Σ_i (a_i + b_i)² ≤ constant·ε²``.
 
@@ -311,14 +312,16 @@ def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:  # noqa: N80
     be = sp.symbols(f"beta0:{M}", nonnegative=True)
     a = [eps - x for x in al]
     b = [eps - x for x in be]
-    gap = constant * eps**2 - sp.Add(*[(x + y) ** 2 for x, y in zip(a, b)]) / (2 * M)
-    cert = sp.Add(*[(x + y) * (4 * eps - x - y) for x, y in zip(al, be)]) / (2 * M) + (constant - 2) * eps**2
+    gap = constant * eps**2 - sp.Add(*[(x + y) ** 2 for x, y in zip(a, b, strict=False)]) / (2 * M)
+    products = sp.Add(*[(x + y) * (4 * eps - x - y) for x, y in zip(al, be, strict=True)])
+    cert = products / (2 * M) + (constant - 2) * eps**2
     identity = _zero(gap - cert)
     # the trace step: 1 − (1/M) Σ (1 − V_i/2) = (1/2M) Σ V_i
     v = sp.symbols(f"V0:{M}", nonnegative=True)
     trace_step = _zero(1 - sp.Add(*[1 - x / 2 for x in v]) / M - sp.Add(*v) / (2 * M))
     holds = identity and trace_step and bool(constant >= 2)
-    witness = None if holds else {"a_i = b_i = epsilon": True, "gap": str(sp.simplify(gap.subs({x: 0 for x in al + be})))}
+    at_equal = sp.simplify(gap.subs({x: 0 for x in al + be}))
+    witness = None if holds else {"a_i = b_i = epsilon": True, "gap": str(at_equal)}
     return Certificate("d_SVD ≤ 2ε² on each side", holds,
                        {"M": M, "constant": str(constant), "identity": identity, "trace_step": trace_step,
                         "witness": witness})
@@ -327,7 +330,7 @@ def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:  # noqa: N80
 # --------------------------------------------------------------------------------------------
 # step 6: the paper's linear bound follows for every ε ≥ 0
 # --------------------------------------------------------------------------------------------
-def linear_from_quadratic(M: int, constant: sp.Expr | None = None) -> Certificate:  # noqa: N803
+def linear_from_quadratic(M: int, constant: sp.Expr | None = None) -> Certificate:
     """Step 6: ``min(1, 2ε²) ≤ constant·ε`` for all ``ε ≥ 0``; default ``constant = 2M``.
 
     Certificate: for ``0 ≤ ε ≤ 1/√2``, ``√2ε − 2ε² = √2ε(1 − √2ε) ≥ 0``; for ``ε ≥ 1/√2``,
@@ -356,7 +359,7 @@ def linear_from_quadratic(M: int, constant: sp.Expr | None = None) -> Certificat
 # --------------------------------------------------------------------------------------------
 # 0 ≤ m_SVD ≤ 1 and a singular value above 1
 # --------------------------------------------------------------------------------------------
-def msvd_range(n: int = 3, M: int = 2) -> Certificate:  # noqa: N803
+def msvd_range(n: int = 3, M: int = 2) -> Certificate:
     """``0 ≤ m_SVD ≤ 1`` (Hölder / Cauchy–Schwarz), although ``σ_1(C)`` can exceed 1.
 
     ``‖C‖_* = max_Q tr(QᵀC)`` over orthogonal ``Q``, and ``tr(QᵀC) = E[ṽᵀQᵀũ] ≤ (E|ũ|²)^{1/2}
@@ -402,10 +405,10 @@ def tight_sign_flip(z: list[Any], signs: list[int], constant: sp.Expr = 2) -> Ce
     flip = _zero(sp.expand_log(softplus - softplus.subs(t, -t), force=True) - t) or _zero(
         sp.simplify(sp.exp(softplus - softplus.subs(t, -t))) - sp.exp(t))
     zz = [sp.nsimplify(v) for v in z]
-    zs = [s * v for s, v in zip(signs, zz)]
+    zs = [s * v for s, v in zip(signs, zz, strict=False)]
     sd_z, sd_zs = sp.sqrt(_var(zz)), sp.sqrt(_var(zs))
     same_scale = _zero(sd_z - sd_zs)
-    big_a = [(x - y) / (2 * sd_z) for x, y in zip(zz, zs)]
+    big_a = [(x - y) / (2 * sd_z) for x, y in zip(zz, zs, strict=False)]
     eps = sp.sqrt(_var(big_a))
     corr = _cov(zz, zs) / (sd_z * sd_zs)
     d_svd = sp.nsimplify(1 - sp.Abs(corr))
@@ -415,7 +418,7 @@ def tight_sign_flip(z: list[Any], signs: list[int], constant: sp.Expr = 2) -> Ce
                         "d_svd": str(d_svd), "corr": str(sp.nsimplify(corr)), "equality": equality})
 
 
-def chain(M: int) -> dict[str, Certificate]:  # noqa: N803
+def chain(M: int) -> dict[str, Certificate]:
     """Every step of the chain for dimension ``M``, f side and g side."""
     return {
         "log_ratio": log_ratio_identities(M),

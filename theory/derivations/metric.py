@@ -42,15 +42,16 @@ def seminorm_lemmas(n: int = 3, triangle_constant: sp.Expr = 1) -> Certificate:
     u = list(sp.symbols(f"u0:{n}", real=True))
     v = list(sp.symbols(f"v0:{n}", real=True))
     w = list(sp.symbols(f"w0:{n}", real=True))
-    symmetry = _zero(_var([x - y for x, y in zip(u, v)]) - _var([y - x for x, y in zip(u, v)]))
-    split = all(_zero((x - z) - ((x - y) - (z - y))) for x, y, z in zip(u, v, w))
+    diff = [x - y for x, y in zip(u, v, strict=True)]
+    symmetry = _zero(_var(diff) - _var([-d for d in diff]))
+    split = all(_zero((x - z) - ((x - y) - (z - y))) for x, y, z in zip(u, v, w, strict=False))
     minkowski = lagrange_identity(n, weighted=False).holds
     k = sp.nsimplify(triangle_constant)
     # the midpoint witness: the triangle inequality is tight there, so k < 1 fails
-    inst = {**dict(zip(u, range(n))), **dict(zip(w, [j * j for j in range(n)]))}
-    mid = [(x + z) / 2 for x, z in zip(u, w)]
-    lhs = sp.sqrt(_var([(x - z).subs(inst) for x, z in zip(u, w)]))
-    rhs = k * 2 * sp.sqrt(_var([(x - y).subs(inst) for x, y in zip(u, mid)]))
+    inst = {**dict(zip(u, range(n), strict=False)), **dict(zip(w, [j * j for j in range(n)], strict=False))}
+    mid = [(x + z) / 2 for x, z in zip(u, w, strict=False)]
+    lhs = sp.sqrt(_var([(x - z).subs(inst) for x, z in zip(u, w, strict=False)]))
+    rhs = k * 2 * sp.sqrt(_var([(x - y).subs(inst) for x, y in zip(u, mid, strict=False)]))
     constant_ok = bool(sp.nsimplify(rhs - lhs) >= 0)
     holds = symmetry and split and minkowski and constant_ok
     return Certificate("SD of differences is a pseudometric", holds,
@@ -58,7 +59,7 @@ def seminorm_lemmas(n: int = 3, triangle_constant: sp.Expr = 1) -> Certificate:
                         "triangle_constant": str(k), "midpoint_witness": {"lhs": str(lhs), "rhs": str(rhs)}})
 
 
-def zero_forces_equality(K: int = 3, n: int = 3, cover_all_labels: bool = True) -> Certificate:  # noqa: N803
+def zero_forces_equality(K: int = 3, n: int = 3, cover_all_labels: bool = True) -> Certificate:
     """``δ(y,x) = κ`` for all labels of ``S_Y ∪ {y_0}`` and all inputs, and ``Σ_y p = Σ_y p' = 1``,
     force ``κ = 0`` when ``S_Y ∪ {y_0} = Y``; with a label left out (``cover_all_labels=False``)
     normalisation no longer pins ``κ`` down (the solution set is a whole interval).
@@ -67,7 +68,8 @@ def zero_forces_equality(K: int = 3, n: int = 3, cover_all_labels: bool = True) 
     q = sp.symbols(f"q0:{K}", positive=True)  # p'(y|x) at one input
     covered = K if cover_all_labels else K - 1
     # p(y|x) = e^κ p'(y|x) on covered labels; the left-out label takes whatever mass remains
-    total_p = sp.exp(kappa) * sp.Add(*q[:covered]) + (0 if cover_all_labels else 1 - sp.exp(kappa) * sp.Add(*q[:covered]))
+    mass = sp.exp(kappa) * sp.Add(*q[:covered])
+    total_p = mass + (0 if cover_all_labels else 1 - mass)
     constraint = sp.Eq(total_p.subs(q[-1], 1 - sp.Add(*q[:-1])), 1)
     sols = sp.solveset(constraint, kappa, domain=sp.S.Reals)
     unique_zero = sols == sp.FiniteSet(0)
@@ -99,17 +101,20 @@ def temperature_terms(r: Any = 2, scale: Any = 1, lam: Any = 0) -> dict[str, Any
 
     a, b, c, e, t3, t4 = [], [], [], [], [], []
     for y in (1, 2):
-        s1 = sd([p - q for p, q in zip(col(ell, y), col(ell, 0))])
-        s2 = sd([p - q for p, q in zip(col(ell2, y), col(ell2, 0))])
-        a.append(sd([p / s1 - q / s2 for p, q in zip(col(ell, y), col(ell2, y))]))
-        b.append(sd([p / s1 - q / s2 for p, q in zip(col(ell, 0), col(ell2, 0))]))
+        s1 = sd([p - q for p, q in zip(col(ell, y), col(ell, 0), strict=False)])
+        s2 = sd([p - q for p, q in zip(col(ell2, y), col(ell2, 0), strict=False)])
+        a.append(sd([p / s1 - q / s2 for p, q in zip(col(ell, y), col(ell2, y), strict=False)]))
+        b.append(sd([p / s1 - q / s2 for p, q in zip(col(ell, 0), col(ell2, 0), strict=False)]))
         t3.append(sp.Abs(s1 - s2))
     for x in (1, 2):
-        s1 = sd([p - q for p, q in zip(row(ell, x), row(ell, 0))])
-        s2 = sd([p - q for p, q in zip(row(ell2, x), row(ell2, 0))])
-        c.append(sd([p / s1 - q / s2 for p, q in zip(row(ell, x), row(ell2, x))]))
-        e.append(sd([p / s1 - q / s2 for p, q in zip(row(ell, 0), row(ell2, 0))]))
+        s1 = sd([p - q for p, q in zip(row(ell, x), row(ell, 0), strict=False)])
+        s2 = sd([p - q for p, q in zip(row(ell2, x), row(ell2, 0), strict=False)])
+        c.append(sd([p / s1 - q / s2 for p, q in zip(row(ell, x), row(ell2, x), strict=False)]))
+        e.append(sd([p / s1 - q / s2 for p, q in zip(row(ell, 0), row(ell2, 0), strict=False)]))
         t4.append(sp.Abs(s1 - s2))
+    def power_sum(i: int) -> sp.Expr:
+        return sp.Add(*[sp.exp(r * ell[i, y]) for y in range(k)])
+
     t1, t2 = sp.Max(*a, *b), sp.Max(*c, *e)
     t3v, t4v = sp.Max(*t3), sp.Max(*t4)
     lam = sp.nsimplify(lam)
@@ -120,8 +125,5 @@ def temperature_terms(r: Any = 2, scale: Any = 1, lam: Any = 0) -> dict[str, Any
         "log_prob_difference": diff,
         "distributions_differ": bool(diff != 0 and sp.N(diff, 30) != 0),
         # Σ_y p(y|x)^r is the same for every input: the normaliser of p^r is constant
-        "normaliser_constant": all(
-            _zero(sp.Add(*[sp.exp(r * ell[i, y]) for y in range(k)]) - sp.Add(*[sp.exp(r * ell[0, y]) for y in range(k)]))
-            for i in range(n)
-        ),
+        "normaliser_constant": all(_zero(power_sum(i) - power_sum(0)) for i in range(n)),
     }
