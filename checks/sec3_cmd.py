@@ -1,9 +1,132 @@
-"""Subcommands added by a later issue."""
+"""Section 3 on the command line.
+
+* ``closeness counterexample kl --rho R [--grid] [--seed S] --out DIR`` writes the pair of
+  Theorem 3.1 as ``DIR/model_a.npz`` and ``DIR/model_b.npz`` (readable by ``closeness compare``);
+* ``closeness table1 [--rho 1..20] [--seed S] [--csv FILE] [--dps N]`` reproduces Table 1 at
+  ``N`` digits with float32 and float64 evaluations of each ``d_KL`` beside it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from checks.sec3 import TABLE1_FIELDS, table1_row
+from theory.counterexample import KLConstruction, grid, kl_bound, margin, paper_random
+from theory.errors import ClosenessError
+from theory.io import atomic_write_text, save_model
+from theory.precision import MP
+
+
+def _rho_range(text: str) -> list[int]:
+    """``"1..20"``, ``"5"`` or ``"1,2,5,10"``: positive integers."""
+    try:
+        if ".." in text:
+            lo, hi = (int(t) for t in text.split("..", 1))
+            out = list(range(lo, hi + 1))
+        else:
+            out = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a ρ range like 1..20 or 1,2,5: {text!r}") from err
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"ρ values must be positive integers, got {text!r}")
+    return out
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """No subcommands yet."""
+    p = sub.add_parser(
+        "counterexample",
+        help="write the Section 3 model pair (small KL, dissimilar representations)",
+        description="Write the two models of Theorem 3.1 (CLAIMS.md §3) as .npz files for `closeness compare`.",
+    )
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", parser_class=type(p))
+    kl = kinds.add_parser("kl", help="the paper's 7-class construction",
+                          description="K = 7 labels at angles 2πk/7 with length ρ; model 2 permutes the classes by "
+                          "σ(k) = 2k+5 mod 7. Random version (the paper's: 500 inputs per class, seeded) or --grid.")
+    kl.add_argument("--rho", type=float, required=True, help="unembedding length ρ > 0")
+    kl.add_argument("--grid", action="store_true", help="deterministic grid version instead of the seeded random one")
+    kl.add_argument("--per-class", type=int, help="inputs per class (default 500 random, 5 grid)")
+    kl.add_argument("--seed", type=int, default=0, help="seed of the random version")
+    kl.add_argument("--out", required=True, metavar="DIR", help="directory for model_a.npz and model_b.npz")
+    kl.set_defaults(func=run_counterexample)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    t = sub.add_parser(
+        "table1",
+        help="reproduce Table 1 (KL → 0 while the representations stay dissimilar)",
+        description="Rows ρ of Table 1 for the paper's random construction: d_KL(p‖p'), d_LLV (paper "
+        "selection, λ = 1e-5), m_CCA(f, f'), the largest f-side and the g-side d_SVD, computed at --dps "
+        "digits, and d_KL evaluated in float32 and float64 with the same stable formulas.",
+    )
+    t.add_argument("--rho", type=_rho_range, default=list(range(1, 21)), help="ρ values, e.g. 1..20 (default) or 1,5,20")
+    t.add_argument("--seed", type=int, default=0, help="seed of the construction and of the input-set selection")
+    t.add_argument("--per-class", type=int, default=500, help="inputs per class (the paper: 500)")
+    t.add_argument("--dps", type=int, default=30, help="decimal digits of the high-precision columns")
+    t.add_argument("--csv", metavar="FILE", help="also write the table as CSV (header " + ",".join(TABLE1_FIELDS) + ")")
+    t.set_defaults(func=run_table1)
+
+
+def _construction(args: argparse.Namespace) -> KLConstruction:
+    if args.per_class is not None and args.per_class < 1:
+        raise ClosenessError(f"--per-class must be at least 1, got {args.per_class}")
+    if args.grid:
+        return grid(args.per_class or 5)
+    return paper_random(args.seed, per_class=args.per_class or 500)
+
+
+def run_counterexample(args: argparse.Namespace) -> int:
+    if not args.rho > 0 or args.rho != args.rho or args.rho == float("inf"):
+        raise ClosenessError(f"--rho must be a positive finite number, got {args.rho}")
+    c = _construction(args)
+    a, b = c.models(args.rho)
+    out = Path(args.out)
+    pa, pb = save_model(out / "model_a.npz", a), save_model(out / "model_b.npz", b)
+    bound = kl_bound(c, args.rho)
+    print(f"{c.name}: n = {c.n} inputs, K = {c.K}, M = 2, ρ = {args.rho:g}, σ = {list(c.perm)}")
+    print(f"Δ = {float(margin(c)):.6g}; d_KL ≤ (K−1)e^(−ρΔ)(1+2ρ r_max) = {float(bound):.6g}")
+    print(f"wrote {pa} and {pb}; try: closeness compare {pa} {pb} --select paper")
+    return 0
+
+
+def _fmt(x: Any, P: MP | None = None) -> str:
+    if P is not None:
+        return P.ctx.nstr(P.scalar(x), 17)
+    return repr(float(x))
+
+
+def run_table1(args: argparse.Namespace) -> int:
+    if args.dps < 15:
+        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    if args.per_class < 1:
+        raise ClosenessError(f"--per-class must be at least 1, got {args.per_class}")
+    c = paper_random(args.seed, per_class=args.per_class)
+    P = MP(args.dps)
+    rows = []
+    head = (f"{'rho':>3}  {'d_KL':>22}  {'d_LLV':>10}  {'m_CCA_f':>9}  {'max_dSVD_f':>10}  {'max_dSVD_g':>10}  "
+            f"{'rel.err f32':>11}  {'rel.err f64':>11}")
+    print(f"Table 1: {c.name}, d_KL etc. at {args.dps} digits; paper selection of sets (seed {args.seed}), λ = 1e-5")
+    print(head)
+    start = time.perf_counter()
+    for rho in args.rho:
+        r = table1_row(c, rho, args.dps, args.seed)
+        rows.append(r)
+        ref = P.scalar(r["d_kl"])
+        rel = [abs(float((P.scalar(float(r[k])) - ref) / ref)) for k in ("d_kl_float32", "d_kl_float64")]
+        print(f"{rho:>3}  {P.ctx.nstr(ref, 15):>22}  {float(r['d_llv']):>10.6f}  {float(r['m_cca_f']):>9.6f}  "
+              f"{float(r['max_d_svd_f']):>10.6f}  {float(r['max_d_svd_g']):>10.6f}  {rel[0]:>11.2e}  {rel[1]:>11.2e}",
+              flush=True)
+    print(f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    if args.csv:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(TABLE1_FIELDS)
+        for r in rows:
+            w.writerow([r["rho"]] + [_fmt(r[k], P) for k in TABLE1_FIELDS[1:6]] + [_fmt(r[k]) for k in TABLE1_FIELDS[6:]])
+        atomic_write_text(args.csv, buf.getvalue())
+        print(f"wrote {args.csv}")
+    return 0

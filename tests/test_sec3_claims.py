@@ -1,0 +1,167 @@
+"""Every Section 3 claim verifies, and every checker refutes a deliberately false variant."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from checks import sec3
+from checks.cli import main
+from checks.registry import Context, all_claims
+from checks.search_kl import phenomenon_outcome, search_kl_bound
+from theory.counterexample import affine_permutation, grid, margin, nll_bound, paper_random, rho_for_eps
+from theory.derivations import kl as dkl
+from theory.distances import Sets
+from theory.io import load_model
+from theory.precision import MP, Ball, Float
+
+CTX = Context(dps=30, seed=0)
+FAST = ("thm3.1-", "cor3.2-", "sec3-root", "sec3-uncorrelated", "sec3-scale")
+
+
+def _too_steep(factor: float):
+    """``(K−1)e^{−factor·ρΔ}(1+2ρ r_max)``: the KL bound with a too-large exponent."""
+
+    def bound(c, rho, P):
+        with P.active():
+            d, r = margin(c, P), P.scalar(rho)
+            x = np.array([-factor * r * d], dtype=float if isinstance(P, Float) else object)
+            return (c.K - 1) * P.exp(x)[0] * (1 + 2 * r * P.scalar(c.r_max))
+
+    return bound
+
+
+@pytest.mark.parametrize("cid", [c for c in all_claims() if c.startswith(("thm3.1-", "cor3.2-", "sec3-"))])
+def test_claim_methods_verify(cid: str) -> None:
+    claim = all_claims()[cid]
+    for name, fn in claim.methods.items():
+        if cid == "sec3-not-one-construction":
+            continue  # exercised below with its own parameters
+        out = fn(CTX)
+        assert out.verdict == "verified", (cid, name, out.evidence)
+
+
+def test_provenances_match_claims_md() -> None:
+    c = all_claims()
+    assert c["thm3.1-small-kl-dissimilar"].provenance == "paper"
+    assert c["cor3.2-nll"].provenance == "paper"
+    assert c["table1-shape"].provenance == "paper-code"
+    assert c["thm3.1-kl-bound"].provenance == "new" and c["sec3-uncorrelated"].provenance == "new"
+
+
+def test_kl_bound_with_too_large_exponent_is_refuted() -> None:
+    c = grid(4)
+    assert sec3.check_kl_bound(c, [20, 50], Ball(30), bound=_too_steep(2.0)).verdict == "refuted"
+    assert sec3.check_kl_bound(c, [20], MP(30), bound=_too_steep(2.0), ctx=CTX).verdict == "refuted"
+    assert sec3.check_kl_bound(c, [20, 50], Ball(30)).verdict == "verified"
+
+
+def test_kl_bound_search_refutes_a_false_bound() -> None:
+    out = search_kl_bound(30, 0, 30, bound=_too_steep(3.0))
+    assert out.verdict == "refuted", out.evidence
+
+
+def test_symbolic_residual_check_refutes_a_dropped_term() -> None:
+    _, syms = dkl.kl_identity(3)
+    z, w = syms["z"], syms["w"]
+    s2 = sp.exp(w[1] - w[0]) + sp.exp(w[2] - w[0])
+    wrong = sp.expand(syms["kl"] - (syms["rhs_unsubstituted"] - sp.log(1 + s2)))
+    assert sec3.check_residuals({"dropped log(1+S')": wrong}).verdict == "refuted"
+    del z
+
+
+def test_rho_eps_halved_is_refuted() -> None:
+    half = lambda e, k, d, r, P: rho_for_eps(e, k, d, r, P) / 4  # noqa: E731
+    assert sec3.check_rho_eps(grid(4), ("1e-10",), Ball(30), rho_fn=half).verdict == "refuted"
+
+
+def test_theorem31_variants_are_refuted() -> None:
+    c = grid(4)
+    # the identity permutation: equivalent models, d_fg = 0 and m_CCA = 1
+    out = sec3.check_theorem31(c.with_perm(tuple(range(7))), ("1e-3",), Ball(30))
+    assert out.verdict == "refuted"
+    # too small a ρ: d_KL ≤ ε fails
+    out = sec3.check_theorem31(c, ("1e-10",), Ball(30), rho_of=lambda c, e, P: 5)
+    assert out.verdict == "refuted"
+
+
+def test_nll_variants_are_refuted() -> None:
+    c = grid(4)
+    steep = lambda c, rho, P: nll_bound(c, rho, P) * P.exp(np.array([-2 * P.scalar(rho)], dtype=object))[0]  # noqa: E731
+    assert sec3.check_nll(c, ("1e-3",), Ball(30), bound=steep).verdict == "refuted"
+    wrong = (c.classes + 1) % c.K
+    assert sec3.check_nll(c, ("1e-3",), Ball(30), classes=wrong).verdict == "refuted"
+
+
+def test_scale_invariance_fails_when_rho_enters_the_embeddings() -> None:
+    c = paper_random(0, per_class=5)
+
+    def drifting(rho, P):
+        """A false family: model 2's embedding drifts towards model 1's as ρ grows."""
+        f, g, f2, g2 = c.arrays(rho, P)
+        w = P.scalar(rho) / P.scalar(10)
+        return f, g, f2 + w * f, g2
+
+    sets = Sets(0, (1, 2, 3, 4, 5), 0, (1, 5))
+    assert sec3.check_scale_invariance(drifting, [1, 3], sets, CTX).verdict == "refuted"
+    assert sec3.check_scale_invariance(c.arrays, [1, 3], sets, CTX).verdict == "verified"
+
+
+def test_root_sums_refuted_for_bad_permutations() -> None:
+    assert sec3.check_root_sums(tuple(range(7))).verdict == "refuted"
+    assert sec3.check_root_sums(affine_permutation(6, 3, 7)).verdict == "refuted"
+    assert sec3.check_root_sums(affine_permutation(3, 1, 7)).verdict == "verified"
+
+
+def test_uncorrelated_refuted_for_bad_permutations() -> None:
+    c = grid(3)
+    out = sec3.check_uncorrelated_certified(c.with_perm(affine_permutation(1, 1, 7)), Ball(30), input_sets=3)
+    assert out.verdict == "refuted", out.evidence
+    r = paper_random(0, per_class=10)
+    assert sec3.check_uncorrelated_numeric(r.with_perm(tuple(range(7))), CTX).verdict == "refuted"
+
+
+def test_leq_via_upper_never_refutes_from_a_bound_alone() -> None:
+    P = Ball(30)
+    with P.active():
+        big, small, nan = P.scalar(2), P.scalar("0.1"), P.scalar(0) / P.scalar(0)
+        assert sec3.leq_via_upper(big, lambda: small, P.scalar(1)).verdict == "verified"
+        assert sec3.leq_via_upper(big, lambda: nan, P.scalar(1)).verdict == "undecided"
+        assert sec3.leq_via_upper(big, lambda: big, P.scalar(1)).verdict == "refuted"
+
+
+def test_table1_variants_are_refuted() -> None:
+    c = paper_random(0, per_class=4)
+    ctx = Context(dps=20, seed=0)
+    assert sec3.check_table1(c, [1, 2, 10], ctx).verdict == "verified"
+    assert sec3.check_table1(c, [1, 2, 10], ctx, decreasing_from=1).verdict == "refuted"  # rises 1 → 2
+    assert sec3.check_table1(c, [2, 10], ctx, llv_min=2.0).verdict == "refuted"
+
+
+def test_float_accuracy_refuted_with_a_too_small_tolerance() -> None:
+    c = paper_random(0, per_class=4)
+    assert sec3.check_float_accuracy(c, [1, 20], CTX, tol32=1e-10, underflow_rho=None).verdict == "refuted"
+    assert sec3.check_float_accuracy(c, [1, 20], CTX, underflow_rho=30).verdict == "refuted"  # no underflow yet
+
+
+def test_phenomenon_search_finds_pairs_and_cannot_beat_one() -> None:
+    assert phenomenon_outcome(1e-3, 0.5, 8, 0, 20).verdict == "verified"
+    assert phenomenon_outcome(1e-3, 1.01, 4, 0, 20).verdict == "undecided"  # d_fg ≤ 1 always
+
+
+def test_search_kl_cli_json_and_save(tmp_path, capsys) -> None:
+    assert main(["search", "kl", "--eps", "1e-3", "--examples", "6", "--keep", "2", "--dps", "20", "--json",
+                 "--save", str(tmp_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["schema"] == "closeness-search/1" and out["target"] == "kl" and out["seed"] == 0
+    assert {"best", "violations", "examples"} <= set(out)
+    for rec in out["best"]:
+        assert rec["d_kl"] <= 1e-3 and "high_precision" in rec
+    a = load_model(tmp_path / "pair0_a.npz")
+    assert a.K <= 8 and a.M in (2, 3)
+    assert main(["compare", str(tmp_path / "pair0_a.npz"), str(tmp_path / "pair0_b.npz"), "--json"]) == 0
+    cmp = json.loads(capsys.readouterr().out)
+    assert float(cmp["d_fg"]) == pytest.approx(out["best"][0]["d_fg"], rel=1e-9)
