@@ -759,15 +759,15 @@ PAPER_SEL.method("numeric")(check_paper_selection_numeric)
 # --------------------------------------------------------------------------------------------
 INCOMP = claim(
     "sec4-kl-llv-incomparable",
-    "Neither distance bounds the other: on the Section 3 pair d_KL → 0 as ρ grows while d_LLV stays above "
-    "√(d_{f,g}/2) > 0.5; on the temperature pair T1 = T2 = 0 while d_KL > 0, so d_KL is not bounded by "
+    "Neither distance bounds the other: on the Section 3 pair (grid version) d_KL → 0 as ρ grows while d_LLV "
+    "stays above 28 (its input term T2 does not depend on ρ, and d_LLV ≥ √(d_{f,g}/2) anyway); on the temperature pair T1 = T2 = 0 while d_KL > 0, so d_KL is not bounded by "
     "max(T1, T2), and with λ = 1e-5 the ratio d_KL/d_LLV exceeds 2000; and the two rank pairs differently.",
     r"\nexists\varphi:\ d_{LLV}\le\varphi(d_{KL});\ d_{KL}\not\le C\max(T_1,T_2)",
     "Section 4 (discussion); Section 3", "new",
 )
 
 
-def check_incomparable_certified(dps: int, rhos: Sequence[Any] = ("10", "40"), llv_floor: Any = "0.5",
+def check_incomparable_certified(dps: int, rhos: Sequence[Any] = ("10", "40"), llv_floor: Any = "28",
                                  kl_ratio: Any = 2000) -> Outcome:
     """Balls: for the Section 3 grid pair at each ``ρ``, ``d_LLV ≥ llv_floor`` while ``d_KL`` is tiny and
     decreasing; for the temperature pair ``d_KL ≥ kl_ratio·d_LLV``."""

@@ -179,7 +179,7 @@ def singular_label_pair(rng: np.random.Generator, n: int = 12, closeness: float 
     f = rng.standard_normal((n, 2))
     f2 = f + closeness * rng.standard_normal((n, 2))
     g = np.array([[0.0, 0.0], [1.0, 0.5], [-2.0, -1.0]])
-    g2 = np.array([[0.0, 0.0], [1.3, 0.2], [-0.65, -0.1]])
+    g2 = np.array([[0.0, 0.0], [1.5, 0.25], [-0.75, -0.125]])  # dyadic: det L' = 0 exactly
     a, b = Model(f, g), Model(f2, g2)
     return Pair(a, b, default_sets(a, b), "singular L and L'")
 

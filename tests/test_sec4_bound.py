@@ -1,0 +1,138 @@
+"""Section 4 bound: every step verifies, and every deliberately false variant is refuted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from checks import sec4
+from checks.registry import Context
+from theory.derivations import bound as dbound
+from theory.families import (
+    TIGHT_LINEAR,
+    TIGHT_QUADRATIC,
+    bound_figure_family,
+    evaluate_bound,
+    near_tight_pair,
+    sign_flip_pair,
+)
+from theory.precision import FLOAT64
+
+CTX = Context(dps=30)
+
+
+# -- step 1 -------------------------------------------------------------------------------------
+def test_logratio_verified_and_dropped_pivot_refuted() -> None:
+    assert sec4.check_logratio_symbolic((1, 2)).verdict == "verified"
+    assert sec4.check_logratio_symbolic((1, 2), pivot_term=False).verdict == "refuted"
+    assert sec4.check_logratio_numeric(CTX).verdict == "verified"
+    assert sec4.check_logratio_numeric(CTX, pivot_term=False).verdict == "refuted"
+
+
+# -- step 2 -------------------------------------------------------------------------------------
+def test_sd_difference_needs_the_pivot_term() -> None:
+    assert sec4.check_sd_difference_symbolic().verdict == "verified"
+    assert sec4.check_sd_difference_symbolic(pivot_term=False).verdict == "refuted"
+    pairs = sec4.random_pairs(0, 6) + sec4.near_tight_pairs()
+    assert sec4.check_sd_difference_numeric(pairs, CTX).verdict == "verified"
+    # without b_y the near-tight pairs break it: SD(ũ − ũ') ≈ 2ε but a ≈ ε
+    assert sec4.check_sd_difference_numeric(pairs, CTX, pivot_term=False).verdict == "refuted"
+
+
+def test_lagrange_identity_is_a_real_identity() -> None:
+    assert dbound.lagrange_identity(3, True).holds
+    assert dbound.lagrange_identity(4, False).holds
+
+
+# -- step 3 -------------------------------------------------------------------------------------
+def test_cov_identity_and_wrong_standardisation() -> None:
+    assert sec4.check_cov_symbolic().verdict == "verified"
+    assert sec4.check_cov_symbolic(ddof=1).verdict == "refuted"
+    assert sec4.check_cov_numeric(CTX).verdict == "verified"
+    assert sec4.check_cov_numeric(CTX, ddof=1).verdict == "refuted"
+
+
+# -- step 4 and m_SVD ----------------------------------------------------------------------------
+def test_nuclear_norm_trace() -> None:
+    for m in (1, 2, 3):
+        assert dbound.nuclear_norm_trace(m).holds
+    pairs = [p for p in sec4.random_pairs(0, 12) if p.M >= 2]
+    assert sec4.check_nuclear_certified(pairs, 30).verdict == "verified"
+    # close pairs have C ≈ I, so Σσ ≈ tr C < 1.5 tr C
+    assert sec4.check_nuclear_certified(pairs, 30, factor=1.5).verdict == "refuted"
+
+
+def test_msvd_range_and_a_singular_value_above_one() -> None:
+    cert = dbound.msvd_range()
+    assert cert.holds and cert.checks["exhibit_singular_values"] == ["2", "0"]
+    pairs = [p for p in sec4.random_pairs(0, 12) if p.M >= 2]
+    assert sec4.check_msvd_certified(pairs, 30).verdict == "verified"
+    assert sec4.check_msvd_certified(pairs, 30, upper="0.5").verdict == "refuted"
+
+
+# -- step 5: the sharper bound --------------------------------------------------------------------
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_side_bound_constant(m: int) -> None:
+    assert dbound.sharp_side_bound(m, 2).holds
+    bad = dbound.sharp_side_bound(m, "19/10")
+    assert not bad.holds and bad.checks["witness"] is not None
+
+
+def test_sharp_bound_numeric_and_wrong_constant() -> None:
+    pairs = sec4.random_pairs(1, 9) + sec4.near_tight_pairs()
+    assert sec4.check_bound(pairs, CTX, "2eps2", 2).verdict == "verified"
+    assert sec4.check_bound(pairs, CTX, "2eps2", "1.9").verdict == "refuted"
+    assert sec4.check_sides_sharp(pairs, CTX, 2).verdict == "verified"
+    assert sec4.check_sides_sharp(pairs, CTX, "1.5").verdict == "refuted"
+    assert sec4.check_bound_certified(pairs, 30, "2eps2", 2).verdict == "verified"
+    assert sec4.check_bound_certified(pairs, 30, "2eps2", "1.9").verdict == "refuted"
+
+
+# -- step 6 -------------------------------------------------------------------------------------
+def test_linear_bound_constant() -> None:
+    assert sec4.check_implies_symbolic((1, 2, 3)).verdict == "verified"
+    assert dbound.linear_from_quadratic(1, "sqrt(2)").holds
+    assert sec4.check_implies_symbolic((1,), constant="1.4").verdict == "refuted"
+
+
+# -- the paper's bound ---------------------------------------------------------------------------
+def test_paper_bound_on_figure_family_and_wrong_constant() -> None:
+    pairs = [p for t, p in bound_figure_family(5, 3, 40) if t > 0] + [sign_flip_pair(*TIGHT_LINEAR)]
+    assert sec4.check_bound(pairs, CTX, "2Meps", 2).verdict == "verified"
+    assert sec4.check_bound(pairs, CTX, "2Meps", "0.5").verdict == "refuted"
+    assert sec4.check_bound_certified(pairs, 30, "2Meps", "0.5").verdict == "refuted"
+
+
+def test_figure_family_shape() -> None:
+    fam = bound_figure_family(10, 4, 30)
+    assert [t for t, _ in fam] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    p = fam[0][1]
+    assert p.a.K == 10 and p.M == 2
+    assert np.allclose(np.linalg.norm(np.asarray(p.a.g), axis=1), 20.0)
+    eps = [float(evaluate_bound(q, FLOAT64).eps) for _, q in fam]
+    assert eps[0] < 1e-12 and eps[-1] > eps[1] > 0
+
+
+def test_equivalent_pairs_have_both_sides_zero() -> None:
+    assert sec4.check_zero_sides(CTX).verdict == "verified"
+
+
+def test_invertibility_not_needed_and_wrong_constant_refuted() -> None:
+    assert sec4.check_no_invertibility(CTX).verdict == "verified"
+    assert sec4.check_no_invertibility(CTX, constant="0.01").verdict == "refuted"
+
+
+# -- tightness -----------------------------------------------------------------------------------
+def test_tight_pairs_attain_the_bounds() -> None:
+    quad = dbound.tight_sign_flip(*TIGHT_QUADRATIC[:2])
+    assert quad.holds and quad.checks["epsilon"] == "sqrt(5)/5" and quad.checks["d_svd"] == "2/5"
+    lin = dbound.tight_sign_flip(*TIGHT_LINEAR[:2])
+    assert lin.holds and lin.checks["d_svd"] == "1"
+    assert sec4.check_tight_symbolic(constant="1.9").verdict == "refuted"
+    assert sec4.check_tight_certified(30).verdict == "verified"
+    assert sec4.check_tight_certified(30, constant="1.9").verdict == "refuted"
+
+
+def test_near_tight_pair_is_just_below_the_line() -> None:
+    s = evaluate_bound(near_tight_pair(1e-3))
+    assert 0.999 < float(s.d_fg) / (2 * float(s.eps) ** 2) < 1

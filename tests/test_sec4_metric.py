@@ -1,0 +1,96 @@
+"""d_LLV as a metric, the role of λ, the paper's selection, and d_KL versus d_LLV."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from checks import sec4
+from checks.registry import Context
+from checks.search_sec4 import order_score
+from theory.derivations import metric as dmetric
+from theory.families import common_sets, llv_between, paper_selection_triangle, temperature_pair
+from theory.precision import FLOAT64
+
+CTX = Context(dps=30)
+
+
+def test_metric_properties_with_fixed_sets() -> None:
+    assert sec4.check_metric_symbolic().verdict == "verified"
+    assert sec4.check_metric_numeric(CTX).verdict == "verified"
+
+
+def test_metric_wrong_triangle_constant_refuted() -> None:
+    assert sec4.check_metric_symbolic(triangle_constant="9/10").verdict == "refuted"
+    assert sec4.check_metric_numeric(CTX, triangle_constant="0.5").verdict == "refuted"
+
+
+def test_identity_needs_every_label_covered() -> None:
+    assert dmetric.zero_forces_equality(3, 3, True).holds
+    assert not dmetric.zero_forces_equality(3, 3, False).holds
+    assert sec4.check_metric_symbolic(cover_all_labels=False).verdict == "refuted"
+
+
+def test_temperature_pair_has_t1_t2_zero_exactly() -> None:
+    v = dmetric.temperature_terms(2)
+    assert v["T1"] == 0 and v["T2"] == 0 and v["T3"] == sp.sqrt(14) and v["distributions_differ"]
+    assert sec4.check_lambda_symbolic().verdict == "verified"
+    assert sec4.check_lambda_certified(30).verdict == "verified"
+
+
+def test_temperature_one_is_not_a_counterexample() -> None:
+    assert sec4.check_lambda_symbolic(r=1).verdict == "refuted"
+    # with r = 1 the two models coincide: d_KL and T3 are enclosed around 0, never proved positive
+    assert sec4.check_lambda_certified(30, r=1).verdict != "verified"
+
+
+def test_temperature_scaling_on_generic_inputs_has_positive_t1() -> None:
+    p = temperature_pair(3)
+    assert float(llv_between(p.a, p.b, p.sets, FLOAT64, lam="0")) < 1e-12
+    f = np.asarray(p.a.f).copy()
+    f[0, 0] += 0.5  # break the permutation symmetry of the conditionals
+    from theory.model import Model
+
+    a, b = Model(f, p.a.g), Model(3 * f, p.a.g)
+    assert float(llv_between(a, b, p.sets, FLOAT64, lam="0")) > 1e-3
+
+
+def test_paper_selection_violates_the_triangle_inequality() -> None:
+    assert sec4.check_paper_selection_certified(30).verdict == "verified"
+    assert sec4.check_paper_selection_numeric(CTX).verdict == "verified"
+    p, q, r = paper_selection_triangle()
+    d = [float(llv_between(u, v, selection="paper")) for u, v in ((p, q), (q, r), (p, r))]
+    assert d[2] > d[0] + d[1]
+
+
+def test_paper_selection_check_refutes_a_triple_without_violation() -> None:
+    rng = np.random.default_rng(2)
+    from theory.model import Model
+
+    f, g = rng.standard_normal((8, 2)), rng.standard_normal((4, 2))
+    triple = tuple(Model(f + d * rng.standard_normal(f.shape), g) for d in (0.0, 0.2, 0.4))
+    assert sec4.check_paper_selection_certified(30, triple).verdict == "refuted"
+
+
+def test_kl_and_llv_incomparable() -> None:
+    assert sec4.check_incomparable_certified(30).verdict == "verified"
+    assert sec4.check_incomparable_certified(30, llv_floor="100").verdict == "refuted"
+    assert sec4.check_incomparable_certified(30, kl_ratio=10**6).verdict == "refuted"
+    assert sec4.check_order_certified(30).verdict == "verified"
+    assert sec4.check_order_certified(30, perturbation=2.0).verdict == "refuted"
+
+
+def test_order_score_detects_disagreement() -> None:
+    t = temperature_pair(2)
+    rng = np.random.default_rng(5)
+    f_r = np.asarray(t.a.f) + 0.01 * rng.standard_normal(t.a.f.shape)
+    # q = the perturbed copy (closer in d_KL), r = the temperature copy (closer in d_LLV)
+    x = (np.asarray(t.a.f), np.asarray(t.a.g), f_r, np.asarray(t.a.g), np.asarray(t.b.f), np.asarray(t.b.g))
+    v, parts = order_score(x)
+    assert float(v) > 1
+    assert common_sets(t.a, t.b).inputs == parts["sets"].inputs
+
+
+def test_invariance_and_broken_equivalence() -> None:
+    assert sec4.check_invariance_numeric(CTX).verdict == "verified"
+    assert sec4.check_invariance_numeric(CTX, perturb=0.1).verdict == "refuted"

@@ -1,0 +1,75 @@
+"""``closeness search bound | metric | order`` and the registered Section 4 claims."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checks.cli import main
+from checks.registry import all_claims
+from checks.search_sec4 import search_bound, search_metric
+
+SEC4_IDS = {
+    "sec4-bound-logratio": "paper",
+    "sec4-bound-sd-difference": "new",
+    "sec4-bound-cov-identity": "new",
+    "sec4-bound-nuclear-trace": "new",
+    "sec4-msvd-range": "new",
+    "sec4-bound-sharp": "new",
+    "sec4-bound-implies-paper": "new",
+    "sec4-bound": "paper",
+    "sec4-bound-no-invertibility": "new",
+    "sec4-bound-tight": "new",
+    "sec4-llv-metric": "paper",
+    "sec4-llv-lambda-needed": "new",
+    "sec4-llv-paper-selection-not-metric": "new",
+    "sec4-kl-llv-incomparable": "new",
+    "sec4-invariance": "paper",
+}
+
+
+def test_claims_registered_with_provenance() -> None:
+    claims = all_claims()
+    for cid, prov in SEC4_IDS.items():
+        assert claims[cid].provenance == prov
+        assert claims[cid].methods
+
+
+def test_bound_search_factor_one_finds_no_violation() -> None:
+    for form in ("2Meps", "2eps2"):
+        r = search_bound(examples=40, seed=0, form=form, dps=30)
+        j = r.as_json()
+        assert j["schema"] == "closeness-search/1" and j["violations"] == []
+        assert j["best"] and j["best"][0]["ratio"] <= 1
+        assert set(j["per_M"]) <= {"1", "2", "3"}
+
+
+def test_bound_search_small_factor_finds_shrinks_and_saves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = search_bound(examples=40, seed=0, factor=0.1, form="2Meps", dps=30, save=str(tmp_path))
+    assert r.violations and all(v["ratio"] > 1 for v in r.violations)
+    meta = json.loads((tmp_path / "violation0.json").read_text())
+    replay = meta["pairs"][0]["replay"].split()[1:]
+    assert main(replay + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    m = len(out["d_svd_f"][0]["labels"])
+    assert out["d_fg"] > 0.1 * 2 * m * out["d_llv"]  # the saved pair replays the violation of F·2Mε
+
+
+def test_metric_search_fixed_sets_has_no_violation() -> None:
+    r = search_metric(examples=40, seed=0, selection="fixed", dps=30)
+    assert r.violations == [] and r.best[0]["ratio"] <= 1
+
+
+def test_cli_bound_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "bound", "--examples", "20", "--json", "--form", "2eps2"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["schema"] == "closeness-search/1" and j["target"] == "bound[2eps2]" and j["factor"] == 1.0
+    assert j["examples"] == 20 and j["seed"] == 0 and j["violations"] == []
+
+
+def test_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "bound", "--examples", "0"]) == 2
+    assert main(["search", "bound", "--factor", "-1"]) == 2
+    assert "error" in capsys.readouterr().err
