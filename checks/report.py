@@ -143,7 +143,7 @@ def bound_figure(points: list[BoundPoint], path: Path) -> Path:
 
 def _families(points: list[BoundPoint]) -> list[str]:
     """Family names in display order: constructed families by K, then the random pairs."""
-    first = {}
+    first: dict[str, tuple[bool, bool, int, str]] = {}
     for p in points:
         first.setdefault(p.family, (p.family.startswith("random"), p.family.startswith("tight"), p.K, p.family))
     return sorted(first, key=first.__getitem__)
@@ -196,7 +196,8 @@ def table1_markdown(seed: int, rhos: tuple[int, ...] = TABLE1_RHOS, per_class: i
     marked omission if the rows cannot be computed."""
     try:
         c = paper_random(seed, per_class=per_class)
-        rows = [(table1_row(c, rho, None, seed), kl_bound(c, rho)) for rho in rhos]
+        # dps=None: float64 (table1_row hands dps to theory.compare.compare, where None means float64)
+        rows = [(table1_row(c, rho, None, seed), kl_bound(c, rho)) for rho in rhos]  # type: ignore[arg-type]
     except ClosenessError as err:
         return f"> **Omitted:** Table 1 could not be recomputed: {err}"
     out = [
