@@ -51,7 +51,7 @@ def test_bound_search_small_factor_finds_shrinks_and_saves(tmp_path: Path, capsy
     assert r.violations and all(v["ratio"] > 1 for v in r.violations)
     meta = json.loads((tmp_path / "violation0.json").read_text())
     replay = meta["pairs"][0]["replay"].split()[1:]
-    assert main(replay + ["--json"]) == 0
+    assert main([*replay, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     m = len(out["d_svd_f"][0]["labels"])
     assert out["d_fg"] > 0.1 * 2 * m * out["d_llv"]  # the saved pair replays the violation of F·2Mε
