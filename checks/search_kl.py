@@ -181,7 +181,9 @@ def search_pairs(eps: float, threshold: float, examples: int, seed: int, dps: in
     for s, c, rho in seen:
         if len(best) == keep:
             break
-        if any(c.key() == b.key() for b, _ in best):
+        if any(c.key() == b.key() or (c.perm == b.perm and c.v.shape == b.v.shape and r == rho
+                                        and s == _measure(evaluate(b, r) or {"d_fg": -1, "m_cca": 2}, measure) / threshold)
+               for b, r in best):
             continue
         best.append((c, rho))
         result.best.append({"ratio": s, **describe_at(c, rho),
@@ -202,7 +204,8 @@ def high_precision(c: Candidate, rho: float, eps: float, threshold: float, dps: 
     kl = max(lo["d_kl_ab"], lo["d_kl_ba"])
     kl_hi = max(hi["d_kl_ab"], hi["d_kl_ba"])
     meas, meas_hi = _measure(lo, measure), _measure(hi, measure)
-    agree = abs(float(kl - kl_hi)) <= 1e-20 * max(float(kl), 1e-300) + 1e-40 and abs(meas - meas_hi) <= 1e-12
+    tol = 10.0 ** (-(dps - 5))
+    agree = abs(float(kl - kl_hi)) <= tol * float(abs(kl_hi)) and abs(meas - meas_hi) <= max(tol, 1e-13)
     return {"confirmed": bool(kl <= eps and meas >= threshold and agree), "rho": rho, "dps": dps,
             "d_kl": MP(dps).to_str(kl)[:24], "measure": measure, "value": meas, "precisions_agree": bool(agree)}
 
