@@ -703,8 +703,8 @@ TABLE1 = claim(
 
 @TABLE1.method("numeric")
 def _(ctx: Context) -> Outcome:
-    c = _random(ctx, m=20)
-    rhos = list(range(1, 21)) if ctx.deep else [1, 2, 5, 10, 20]
+    c = _random(ctx, m=10)
+    rhos = list(range(1, 21)) if ctx.deep else [1, 2, 10, 20]
     return check_table1(c, rhos, ctx if ctx.deep else Context(dps=30, deep=False, seed=ctx.seed))
 
 
@@ -739,6 +739,6 @@ PHENOMENON = claim(
 def _(ctx: Context) -> Outcome:
     from checks.search_kl import phenomenon_outcome
 
-    return phenomenon_outcome(eps=1e-3, threshold=0.5, examples=ctx.examples(10, 300), seed=ctx.seed,
+    return phenomenon_outcome(eps=1e-3, threshold=0.5, examples=ctx.examples(8, 300), seed=ctx.seed,
                               dps=ctx.dps if ctx.deep else 30)
 
