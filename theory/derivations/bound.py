@@ -61,8 +61,9 @@ class Certificate:
 
 
 def _zero(expr: sp.Expr) -> bool:
-    """Whether ``expr`` simplifies to exactly 0."""
-    return sp.simplify(sp.expand(expr)) == 0
+    """Whether ``expr`` simplifies to exactly 0 (expansion first, full simplification if needed)."""
+    e = sp.expand(expr)
+    return e == 0 or sp.simplify(e) == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,26 +104,28 @@ def log_probs_symbolic(z: sp.Matrix) -> sp.Matrix:
 # --------------------------------------------------------------------------------------------
 @functools.cache
 def lagrange_identity(n: int, weighted: bool = True) -> Certificate:
-    """``Var(A)Var(B) − Cov(A,B)² = ½ Σ_{i,j} w_i w_j (Ã_i B̃_j − Ã_j B̃_i)²`` (Ã, B̃ centred).
+    """``(Σ w x²)(Σ w y²) − (Σ w x y)² = ½ Σ_{i,j} w_i w_j (x_i y_j − x_j y_i)²`` for all vectors.
 
-    The right side is a sum of squares, so ``|Cov| ≤ SD·SD`` and
+    Applied to the centred ``Ã``, ``B̃`` (weights ``p_D`` summing to 1) the left side is
+    ``Var(A)Var(B) − Cov(A,B)²`` and the right side a sum of squares, so ``|Cov| ≤ SD·SD`` and
     ``(SD A + SD B)² − Var(A − B) = 2(SD A·SD B + Cov(A, B)) ≥ 0``: Minkowski's inequality
-    ``SD(A − B) ≤ SD(A) + SD(B)``.  Checked for symbolic vectors of length ``n`` (weights
-    ``w_i`` with ``Σ w_i = 1`` when ``weighted``) and the expansion of ``Var(A − B)``.
+    ``SD(A − B) ≤ SD(A) + SD(B)``.  Checked for symbolic vectors of length ``n`` with symbolic
+    weights (``weighted``) or uniform ones, together with the expansion of ``Var(A − B)``.
     """
-    a = list(sp.symbols(f"A0:{n}", real=True))
-    b = list(sp.symbols(f"B0:{n}", real=True))
-    if weighted:
-        w = list(sp.symbols(f"w0:{n}", positive=True))
-        w[-1] = 1 - sp.Add(*w[:-1])
-    else:
-        w = [sp.Rational(1, n)] * n
-    ca, cb = _centre(a, w), _centre(b, w)
-    lhs = _var(a, w) * _var(b, w) - _cov(a, b, w) ** 2
+    x = list(sp.symbols(f"x0:{n}", real=True))
+    y = list(sp.symbols(f"y0:{n}", real=True))
+    w = list(sp.symbols(f"w0:{n}", positive=True)) if weighted else [sp.Integer(1)] * n
+
+    def dot(u: list[sp.Expr], v: list[sp.Expr]) -> sp.Expr:
+        return sp.Add(*[wi * a * b for wi, a, b in zip(w, u, v, strict=True)])
+
+    lhs = dot(x, x) * dot(y, y) - dot(x, y) ** 2
     rhs = sp.Rational(1, 2) * sp.Add(
-        *[w[i] * w[j] * (ca[i] * cb[j] - ca[j] * cb[i]) ** 2 for i in range(n) for j in range(n)]
+        *[w[i] * w[j] * (x[i] * y[j] - x[j] * y[i]) ** 2 for i in range(n) for j in range(n)]
     )
-    expansion = _var([x - y for x, y in zip(a, b, strict=False)], w) - (_var(a, w) + _var(b, w) - 2 * _cov(a, b, w))
+    uniform = [sp.Rational(1, n)] * n
+    expansion = _var([a - b for a, b in zip(x, y, strict=True)], uniform) - (
+        _var(x, uniform) + _var(y, uniform) - 2 * _cov(x, y, uniform))
     checks = {"lagrange": _zero(lhs - rhs), "var_of_difference": _zero(expansion), "n": n, "weighted": weighted}
     holds = bool(checks["lagrange"] and checks["var_of_difference"])
     return Certificate("Minkowski for SD (Lagrange identity)", holds, checks)
