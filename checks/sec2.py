@@ -1,3 +1,696 @@
-"""Claims of Section 2 of the paper (see ../shared/paper/CLAIMS.md §2)."""
+"""Claims of Section 2 of the paper (see ../shared/paper/CLAIMS.md §2): Def 2.1, Theorem 2.2,
+and the necessity of diversity.
+
+Each method is a thin wrapper around a parameterised checker (``check_…``) that the tests feed
+deliberately false variants (``A⁻¹`` in place of ``A⁻ᵀ``, a singular ``A``, a perturbed witness).
+
+Test pairs are built exactly over ``Q``: a random primed model ``(f', g')`` with small rational
+entries, and ``A = Q_1 diag(s) Q_2`` with ``Q_i`` rational orthogonal (Cayley transforms) and
+``s`` from 1 down to ``1/cond``, so ``cond(A)`` is known exactly; the unprimed model is
+``f = A f'``, ``g(y) = g(y_0) + A⁻ᵀ(g'(y) − g'(y_0))`` with a random ``g(y_0)``.
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from checks.evidence import numeric_zero
+from checks.registry import Context, Outcome, claim
+from checks.search import run_search
+from theory.derivations import identifiability as sym
+from theory.distances import Sets
+from theory.identifiability import (
+    diversity,
+    exact_affine_rank,
+    exact_equal_distributions,
+    exact_linear_relation,
+    exact_matrix,
+    greedy_affine_basis,
+    input_matrix,
+    inverse_transpose,
+    is_singular,
+    label_matrix,
+    recover_A,
+    recover_dual,
+    relation_residuals,
+)
+from theory.model import Model, log_probs
+from theory.precision import FLOAT64, MP, Arithmetic
+
+# ---------------------------------------------------------------------------------------------
+# test pairs
+# ---------------------------------------------------------------------------------------------
+
+Exact = np.ndarray  # object array of Fraction
+
+
+@dataclass(frozen=True)
+class Case:
+    """A primed model ``(f', g')``, a matrix ``A``, and ``g(y_0)`` (all exact rationals)."""
+
+    f2: Exact
+    g2: Exact
+    a: Exact
+    g_pivot: Exact
+    cond: Fraction | None = None  # exact condition number of A when known
+
+    @property
+    def m(self) -> int:
+        return int(self.a.shape[0])
+
+
+def _fractions(x: Any) -> Exact:
+    return np.vectorize(lambda v: Fraction(int(v.p), int(v.q)), otypes=[object])(np.asarray(x, dtype=object))
+
+
+def _from_fmpq_mat(m: Any) -> Exact:
+    return _fractions(np.array([[m[i, j] for j in range(m.ncols())] for i in range(m.nrows())], dtype=object))
+
+
+def _cayley(rng: np.random.Generator, m: int) -> Any:
+    """A rational orthogonal matrix ``(I − S)(I + S)⁻¹`` from a random rational skew ``S``."""
+    import flint
+
+    s = np.zeros((m, m), dtype=object)
+    for i in range(m):
+        for j in range(i + 1, m):
+            v = Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 5)))
+            s[i, j], s[j, i] = v, -v
+    s_mat = exact_matrix(s)
+    eye = flint.fmpq_mat(m, m, [flint.fmpq(int(i == j)) for i in range(m) for j in range(m)])
+    return (eye - s_mat) * (eye + s_mat).inv()
+
+
+def conditioned_matrix(rng: np.random.Generator, m: int, cond: Fraction) -> Exact:
+    """``Q_1 diag(s) Q_2`` with exact singular values ``s_i = cond^{-i/(m-1)}`` rounded to powers
+    of ten (so the condition number is exactly ``cond`` when ``cond`` is a power of ten)."""
+    exponent = round(math.log10(cond))
+    s = [Fraction(1, 10 ** round(exponent * i / max(m - 1, 1))) for i in range(m)]
+    if m == 1:
+        s = [Fraction(1, 10 ** exponent)]
+    d = exact_matrix(np.diag(np.array(s, dtype=object)))
+    return _from_fmpq_mat(_cayley(rng, m) * d * _cayley(rng, m))
+
+
+def random_case(rng: np.random.Generator, m: int, n: int, k: int, cond: Fraction) -> Case:
+    """A seeded random test pair (see the module docstring)."""
+
+    def rational(shape: tuple[int, ...]) -> Exact:
+        return np.vectorize(lambda v: Fraction(int(v), 8), otypes=[object])(rng.integers(-24, 25, size=shape))
+
+    return Case(rational((n, m)), rational((k, m)), conditioned_matrix(rng, m, cond), rational((m,)),
+                cond if m > 1 else Fraction(1))
+
+
+def default_cases(seed: int) -> list[Case]:
+    """M = 1..4 with cond(A) = 10^4 and 10^8 (M ≥ 2), K = M+2 labels, n = M+3 inputs."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for m in range(1, 5):
+        for cond in (Fraction(10**4), Fraction(10**8)):
+            if m == 1 and cond > 10**4:
+                continue
+            cases.append(random_case(rng, m, m + 3, m + 2, cond))
+    return cases
+
+
+def in_arithmetic(x: Any, P: Arithmetic) -> np.ndarray:
+    """Exact rationals (or numbers ``P`` already reads) as an array of ``P``."""
+    a = np.asarray(x, dtype=object)
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, Fraction):
+            return P.scalar(v.numerator) / P.scalar(v.denominator)
+        return P.scalar(v)
+
+    with P.active():
+        return np.asarray(np.frompyfunc(conv, 1, 1)(a), dtype=object)
+
+
+DualFn = Callable[[np.ndarray, Arithmetic], np.ndarray]
+
+
+def _inverse_transpose(a: np.ndarray, P: Arithmetic) -> np.ndarray:
+    return inverse_transpose(a, P)
+
+
+def unprimed_model(case: Case, P: Arithmetic, dual: DualFn = _inverse_transpose) -> tuple[np.ndarray, np.ndarray]:
+    """``F = F'Aᵀ`` and ``G = 1 g(y_0)ᵀ + (G' − 1 g'(y_0)ᵀ) Bᵀ`` with ``B = dual(A)`` (``A⁻ᵀ`` for
+    ``~_L``), computed in ``P``."""
+    with P.active():
+        a = in_arithmetic(case.a, P)
+        f2, g2 = in_arithmetic(case.f2, P), in_arithmetic(case.g2, P)
+        b = dual(a, P)
+        g = in_arithmetic(case.g_pivot, P)[None, :] + (g2 - g2[[0]]) @ b.T
+        return f2 @ a.T, g
+
+
+def _exact_dual(case: Case, dual: str) -> Exact:
+    a = exact_matrix(case.a)
+    inv = a.inv()
+    return _from_fmpq_mat({"inverse_transpose": inv.transpose(), "inverse": inv}[dual])
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 2.2, "if"
+# ---------------------------------------------------------------------------------------------
+
+THM22_IF = claim(
+    "thm2.2-if",
+    "If (f,g) ~_L (f',g') (f = A f', g_0 = A^{-T} g'_0, A invertible) then p_{f,g} = p_{f',g'}; "
+    "no diversity needed.",
+    r"(f,g)\sim_L(f',g') \Rightarrow p_{f,g}=p_{f',g'}",
+    "Theorem 2.2",
+    "paper",
+)
+
+
+def check_if_symbolic(
+    dims: Sequence[tuple[int, int]] = ((1, 2), (2, 3), (3, 4), (4, 5)),
+    dual: sym.Dual = sym.inverse_transpose,
+    matrix_symbol_dual: Callable[[Any], Any] | None = None,
+    seed: int = 0,
+) -> Outcome:
+    """The "if" direction on explicit symbolic matrices (M, K) and in MatrixSymbol form.
+
+    Every symbolic zero is cross-checked at a random rational point; ``definition`` (log-softmax
+    straight from its definition) is checked numerically only.
+    """
+    parts: dict[str, Outcome] = {}
+    lemma = sym.log_softmax_shift_lemma(max(k for _, k in dims))
+    bad = sym.nonzero(lemma, seed)
+    parts["log_softmax_depends_on_differences"] = (
+        Outcome.verified(labels=len(lemma)) if not bad else Outcome.refuted(witness=str(lemma[bad[0]])[:200])
+    )
+    for m, k in dims:
+        res = sym.if_direction_explicit(m, k, dual)
+        failing = {key: sym.nonzero(v, seed) for key, v in res.items() if key != "definition"}
+        values = sym.at_random_point(res["definition"], seed)
+        worst = max(abs(v) for v in values)
+        ok = not any(failing.values()) and worst < 1e-40
+        evidence = {"M": m, "K": k, "residuals": sum(len(v) for v in res.values()),
+                    "definition_at_random_point": f"{float(worst):.3g}"}
+        parts[f"explicit_M{m}_K{k}"] = (
+            Outcome.verified(**evidence) if ok
+            else Outcome.refuted(witness={key: [str(res[key][i])[:160] for i in v[:1]] for key, v in failing.items() if v},
+                                 **evidence)
+        )
+    for m in sorted({m for m, _ in dims}):
+        ms = sym.if_direction_matrix_symbol(m, matrix_symbol_dual)
+        raw_value = _matrix_symbol_at_random_point(ms["raw"], ms["symbols"], seed)
+        agree = ms["simplified"] == 0 and ms["explicit"] == 0 and raw_value < 1e-40
+        evidence = {"M": m, "simplified": str(ms["simplified"])[:80], "explicit_zero": ms["explicit"] == 0,
+                    "numeric_at_random_point": f"{raw_value:.3g}"}
+        parts[f"matrix_symbol_M{m}"] = Outcome.verified(**evidence) if agree else Outcome.refuted(
+            witness=str(ms["simplified"])[:200], **evidence)
+    return Outcome.combine(parts)
+
+
+def _matrix_symbol_at_random_point(raw: Any, symbols: tuple[Any, ...], seed: int) -> float:
+    """``|raw|`` with random numeric matrices substituted for the MatrixSymbols (mpmath, 60 digits)."""
+    import sympy as sp
+
+    rng = np.random.default_rng(seed + 17)
+    values = {s: sp.Matrix(s.shape[0], s.shape[1], [sp.Rational(int(v), 7) for v in rng.integers(-30, 31, s.shape[0] * s.shape[1])])
+              for s in symbols}
+    out = sp.Matrix(raw.subs(values).doit())
+    return float(max(abs(sp.N(v, 60)) for v in out))
+
+
+@THM22_IF.method("symbolic")
+def _(ctx: Context) -> Outcome:
+    return check_if_symbolic(seed=ctx.seed)
+
+
+def check_if_numeric(ctx: Context, cases: Sequence[Case], dual: DualFn = _inverse_transpose, guard: int = 16) -> Outcome:
+    """``max |ℓ(y|x) − ℓ'(y|x)|`` over all cases at ``ctx.dps`` and ``ctx.check_dps``.
+
+    The pair is built in the working precision (``A⁻ᵀ`` is computed there), so the residual
+    measures rounding amplified by cond(A) ≤ 1e8; ``guard`` = 16 digits leave room for it (the
+    observed residual at 50 digits is ~1e-42 against the tolerance 1e-34).
+    """
+
+    def residuals(P: Arithmetic) -> list[Any]:
+        out: list[Any] = []
+        for case in cases:
+            f, g = unprimed_model(case, P, dual)
+            lp = log_probs(Model(f, g), P)
+            lp2 = log_probs(Model(in_arithmetic(case.f2, P), in_arithmetic(case.g2, P)), P)
+            out.extend(np.asarray(lp - lp2, dtype=object).ravel())
+        return out
+
+    outcome = numeric_zero(residuals, ctx, guard=guard)
+    extra = {"pairs": len(cases), "M": sorted({c.m for c in cases}),
+             "max_cond_A": f"{float(max(c.cond or 0 for c in cases)):.0e}"}
+    return Outcome(outcome.verdict, {**outcome.evidence, **extra})
+
+
+@THM22_IF.method("numeric")
+def _(ctx: Context) -> Outcome:
+    return check_if_numeric(ctx, default_cases(ctx.seed))
+
+
+def check_if_exact(cases: Sequence[Case], dual: str = "inverse_transpose") -> Outcome:
+    """Exactly over ``Q``: the unprimed model built with ``B = A⁻ᵀ`` (or the false ``A⁻¹``) has
+    logits whose difference to the primed logits is constant in ``y`` for every input, which
+    is equality of the conditionals (softmax is injective modulo constants)."""
+    for i, case in enumerate(cases):
+        b = exact_matrix(_exact_dual(case, dual))
+        g2 = exact_matrix(case.g2)
+        g2_0 = exact_matrix(np.asarray(case.g2, dtype=object) - np.asarray(case.g2, dtype=object)[[0]])
+        g = g2_0 * b.transpose()
+        g_rows = _from_fmpq_mat(g) + np.asarray(case.g_pivot, dtype=object)[None, :]
+        f = exact_matrix(case.f2) * exact_matrix(case.a).transpose()
+        equal, where = exact_equal_distributions(_from_fmpq_mat(f), g_rows, case.f2, _from_fmpq_mat(g2))
+        if not equal:
+            return Outcome.refuted(witness={"case": i, "M": case.m, "input_label": where},
+                                   reason="logit difference not constant in y: the conditionals differ")
+    return Outcome.verified(pairs=len(cases), exact=True, arithmetic="fmpq (python-flint)",
+                            M=sorted({c.m for c in cases}),
+                            cond_A=sorted({str(c.cond) for c in cases}, key=lambda s: Fraction(s)))
+
+
+@THM22_IF.method("certified")
+def _(ctx: Context) -> Outcome:
+    return check_if_exact(default_cases(ctx.seed))
+
+
+# -- hypothesis search -------------------------------------------------------------------------
+
+
+@st.composite
+def searched_case(draw: st.DrawFn) -> Case:
+    """A random diverse-sized pair: M ≤ 3, small rational entries, cond(A) = 10^e with e ≤ 8."""
+    m = draw(st.integers(1, 3))
+    n = m + 1 + draw(st.integers(0, 3))
+    k = m + 1 + draw(st.integers(0, 2))
+    entries = st.integers(-40, 40).map(lambda v: Fraction(v, 8))
+
+    def matrix(r: int, c: int) -> Exact:
+        return np.array(draw(st.lists(entries, min_size=r * c, max_size=r * c)), dtype=object).reshape(r, c)
+
+    exponent = draw(st.integers(0, 8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return Case(matrix(n, m), matrix(k, m), conditioned_matrix(rng, m, Fraction(10**exponent)),
+                matrix(1, m)[0], Fraction(10**exponent) if m > 1 else Fraction(1))
+
+
+def _describe(case: Case) -> dict[str, Any]:
+    return {"M": case.m, "n": int(case.f2.shape[0]), "K": int(case.g2.shape[0]),
+            "cond_A": str(case.cond), "f_prime": [[str(v) for v in row] for row in case.f2],
+            "g_prime": [[str(v) for v in row] for row in case.g2], "A": [[str(v) for v in row] for row in case.a]}
+
+
+def _diverse(f: Any, g: Any) -> bool:
+    return exact_affine_rank(f) == f.shape[1] and exact_affine_rank(g) == g.shape[1]
+
+
+def search_outcome(ctx: Context, name: str, score: Callable[[Case, Arithmetic], float | None],
+                   examples: int) -> Outcome:
+    """Run a seeded search maximising ``score`` (``> 1`` is a violation), re-verified at ``check_dps``."""
+    lo, hi = MP(ctx.dps), MP(ctx.check_dps)
+    tried = {"valid": 0}
+
+    def counted(case: Case) -> float | None:
+        s = score(case, lo)
+        if s is not None:
+            tried["valid"] += 1
+        return s
+
+    def reverify(case: Case) -> dict[str, Any] | None:
+        s = score(case, hi)
+        return None if s is None or s <= 1 else {"ratio_check_dps": s, **_describe(case)}
+
+    result = run_search(name, searched_case(), counted, _describe, reverify, examples=examples, seed_value=ctx.seed)
+    evidence = {"examples": examples, "valid_examples": tried["valid"], "seed": ctx.seed, "dps": ctx.dps,
+                "check_dps": ctx.check_dps, "worst_ratio": result.best[0]["ratio"] if result.best else None,
+                "unconfirmed_violations": result.dropped, "hypothesis": result.as_json()["hypothesis"]}
+    if result.violations:
+        return Outcome.refuted(witness=result.violations[0], **evidence)
+    if tried["valid"] == 0:
+        return Outcome.undecided("no valid example generated", **evidence)
+    return Outcome.verified(**evidence)
+
+
+def if_score(dual: DualFn = _inverse_transpose, guard: int = 16) -> Callable[[Case, Arithmetic], float | None]:
+    """``max |ℓ − ℓ'| / 10^{-(dps − guard)}`` for a generated pair (> 1: the "if" direction fails)."""
+
+    def score(case: Case, P: Arithmetic) -> float | None:
+        f, g = unprimed_model(case, P, dual)
+        lp = log_probs(Model(f, g), P)
+        lp2 = log_probs(Model(in_arithmetic(case.f2, P), in_arithmetic(case.g2, P)), P)
+        worst = max(abs(v) for v in np.asarray(lp - lp2, dtype=object).ravel())
+        return float(worst * P.scalar(10) ** (P.dps - guard))
+
+    return score
+
+
+@THM22_IF.method("search")
+def _(ctx: Context) -> Outcome:
+    return search_outcome(ctx, "thm2.2-if", if_score(), ctx.examples(40, 1000))
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 2.2, "only if"
+# ---------------------------------------------------------------------------------------------
+
+THM22_ONLY_IF = claim(
+    "thm2.2-only-if",
+    "If (f,g) is diverse and p_{f,g} = p_{f',g'}, then (f,g) ~_L (f',g') with A = L^{-T} L'^T and "
+    "A^{-T} = N^{-T} N'^T; L' and N' are then invertible too.",
+    r"p_{f,g}=p_{f',g'} \Rightarrow f = Af',\ g_0 = A^{-\top}g'_0,\ A=L^{-\top}L'^{\top},\ "
+    r"A^{-\top}=N^{-\top}N'^{\top}",
+    "Theorem 2.2",
+    "paper",
+)
+
+FormulaA = Callable[[Any, Any], Any]
+
+
+def check_only_if_symbolic(
+    dims: Sequence[int] = (1, 2),
+    identity_dims: Sequence[int] = (1, 2, 3),
+    matrix_symbol_dims: Sequence[int] = (1, 2, 3, 4),
+    formula_A: FormulaA = sym.paper_A,  # noqa: N803
+    formula_dual: FormulaA = sym.paper_dual,
+    subtract_pivot_input: bool = True,
+    seed: int = 0,
+) -> Outcome:
+    """The derivation: key identities (``identity_dims``, K = n = M+2), the unique solutions
+    ``A = L⁻ᵀL'ᵀ`` and ``A⁻ᵀ = N⁻ᵀN'ᵀ``, their consistency and the invertibility of ``L', N'``
+    (explicit, ``dims``; M = 3 takes ~10 s and runs with ``--deep``), and the consistency in
+    MatrixSymbol form (``matrix_symbol_dims``, cross-checked on explicit matrices and numerically)."""
+    parts: dict[str, Outcome] = {}
+    work = [("key_identities", m, lambda m=m: sym.key_identities_explicit(m, m + 2, m + 2, subtract_pivot_input))
+            for m in identity_dims]
+    work += [("linear_algebra", m, lambda m=m: sym.only_if_explicit(m, formula_A, formula_dual)) for m in dims]
+    for name, m, derive in work:
+        res = derive()
+        failing = {key: sym.nonzero(v, seed) for key, v in res.items()}
+        evidence = {"M": m, "residuals": {key: len(v) for key, v in res.items()}}
+        parts[f"{name}_M{m}"] = Outcome.verified(**evidence) if not any(failing.values()) else Outcome.refuted(
+            witness={key: str(res[key][v[0]])[:160] for key, v in failing.items() if v}, **evidence)
+    for m in matrix_symbol_dims:
+        ms = sym.only_if_matrix_symbol(m)
+        raw_value = _matrix_symbol_at_random_point(ms["raw"], ms["symbols"], seed)
+        ok = ms["simplified_zero"] and not sym.nonzero(ms["explicit"], seed) and raw_value < 1e-40
+        evidence = {"M": m, "simplified_zero": ms["simplified_zero"], "numeric_at_random_point": f"{raw_value:.3g}"}
+        parts[f"matrix_symbol_M{m}"] = Outcome.verified(**evidence) if ok else Outcome.refuted(
+            witness="N^{-T}N'^T != (L^{-T}L'^T)^{-T} under L^T N = L'^T N'", **evidence)
+    return Outcome.combine(parts)
+
+
+@THM22_ONLY_IF.method("symbolic")
+def _(ctx: Context) -> Outcome:
+    return check_only_if_symbolic(dims=(1, 2, 3) if ctx.deep else (1, 2), seed=ctx.seed)
+
+
+def _anchor_sets(f: np.ndarray, g: np.ndarray, pivot_label: int = 0, pivot_input: int = 0) -> Sets | None:
+    """Labels ``y_0..y_M`` and inputs ``x_0..x_M`` witnessing diversity of ``(f, g)`` (Def 2.1)."""
+    m = f.shape[1]
+    ys = greedy_affine_basis([FLOAT64.midpoint(g)], m, pivot_label, tol=1e-13)
+    xs = greedy_affine_basis([FLOAT64.midpoint(f)], m, pivot_input, tol=1e-13)
+    if ys is None or xs is None:
+        return None
+    return Sets(pivot_label, ys, pivot_input, xs)
+
+
+def only_if_residuals(
+    case: Case,
+    P: Arithmetic,
+    formula_A: Callable[..., np.ndarray] = recover_A,  # noqa: N803
+    claimed_dual: DualFn = _inverse_transpose,
+) -> dict[str, Any]:
+    """Recover ``A`` from the two distributions and check the conclusion of Theorem 2.2.
+
+    What is used: the log-probability tables ``ℓ, ℓ'`` (n×K), and the anchors of Def 2.1 —
+    the embeddings at ``x_0..x_M`` (``N, N'``) for ``A = N D⁻¹D'N'⁻¹`` (= ``L⁻ᵀL'ᵀ``) and the
+    unembeddings at ``y_0..y_M`` (``L, L'``) for ``B = L D⁻ᵀD'ᵀL'⁻¹`` (= ``N⁻ᵀN'ᵀ``), with
+    ``D = LᵀN`` read off ``ℓ``.  The full ``F, G, F', G'`` are used only to measure the residuals
+    (relative to the largest entry of each block):
+    ``f − Af'`` over all x, ``g_0 − Bg'_0`` over all y, ``B − claimed_dual(A)``, and ``A`` against
+    the planted matrix.  Also reports whether ``L'`` and ``N'`` are invertible.
+    """
+    with P.active():
+        f, g = unprimed_model(case, P)
+        f2, g2 = in_arithmetic(case.f2, P), in_arithmetic(case.g2, P)
+        sets = _anchor_sets(f, g)
+        if sets is None:
+            raise ValueError("the generated model is not diverse")
+        lp, lp2 = log_probs(Model(f, g), P), log_probs(Model(f2, g2), P)
+        y0, ys, x0, xs = sets.pivot_label, sets.labels, sets.pivot_input, sets.inputs
+        n, n2 = input_matrix(f, x0, xs, P), input_matrix(f2, x0, xs, P)
+        lab, lab2 = label_matrix(g, y0, ys, P), label_matrix(g2, y0, ys, P)
+        a = formula_A(lp, lp2, sets, n, n2, P)
+        b = recover_dual(lp, lp2, sets, lab, lab2, P)
+        rf, rg = relation_residuals(f, g, f2, g2, a, y0, dual=b, P=P)
+
+        def rel(r: np.ndarray, *scale: np.ndarray) -> list[Any]:
+            big = max([P.scalar(1)] + [abs(v) for s in scale for v in np.asarray(s, dtype=object).ravel()])
+            return [abs(v) / big for v in np.asarray(r, dtype=object).ravel()]
+
+        g0 = g - g[[y0]]
+        return {
+            "f_minus_Af'": rel(rf, f),
+            "g0_minus_Bg'0": rel(rg, g0),
+            "B_minus_dual(A)": rel(b - claimed_dual(a, P), b),
+            "A_minus_planted": rel(a - in_arithmetic(case.a, P), a),
+            "L'_N'_invertible": not is_singular(lab2, P) and not is_singular(n2, P),
+            "sets": sets.as_dict(),
+        }
+
+
+def check_only_if_numeric(
+    ctx: Context,
+    cases: Sequence[Case],
+    formula_A: Callable[..., np.ndarray] = recover_A,  # noqa: N803
+    claimed_dual: DualFn = _inverse_transpose,
+    guard: int = 16,
+) -> Outcome:
+    """Recovery of ``A`` from the distributions (see :func:`only_if_residuals`) on every case, at
+    ``ctx.dps`` and re-checked at ``ctx.check_dps``; ``L'``, ``N'`` must be invertible."""
+    singular: list[int] = []
+
+    def residuals(P: Arithmetic) -> list[Any]:
+        out: list[Any] = []
+        for i, case in enumerate(cases):
+            r = only_if_residuals(case, P, formula_A, claimed_dual)
+            if not r["L'_N'_invertible"] and i not in singular:
+                singular.append(i)
+            for key in ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_planted"):
+                out.extend(r[key])
+        return out
+
+    outcome = numeric_zero(residuals, ctx, guard=guard)
+    evidence = {**outcome.evidence, "pairs": len(cases), "M": sorted({c.m for c in cases}),
+                "max_cond_A": f"{float(max(c.cond or 0 for c in cases)):.0e}",
+                "uses": "log-probability tables, f at x_0..x_M (N, N'), g at y_0..y_M (L, L')"}
+    if singular:
+        return Outcome.refuted(witness={"cases_with_singular_L'_or_N'": singular}, **evidence)
+    return Outcome(outcome.verdict, evidence)
+
+
+@THM22_ONLY_IF.method("numeric")
+def _(ctx: Context) -> Outcome:
+    return check_only_if_numeric(ctx, default_cases(ctx.seed))
+
+
+def only_if_score(claimed_dual: DualFn = _inverse_transpose, guard: int = 16) -> Callable[[Case, Arithmetic], float | None]:
+    """Largest relative recovery residual / ``10^{-(dps − guard)}``; None for a non-diverse model."""
+
+    def score(case: Case, P: Arithmetic) -> float | None:
+        if not _diverse(case.f2, case.g2):  # diversity of (f', g') ⇔ of (f, g) (A invertible)
+            return None
+        r = only_if_residuals(case, P, claimed_dual=claimed_dual)
+        if not r["L'_N'_invertible"]:
+            return math.inf
+        worst = max(max(r[k]) for k in ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_planted"))
+        return float(worst * P.scalar(10) ** (P.dps - guard))
+
+    return score
+
+
+@THM22_ONLY_IF.method("search")
+def _(ctx: Context) -> Outcome:
+    return search_outcome(ctx, "thm2.2-only-if", only_if_score(), ctx.examples(30, 1000))
+
+
+# ---------------------------------------------------------------------------------------------
+# [new] diversity is necessary
+# ---------------------------------------------------------------------------------------------
+
+NECESSITY = claim(
+    "sec2-diversity-necessary",
+    "Without diversity the 'only if' of Theorem 2.2 fails: there are models with equal distributions "
+    "that are not ~_L related (unembeddings on a line; embeddings on a line).",
+    r"\exists (f,g),(f',g'):\ p_{f,g}=p_{f',g'},\ (f,g)\not\sim_L(f',g')",
+    "Theorem 2.2 (necessity of Def 2.1)",
+    "new",
+)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """Two models (integer entries), meant to have equal distributions and not be ``~_L``."""
+
+    name: str
+    f: list[list[int]]
+    g: list[list[int]]
+    f2: list[list[int]]
+    g2: list[list[int]]
+
+
+WITNESSES = (
+    # labels on a line (L singular for every choice); the embeddings are diverse
+    Witness("unembeddings on a line", f=[[1, 0], [0, 1], [1, 1]], g=[[0, 0], [1, 0], [2, 0]],
+            f2=[[1, 0], [0, 1], [1, 2]], g2=[[0, 0], [1, 0], [2, 0]]),
+    # inputs on a line through 0 (N singular); the unembeddings are diverse
+    Witness("embeddings on a line", f=[[0, 0], [1, 0], [2, 0]], g=[[0, 0], [1, 0], [0, 1], [1, 1]],
+            f2=[[0, 0], [1, 0], [2, 0]], g2=[[0, 0], [1, 0], [0, 1], [1, 3]]),
+)
+
+
+def check_necessity_witness(w: Witness) -> Outcome:
+    """Exactly over ``Q``: (i) ``(f,g)`` is not diverse (affine rank of the rows of ``F`` or ``G``
+    below M); (ii) ``p_{f,g} = p_{f',g'}`` (logit difference constant in y); (iii) no matrix ``A``
+    at all satisfies ``F = F'Aᵀ`` and ``G_0 A = G'_0`` (rank of the linear system below the rank of
+    its augmented matrix), so a fortiori no invertible one: not ``~_L``."""
+    m = len(w.f[0])
+    ranks = {"affine_rank_f": exact_affine_rank(w.f), "affine_rank_g": exact_affine_rank(w.g), "M": m}
+    equal, where = exact_equal_distributions(w.f, w.g, w.f2, w.g2)
+    rel = exact_linear_relation(w.f, w.g, w.f2, w.g2)
+    evidence = {"witness": w.name, "exact": True, **ranks, "equal_distributions": equal,
+                "system_rank": rel.rank, "augmented_rank": rel.augmented_rank, "unknowns": rel.unknowns}
+    if min(ranks["affine_rank_f"], ranks["affine_rank_g"]) == m:
+        return Outcome.refuted(witness={"name": w.name, "why": "model (f,g) is diverse"}, **evidence)
+    if not equal:
+        return Outcome.refuted(witness={"name": w.name, "why": "distributions differ", "input_label": where},
+                               **{k: v for k, v in evidence.items() if k != "witness"})
+    if rel.related is not False:
+        why = "an invertible A relates them" if rel.related else "the linear system for A is consistent"
+        return Outcome.refuted(witness={"name": w.name, "why": why, "A": str(rel.a)},
+                               **{k: v for k, v in evidence.items() if k != "witness"})
+    return Outcome.verified(**evidence)
+
+
+@NECESSITY.method("certified")
+def _(ctx: Context) -> Outcome:
+    return Outcome.combine({w.name: check_necessity_witness(w) for w in WITNESSES})
+
+
+# ---------------------------------------------------------------------------------------------
+# Def 2.1: the diversity decision
+# ---------------------------------------------------------------------------------------------
+
+DIVERSITY = claim(
+    "def2.1-diversity",
+    "The float64 diversity test (Def 2.1) decides exactly as an exact rank computation on integer "
+    "models (random and planted affine degeneracies), and its witnessing L, N are invertible.",
+    r"\exists y_0..y_M: \det L\neq 0 \ \wedge\ \exists x_0..x_M: \det N \neq 0",
+    "Definition 2.1",
+    "paper",
+)
+
+Decider = Callable[[np.ndarray, np.ndarray], Any]
+
+
+def degenerate_rows(rng: np.random.Generator, count: int, m: int, dim: int, through_origin: bool) -> np.ndarray:
+    """``count`` integer points in an affine subspace of dimension ``dim`` (< M possibly), not
+    through the origin unless asked (so that linear and affine rank differ)."""
+    base = np.zeros(m, dtype=np.int64) if through_origin else rng.integers(-5, 6, size=m)
+    if not through_origin and not base.any():
+        base[0] = 1
+    directions = rng.integers(-4, 5, size=(dim, m))
+    coeffs = rng.integers(-3, 4, size=(count, dim))
+    return base[None, :] + coeffs @ directions
+
+
+def diversity_models(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Integer models, M = 1..4: random ones and ones with ``F`` or ``G`` in a lower-dimensional
+    affine (or linear) subspace."""
+    out = []
+    for m in range(1, 5):
+        n, k = m + 3, m + 2
+        out.append((rng.integers(-6, 7, size=(n, m)), rng.integers(-6, 7, size=(k, m))))
+        for dim in range(m):
+            for origin in (False, True):
+                out.append((degenerate_rows(rng, n, m, dim, origin), rng.integers(-6, 7, size=(k, m))))
+                out.append((rng.integers(-6, 7, size=(n, m)), degenerate_rows(rng, k, m, dim, origin)))
+    return out
+
+
+def _decide(decider: Decider, f: np.ndarray, g: np.ndarray) -> tuple[bool, Any]:
+    d = decider(f, g)
+    return (bool(d.holds), d) if hasattr(d, "holds") else (bool(d), None)
+
+
+def check_diversity(models: Sequence[tuple[np.ndarray, np.ndarray]], decider: Decider = diversity) -> Outcome:
+    """Compare ``decider`` with the exact rule (affine ranks of the rows of ``F`` and ``G`` equal M)
+    and, when it returns witnessing indices, check ``det L ≠ 0`` and ``det N ≠ 0`` exactly."""
+    holds_count = 0
+    for i, (f, g) in enumerate(models):
+        m = f.shape[1]
+        exact = exact_affine_rank(f) == m and exact_affine_rank(g) == m
+        decided, d = _decide(decider, f.astype(float), g.astype(float))
+        holds_count += exact
+        if decided != exact:
+            return Outcome.refuted(witness={"model": i, "f": f.tolist(), "g": g.tolist(), "decided": decided,
+                                            "exact": exact})
+        if decided and d is not None and d.labels is not None and d.inputs is not None:
+            lab = label_matrix(g.astype(float), d.labels[0], d.labels[1:])  # small integers: exact
+            nin = input_matrix(f.astype(float), d.inputs[0], d.inputs[1:])
+            dets = [exact_matrix(x).det() for x in (lab, nin)]
+            if any(v == 0 for v in dets):
+                return Outcome.refuted(witness={"model": i, "labels": d.labels, "inputs": d.inputs,
+                                                "why": "witnessing L or N is singular"})
+    return Outcome.verified(models=len(models), diverse=holds_count, exact=True)
+
+
+@DIVERSITY.method("certified")
+def _(ctx: Context) -> Outcome:
+    return check_diversity(diversity_models(np.random.default_rng(ctx.seed)))
+
+
+@DIVERSITY.method("search")
+def _(ctx: Context) -> Outcome:
+    return search_diversity(ctx, diversity)
+
+
+def search_diversity(ctx: Context, decider: Decider, examples: int | None = None) -> Outcome:
+    """Hypothesis search over integer models with a planted subspace dimension; a violation is a
+    model on which ``decider`` and the exact rank rule disagree (score 2, else 0)."""
+
+    @st.composite
+    def model(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+        m = draw(st.integers(1, 4))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        n, k = m + 1 + draw(st.integers(0, 3)), m + 1 + draw(st.integers(0, 2))
+        which = draw(st.sampled_from(["none", "f", "g"]))
+        dim = draw(st.integers(0, m - 1)) if m > 1 else 0
+        origin = draw(st.booleans())
+        f = degenerate_rows(rng, n, m, dim, origin) if which == "f" else rng.integers(-6, 7, size=(n, m))
+        g = degenerate_rows(rng, k, m, dim, origin) if which == "g" else rng.integers(-6, 7, size=(k, m))
+        return f, g
+
+    def score(x: tuple[np.ndarray, np.ndarray]) -> float:
+        return 0.0 if check_diversity([x], decider).verdict == "verified" else 2.0
+
+    def describe(x: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+        return {"f": x[0].tolist(), "g": x[1].tolist()}
+
+    def reverify(x: tuple[np.ndarray, np.ndarray]) -> dict[str, Any] | None:
+        return None if score(x) <= 1 else describe(x)
+
+    count = examples or ctx.examples(150, 3000)
+    result = run_search("def2.1-diversity", model(), score, describe, reverify, examples=count, seed_value=ctx.seed)
+    evidence = {"examples": count, "seed": ctx.seed, "hypothesis": result.as_json()["hypothesis"]}
+    if result.violations:
+        return Outcome.refuted(witness=result.violations[0], **evidence)
+    return Outcome.verified(**evidence)

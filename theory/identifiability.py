@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,20 @@ __all__ = [
     "Diversity",
     "diversity",
     "equivalent_model_arrays",
+    "inverse_transpose",
+    "relation_residuals",
+    "label_log_ratios",
+    "input_log_ratios",
+    "anchor_matrix",
+    "recover_A",
+    "recover_dual",
+    "embeddings_from_distribution",
+    "unembeddings_from_distribution",
+    "exact_matrix",
+    "exact_affine_rank",
+    "exact_equal_distributions",
+    "ExactRelation",
+    "exact_linear_relation",
 ]
 
 
@@ -123,3 +138,228 @@ def equivalent_model_arrays(
         return f2, g2
 
 
+
+
+def inverse_transpose(a: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
+    """``A⁻ᵀ``: the matrix acting on displaced unembeddings in ``~_L``."""
+    with P.active():
+        aa = P.array(a)
+        eye = P.array(np.eye(aa.shape[0], dtype=int))
+        return P.solve(aa.T, eye)
+
+
+def relation_residuals(
+    f: np.ndarray,
+    g: np.ndarray,
+    f2: np.ndarray,
+    g2: np.ndarray,
+    a: np.ndarray,
+    pivot_label: int,
+    dual: np.ndarray | None = None,
+    P: Arithmetic = FLOAT64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals of ``(f,g) ~_L (f',g')`` for a given ``A``: the rows of ``F − F'Aᵀ`` and of
+    ``G_0 − G'_0 Bᵀ``, where ``B`` (default ``A⁻ᵀ``) is the matrix with ``g_0 = B g'_0``."""
+    with P.active():
+        aa = P.array(a)
+        bb = inverse_transpose(aa, P) if dual is None else P.array(dual)
+        ff, gg, ff2, gg2 = (P.array(v) for v in (f, g, f2, g2))
+        g0, g20 = gg - gg[[pivot_label]], gg2 - gg2[[pivot_label]]
+        return ff - ff2 @ aa.T, g0 - g20 @ bb.T
+
+
+# -- what the distribution alone determines (proof of Theorem 2.2, "only if") ----------------
+
+
+def label_log_ratios(lp: np.ndarray, pivot_label: int, labels: tuple[int, ...]) -> np.ndarray:
+    """``R`` (n×M) with ``R[x, i] = ℓ(y_i|x) − ℓ(y_0|x) = (Lᵀf(x))_i``, i.e. ``R = F L``."""
+    return lp[:, list(labels)] - lp[:, [pivot_label]]
+
+
+def input_log_ratios(
+    lp: np.ndarray, pivot_label: int, pivot_input: int, inputs: tuple[int, ...]
+) -> np.ndarray:
+    """``S`` (K×M) with ``S[y, i] = ℓ(y|x_i) − ℓ(y|x_0) − ℓ(y_0|x_i) + ℓ(y_0|x_0) = (Nᵀg_0(y))_i``.
+
+    ``ℓ(y|x_i) − ℓ(y|x_0) = (Nᵀg(y))_i − c_i`` with ``c_i`` free of ``y``; subtracting the same at
+    ``y_0`` removes ``c_i``, so ``S = G_0 N``.
+    """
+    h = lp[list(inputs), :] - lp[[pivot_input], :]
+    return (h - h[:, [pivot_label]]).T
+
+
+def anchor_matrix(
+    lp: np.ndarray, pivot_label: int, labels: tuple[int, ...], pivot_input: int, inputs: tuple[int, ...]
+) -> np.ndarray:
+    """``D = LᵀN`` (M×M) read off the log-probabilities:
+    ``D[i, j] = ℓ(y_i|x_j) − ℓ(y_0|x_j) − ℓ(y_i|x_0) + ℓ(y_0|x_0)``."""
+    r = label_log_ratios(lp, pivot_label, labels)
+    return (r[list(inputs)] - r[[pivot_input]]).T
+
+
+def _sets(sets: Any) -> tuple[int, tuple[int, ...], int, tuple[int, ...]]:
+    return sets.pivot_label, tuple(sets.labels), sets.pivot_input, tuple(sets.inputs)
+
+
+def recover_A(lp: np.ndarray, lp2: np.ndarray, sets: Any, n: np.ndarray, n2: np.ndarray, P: Arithmetic) -> np.ndarray:
+    """``A = L⁻ᵀL'ᵀ`` from the two log-probability tables and the input anchors ``N, N'`` only.
+
+    ``LᵀN = D`` and ``L'ᵀN' = D'`` (:func:`anchor_matrix`), so ``L⁻ᵀ = N D⁻¹``, ``L'ᵀ = D' N'⁻¹``
+    and ``A = N D⁻¹ D' N'⁻¹``.  Uses: ``ℓ, ℓ'`` at the labels ``y_0..y_M`` and the embeddings
+    ``f(x_0..x_M), f'(x_0..x_M)``; nothing else of ``F, G, F', G'``.
+    """
+    y0, ys, x0, xs = _sets(sets)
+    with P.active():
+        d, d2 = anchor_matrix(lp, y0, ys, x0, xs), anchor_matrix(lp2, y0, ys, x0, xs)
+        right = P.solve(P.array(n2).T, d2.T).T  # D' N'⁻¹
+        return P.array(n) @ P.solve(d, right)
+
+
+def recover_dual(lp: np.ndarray, lp2: np.ndarray, sets: Any, l: np.ndarray, l2: np.ndarray, P: Arithmetic) -> np.ndarray:  # noqa: E741
+    """``A⁻ᵀ = N⁻ᵀN'ᵀ`` from the two log-probability tables and the label anchors ``L, L'`` only.
+
+    ``N = L⁻ᵀD``, ``N' = L'⁻ᵀD'``, so ``N⁻ᵀN'ᵀ = L D⁻ᵀ D'ᵀ L'⁻¹``.  Uses: ``ℓ, ℓ'`` at the inputs
+    ``x_0..x_M`` and the unembeddings ``g(y_0..y_M), g'(y_0..y_M)``.
+    """
+    y0, ys, x0, xs = _sets(sets)
+    with P.active():
+        d, d2 = anchor_matrix(lp, y0, ys, x0, xs), anchor_matrix(lp2, y0, ys, x0, xs)
+        right = P.solve(P.array(l2).T, d2).T  # D'ᵀ L'⁻¹
+        return P.array(l) @ P.solve(d.T, right)
+
+
+def embeddings_from_distribution(lp: np.ndarray, sets: Any, n: np.ndarray, P: Arithmetic) -> np.ndarray:
+    """Every ``f(x)`` from the distribution and the anchors ``N``: ``f(x) = N D⁻¹ R(x)``."""
+    y0, ys, x0, xs = _sets(sets)
+    with P.active():
+        d = anchor_matrix(lp, y0, ys, x0, xs)
+        return (P.array(n) @ P.solve(d, label_log_ratios(lp, y0, ys).T)).T
+
+
+def unembeddings_from_distribution(lp: np.ndarray, sets: Any, l: np.ndarray, P: Arithmetic) -> np.ndarray:  # noqa: E741
+    """Every ``g_0(y)`` from the distribution and the anchors ``L``: ``g_0(y) = L D⁻ᵀ S(y)``."""
+    y0, ys, x0, xs = _sets(sets)
+    with P.active():
+        d = anchor_matrix(lp, y0, ys, x0, xs)
+        return (P.array(l) @ P.solve(d.T, input_log_ratios(lp, y0, x0, xs).T)).T
+
+
+# -- exact rational arithmetic (python-flint fmpq): certificates for Section 2 ---------------
+
+
+def _fmpq(v: Any) -> Any:
+    import flint
+
+    if isinstance(v, flint.fmpq):
+        return v
+    if isinstance(v, (np.integer, int)):
+        return flint.fmpq(int(v))
+    q = Fraction(v.item() if isinstance(v, np.generic) else v)  # floats are exact binary rationals
+    return flint.fmpq(q.numerator, q.denominator)
+
+
+def exact_matrix(x: Any) -> Any:
+    """An ``fmpq_mat`` holding exactly the given numbers (ints, Fractions, fmpq, floats)."""
+    import flint
+
+    a = np.asarray(x, dtype=object)
+    a = a.reshape(a.shape[0], -1)
+    return flint.fmpq_mat(a.shape[0], a.shape[1], [_fmpq(v) for v in a.ravel()])
+
+
+def _rows(m: Any) -> list[list[Any]]:
+    return [[m[i, j] for j in range(m.ncols())] for i in range(m.nrows())]
+
+
+def exact_affine_rank(points: Any) -> int:
+    """Dimension of the affine hull of the rows of ``points``, exactly over ``Q``."""
+    import flint
+
+    p = exact_matrix(points)
+    rows = _rows(p)
+    diff = [[v - w for v, w in zip(r, rows[0])] for r in rows[1:]]
+    if not diff:
+        return 0
+    return int(flint.fmpq_mat(diff).rank())
+
+
+def exact_equal_distributions(f: Any, g: Any, f2: Any, g2: Any) -> tuple[bool, tuple[int, int] | None]:
+    """Whether ``p_{f,g} = p_{f',g'}`` on the sample, decided exactly over ``Q``.
+
+    Softmax is injective modulo constants: the conditionals agree at ``x`` iff
+    ``z(x,·) − z'(x,·)`` is constant in ``y``.  Returns the verdict and, if false, an
+    ``(input, label)`` where the logit difference departs from its value at label 0.
+    """
+    z = exact_matrix(f) * exact_matrix(g).transpose()
+    z2 = exact_matrix(f2) * exact_matrix(g2).transpose()
+    for i in range(z.nrows()):
+        base = z[i, 0] - z2[i, 0]
+        for k in range(1, z.ncols()):
+            if z[i, k] - z2[i, k] != base:
+                return False, (i, k)
+    return True, None
+
+
+@dataclass(frozen=True)
+class ExactRelation:
+    """The linear conditions ``f(x) = A f'(x)`` (all x) and ``Aᵀ g_0(y) = g'_0(y)`` (all y) on ``A``.
+
+    ``rank`` / ``augmented_rank`` of the system in the M² unknowns; no matrix ``A`` at all
+    (invertible or not) exists iff they differ.  ``a`` is the solution when it is unique.
+    """
+
+    rank: int
+    augmented_rank: int
+    unknowns: int
+    a: Any | None
+
+    @property
+    def feasible(self) -> bool:
+        return self.rank == self.augmented_rank
+
+    @property
+    def related(self) -> bool | None:
+        """True: a unique, invertible ``A`` (so ``~_L``); False: no ``A``; None: not decided here."""
+        if not self.feasible:
+            return False
+        if self.a is not None:
+            return self.a.det() != 0
+        return None
+
+
+def exact_linear_relation(f: Any, g: Any, f2: Any, g2: Any, pivot_label: int = 0) -> ExactRelation:
+    """Solve, exactly over ``Q``, for ``A`` with ``F = F'Aᵀ`` and ``G_0 A = G'_0``.
+
+    ``g_0 = A⁻ᵀg'_0`` is equivalent to ``Aᵀg_0 = g'_0`` for invertible ``A``, which is linear in
+    ``A``; so ``(f,g) ~_L (f',g')`` implies this linear system is consistent (Rouché–Capelli).
+    """
+    import flint
+
+    ff, gg, ff2, gg2 = (_rows(exact_matrix(v)) for v in (f, g, f2, g2))
+    m = len(ff[0])
+    zero = flint.fmpq(0)
+    eqs: list[list[Any]] = []
+    for fx, fx2 in zip(ff, ff2):  # f_r(x) = Σ_c A[r,c] f'_c(x)
+        for r in range(m):
+            row = [zero] * (m * m + 1)
+            for c in range(m):
+                row[r * m + c] = fx2[c]
+            row[-1] = fx[r]
+            eqs.append(row)
+    for gy, gy2 in zip(gg, gg2):  # Σ_r A[r,c] g_0r(y) = g'_0c(y)
+        g0 = [v - w for v, w in zip(gy, gg[pivot_label])]
+        g20 = [v - w for v, w in zip(gy2, gg2[pivot_label])]
+        for c in range(m):
+            row = [zero] * (m * m + 1)
+            for r in range(m):
+                row[r * m + c] = g0[r]
+            row[-1] = g20[c]
+            eqs.append(row)
+    aug = flint.fmpq_mat(eqs)
+    coeff = flint.fmpq_mat([row[:-1] for row in eqs])
+    rank, arank = int(coeff.rank()), int(aug.rank())
+    a = None
+    if rank == arank == m * m:
+        red, _ = aug.rref()
+        a = flint.fmpq_mat(m, m, [red[i, m * m] for i in range(m * m)])
+    return ExactRelation(rank, arank, m * m, a)
