@@ -64,11 +64,6 @@ class Candidate:
         f2 = self.r2[:, None] * (self.v[p[cls]] + self.eta2)
         return Model(f, rho * self.v), Model(f2, rho * self.v[p])
 
-    def key(self) -> bytes:
-        """Identity by content (hypothesis may draw equal candidates twice)."""
-        arrays = (self.v, self.r, self.r2, self.eta, self.eta2, np.array(self.perm, dtype=float))
-        return b"|".join(a.tobytes() for a in arrays) + bytes([self.per_class])
-
     def as_json(self) -> dict[str, Any]:
         return {"K": int(self.v.shape[0]), "M": int(self.v.shape[1]), "per_class": self.per_class,
                 "perm": list(self.perm)}
@@ -178,13 +173,15 @@ def search_pairs(eps: float, threshold: float, examples: int, seed: int, dps: in
     seen.sort(key=lambda t: -t[0])
     best: list[tuple[Candidate, float]] = []
     result.best = []
+    signatures: set[tuple[Any, ...]] = set()
     for s, c, rho in seen:
         if len(best) == keep:
             break
-        if any(c.key() == b.key() or (c.perm == b.perm and c.v.shape == b.v.shape and r == rho
-                                        and s == _measure(evaluate(b, r) or {"d_fg": -1, "m_cca": 2}, measure) / threshold)
-               for b, r in best):
+        # hypothesis re-draws equal pairs; equal shape, σ, ρ and score count as one
+        sig = (c.v.shape, c.per_class, c.perm, rho, round(s, 12))
+        if sig in signatures:
             continue
+        signatures.add(sig)
         best.append((c, rho))
         result.best.append({"ratio": s, **describe_at(c, rho),
                             "high_precision": high_precision(c, rho, eps, threshold, dps, measure)})
@@ -282,7 +279,7 @@ def save_pairs(directory: str | Path, best: list[tuple[Candidate, float]], recor
     """Write each best pair as ``pairN_a.npz``, ``pairN_b.npz`` and ``pairN_sets.json``."""
     out = Path(directory)
     paths = []
-    for i, ((c, rho), rec) in enumerate(zip(best, records)):
+    for i, ((c, rho), rec) in enumerate(zip(best, records, strict=True)):
         a, b = c.models(rho)
         pa, pb = save_model(out / f"pair{i}_a.npz", a), save_model(out / f"pair{i}_b.npz", b)
         atomic_write_text(out / f"pair{i}_sets.json", json.dumps(rec.get("sets", {}), indent=2) + "\n")
@@ -328,7 +325,8 @@ def run(args: argparse.Namespace) -> int:
     for i, b in enumerate(result.best):
         hp = b["high_precision"]
         status = "confirmed" if hp["confirmed"] else f"not confirmed ({hp.get('reason', 'fails')})"
-        print(f"{i:>2}  {b['K']:>2} {b['M']:>2} {b['per_class']:>2}  {b['rho']:>7g}  {b.get('d_kl', float('nan')):>10.3e}  "
+        kl = b.get("d_kl", float("nan"))
+        print(f"{i:>2}  {b['K']:>2} {b['M']:>2} {b['per_class']:>2}  {b['rho']:>7g}  {kl:>10.3e}  "
               f"{b['ratio'] * args.threshold:>8.4f}  {b.get('m_cca', float('nan')):>7.4f}  {status}")
     print(f"violations of 'd_KL ≤ ε ⇒ {name} < τ' (shrunk, re-verified): {len(result.violations)}")
     for path in saved:

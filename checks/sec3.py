@@ -11,6 +11,7 @@ over it takes well under a second) and a 20-inputs-per-class draw of the paper's
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -96,7 +97,10 @@ def cca_upper(x: np.ndarray, y: np.ndarray, P: Arithmetic) -> Any:
 
 
 def _finite(x: Any) -> bool:
-    return math.isfinite(float(x.mid())) and math.isfinite(float(x.rad())) if hasattr(x, "mid") else math.isfinite(float(x))
+    """A finite number, or a ball with finite midpoint and radius."""
+    if hasattr(x, "mid"):
+        return math.isfinite(float(x.mid())) and math.isfinite(float(x.rad()))
+    return math.isfinite(float(x))
 
 
 def leq_via_upper(upper: Any, exact: Callable[[], Any], rhs: Any) -> Outcome:
@@ -119,7 +123,7 @@ def _rho_at(c: KLConstruction, eps: str, P: Ball) -> int:
     """An integer ``ρ ≥ ρ*(ε)`` (the Lambert-W root, enclosed in a ball, rounded up)."""
     with P.active():
         r = rho_star(P.scalar(eps), c.K, margin(c, P), c.r_max, P)
-        return int(math.floor(float(r.upper()))) + 1
+        return math.floor(float(r.upper())) + 1
 
 
 def _diversity_certified(m: Model, per_class: int, P: Ball) -> tuple[bool, dict[str, str]]:
@@ -140,7 +144,12 @@ def check_residuals(residuals: dict[str, Any], numeric: dict[str, float] | None 
     numeric cross-checks of the same identities below ``tol``; a nonzero one refutes."""
     shown, bad = {}, {}
     for name, r in residuals.items():
-        zero = r.is_zero if isinstance(r, sp.Poly) else (r.is_zero_matrix if isinstance(r, sp.MatrixBase) else sp.simplify(r) == 0)
+        if isinstance(r, sp.Poly):
+            zero = r.is_zero
+        elif isinstance(r, sp.MatrixBase):
+            zero = r.is_zero_matrix
+        else:
+            zero = sp.simplify(r) == 0
         shown[name] = str(r)[:80]
         if not zero:
             bad[name] = str(r)[:200]
@@ -188,8 +197,9 @@ def check_rho_eps(c: KLConstruction, epsilons: tuple[str, ...], P: Ball,
         for eps in epsilons:
             e = P.scalar(eps)
             r = rho_fn(e, c.K, d, c.r_max, P)
-            parts[f"B(rho({eps})) <= eps"] = certified_leq(bound(c, r, P), e, witness={"eps": eps, "rho": ball_str(r, 12)})
-            parts[f"B(rho({eps})) <= eps"].evidence["rho"] = ball_str(r, 12)
+            key = f"B(rho({eps})) <= eps"
+            parts[key] = certified_leq(bound(c, r, P), e, witness={"eps": eps, "rho": ball_str(r, 12)})
+            parts[key].evidence["rho"] = ball_str(r, 12)
             rs = rho_star(e, c.K, d, c.r_max, P)
             dev = bound(c, rs, P) - e
             peak = 1 / d - 1 / (2 * P.scalar(c.r_max))
@@ -216,19 +226,21 @@ def _dissimilarity(c: KLConstruction, rho: Any, P: Arithmetic, fg_min: float, cc
             lab, lab2 = label_matrix(g, 0, (1, 2), P), label_matrix(g2, 0, (1, 2), P)
             one = P.scalar(1)
             # d_fg ≥ f-side d_SVD = 1 − m_SVD: an upper bound on m_SVD proves d_fg ≥ fg_min
-            out["d_fg >= %g" % fg_min] = leq_via_upper(
+            out[f"d_fg >= {fg_min:g}"] = leq_via_upper(
                 svd_upper(f @ lab, f2 @ lab2, P), lambda: one - fg, one - P.scalar(fg_min))
-            out["m_cca <= %g" % cca_max] = leq_via_upper(cca_upper(f, f2, P), lambda: cca, P.scalar(cca_max))
+            out[f"m_cca <= {cca_max:g}"] = leq_via_upper(cca_upper(f, f2, P), lambda: cca, P.scalar(cca_max))
         else:
-            out["d_fg >= %g" % fg_min] = _plain_leq(fg_min, fg, "d_fg")
-            out["m_cca <= %g" % cca_max] = _plain_leq(cca, cca_max, "m_cca")
+            out[f"d_fg >= {fg_min:g}"] = _plain_leq(fg_min, fg, "d_fg")
+            out[f"m_cca <= {cca_max:g}"] = _plain_leq(cca, cca_max, "m_cca")
     return out
 
 
 def _plain_leq(lhs: Any, rhs: Any, name: str) -> Outcome:
     """An inequality between already agreed mpmath values (the caller re-checks precision)."""
     ev = {"lhs": str(lhs)[:22], "rhs": str(rhs)[:22]}
-    return Outcome.verified(**ev) if lhs <= rhs else Outcome.refuted(witness={name: str(lhs if name == "m_cca" else rhs)[:22]}, **ev)
+    if lhs <= rhs:
+        return Outcome.verified(**ev)
+    return Outcome.refuted(witness={name: str(lhs if name == "m_cca" else rhs)[:22]}, **ev)
 
 
 def check_theorem31(c: KLConstruction, epsilons: tuple[str, ...], P: Ball, fg_min: float = 0.5,
@@ -259,7 +271,8 @@ def check_theorem31(c: KLConstruction, epsilons: tuple[str, ...], P: Ball, fg_mi
 
 
 def check_nll(c: KLConstruction, epsilons: tuple[str, ...], P: Ball, bound: Bound = nll_bound,
-              rho_of: Callable[[KLConstruction, str, Ball], Any] = _rho_at, classes: np.ndarray | None = None) -> Outcome:
+              rho_of: Callable[[KLConstruction, str, Ball], Any] = _rho_at,
+              classes: np.ndarray | None = None) -> Outcome:
     """Corollary 3.2 certified: at ``ρ(ε)`` the expected true-class NLL of each model is
     ``≤ bound(ρ) ≤ ε``; ``classes`` overrides the true classes (a false variant)."""
     cls = c.classes if classes is None else classes
@@ -282,7 +295,8 @@ def check_nll(c: KLConstruction, epsilons: tuple[str, ...], P: Ball, bound: Boun
 Family = Callable[[Any, Arithmetic], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
-def check_scale_invariance(family: Family, rhos: list[Any], sets: Sets, ctx: Context, digits: int | None = None) -> Outcome:
+def check_scale_invariance(family: Family, rhos: list[Any], sets: Sets, ctx: Context,
+                           digits: int | None = None) -> Outcome:
     """``d_{f,g}`` (fixed sets) and ``m_CCA(f, f')`` take the same value for every ρ: compared at
     ``ctx.dps`` and at ``ctx.check_dps``; equal to ``dps − 10`` digits verifies, a difference
     larger than ``10^{-6}`` refutes."""
@@ -345,7 +359,8 @@ def check_uncorrelated_certified(c: KLConstruction, P: Ball, rho: Any = 1, tol_d
                     fside[(y0, y1, y2)] = leq_via_upper(svd_upper(u, v, P), lambda u=u, v=v: m_svd(u, v, P), t)
         parts["f side: every pivot and label pair: 1 - d_svd <= tau"] = _summary(fside)
         cg = cross_covariance(g, g2, P)
-        parts["Cov(g, g') in [-tau, tau]"] = certified_leq(max((abs(v) for v in cg.ravel()), key=lambda v: float(v.upper())), t)
+        largest = max((abs(v) for v in cg.ravel()), key=lambda v: float(v.upper()))
+        parts["Cov(g, g') in [-tau, tau]"] = certified_leq(largest, t)
         rng = np.random.default_rng(seed)
         gside = {}
         for _ in range(input_sets):
@@ -411,14 +426,15 @@ def check_table1(c: KLConstruction, rhos: list[int], ctx: Context, llv_min: floa
     computed at ``ctx.dps`` and their ``d_KL`` re-checked at ``ctx.check_dps``."""
     rows = [table1_row(c, rho, ctx.dps, ctx.seed) for rho in rhos]
     recheck = [table1_row(c, rho, ctx.check_dps, ctx.seed)["d_kl"] for rho in rhos]
-    agreed = min(digits_agreed(r["d_kl"], x) for r, x in zip(rows, recheck))
-    shown = [{k: (str(r[k])[:12] if k != "rho" else r[k]) for k in ("rho", "d_kl", "d_llv", "m_cca_f", "max_d_svd_f")} for r in rows]
+    agreed = min(digits_agreed(r["d_kl"], x) for r, x in zip(rows, recheck, strict=True))
+    cols = ("rho", "d_kl", "d_llv", "m_cca_f", "max_d_svd_f")
+    shown = [{k: (str(r[k])[:12] if k != "rho" else r[k]) for k in cols} for r in rows]
     ev = {"rows": shown, "digits_agreed": agreed, "construction": c.name, "dps": ctx.dps}
     if agreed < 10:
         return Outcome.undecided("d_KL disagrees between precisions", **ev)
     bad = []
     tail = [r for r in rows if r["rho"] >= decreasing_from]
-    for r0, r1 in zip(tail, tail[1:]):
+    for r0, r1 in itertools.pairwise(tail):
         if not r1["d_kl"] < r0["d_kl"]:
             bad.append({"not decreasing at rho": r1["rho"]})
     for r in rows:
@@ -446,8 +462,9 @@ def check_float_accuracy(c: KLConstruction, rhos: list[int], ctx: Context, tol32
     ev: dict[str, Any] = {"max_rel_err_float32": worst["float32"], "max_rel_err_float64": worst["float64"],
                           "rhos": f"{min(rhos)}..{max(rhos)}", "dps": ctx.dps, "construction": c.name}
     parts = {
-        "float32": Outcome.verified(**ev) if worst["float32"] <= tol32 else Outcome.refuted(witness={"rel_err": worst["float32"]}),
-        "float64": Outcome.verified(**ev) if worst["float64"] <= tol64 else Outcome.refuted(witness={"rel_err": worst["float64"]}),
+        name: (Outcome.verified(rel_err=worst[name]) if worst[name] <= tol
+               else Outcome.refuted(witness={"rel_err": worst[name]}))
+        for name, tol in (("float32", tol32), ("float64", tol64))
     }
     if underflow_rho is not None:
         a, b = c.models(underflow_rho)
@@ -481,7 +498,8 @@ KL_BOUND = claim(
     "For the Section 3 family (labels 2πk/K, jitter |φ| ≤ φ_max < π/K, radii in [r_min, r_max], any "
     "permutation) both directions of d_KL are at most (K−1)e^{−ρΔ}(1+2ρ r_max), "
     "Δ = r_min(cos φ_max − cos(2π/K − φ_max)).",
-    r"d_{KL} \le (K-1)e^{-\rho\Delta}(1+2\rho r_{\max}),\ \Delta = r_{\min}(\cos\varphi_{\max}-\cos(2\pi/K-\varphi_{\max}))",
+    r"d_{KL} \le (K-1)e^{-\rho\Delta}(1+2\rho r_{\max}),\ "
+    r"\Delta = r_{\min}(\cos\varphi_{\max}-\cos(2\pi/K-\varphi_{\max}))",
     "Theorem 3.1 (quantitative)", "new",
 )
 
@@ -492,7 +510,7 @@ def _(ctx: Context) -> Outcome:
     res4, _ = dkl.kl_identity(4)
     mono = dkl.margin_monotone()
     rng = np.random.default_rng(ctx.seed)
-    vals = dict(zip(syms["z"] + syms["w"], rng.normal(size=6) * 3))
+    vals = dict(zip(syms["z"] + syms["w"], rng.normal(size=6) * 3, strict=True))
     num = float(abs(sp.N((syms["kl"] - syms["rhs_unsubstituted"]).subs(vals), 30)))
     return check_residuals(
         {"kl_identity_K3": res3, "kl_identity_K4": res4, "h'": mono["derivative_residual"],
@@ -553,8 +571,8 @@ RHO_EPS = claim(
 @RHO_EPS.method("symbolic")
 def _(ctx: Context) -> Outcome:
     tan = dkl.tangent_inequality()
-    r_eps, res_log = dkl.rho_eps_log()
-    r_star, res_w, z = dkl.rho_eps_lambert()
+    _, res_log = dkl.rho_eps_log()
+    r_star, res_w, _ = dkl.rho_eps_lambert()
     vals = {dkl.K: 7, dkl.delta: sp.Rational(27, 40), dkl.r_max: sp.Rational(202, 100), dkl.eps: sp.Rational(1, 1000)}
     num = float(abs(sp.N(dkl.kl_bound_expr().subs(dkl.rho, r_star).subs(vals), 40) - sp.Rational(1, 1000)))
     return check_residuals(

@@ -63,7 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "selection, λ = 1e-5), m_CCA(f, f'), the largest f-side and the g-side d_SVD, computed at --dps "
         "digits, and d_KL evaluated in float32 and float64 with the same stable formulas.",
     )
-    t.add_argument("--rho", type=_rho_range, default=list(range(1, 21)), help="ρ values, e.g. 1..20 (default) or 1,5,20")
+    t.add_argument("--rho", type=_rho_range, default=list(range(1, 21)),
+                   help="ρ values, e.g. 1..20 (default) or 1,5,20")
     t.add_argument("--seed", type=int, default=0, help="seed of the construction and of the input-set selection")
     t.add_argument("--per-class", type=int, default=500, help="inputs per class (the paper: 500)")
     t.add_argument("--dps", type=int, default=30, help="decimal digits of the high-precision columns")
@@ -126,7 +127,8 @@ def run_table1(args: argparse.Namespace) -> int:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(TABLE1_FIELDS)
         for r in rows:
-            w.writerow([r["rho"]] + [_fmt(r[k], P) for k in TABLE1_FIELDS[1:6]] + [_fmt(r[k]) for k in TABLE1_FIELDS[6:]])
+            high = [_fmt(r[k], P) for k in TABLE1_FIELDS[1:6]]
+            w.writerow([r["rho"], *high, *(_fmt(r[k]) for k in TABLE1_FIELDS[6:])])
         atomic_write_text(args.csv, buf.getvalue())
         print(f"wrote {args.csv}")
     return 0

@@ -44,7 +44,8 @@ def test_random_version_follows_the_papers_draws() -> None:
     for k in range(7):
         for j in range(6):
             i = 6 * k + j
-            assert np.allclose(f[i], r[k, j] * np.array([np.cos(2 * np.pi * k / 7 + phi[k, j]), np.sin(2 * np.pi * k / 7 + phi[k, j])]))
+            ang = 2 * np.pi * k / 7 + phi[k, j]
+            assert np.allclose(f[i], r[k, j] * np.array([np.cos(ang), np.sin(ang)]))
             ang = 2 * np.pi * s[k] / 7 + phi[s[k], j]
             assert np.allclose(f2[i], r[k, j] * np.array([np.cos(ang), np.sin(ang)]))
         assert np.allclose(g2[k], g[s[k]])
@@ -100,7 +101,7 @@ def test_rho_formulas() -> None:
 def test_derivations_vanish_and_cross_check_numerically() -> None:
     res, syms = dkl.kl_identity(3)
     assert res == 0
-    vals = dict(zip(syms["z"] + syms["w"], [0.3, -1.2, 2.0, 1.1, 0.4, -0.7]))
+    vals = dict(zip(syms["z"] + syms["w"], [0.3, -1.2, 2.0, 1.1, 0.4, -0.7], strict=True))
     assert abs(float((syms["kl"] - syms["rhs_unsubstituted"]).subs(vals).evalf(30))) < 1e-25
     assert dkl.rho_eps_log()[1] == 0 and dkl.rho_eps_lambert()[1] == 0
     assert dkl.standardise_scale(3).is_zero_matrix
@@ -131,7 +132,7 @@ def test_grid_pair_is_exactly_uncorrelated_and_identity_is_equivalent() -> None:
 def test_cli_counterexample_writes_models(tmp_path, capsys) -> None:
     assert main(["counterexample", "kl", "--rho", "4", "--grid", "--per-class", "3", "--out", str(tmp_path)]) == 0
     a, b = load_model(tmp_path / "model_a.npz"), load_model(tmp_path / "model_b.npz")
-    assert (a.n, a.K, a.M) == (21, 7, 2)
+    assert (a.n, a.K, a.M) == (b.n, b.K, b.M) == (21, 7, 2)
     assert main(["compare", str(tmp_path / "model_a.npz"), str(tmp_path / "model_b.npz"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert float(out["d_kl"]["ab"]) <= float(kl_bound(grid(3), 4.0))

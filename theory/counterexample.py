@@ -22,7 +22,6 @@ bounds on ``d_KL`` and on the expected negative log-likelihood, and ``ρ(ε)``, 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -54,7 +53,7 @@ __all__ = [
 PAPER_PERMUTATION = (5, 0, 2, 4, 6, 1, 3)
 
 
-def affine_permutation(a: int, b: int, K: int) -> tuple[int, ...]:  # noqa: N803 - the paper's K
+def affine_permutation(a: int, b: int, K: int) -> tuple[int, ...]:
     """``σ(k) = a k + b mod K`` (a permutation iff ``gcd(a, K) = 1``)."""
     perm = tuple((a * k + b) % K for k in range(K))
     if len(set(perm)) != K:
@@ -97,7 +96,9 @@ def cos_sin(P: Arithmetic, turns: Any, offset: np.ndarray) -> tuple[np.ndarray, 
     if isinstance(P, Ball):
         fl = P.flint
         with P.active():
-            ang = np.frompyfunc(lambda q, o: 2 * fl.arb.pi() * fl.fmpq(q.numerator, q.denominator) + fl.arb(float(o)), 2, 1)(t, off)
+            two_pi = 2 * fl.arb.pi()
+            angle = np.frompyfunc(lambda q, o: two_pi * fl.fmpq(q.numerator, q.denominator) + fl.arb(float(o)), 2, 1)
+            ang = angle(t, off)
             c = np.frompyfunc(lambda v: v.cos(), 1, 1)(ang).astype(object)
             s = np.frompyfunc(lambda v: v.sin(), 1, 1)(ang).astype(object)
         return c, s
@@ -115,7 +116,7 @@ class KLConstruction:
     name: str = "custom"
 
     def __post_init__(self) -> None:
-        K = len(self.turns)  # noqa: N806
+        K = len(self.turns)
         jit = np.asarray(self.jitter, dtype=float)
         rad = np.asarray(self.radii, dtype=float)
         if K < 3:
@@ -138,7 +139,7 @@ class KLConstruction:
 
     # -- shape ------------------------------------------------------------------------------
     @property
-    def K(self) -> int:  # noqa: N802 - the paper's name
+    def K(self) -> int:
         return len(self.turns)
 
     @property
@@ -198,7 +199,7 @@ class KLConstruction:
         """``(F, G, F', G')`` at precision ``P`` for unembedding length ``ρ``."""
         if float(rho) <= 0:
             raise ClosenessError(f"ρ must be positive, got {rho}")
-        K, m = self.K, self.per_class  # noqa: N806
+        K, m = self.K, self.per_class
         turns = np.array(self.turns, dtype=object)
         perm = np.array(self.perm)
         with P.active():
@@ -230,12 +231,12 @@ class KLConstruction:
 # --------------------------------------------------------------------------------------------
 # the two instances
 # --------------------------------------------------------------------------------------------
-def _even_turns(K: int) -> tuple[Fraction, ...]:  # noqa: N803
+def _even_turns(K: int) -> tuple[Fraction, ...]:
     return tuple(Fraction(k, K) for k in range(K))
 
 
 def paper_random(
-    seed: int = 0, per_class: int = 500, K: int = 7, perm: tuple[int, ...] | None = None,  # noqa: N803
+    seed: int = 0, per_class: int = 500, K: int = 7, perm: tuple[int, ...] | None = None,
     r_min: float = 2.0,
 ) -> KLConstruction:
     """The paper's random version: ``φ ~ U(−π/64, π/64)``, ``r = r_min + |0.01·N(0,1)|``.
@@ -255,7 +256,7 @@ def paper_random(
 
 
 def grid(
-    per_class: int = 5, K: int = 7, perm: tuple[int, ...] | None = None,  # noqa: N803
+    per_class: int = 5, K: int = 7, perm: tuple[int, ...] | None = None,
     r_min: float = 2.0, r_spread: float = 0.02,
 ) -> KLConstruction:
     """Deterministic version with the paper's geometry: in every class the same ``m`` jitters
@@ -316,7 +317,11 @@ def _tail_sums(c: KLConstruction, rho: Any, P: Arithmetic, sharp: bool) -> np.nd
 
 
 def _exp(P: Arithmetic, x: Any) -> Any:
-    return P.exp(np.array([x], dtype=object if not isinstance(P, Float) else float))[0]
+    return P.exp(np.array([x], dtype=float if isinstance(P, Float) else object))[0]
+
+
+def _log(P: Arithmetic, x: Any) -> Any:
+    return P.log(np.array([x], dtype=float if isinstance(P, Float) else object))[0]
 
 
 def _min(P: Arithmetic, values: list[Any]) -> Any:
@@ -359,21 +364,20 @@ def nll_bound(c: KLConstruction, rho: Any, P: Arithmetic = FLOAT64, sharp: bool 
         return tails.sum() / P.scalar(c.K)
 
 
-def rho_for_eps(eps: Any, K: int, delta: Any, r_max: Any, P: Arithmetic) -> Any:  # noqa: N803
+def rho_for_eps(eps: Any, K: int, delta: Any, r_max: Any, P: Arithmetic) -> Any:
     """A closed-form ``ρ(ε)`` with ``(K−1)e^{−ρΔ}(1+2ρ r_max) ≤ ε`` for every ``ρ ≥ ρ(ε)``:
 
     ``ρ(ε) = (2/Δ) log((K−1)(1 + 4 r_max/(eΔ))/ε)`` (from ``1 + cu ≤ (1 + c/e)e^u``, ``u = ρΔ/2``),
     or 0 when that is negative.
     """
     with P.active():
-        e1 = P.exp(np.array([P.scalar(1)], dtype=object))[0] if not isinstance(P, Float) else math.e
         d, r, ee = (exact(P, v) if not _is_num(P, v) else v for v in (delta, r_max, eps))
-        arg = (K - 1) * (1 + 4 * r / (e1 * d)) / ee
-        val = 2 / d * P.log(np.array([arg], dtype=object if not isinstance(P, Float) else float))[0]
+        arg = (K - 1) * (1 + 4 * r / (_exp(P, P.scalar(1)) * d)) / ee
+        val = 2 / d * _log(P, arg)
         return val if float(val) > 0 else P.scalar(0)
 
 
-def rho_star(eps: Any, K: int, delta: Any, r_max: Any, P: Arithmetic) -> Any:  # noqa: N803
+def rho_star(eps: Any, K: int, delta: Any, r_max: Any, P: Arithmetic) -> Any:
     """The largest root of ``(K−1)e^{−ρΔ}(1+2ρ r_max) = ε`` (Lambert ``W_{−1}``); beyond it the
     bound is below ``ε``.  With ``b = Δ/(2r_max)``: ``ρ* = (t − 1)/(2 r_max)``,
     ``t = −W_{−1}(−b ε e^{−b}/(K−1))/b``.  Needs the argument ``≥ −1/e``; raises otherwise."""

@@ -76,9 +76,9 @@ def margin_monotone() -> dict[str, sp.Expr]:
     }
 
 
-def kl_bound_expr(exponent_factor: sp.Expr = sp.Integer(1)) -> sp.Expr:
+def kl_bound_expr(exponent_factor: int | sp.Expr = 1) -> sp.Expr:
     """``B(ρ) = (K−1) e^{−c ρΔ}(1 + 2ρ r_max)`` (``c = 1`` is the derived bound)."""
-    return (K - 1) * sp.exp(-exponent_factor * rho * delta) * (1 + 2 * rho * r_max)
+    return (K - 1) * sp.exp(-sp.sympify(exponent_factor) * rho * delta) * (1 + 2 * rho * r_max)
 
 
 def tangent_inequality() -> dict[str, sp.Expr]:
@@ -136,7 +136,7 @@ def standardise_scale(n: int = 3) -> sp.Expr:
     return sp.simplify(std(s * v) - std(v))
 
 
-def _omega_poly(exponents: list[int], K: int) -> sp.Poly:  # noqa: N803
+def _omega_poly(exponents: list[int], K: int) -> sp.Poly:
     """``Σ ω^{e}`` as a polynomial in ``x = ω`` reduced modulo the cyclotomic polynomial ``Φ_K``."""
     x = sp.Symbol("x")
     poly = sp.Poly(sum(x ** (e % K) for e in exponents), x)
