@@ -152,10 +152,9 @@ def unprimed_model(case: Case, P: Arithmetic, dual: DualFn = _inverse_transpose)
         return f2 @ a.T, g
 
 
-def _exact_dual(case: Case, dual: str) -> Exact:
-    a = exact_matrix(case.a)
-    inv = a.inv()
-    return _from_fmpq_mat({"inverse_transpose": inv.transpose(), "inverse": inv}[dual])
+def exact_inverse_transpose(a: Any) -> Any:
+    """``A⁻ᵀ`` of an ``fmpq_mat``, exactly."""
+    return a.inv().transpose()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,12 +256,12 @@ def _(ctx: Context) -> Outcome:
     return check_if_numeric(ctx, default_cases(ctx.seed))
 
 
-def check_if_exact(cases: Sequence[Case], dual: str = "inverse_transpose") -> Outcome:
+def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inverse_transpose) -> Outcome:
     """Exactly over ``Q``: the unprimed model built with ``B = A⁻ᵀ`` (or the false ``A⁻¹``) has
     logits whose difference to the primed logits is constant in ``y`` for every input, which
     is equality of the conditionals (softmax is injective modulo constants)."""
     for i, case in enumerate(cases):
-        b = exact_matrix(_exact_dual(case, dual))
+        b = dual(exact_matrix(case.a))
         g2 = exact_matrix(case.g2)
         g2_0 = exact_matrix(np.asarray(case.g2, dtype=object) - np.asarray(case.g2, dtype=object)[[0]])
         g = g2_0 * b.transpose()
@@ -566,17 +565,16 @@ def check_necessity_witness(w: Witness) -> Outcome:
     ranks = {"affine_rank_f": exact_affine_rank(w.f), "affine_rank_g": exact_affine_rank(w.g), "M": m}
     equal, where = exact_equal_distributions(w.f, w.g, w.f2, w.g2)
     rel = exact_linear_relation(w.f, w.g, w.f2, w.g2)
-    evidence = {"witness": w.name, "exact": True, **ranks, "equal_distributions": equal,
+    evidence = {"name": w.name, "exact": True, **ranks, "equal_distributions": equal,
                 "system_rank": rel.rank, "augmented_rank": rel.augmented_rank, "unknowns": rel.unknowns}
     if min(ranks["affine_rank_f"], ranks["affine_rank_g"]) == m:
         return Outcome.refuted(witness={"name": w.name, "why": "model (f,g) is diverse"}, **evidence)
     if not equal:
         return Outcome.refuted(witness={"name": w.name, "why": "distributions differ", "input_label": where},
-                               **{k: v for k, v in evidence.items() if k != "witness"})
+                               **evidence)
     if rel.related is not False:
         why = "an invertible A relates them" if rel.related else "the linear system for A is consistent"
-        return Outcome.refuted(witness={"name": w.name, "why": why, "A": str(rel.a)},
-                               **{k: v for k, v in evidence.items() if k != "witness"})
+        return Outcome.refuted(witness={"name": w.name, "why": why, "A": str(rel.a)}, **evidence)
     return Outcome.verified(**evidence)
 
 
