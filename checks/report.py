@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from checks.registry import all_claims
 from checks.runner import SCHEMA as VERIFY_SCHEMA
 from checks.sec3 import table1_row
 from theory import __version__
@@ -245,11 +246,32 @@ def _g(x: float) -> str:
 
 
 def _evidence_block(evidence: dict[str, Any]) -> str:
-    lines = json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=False).splitlines()
+    lines = json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).splitlines()
     if len(lines) > EVIDENCE_LINES:
         cut = len(lines) - EVIDENCE_LINES
         lines = [*lines[:EVIDENCE_LINES], f"… {cut} more lines (full evidence in verify.json)"]
     return "```json\n" + "\n".join(lines) + "\n```"
+
+
+#: The section modules in the paper's order, with the heading each gets in the report.
+SECTIONS = {
+    "checks.sec2": "Section 2: identifiability",
+    "checks.sec3": "Section 3: KL closeness does not imply similar representations",
+    "checks.sec4": "Section 4: a distance whose closeness implies similarity",
+    "checks.sec5": "Section 5: experiments",
+}
+OTHER = "Other claims"
+
+
+def by_section(claims: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The claims grouped under the paper's sections (by the module that registers them), in the
+    paper's order; within a section in the order of the report; unknown ids last."""
+    registry = all_claims()
+    module = {cid: next(iter(c.methods.values())).__module__ for cid, c in registry.items() if c.methods}
+    groups: dict[str, list[dict[str, Any]]] = {heading: [] for heading in (*SECTIONS.values(), OTHER)}
+    for c in claims:
+        groups[SECTIONS.get(module.get(c["id"], ""), OTHER)].append(c)
+    return {heading: cs for heading, cs in groups.items() if cs}
 
 
 def claims_overview(claims: list[dict[str, Any]]) -> str:
@@ -267,7 +289,7 @@ def _anchor(cid: str) -> str:
 
 
 def claim_details(c: dict[str, Any]) -> str:
-    out = [f'<a id="{_anchor(c["id"])}"></a>', f"### `{c['id']}`: {c['verdict']}", "",
+    out = [f'<a id="{_anchor(c["id"])}"></a>', f"#### `{c['id']}`: {c['verdict']}", "",
            f"- **Provenance:** `[{c['provenance']}]`  **Paper:** {c['paper_ref']}",
            f"- **Statement:** {c['statement']}"]
     if c.get("latex"):
@@ -316,6 +338,7 @@ def environment_section(data: dict[str, Any]) -> str:
 def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint], figure: str | None) -> str:
     """The Markdown of the report (pure: same inputs, same text)."""
     env = data["environment"]
+    sections = by_section(data["claims"])
     parts = [
         "# Verification report: closeness in distribution and representational similarity",
         "",
@@ -332,9 +355,8 @@ def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint
         "",
         "## Claims",
         "",
-        claims_overview(data["claims"]),
-        "",
-        *[claim_details(c) + "\n" for c in data["claims"]],
+        *[f"**{heading}**\n\n{claims_overview(cs)}\n" for heading, cs in sections.items()],
+        *[f"### {heading}\n\n" + "\n".join(claim_details(c) + "\n" for c in cs) for heading, cs in sections.items()],
         "## Table 1: KL divergence vanishes, representations stay dissimilar (Section 3)",
         "",
         table1,

@@ -160,6 +160,7 @@ def test_report_has_every_claim_with_its_fields(written: rep.ReportFiles) -> Non
             assert f"**{k['method']}**: {k['verdict']}" in text
     assert r"| paper | Theorem 2.2 \| Def 2.1 |" in text  # escaped inside the overview table
     assert "4 claims: 1 verified, 1 refuted, 1 undecided, 1 error." in text
+    assert "### Other claims" in text  # ids the registry does not know are kept, under their own heading
     assert "- **refuted:** `zz-false`" in text
     assert '"ratio": 2.5' in text  # the witness is shown
     assert "more lines (full evidence in verify.json)" in text  # the long evidence is cut, not lost
@@ -217,7 +218,9 @@ def test_cli_report_runs_the_registry(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "verify.json").read_text())
     assert [c["id"] for c in data["claims"]] == ["sec4-bound-implies-paper"]
     assert data["environment"]["dps"] == 30
-    assert "`sec4-bound-implies-paper`" in (tmp_path / "report.md").read_text()
+    text = (tmp_path / "report.md").read_text()
+    assert "### Section 4: a distance whose closeness implies similarity" in text
+    assert "#### `sec4-bound-implies-paper`: verified" in text
 
 
 @pytest.mark.parametrize(
