@@ -19,14 +19,14 @@
 # invertible `A`; the proof gives `A = L^{-T} L'^{T}` and `A^{-T} = N^{-T} N'^{T}`.
 #
 # 1. transform a random model by a known `A` and check that the distribution does not move;
-# 2. recover `A` from the two models through `L, L'` and, independently, through `N, N'`, at float64
-#    and at 50 digits;
+# 2. recover `A` through `L, L'` and through `N, N'`, and from the two distributions plus `M + 1`
+#    anchor embeddings, at float64 and at 50 digits;
 # 3. show that the distribution alone fixes the embeddings up to that map: the log-odds
 #    `ℓ(y_i|x) − ℓ(y_0|x)` read off `p` equal `Lᵀf(x)`;
 # 4. break diversity (unembeddings on a line) and watch two models with *equal* distributions whose
 #    embeddings are not linearly related.
 #
-# Claims: `closeness verify --claim def2.1 --claim thm2.2` (ids in the README table).
+# Claims: `closeness verify --claim def2.1 --claim thm2.2 --claim sec2` (ids in the README table).
 
 # %% tags=["parameters"]
 seed = 0
@@ -43,10 +43,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from theory.distances import m_cca
-from theory.identifiability import diversity, equivalent_model_arrays, input_matrix, label_matrix
+from theory.distances import Sets, m_cca
+from theory.identifiability import (
+    diversity,
+    embeddings_from_distribution,
+    equivalent_model_arrays,
+    exact_affine_rank,
+    exact_equal_distributions,
+    exact_linear_relation,
+    input_matrix,
+    inverse_transpose,
+    label_log_ratios,
+    label_matrix,
+    recover_A,
+)
 from theory.model import Model, log_probs
-from theory.precision import MP
+from theory.precision import FLOAT64, MP
 
 rng = np.random.default_rng(seed)
 
@@ -67,34 +79,38 @@ div = diversity(f, g)
 print("diversity (Def 2.1):", div.holds, "labels y_0..y_M =", div.labels, "inputs x_0..x_M =", div.inputs)
 
 # %% [markdown]
-# ## 2. Recover `A` from `L, L'` and from `N, N'`
-# With the witnessing labels `y_0..y_M` and inputs `x_0..x_M` of diversity:
+# ## 2. Recover `A`
+# With the witnessing labels `y_0..y_M` and inputs `x_0..x_M` of diversity, the proof gives
 # `A = L^{-T} L'^{T}` and `A^{-T} = N^{-T} N'^{T}`.
 
 # %%
-y0, ys = div.labels[0], tuple(div.labels[1:])
-x0, xs = div.inputs[0], tuple(div.inputs[1:])
-L, L2 = label_matrix(g, y0, ys), label_matrix(g2, y0, ys)
-N, N2 = input_matrix(f, x0, xs), input_matrix(f2, x0, xs)
-A_from_L = np.linalg.solve(L.T, L2.T)
-A_invT_from_N = np.linalg.solve(N.T, N2.T)
+sets = Sets(div.labels[0], tuple(div.labels[1:]), div.inputs[0], tuple(div.inputs[1:]))
+L, L2 = label_matrix(g, sets.pivot_label, sets.labels), label_matrix(g2, sets.pivot_label, sets.labels)
+N, N2 = input_matrix(f, sets.pivot_input, sets.inputs), input_matrix(f2, sets.pivot_input, sets.inputs)
 print("A used:\n", A)
-print("A = L^{-T} L'^T:\n", A_from_L)
-print("max error via L:", np.max(np.abs(A_from_L - A)))
-print("max error via N (A^{-T}):", np.max(np.abs(A_invT_from_N - np.linalg.inv(A).T)))
+print("max error of L^{-T} L'^T:", np.max(np.abs(np.linalg.solve(L.T, L2.T) - A)))
+print("max error of N^{-T} N'^T against A^{-T}:", np.max(np.abs(np.linalg.solve(N.T, N2.T) - inverse_transpose(A))))
 
 # %% [markdown]
-# The same at `dps` digits (mpmath, through the one `Arithmetic` interface): the error drops to the
-# working precision, so the identity is exact, not a float64 coincidence.
+# **From the distributions alone.** The log-probability tables determine the anchor matrix
+# `D = LᵀN` (`D[i,j] = ℓ(y_i|x_j) − ℓ(y_0|x_j) − ℓ(y_i|x_0) + ℓ(y_0|x_0)`), so `A = N D^{-1} D' N'^{-1}`
+# needs only `ℓ, ℓ'` and the `M + 1` anchor embeddings of each model, and every other embedding then
+# follows from the distribution: `f(x) = N D^{-1} R(x)` with the log-odds `R(x) = ℓ(y_i|x) − ℓ(y_0|x)`.
+# The same at `dps` digits (mpmath) shows the identities are exact, not a float64 coincidence.
 
 # %%
-P = MP(dps)
-with P.active():
-    f2_mp, g2_mp = equivalent_model_arrays(f, g, A, shift, P)
-    L_mp, L2_mp = label_matrix(g, y0, ys, P), label_matrix(g2_mp, y0, ys, P)
-    A_mp = P.solve(L_mp.T, L2_mp.T)
-    err = max(abs(v) for v in (A_mp - P.array(A)).ravel())
-print(f"max error of A = L^(-T) L'^T at {dps} digits:", P.ctx.nstr(err, 5))
+for P in (FLOAT64, MP(dps)):
+    with P.active():
+        f2_p, g2_p = equivalent_model_arrays(f, g, A, shift, P)  # the image under A, at precision P
+        lp, lp2 = log_probs(p1, P), log_probs(Model(f2_p, g2_p), P)
+        n_anchor = input_matrix(f, sets.pivot_input, sets.inputs, P)
+        n_anchor2 = input_matrix(f2_p, sets.pivot_input, sets.inputs, P)
+        A_rec = recover_A(lp, lp2, sets, n_anchor, n_anchor2, P)
+        f_rec = embeddings_from_distribution(lp, sets, n_anchor, P)
+        err_a = max(abs(v) for v in (A_rec - P.array(A)).ravel())
+        err_f = max(abs(v) for v in (f_rec - P.array(f)).ravel())
+    print(f"{P.kind:>8} ({P.dps} digits): |A_recovered − A| = {float(err_a):.2e}, "
+          f"|f from p − f| = {float(err_f):.2e}")
 
 # %% [markdown]
 # ## 3. The distribution alone fixes `f` up to `L^{-T}`
@@ -102,8 +118,7 @@ print(f"max error of A = L^(-T) L'^T at {dps} digits:", P.ctx.nstr(err, 5))
 # `L'ᵀ f'(x)` for model 2, so `f = L^{-T}(log-odds) = A f'`.
 
 # %%
-ell = log_probs(p1)
-log_odds = ell[:, list(ys)] - ell[:, [y0]]
+log_odds = label_log_ratios(log_probs(p1), sets.pivot_label, sets.labels)
 print("max |log-odds − Lᵀf| =", np.max(np.abs(log_odds - f @ L)))
 print("max |log-odds − L'ᵀf'| =", np.max(np.abs(log_odds - np.asarray(f2, float) @ L2)))
 print("m_CCA(f, f') =", float(m_cca(f, np.asarray(f2, float))), "(1: linearly related)")
@@ -112,7 +127,8 @@ print("m_CCA(f, f') =", float(m_cca(f, np.asarray(f2, float))), "(1: linearly re
 # ## 4. Without diversity, equal distributions do not imply `~_L`
 # Put every unembedding on the line through `v`: `g(y) = c_y v`. The logits `c_y vᵀf(x)` see only
 # the projection of `f` on `v`, so moving each embedding along `w ⊥ v` by a *non-linear* amount
-# `t(x)` leaves `p` unchanged, while no invertible `A` maps `f'` to `f`.
+# `t(x)` leaves `p` unchanged, while no matrix `A` at all maps `f'` to `f`. Both facts are decided
+# exactly over the rationals (every float is an exact binary fraction).
 
 # %%
 v, w = np.array([1.0, 0.0]), np.array([0.0, 1.0])
@@ -120,12 +136,11 @@ g_line = rng.standard_normal(K)[:, None] * v[None, :]
 f_line = rng.standard_normal((n, M))
 t = 0.8 * f_line[:, 0] ** 2 - f_line[:, 1]  # any non-linear function of x
 f_bent = f_line + t[:, None] * w[None, :]
-q1, q2 = Model(f_line, g_line), Model(f_bent, g_line)
-print("diversity of (f, g):", diversity(f_line, g_line).holds)
-print("max |ℓ − ℓ'| =", np.max(np.abs(log_probs(q1) - log_probs(q2))))
-coef, res, *_ = np.linalg.lstsq(f_bent, f_line, rcond=None)
-print("best linear fit f ≈ A f': relative residual",
-      np.sqrt(res.sum()) / np.linalg.norm(f_line), "(0 for ~_L-related models)")
+print("diversity of (f, g):", diversity(f_line, g_line).holds, "| affine rank of g:", exact_affine_rank(g_line))
+print("equal distributions (exact):", exact_equal_distributions(f_line, g_line, f_bent, g_line)[0])
+relation = exact_linear_relation(f_line, g_line, f_bent, g_line)
+print(f"linear system for A: rank {relation.rank}, augmented rank {relation.augmented_rank} "
+      f"→ ~_L related: {relation.related}")
 print("m_CCA(f, f') =", float(m_cca(f_line, f_bent)))
 
 # %%
