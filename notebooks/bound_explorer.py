@@ -23,8 +23,8 @@
 # diverse pairs at several distances and dimensions, and the exact sign-flip pairs at which the
 # quadratic bound is attained, all against the lines `2Mε` and `2ε²` (the paper's Figure 16 picture).
 #
-# Claims: `closeness verify --claim` with the Section 4 ids (README table); search for a violation
-# with `closeness search bound`.
+# Claims: `closeness verify --claim sec4-bound --claim sec4-msvd-range` (ids in the README table);
+# search for a violation with `closeness search bound --form 2Meps` or `--form 2eps2`.
 
 # %% tags=["parameters"]
 seed = 0

@@ -27,8 +27,9 @@
 # two models side by side (the paper's Figure 2). Change the parameters cell and re-run for the full
 # sweep (the paper used 500 inputs per class).
 #
-# Claims: `closeness verify --claim thm3.1 --claim cor3.2 --claim table1` (ids in the README table);
-# the same table from the command line: `closeness table1`.
+# Claims: `closeness verify --claim thm3.1 --claim cor3.2 --claim table1 --claim sec3` (ids in the
+# README table); the same table from the command line: `closeness table1`; the pair as files for
+# `closeness compare`: `closeness counterexample kl --rho 20 --out DIR`.
 
 # %% tags=["parameters"]
 seed = 0
