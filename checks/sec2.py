@@ -198,7 +198,7 @@ def check_if_symbolic(
                     "definition_at_random_point": f"{float(worst):.3g}"}
         parts[f"explicit_M{m}_K{k}"] = (
             Outcome.verified(**evidence) if ok
-            else Outcome.refuted(witness={key: [str(res[key][i])[:160] for i in v[:1]] for key, v in failing.items() if v},
+            else Outcome.refuted(witness={key: str(res[key][v[0]])[:160] for key, v in failing.items() if v},
                                  **evidence)
         )
     for m in sorted({m for m, _ in dims}):
@@ -217,8 +217,10 @@ def _matrix_symbol_at_random_point(raw: Any, symbols: tuple[Any, ...], seed: int
     import sympy as sp
 
     rng = np.random.default_rng(seed + 17)
-    values = {s: sp.Matrix(s.shape[0], s.shape[1], [sp.Rational(int(v), 7) for v in rng.integers(-30, 31, s.shape[0] * s.shape[1])])
-              for s in symbols}
+    values = {}
+    for s in symbols:
+        entries = rng.integers(-30, 31, s.shape[0] * s.shape[1])
+        values[s] = sp.Matrix(s.shape[0], s.shape[1], [sp.Rational(int(v), 7) for v in entries])
     out = sp.Matrix(raw.subs(values).doit())
     return float(max(abs(sp.N(v, 60)) for v in out))
 
@@ -228,7 +230,9 @@ def _(ctx: Context) -> Outcome:
     return check_if_symbolic(seed=ctx.seed)
 
 
-def check_if_numeric(ctx: Context, cases: Sequence[Case], dual: DualFn = _inverse_transpose, guard: int = 16) -> Outcome:
+def check_if_numeric(
+    ctx: Context, cases: Sequence[Case], dual: DualFn = _inverse_transpose, guard: int = 16
+) -> Outcome:
     """``max |ℓ(y|x) − ℓ'(y|x)|`` over all cases at ``ctx.dps`` and ``ctx.check_dps``.
 
     The pair is built in the working precision (``A⁻ᵀ`` is computed there), so the residual
@@ -273,7 +277,7 @@ def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inv
                                    reason="logit difference not constant in y: the conditionals differ")
     return Outcome.verified(pairs=len(cases), exact=True, arithmetic="fmpq (python-flint)",
                             M=sorted({c.m for c in cases}),
-                            cond_A=sorted({str(c.cond) for c in cases}, key=lambda s: Fraction(s)))
+                            cond_A=sorted({str(c.cond) for c in cases}, key=Fraction))
 
 
 @THM22_IF.method("certified")
@@ -377,7 +381,7 @@ def check_only_if_symbolic(
     dims: Sequence[int] = (1, 2),
     identity_dims: Sequence[int] = (1, 2, 3),
     matrix_symbol_dims: Sequence[int] = (1, 2, 3, 4),
-    formula_A: FormulaA = sym.paper_A,  # noqa: N803
+    formula_A: FormulaA = sym.paper_A,
     formula_dual: FormulaA = sym.paper_dual,
     subtract_pivot_input: bool = True,
     seed: int = 0,
@@ -424,7 +428,7 @@ def _anchor_sets(f: np.ndarray, g: np.ndarray, pivot_label: int = 0, pivot_input
 def only_if_residuals(
     case: Case,
     P: Arithmetic,
-    formula_A: Callable[..., np.ndarray] = recover_A,  # noqa: N803
+    formula_A: Callable[..., np.ndarray] = recover_A,
     claimed_dual: DualFn = _inverse_transpose,
 ) -> dict[str, Any]:
     """Recover ``A`` from the two distributions and check the conclusion of Theorem 2.2.
@@ -469,7 +473,7 @@ def only_if_residuals(
 def check_only_if_numeric(
     ctx: Context,
     cases: Sequence[Case],
-    formula_A: Callable[..., np.ndarray] = recover_A,  # noqa: N803
+    formula_A: Callable[..., np.ndarray] = recover_A,
     claimed_dual: DualFn = _inverse_transpose,
     guard: int = 16,
 ) -> Outcome:
@@ -501,7 +505,9 @@ def _(ctx: Context) -> Outcome:
     return check_only_if_numeric(ctx, default_cases(ctx.seed))
 
 
-def only_if_score(claimed_dual: DualFn = _inverse_transpose, guard: int = 16) -> Callable[[Case, Arithmetic], float | None]:
+def only_if_score(
+    claimed_dual: DualFn = _inverse_transpose, guard: int = 16
+) -> Callable[[Case, Arithmetic], float | None]:
     """Largest relative recovery residual / ``10^{-(dps − guard)}``; None for a non-diverse model."""
 
     def score(case: Case, P: Arithmetic) -> float | None:

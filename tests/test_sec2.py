@@ -287,3 +287,10 @@ def test_section2_default_run_is_all_verified() -> None:
     report = run_claims(Context(dps=30), ids=["sec2-", "def2.1-", "thm2.2-if"], methods=["certified", "numeric"])
     assert exit_status(report) == 0 and len(report.claims) == 3
 
+
+
+def test_exact_helpers_reject_mismatched_models() -> None:
+    with pytest.raises(ClosenessError, match="do not match"):
+        exact_linear_relation([[1, 0]], [[0, 0], [1, 1]], [[1, 0], [0, 1]], [[0, 0], [1, 1]])
+    with pytest.raises(ClosenessError, match="do not match"):
+        exact_equal_distributions([[1, 0]], [[0, 0], [1, 1]], [[1, 0]], [[0, 0, 1], [1, 1, 1]])

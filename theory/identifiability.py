@@ -79,7 +79,7 @@ def greedy_affine_basis(points: list[np.ndarray], m: int, pivot: int, tol: float
     for i in range(count):
         if i == pivot:
             continue
-        trial = chosen + [i]
+        trial = [*chosen, i]
         ok = True
         for pts in points:
             d = np.asarray(FLOAT64.midpoint(pts[trial]) - FLOAT64.midpoint(pts[[pivot]]), dtype=float)
@@ -215,7 +215,9 @@ def recover_A(lp: np.ndarray, lp2: np.ndarray, sets: Any, n: np.ndarray, n2: np.
         return P.array(n) @ P.solve(d, right)
 
 
-def recover_dual(lp: np.ndarray, lp2: np.ndarray, sets: Any, l: np.ndarray, l2: np.ndarray, P: Arithmetic) -> np.ndarray:  # noqa: E741
+def recover_dual(
+    lp: np.ndarray, lp2: np.ndarray, sets: Any, lab: np.ndarray, lab2: np.ndarray, P: Arithmetic
+) -> np.ndarray:
     """``A⁻ᵀ = N⁻ᵀN'ᵀ`` from the two log-probability tables and the label anchors ``L, L'`` only.
 
     ``N = L⁻ᵀD``, ``N' = L'⁻ᵀD'``, so ``N⁻ᵀN'ᵀ = L D⁻ᵀ D'ᵀ L'⁻¹``.  Uses: ``ℓ, ℓ'`` at the inputs
@@ -224,8 +226,8 @@ def recover_dual(lp: np.ndarray, lp2: np.ndarray, sets: Any, l: np.ndarray, l2: 
     y0, ys, x0, xs = _sets(sets)
     with P.active():
         d, d2 = anchor_matrix(lp, y0, ys, x0, xs), anchor_matrix(lp2, y0, ys, x0, xs)
-        right = P.solve(P.array(l2).T, d2).T  # D'ᵀ L'⁻¹
-        return P.array(l) @ P.solve(d.T, right)
+        right = P.solve(P.array(lab2).T, d2).T  # D'ᵀ L'⁻¹
+        return P.array(lab) @ P.solve(d.T, right)
 
 
 def embeddings_from_distribution(lp: np.ndarray, sets: Any, n: np.ndarray, P: Arithmetic) -> np.ndarray:
@@ -236,12 +238,12 @@ def embeddings_from_distribution(lp: np.ndarray, sets: Any, n: np.ndarray, P: Ar
         return (P.array(n) @ P.solve(d, label_log_ratios(lp, y0, ys).T)).T
 
 
-def unembeddings_from_distribution(lp: np.ndarray, sets: Any, l: np.ndarray, P: Arithmetic) -> np.ndarray:  # noqa: E741
+def unembeddings_from_distribution(lp: np.ndarray, sets: Any, lab: np.ndarray, P: Arithmetic) -> np.ndarray:
     """Every ``g_0(y)`` from the distribution and the anchors ``L``: ``g_0(y) = L D⁻ᵀ S(y)``."""
     y0, ys, x0, xs = _sets(sets)
     with P.active():
         d = anchor_matrix(lp, y0, ys, x0, xs)
-        return (P.array(l) @ P.solve(d.T, input_log_ratios(lp, y0, x0, xs).T)).T
+        return (P.array(lab) @ P.solve(d.T, input_log_ratios(lp, y0, x0, xs).T)).T
 
 
 # -- exact rational arithmetic (python-flint fmpq): certificates for Section 2 ---------------
@@ -277,10 +279,16 @@ def exact_affine_rank(points: Any) -> int:
 
     p = exact_matrix(points)
     rows = _rows(p)
-    diff = [[v - w for v, w in zip(r, rows[0])] for r in rows[1:]]
+    diff = [[v - w for v, w in zip(r, rows[0], strict=True)] for r in rows[1:]]
     if not diff:
         return 0
     return int(flint.fmpq_mat(diff).rank())
+
+
+def _same_shapes(f: Any, g: Any, f2: Any, g2: Any) -> None:
+    shapes = [np.shape(np.asarray(v, dtype=object)) for v in (f, g, f2, g2)]
+    if shapes[0] != shapes[2] or shapes[1] != shapes[3] or shapes[0][1] != shapes[1][1]:
+        raise ClosenessError(f"the two models do not match: shapes of F, G, F', G' are {shapes}")
 
 
 def exact_equal_distributions(f: Any, g: Any, f2: Any, g2: Any) -> tuple[bool, tuple[int, int] | None]:
@@ -290,6 +298,7 @@ def exact_equal_distributions(f: Any, g: Any, f2: Any, g2: Any) -> tuple[bool, t
     ``z(x,·) − z'(x,·)`` is constant in ``y``.  Returns the verdict and, if false, an
     ``(input, label)`` where the logit difference departs from its value at label 0.
     """
+    _same_shapes(f, g, f2, g2)
     z = exact_matrix(f) * exact_matrix(g).transpose()
     z2 = exact_matrix(f2) * exact_matrix(g2).transpose()
     for i in range(z.nrows()):
@@ -335,20 +344,21 @@ def exact_linear_relation(f: Any, g: Any, f2: Any, g2: Any, pivot_label: int = 0
     """
     import flint
 
+    _same_shapes(f, g, f2, g2)
     ff, gg, ff2, gg2 = (_rows(exact_matrix(v)) for v in (f, g, f2, g2))
     m = len(ff[0])
     zero = flint.fmpq(0)
     eqs: list[list[Any]] = []
-    for fx, fx2 in zip(ff, ff2):  # f_r(x) = Σ_c A[r,c] f'_c(x)
+    for fx, fx2 in zip(ff, ff2, strict=True):  # f_r(x) = Σ_c A[r,c] f'_c(x)
         for r in range(m):
             row = [zero] * (m * m + 1)
             for c in range(m):
                 row[r * m + c] = fx2[c]
             row[-1] = fx[r]
             eqs.append(row)
-    for gy, gy2 in zip(gg, gg2):  # Σ_r A[r,c] g_0r(y) = g'_0c(y)
-        g0 = [v - w for v, w in zip(gy, gg[pivot_label])]
-        g20 = [v - w for v, w in zip(gy2, gg2[pivot_label])]
+    for gy, gy2 in zip(gg, gg2, strict=True):  # Σ_r A[r,c] g_0r(y) = g'_0c(y)
+        g0 = [v - w for v, w in zip(gy, gg[pivot_label], strict=True)]
+        g20 = [v - w for v, w in zip(gy2, gg2[pivot_label], strict=True)]
         for c in range(m):
             row = [zero] * (m * m + 1)
             for r in range(m):

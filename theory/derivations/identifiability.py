@@ -16,6 +16,7 @@ clearing ``det``: ``A⁻¹ = adj(A)/det(A)``, so no rational simplification can 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 
@@ -103,12 +104,12 @@ def if_direction_explicit(m: int, k: int, dual: Dual = inverse_transpose) -> dic
     dz = [(f.T * dg[j])[0, 0] for j in range(k)]
     # exactly z_j − z_0 = (z'_j − z'_0) + diffs_j / det; log-softmax through the lemma
     d2 = [sp.expand(z2[j] - z2[0]) for j in range(k)]
-    lp = _from_differences([v + r / det for v, r in zip(d2, diffs)])
+    lp = _from_differences([v + r / det for v, r in zip(d2, diffs, strict=True)])
     lp2 = _from_differences(d2)
     # the same from the definition (no lemma, no clearing of det): for a numeric cross-check only
     z = [v / det for v in dz]
-    definition = [u - v for u, v in zip(log_softmax(z), log_softmax(z2))]
-    return {"logit_differences": diffs, "log_probs": [u - v for u, v in zip(lp, lp2)],
+    definition = [u - v for u, v in zip(log_softmax(z), log_softmax(z2), strict=True)]
+    return {"logit_differences": diffs, "log_probs": [u - v for u, v in zip(lp, lp2, strict=True)],
             "definition": definition}
 
 
@@ -131,7 +132,9 @@ def nonzero(exprs: list[sp.Expr], seed: int = 0) -> list[int]:
     return sorted(bad)
 
 
-def if_direction_matrix_symbol(m: int, dual: Callable[[sp.MatrixExpr], sp.MatrixExpr] | None = None) -> dict[str, sp.Expr]:
+def if_direction_matrix_symbol(
+    m: int, dual: Callable[[sp.MatrixExpr], sp.MatrixExpr] | None = None
+) -> dict[str, Any]:
     """The "if" logit identity in MatrixSymbol form, cross-checked on explicit matrices.
 
     Returns the residual ``(A f')ᵀ B (u) − f'ᵀu`` (``u = g'(y) − g'(y_0)``) simplified by sympy's
@@ -148,8 +151,9 @@ def if_direction_matrix_symbol(m: int, dual: Callable[[sp.MatrixExpr], sp.Matrix
     explicit = raw.subs({a: ea, f2: ef, u: eu}).doit()
     explicit = sp.Matrix(explicit)
     explicit_residual = sp.expand(sp.cancel(ea.det() * explicit[0, 0]))
-    simplified_value = simplified if not isinstance(simplified, sp.MatrixExpr) else sp.Matrix(simplified.as_explicit())[0, 0]
-    return {"simplified": sp.simplify(simplified_value), "explicit": explicit_residual, "raw": raw,
+    if isinstance(simplified, sp.MatrixExpr):
+        simplified = sp.Matrix(simplified.as_explicit())[0, 0]
+    return {"simplified": sp.simplify(simplified), "explicit": explicit_residual, "raw": raw,
             "symbols": (a, f2, u)}
 
 
@@ -190,7 +194,7 @@ def paper_dual(nin: sp.Matrix, nin2: sp.Matrix) -> sp.Matrix:
 
 def only_if_explicit(
     m: int,
-    formula_A: Callable[[sp.Matrix, sp.Matrix], sp.Matrix] = paper_A,  # noqa: N803
+    formula_A: Callable[[sp.Matrix, sp.Matrix], sp.Matrix] = paper_A,
     formula_dual: Callable[[sp.Matrix, sp.Matrix], sp.Matrix] = paper_dual,
 ) -> dict[str, list[sp.Expr]]:
     """Theorem 2.2 "only if", linear-algebra part, on explicit M×M symbols.
@@ -214,8 +218,8 @@ def only_if_explicit(
     (sol_f,) = sp.linsolve(list(lab.T * sp.Matrix(fs) - lab2.T * f2), fs)
     (sol_g,) = sp.linsolve(list(nin.T * sp.Matrix(gs) - nin2.T * g20), gs)
     a = formula_A(lab, lab2)
-    unique_f = [sp.cancel(u - v) for u, v in zip(sol_f, a * f2)]
-    unique_g = [sp.cancel(u - v) for u, v in zip(sol_g, formula_dual(nin, nin2) * g20)]
+    unique_f = [sp.cancel(u - v) for u, v in zip(sol_f, a * f2, strict=True)]
+    unique_g = [sp.cancel(u - v) for u, v in zip(sol_g, formula_dual(nin, nin2) * g20, strict=True)]
     nin2_elim = lab2.inv().T * lab.T * nin  # from LᵀN = L'ᵀN'
     diff = formula_dual(nin, nin2_elim) - a.inv().T
     scale = lab.det() * nin.det() * lab2.det()
@@ -225,7 +229,7 @@ def only_if_explicit(
             "det_product": det_res}
 
 
-def only_if_matrix_symbol(m: int) -> dict[str, sp.Expr]:
+def only_if_matrix_symbol(m: int) -> dict[str, Any]:
     """MatrixSymbol form of ``N⁻ᵀN'ᵀ = (L⁻ᵀL'ᵀ)⁻ᵀ`` under ``N' = L'⁻ᵀLᵀN``, with its explicit twin."""
     lab, lab2, nin = (sp.MatrixSymbol(s, m, m) for s in ("L", "Lp", "N"))
     nin2 = lab2.I.T * lab.T * nin
