@@ -192,3 +192,12 @@ def test_terminal_progress_rewrites_one_line() -> None:
     text = out.getvalue()
     assert text.startswith("\rcompare: 128/1000 inputs (12%)") and "\rcompare: 1000/1000 inputs (100%)" in text
     assert text.endswith("\n") and text.count("\n") == 1
+
+
+def test_threads_do_not_change_the_values() -> None:
+    """Blocks are consumed in input order whatever the number of threads of the main pass."""
+    a, b = pair(300, 40, 3, seed=11, weighted=True)
+    sets = sets_for(5, 3)
+    one = stream_distances(a, b, sets, chunk=8, workers=1)
+    two = stream_distances(a, b, sets, chunk=8, workers=2)
+    assert disagreement(two, one) < 1e-14

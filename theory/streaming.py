@@ -31,9 +31,14 @@ path to about 1e-12 relative (tests/test_streaming.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -52,11 +57,23 @@ from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, check_pair, log_softmax
 from theory.precision import FLOAT64
 
+try:  # optional: holds BLAS to one thread per call so that the blocks run on all cores
+    from threadpoolctl import ThreadpoolController
+
+    def _blas_limits(threads: int) -> Any:
+        return ThreadpoolController().limit(limits=threads, user_api="blas")
+except ImportError:  # pragma: no cover - depends on the installation
+    _blas_limits = None  # type: ignore[assignment]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
 __all__ = [
     "Moments",
     "StreamedKL",
     "Progress",
     "default_chunk",
+    "default_workers",
     "stream_kl",
     "stream_input_terms",
     "assemble_llv_terms",
@@ -191,11 +208,28 @@ class StreamedKL:
     ba: float
 
 
+class _Tiles(threading.local):
+    """Per-thread scratch tiles (``z``, ``z'``, ``e^z``), reused from block to block."""
+
+    shape: tuple[int, int] = (0, 0)
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def get(self, rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.arrays is None or self.shape[0] < rows or self.shape[1] < width:
+            self.shape = (rows, width)
+            self.arrays = (np.empty((rows, width)), np.empty((rows, width)), np.empty((rows, width)))
+        return self.arrays
+
+
+_TILES = _Tiles()
+
+
 def _row_sums(
     f1: np.ndarray, f2: np.ndarray, g1: np.ndarray, g2: np.ndarray, gmax: tuple[float, float], tile: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For a block of inputs: the shifts ``c, c'`` and, with ``z̃ = z − c``, ``s = Σ e^{z̃}``,
-    ``Σ e^{z̃}(z̃ − z̃')`` and the same for the second model, accumulated over label tiles."""
+    """For a block of inputs: the shifts ``c, c'`` and, with ``z̃ = z − c``, ``s = Σ_y e^{z̃_y}``,
+    ``t = Σ_y e^{z̃_y}(z̃_y − z̃'_y)``, ``s'`` and ``t' = Σ_y e^{z̃'_y}(z̃'_y − z̃_y)``, accumulated over
+    tiles of labels."""
     rows, k = f1.shape[0], g1.shape[0]
     shifts = []
     for f, g, bound in ((f1, g1, gmax[0]), (f2, g2, gmax[1])):
@@ -209,10 +243,10 @@ def _row_sums(
     c1, c2 = shifts
     shifted = bool(c1.any() or c2.any())
     width = min(tile, k)
-    z1, z2, e = np.empty((rows, width)), np.empty((rows, width)), np.empty((rows, width))
+    z1, z2, e = _TILES.get(rows, width)
     s1, s2, t1, t2 = (np.zeros(rows) for _ in range(4))
     for lo, hi in _blocks(k, width):
-        a, b, ex = z1[:, : hi - lo], z2[:, : hi - lo], e[:, : hi - lo]
+        a, b, ex = z1[:rows, : hi - lo], z2[:rows, : hi - lo], e[:rows, : hi - lo]
         np.matmul(f1, g1[lo:hi].T, out=a)
         np.matmul(f2, g2[lo:hi].T, out=b)
         if shifted:
@@ -220,50 +254,96 @@ def _row_sums(
             b -= c2[:, None]
         np.exp(a, out=ex)
         s1 += ex.sum(axis=1)
-        t1 += np.einsum("ij,ij->i", ex, a) - np.einsum("ij,ij->i", ex, b)
+        a -= b  # z̃ − z̃' from here on
+        t1 += np.einsum("ij,ij->i", ex, a)
         np.exp(b, out=ex)
         s2 += ex.sum(axis=1)
-        t2 += np.einsum("ij,ij->i", ex, b) - np.einsum("ij,ij->i", ex, a)
+        t2 -= np.einsum("ij,ij->i", ex, a)
     return c1, c2, s1, s2, t1, t2
+
+
+@dataclass(frozen=True)
+class _Block:
+    """What the main pass keeps of a block of inputs ``lo..hi−1``."""
+
+    lo: int
+    hi: int
+    kl_ab: np.ndarray  # KL(p‖p') per input
+    kl_ba: np.ndarray
+    ell: np.ndarray | None  # ℓ at the label columns
+    ell2: np.ndarray | None
+
+
+def default_workers() -> int:
+    """Threads of the main pass: one per core (at most 2) when BLAS can be held to one thread
+    per call (threadpoolctl), else 1 (BLAS then parallelises each product itself)."""
+    if _blas_limits is None:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _in_order(fn: Callable[[T], U], items: list[T], workers: int) -> Iterator[U]:
+    """``map(fn, items)`` on ``workers`` threads, yielding in order with at most ``workers + 1``
+    results waiting, so memory stays that of a few blocks."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    limits = nullcontext() if _blas_limits is None else _blas_limits(1)
+    with limits, ThreadPoolExecutor(workers) as pool:
+        pending: deque[Future[U]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _main_pass(
     a: Model, b: Model, chunk: int, label_cols: list[int] | None,
     on_block: Callable[[np.ndarray, np.ndarray, np.ndarray | None], None] | None,
-    progress: Progress | None,
+    progress: Progress | None, workers: int | None = None,
 ) -> StreamedKL:
     """One pass over the inputs: ``d_KL`` both ways, and ``ℓ, ℓ'`` at ``label_cols`` handed to
-    ``on_block(ℓ_cols, ℓ'_cols, weights)`` block by block."""
+    ``on_block(ℓ_cols, ℓ'_cols, weights)`` block by block, in input order (so the result does not
+    depend on the number of threads)."""
     g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
     gmax = (float(np.max(np.linalg.norm(g1, axis=1))), float(np.max(np.linalg.norm(g2, axis=1))))
     tile = max(256, TILE_ENTRIES // chunk)
-    cols1 = None if label_cols is None else np.ascontiguousarray(g1[label_cols])
-    cols2 = None if label_cols is None else np.ascontiguousarray(g2[label_cols])
-    w_all = _weights(a)
-    kl_ab, kl_ba, total_w = [], [], 0.0
-    for lo, hi in _blocks(a.n, chunk):
+    cols = None if label_cols is None else (np.ascontiguousarray(g1[label_cols]), np.ascontiguousarray(g2[label_cols]))
+
+    def block(bounds: tuple[int, int]) -> _Block:
+        lo, hi = bounds
         f1, f2 = _rows(a.f, lo, hi), _rows(b.f, lo, hi)
         c1, c2, s1, s2, t1, t2 = _row_sums(f1, f2, g1, g2, gmax, tile)
-        log_ratio = np.log(s1) - np.log(s2)
-        ab = t1 / s1 - log_ratio
-        ba = t2 / s2 + log_ratio
-        w = None if w_all is None else w_all[lo:hi]
-        kl_ab.append(float(ab.sum() if w is None else w @ ab))
-        kl_ba.append(float(ba.sum() if w is None else w @ ba))
-        total_w += hi - lo if w is None else float(w.sum())
-        if on_block is not None and cols1 is not None and cols2 is not None:
-            ell = f1 @ cols1.T - (c1 + np.log(s1))[:, None]
-            ell2 = f2 @ cols2.T - (c2 + np.log(s2))[:, None]
-            on_block(ell, ell2, w)
+        log1, log2 = np.log(s1), np.log(s2)
+        ell = ell2 = None
+        if cols is not None:
+            ell = f1 @ cols[0].T - (c1 + log1)[:, None]
+            ell2 = f2 @ cols[1].T - (c2 + log2)[:, None]
+        return _Block(lo, hi, t1 / s1 - (log1 - log2), t2 / s2 + (log1 - log2), ell, ell2)
+
+    w_all = _weights(a)
+    kl_ab, kl_ba, total_w = [], [], 0.0
+    threads = default_workers() if workers is None else workers
+    for r in _in_order(block, _blocks(a.n, chunk), threads):
+        w = None if w_all is None else w_all[r.lo:r.hi]
+        kl_ab.append(float(r.kl_ab.sum() if w is None else w @ r.kl_ab))
+        kl_ba.append(float(r.kl_ba.sum() if w is None else w @ r.kl_ba))
+        total_w += r.hi - r.lo if w is None else float(w.sum())
+        if on_block is not None and r.ell is not None and r.ell2 is not None:
+            on_block(r.ell, r.ell2, w)
         if progress is not None:
-            progress(hi, a.n)
+            progress(r.hi, a.n)
     return StreamedKL(math.fsum(kl_ab) / total_w, math.fsum(kl_ba) / total_w)
 
 
-def stream_kl(a: Model, b: Model, chunk: int | None = None, progress: Progress | None = None) -> StreamedKL:
+def stream_kl(
+    a: Model, b: Model, chunk: int | None = None, progress: Progress | None = None, workers: int | None = None
+) -> StreamedKL:
     """``d_KL(p_a‖p_b)`` and ``d_KL(p_b‖p_a)`` (Section 3) in one streamed pass over the inputs."""
     check_pair(a, b)
-    return _main_pass(a, b, _check_chunk(chunk, a.K), None, None, progress)
+    return _main_pass(a, b, _check_chunk(chunk, a.K), None, None, progress, workers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,7 +410,7 @@ def assemble_llv_terms(
 
 
 def _llv_and_kl(
-    a: Model, b: Model, sets: Sets, chunk: int, outer: bool, progress: Progress | None
+    a: Model, b: Model, sets: Sets, chunk: int, outer: bool, progress: Progress | None, workers: int | None
 ) -> tuple[StreamedKL, LLVTerms, Moments]:
     """Pass 1 (log-odds moments), the main pass (``d_KL``, ``a_y``, ``b_y``), the input terms."""
     odds = _log_odds_moments(a, b, sets, chunk, outer)
@@ -342,18 +422,20 @@ def _llv_and_kl(
         m_a.add(ell[:, :k] / sigma - ell2[:, :k] / sigma2, None, w)
         m_b.add(ell[:, [k]] / sigma - ell2[:, [k]] / sigma2, None, w)
 
-    kl = _main_pass(a, b, chunk, [*sets.labels, sets.pivot_label], on_block, progress)
+    kl = _main_pass(a, b, chunk, [*sets.labels, sets.pivot_label], on_block, progress, workers)
     s, s2, c, e = stream_input_terms(a, b, sets, chunk)
     terms = assemble_llv_terms(sets, sigma, sigma2, FLOAT64.sqrt(m_a.var_u()), FLOAT64.sqrt(m_b.var_u()),
                                s, s2, c, e)
     return kl, terms, odds
 
 
-def stream_llv_terms(a: Model, b: Model, sets: Sets, chunk: int | None = None) -> LLVTerms:
+def stream_llv_terms(
+    a: Model, b: Model, sets: Sets, chunk: int | None = None, workers: int | None = None
+) -> LLVTerms:
     """Every term of ``d^λ_LLV`` (Section 4, CLAIMS.md §4) streamed over the inputs."""
     check_pair(a, b)
     sets.validate(a.n, a.K, a.M)
-    return _llv_and_kl(a, b, sets, _check_chunk(chunk, a.K), False, None)[1]
+    return _llv_and_kl(a, b, sets, _check_chunk(chunk, a.K), False, None, workers)[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,15 +487,16 @@ def stream_d_fg(a: Model, b: Model, sets: Sets, chunk: int | None = None, limit:
 
 def stream_distances(
     a: Model, b: Model, sets: Sets, *, chunk: int | None = None, lam: float = 1e-5, mode: str = "max",
-    limit: int = MAX_SUBSETS, progress: Progress | None = None,
+    limit: int = MAX_SUBSETS, progress: Progress | None = None, workers: int | None = None,
 ) -> dict[str, Any]:
     """The values of :func:`theory.compare.compare` (float64), streamed: ``d_kl_ab``, ``d_kl_ba``,
-    ``terms``, ``d_llv``, ``fg``, ``m_cca``."""
+    ``terms``, ``d_llv``, ``fg``, ``m_cca``.  ``workers`` threads share the main pass
+    (default :func:`default_workers`); the values do not depend on it."""
     check_pair(a, b)
     sets.validate(a.n, a.K, a.M)
     size = _check_chunk(chunk, a.K)
     label_subsets(sets.labels, a.M, limit)
-    kl, terms, odds = _llv_and_kl(a, b, sets, size, a.M > 1, progress)
+    kl, terms, odds = _llv_and_kl(a, b, sets, size, a.M > 1, progress, workers)
     w = _weights(a)
     return {
         "d_kl_ab": kl.ab,

@@ -1,0 +1,210 @@
+"""Benchmarks of the distances (not part of the default test run).
+
+    python3 tests/benchmarks/run.py [table1] [target] [mp50] [search] [--repeat R] [--json FILE]
+
+* ``table1`` -- the Table 1-sized pair (3500 inputs, 7 labels, M = 2; theory.counterexample,
+  ρ = 5) at float64: ``compare`` with the sets fixed, each part of it, and the streamed path;
+* ``target`` -- n = 10,000 inputs, K = 50,000 labels, M = 256, |S_Y| = M: two random models written
+  as memory-mapped ``.npy`` directories in a temporary folder, ``closeness compare`` run on them
+  (wall time, peak RSS) and the two products ``F Gᵀ``, ``F' G'ᵀ`` alone in the same blocks;
+* ``mp50`` -- ``compare`` on the Table 1 pair at 50 digits (mpmath);
+* ``search`` -- examples per second of ``closeness search kl`` and ``closeness search bound``.
+
+Every figure is the best of ``--repeat`` runs (medians are printed too) with the machine and its
+load average, since other processes on a shared 2-core machine change timings several-fold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from theory.compare import compare  # noqa: E402
+from theory.distances import Sets, d_fg, d_kl, llv_terms, m_cca  # noqa: E402
+from theory.io import load_model  # noqa: E402
+from theory.model import Model, log_probs  # noqa: E402
+from theory.precision import FLOAT64  # noqa: E402
+from theory.selection import paper_sets  # noqa: E402
+from theory.streaming import TILE_ENTRIES, default_chunk, stream_distances  # noqa: E402
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_GiB": round(mem, 1), "python": platform.python_version(),
+            "numpy": np.__version__, "load_average_1min": os.getloadavg()[0]}
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
+    """Best and median wall time in seconds over ``repeat`` runs (after one warm-up)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return {"best_s": min(times), "median_s": float(np.median(times))}
+
+
+def table1_pair() -> tuple[Model, Model, Sets]:
+    """The Section 3 pair at ρ = 5 (3500 inputs, K = 7, M = 2) with the paper's selection of sets."""
+    from theory.counterexample import paper_random
+
+    a, b = paper_random().models(5.0)
+    sets = paper_sets(a, b, log_probs(a), log_probs(b), samples=100, seed=0)
+    return a, b, sets
+
+
+def bench_table1(repeat: int) -> dict[str, Any]:
+    a, b, sets = table1_pair()
+    ell, ell2 = log_probs(a), log_probs(b)
+    parts = {
+        "compare (fixed sets, float64)": lambda: compare(a, b, sets),
+        "  log_probs, both models": lambda: (log_probs(a), log_probs(b)),
+        "  d_kl, both directions": lambda: (d_kl(ell, ell2), d_kl(ell2, ell)),
+        "  llv_terms": lambda: llv_terms(ell, ell2, sets),
+        f"  d_fg ({len(sets.labels)} labels: C({len(sets.labels)}, 2) subsets)": lambda: d_fg(a.f, a.g, b.f, b.g, sets),
+        "  m_cca": lambda: m_cca(a.f, b.f),
+        "stream_distances (same values)": lambda: stream_distances(a, b, sets),
+    }
+    return {"n": a.n, "K": a.K, "M": a.M, "labels": len(sets.labels),
+            "times": {name: timed(fn, repeat) for name, fn in parts.items()}}
+
+
+def bench_mp50(repeat: int) -> dict[str, Any]:
+    a, b, sets = table1_pair()
+    return {"n": a.n, "K": a.K, "M": a.M, "dps": 50,
+            "times": {"compare (fixed sets, 50 digits)": timed(lambda: compare(a, b, sets, dps=50), repeat)}}
+
+
+def write_target(folder: Path, n: int, k: int, m: int) -> tuple[Path, Path]:
+    """Two random models as directories of ``.npy`` files (logits of standard deviation ~3)."""
+    rng = np.random.default_rng(0)
+    f, g = rng.standard_normal((n, m)), rng.standard_normal((k, m)) * (3 / np.sqrt(m))
+    out = []
+    for name, (ff, gg) in {"a": (f, g), "b": (f + 0.1 * rng.standard_normal((n, m)),
+                                            g + 0.1 * (3 / np.sqrt(m)) * rng.standard_normal((k, m)))}.items():
+        d = folder / name
+        d.mkdir()
+        np.save(d / "f.npy", ff)
+        np.save(d / "g.npy", gg)
+        out.append(d)
+    del f, g
+    return out[0], out[1]
+
+
+def products_only(a: Model, b: Model, chunk: int) -> None:
+    """The two products ``F Gᵀ`` and ``F' G'ᵀ`` in the blocks and tiles the streamed path uses."""
+    g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
+    width = min(max(256, TILE_ENTRIES // chunk), a.K)
+    z1, z2 = np.empty((chunk, width)), np.empty((chunk, width))
+    for lo in range(0, a.n, chunk):
+        hi = min(lo + chunk, a.n)
+        f1 = np.ascontiguousarray(a.f[lo:hi], dtype=float)
+        f2 = np.ascontiguousarray(b.f[lo:hi], dtype=float)
+        for j in range(0, a.K, width):
+            k = min(width, a.K - j)
+            np.matmul(f1, g1[j:j + k].T, out=z1[: hi - lo, :k])
+            np.matmul(f2, g2[j:j + k].T, out=z2[: hi - lo, :k])
+
+
+def bench_target(repeat: int, n: int = 10_000, k: int = 50_000, m: int = 256) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        da, db = write_target(Path(tmp), n, k, m)
+        sets_args = ["--pivot-label", "0", "--labels", f"1-{m}", "--pivot-input", "0", "--inputs", f"1-{m}"]
+        refusal = subprocess.run([sys.executable, "-m", "checks", "compare", str(da), str(db)],
+                                 capture_output=True, text=True, cwd=ROOT, check=False)
+        cli = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "checks", "compare", str(da), str(db), *sets_args, "--json"],
+                                  capture_output=True, text=True, cwd=ROOT, check=False)
+            cli.append(time.perf_counter() - t)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB → GiB
+        a, b = load_model(da), load_model(db)
+        sets = Sets(0, tuple(range(1, m + 1)), 0, tuple(range(1, m + 1)))
+        chunk = default_chunk(k)
+        whole = timed(lambda: compare(a, b, sets), repeat)
+        products = timed(lambda: products_only(a, b, chunk), repeat)
+        result = json.loads(proc.stdout)
+    return {
+        "n": n, "K": k, "M": m, "chunk": chunk,
+        "cli_wall_s": {"best_s": min(cli), "median_s": float(np.median(cli))},
+        "cli_peak_rss_GiB": round(peak, 3),
+        "compare_in_process": whole,
+        "two_products_only": products,
+        "ratio_best": whole["best_s"] / products["best_s"],
+        "d_llv": result["d_llv"], "d_kl_ab": result["d_kl"]["ab"],
+        "default_sets_refusal": {"exit": refusal.returncode, "message": refusal.stderr.strip()},
+    }
+
+
+def bench_search(repeat: int) -> dict[str, Any]:
+    runs = {
+        "kl": ["search", "kl", "--eps", "1e-3", "--examples", "200", "--seed", "0", "--json"],
+        "bound": ["search", "bound", "--examples", "200", "--seed", "0", "--json"],
+    }
+    out: dict[str, Any] = {}
+    for name, args in runs.items():
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "checks", *args], capture_output=True, text=True,
+                                  cwd=ROOT, check=False)
+            times.append(time.perf_counter() - t)
+        if proc.returncode not in (0, 1):
+            out[name] = {"error": proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]}
+            continue
+        examples = int(args[args.index("--examples") + 1])
+        out[name] = {"examples": examples, "best_s": min(times), "examples_per_s": examples / min(times),
+                     "note": "wall time of the whole command: exploration, shrinking, high-precision re-check"}
+    return out
+
+
+BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "target": bench_target, "search": bench_search}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("which", nargs="*", choices=[*BENCHES, []], default=list(BENCHES))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    report: dict[str, Any] = {"machine": machine()}
+    for name in args.which or list(BENCHES):
+        report[name] = BENCHES[name](args.repeat if name != "mp50" else 1)
+        print(json.dumps({name: report[name]}, indent=1), flush=True)
+    report["load_average_1min_end"] = os.getloadavg()[0]
+    print(json.dumps({"machine": report["machine"], "load_average_1min_end": report["load_average_1min_end"]}, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
