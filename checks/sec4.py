@@ -37,6 +37,7 @@ from theory.families import (
     llv_between,
     near_tight_pair,
     paper_selection_triangle,
+    permutation_flip_pair,
     random_diverse_pair,
     sign_flip_pair,
     singular_label_pair,
@@ -583,6 +584,42 @@ TIGHT.method("symbolic")(lambda ctx: check_tight_symbolic())
 TIGHT.method("certified")(lambda ctx: check_tight_certified(ctx.dps))
 
 
+TIGHT_M = claim(
+    "sec4-bound-tight-every-M",
+    "The sharper bound is attained in every dimension tried (M = 2, 3, 4; M = 1 above): the permutation-flip "
+    "pairs have d_{f,g} = 2ε² with 0 < ε < 1/2 (and T2 = T3 = T4 = 0), so the constant 2 of d_SVD ≤ 2ε² is "
+    "best possible for each M, not only for M = 1.",
+    r"\forall M\in\{1,2,3,4\}\ \exists:\ d_{f,g}=2\varepsilon^2>0",
+    "Section 4 (main bound, tightness)", "new",
+)
+
+
+def check_tight_every_m(dps: int, dims: Sequence[int] = (2, 3, 4), constant: Any = 2) -> Outcome:
+    """Balls: for :func:`theory.families.permutation_flip_pair` (κ = 2, s = −2) built at ``dps`` digits,
+    ``d_{f,g} − constant·ε²`` is enclosed around 0 within ``10^{-(dps-10)}`` (a ball excluding 0
+    refutes), ``ε > 0`` and ``T2``, ``T3``, ``T4`` enclose 0."""
+    P = Ball(dps)
+    tol = 10.0 ** (-(dps - 10))
+    parts = {}
+    for m in dims:
+        with P.active():
+            s = evaluate_bound(permutation_flip_pair(m, 2, -2, P), P)
+            gap = s.d_fg - P.scalar(str(constant)) * s.eps * s.eps
+            rest = [s.terms.T2, s.terms.T3, s.terms.T4]
+            ev = {"eps": ball_str(s.eps), "d_fg": ball_str(s.d_fg), "gap": ball_str(gap)}
+            if not gap.contains(0) or s.eps.contains(0) or not all(x.contains(0) for x in rest):
+                parts[f"M={m}"] = Outcome.refuted(witness=ev)
+            elif float(gap.rad()) < tol:
+                parts[f"M={m}"] = Outcome.verified(equal_to_digits=dps - 10, **ev)
+            else:
+                parts[f"M={m}"] = Outcome.undecided("enclosure too wide", **ev)
+    return Outcome.combine(parts)
+
+
+TIGHT_M.method("symbolic")(lambda ctx: _certificates({f"flip M={m}": dbound.flip_identities(m) for m in (2, 3)}))
+TIGHT_M.method("certified")(lambda ctx: check_tight_every_m(ctx.dps))
+
+
 # --------------------------------------------------------------------------------------------
 # d_LLV is a metric (fixed sets)
 # --------------------------------------------------------------------------------------------
@@ -759,9 +796,10 @@ PAPER_SEL.method("numeric")(check_paper_selection_numeric)
 # --------------------------------------------------------------------------------------------
 INCOMP = claim(
     "sec4-kl-llv-incomparable",
-    "Neither distance bounds the other: on the Section 3 pair (grid version) d_KL → 0 as ρ grows while d_LLV "
-    "stays above 28 (its input term T2 does not depend on ρ, and d_LLV ≥ √(d_{f,g}/2) anyway); on the temperature pair T1 = T2 = 0 while d_KL > 0, so d_KL is not bounded by "
-    "max(T1, T2), and with λ = 1e-5 the ratio d_KL/d_LLV exceeds 2000; and the two rank pairs differently.",
+    "Neither distance bounds the other: on the Section 3 pair (grid version) d_KL → 0 as ρ grows while "
+    "d_LLV stays above 28 (its input term T2 does not depend on ρ, and d_LLV ≥ √(d_{f,g}/2) anyway); on the "
+    "temperature pair T1 = T2 = 0 while d_KL > 0, so d_KL is not bounded by max(T1, T2), and with λ = 1e-5 "
+    "the ratio d_KL/d_LLV exceeds 2000; and the two rank pairs differently.",
     r"\nexists\varphi:\ d_{LLV}\le\varphi(d_{KL});\ d_{KL}\not\le C\max(T_1,T_2)",
     "Section 4 (discussion); Section 3", "new",
 )
@@ -876,6 +914,7 @@ __all__ = [
     "check_no_invertibility",
     "check_tight_symbolic",
     "check_tight_certified",
+    "check_tight_every_m",
     "check_metric_numeric",
     "check_metric_symbolic",
     "check_lambda_symbolic",

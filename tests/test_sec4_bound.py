@@ -136,3 +136,15 @@ def test_tight_pairs_attain_the_bounds() -> None:
 def test_near_tight_pair_is_just_below_the_line() -> None:
     s = evaluate_bound(near_tight_pair(1e-3))
     assert 0.999 < float(s.d_fg) / (2 * float(s.eps) ** 2) < 1
+
+
+def test_every_dimension_attains_two_eps_squared() -> None:
+    from theory.families import permutation_flip_pair
+
+    assert dbound.flip_identities(2).holds and dbound.flip_identities(3).holds
+    assert not dbound.flip_identities(2, factor=1).holds  # a half flip is not anti-aligned
+    for m in (2, 3, 4):
+        s = evaluate_bound(permutation_flip_pair(m, 2, -2))
+        assert abs(float(s.d_fg) / (2 * float(s.eps) ** 2) - 1) < 1e-12 and float(s.eps) > 0.1
+    assert sec4.check_tight_every_m(30).verdict == "verified"
+    assert sec4.check_tight_every_m(30, constant="1.9").verdict == "refuted"

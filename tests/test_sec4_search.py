@@ -22,6 +22,7 @@ SEC4_IDS = {
     "sec4-bound": "paper",
     "sec4-bound-no-invertibility": "new",
     "sec4-bound-tight": "new",
+    "sec4-bound-tight-every-M": "new",
     "sec4-llv-metric": "paper",
     "sec4-llv-lambda-needed": "new",
     "sec4-llv-paper-selection-not-metric": "new",

@@ -40,6 +40,9 @@ __all__ = [
     "kl_between",
     "LAMBDA",
     "paper_selection_triangle",
+    "flip_embedding",
+    "flip_root",
+    "permutation_flip_pair",
 ]
 
 #: The paper's weight of the scale terms ``T3``, ``T4`` (read as the exact decimal).
@@ -264,6 +267,62 @@ def llv_between(
 def kl_between(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
     """``d_KL(p_a, p_b)`` (direction a → b, as the paper's code)."""
     return d_kl(log_probs(a, P), log_probs(b, P), P, input_weights(a, P))
+
+
+def flip_embedding(f: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
+    """``φ(f) = f − 2·log Σ_j e^{f_j} · 1`` row by row: the M-dimensional sign flip.
+
+    For ``g = (0, e_1, …, e_M)`` (pivot label 0) it moves ``ℓ(y_0|x)`` by ``+log S`` and every
+    ``ℓ(y_i|x)`` by ``−log S`` (``S = Σ_j e^{f_j}``), the anti-alignment that makes ``a_y = b_y``
+    and ``SD(ũ_i − ũ'_i) = a + b`` exact; for ``M = 1`` it is ``f ↦ −f``.
+    """
+    with P.active():
+        ff = P.array(f)
+        lse = P.log(P.exp(ff).sum(axis=1))
+        return ff - (P.scalar(2) * lse)[:, None]
+
+
+def flip_root(M: int, kappa: Any, dps: int = 60) -> str:
+    """``t > 0`` with ``log(e^t + M − 1) − t/M = κ`` (needs ``κ > log M``), as a decimal string."""
+    import mpmath
+
+    if M < 2 or float(kappa) <= float(np.log(M)):
+        raise ClosenessError(f"need M ≥ 2 and κ > log M; got M = {M}, κ = {kappa}")
+    ctx = mpmath.MPContext()
+    ctx.dps = dps
+    k = ctx.mpf(str(kappa))
+    hi = ctx.mpf(M) / (M - 1) * (k + 1)  # the left side grows like t(1 − 1/M): a sign change on [0, hi]
+    t = ctx.findroot(lambda t: ctx.log(ctx.exp(t) + M - 1) - t / M - k, (0, hi), solver="illinois")
+    return ctx.nstr(t, dps)
+
+
+def permutation_flip_pair(
+    M: int, kappa: Any = 2, shift: Any = -2, P: Arithmetic = FLOAT64,
+) -> Pair:
+    """A pair attaining ``d_{f,g} = 2ε²`` in dimension ``M`` (``K = M + 1``, ``g = (0, e_1, …, e_M)``).
+
+    Inputs: the base ``0`` and ``−κ(1 + e_i)`` (kept by model 2; they are the pivot and input
+    sets, so ``T2 = T4 = 0``), and the orbit ``s·1 + t·e_i`` (``s`` = ``shift``), which model 2
+    flips with :func:`flip_embedding`.  Every orbit point has ``log S − mean = κ`` when ``t`` is
+    :func:`flip_root`; then the flip shifts the orbit by ``−2 log S`` and, because the base has
+    mean ``−κ`` per coordinate, leaves every coordinate's variance unchanged (``σ = σ'``,
+    ``T3 = 0``).  Permutation symmetry makes all ``a_i = b_i`` equal and ``C`` symmetric; for the
+    shifts used here ``C`` is positive semi-definite, so ``‖C‖_* = tr C`` and the chain is an
+    equality.  ``P`` fixes the precision of the flip (``t`` is computed to ``P.dps + 20`` digits).
+    """
+    t = flip_root(M, kappa, max(P.dps, 15) + 20)
+    with P.active():
+        kap, s, tt = P.scalar(str(kappa)), P.scalar(str(shift)), P.scalar(t)
+        eye = np.eye(M, dtype=int)
+        base = [np.full(M, P.scalar(0), dtype=object)] + [-kap * (1 + eye[i]) for i in range(M)]
+        orbit = [s + tt * eye[i] for i in range(M)]
+        f = np.array(base + orbit, dtype=object)
+        f2 = np.concatenate([f[: M + 1], flip_embedding(f[M + 1:], P)])
+        if P.kind == "float64":
+            f, f2 = f.astype(float), np.asarray(f2, dtype=float)
+    g = np.vstack([np.zeros(M), np.eye(M)])
+    sets = Sets(0, tuple(range(1, M + 1)), 0, tuple(range(1, M + 1)))
+    return Pair(Model(f, g), Model(f2, g), sets, f"permutation-flip pair M={M} κ={kappa} s={shift}")
 
 
 def paper_selection_triangle() -> tuple[Model, Model, Model]:

@@ -44,6 +44,7 @@ __all__ = [
     "linear_from_quadratic",
     "msvd_range",
     "tight_sign_flip",
+    "flip_identities",
     "chain",
 ]
 
@@ -419,6 +420,30 @@ def tight_sign_flip(z: list[Any], signs: list[int], constant: sp.Expr = 2) -> Ce
     return Certificate("d_SVD = 2ε² attained", flip and same_scale and equality,
                        {"softplus_flip": flip, "same_scale": same_scale, "epsilon": str(sp.nsimplify(eps)),
                         "d_svd": str(d_svd), "corr": str(sp.nsimplify(corr)), "equality": equality})
+
+
+def flip_identities(M: int, factor: int = 2) -> Certificate:
+    """The M-dimensional flip ``f' = f − factor·log S·1`` (``S = Σ_j e^{f_j}``, ``g = (0, e_1..e_M)``):
+    with ``factor = 2``, ``ℓ'(y_0|x) − ℓ(y_0|x) = log S`` and ``ℓ'(y_i|x) − ℓ(y_i|x) = −log S``
+    (exactly opposite moves: ``A_i = −B_i``, hence ``a = b`` and ``SD(ũ_i − ũ'_i) = a + b``).
+    Also the variance step of :func:`theory.families.permutation_flip_pair`: shifting a group of
+    mean ``m_F`` by ``−2L`` keeps the between-group term iff ``L = m_F − m_B``."""
+    f = sp.Matrix(1, M, lambda i, j: sp.Symbol(f"f{j}", real=True))
+    g = sp.Matrix.vstack(sp.zeros(1, M), sp.eye(M))
+    big_s = sp.Add(*[sp.exp(v) for v in f])
+    f2 = f - factor * sp.log(big_s) * sp.ones(1, M)
+    ell, ell2 = log_probs_symbolic(f * g.T), log_probs_symbolic(f2 * g.T)
+
+    def is_zero_via_exp(e: sp.Expr) -> bool:
+        return sp.simplify(sp.exp(e)) == 1
+
+    pivot = is_zero_via_exp(ell2[0, 0] - ell[0, 0] - sp.log(big_s))
+    labels = all(is_zero_via_exp(ell2[0, i] - ell[0, i] + sp.log(big_s)) for i in range(1, M + 1))
+    m_f, m_b = sp.symbols("m_F m_B", real=True)
+    variance = _zero((m_f - 2 * (m_f - m_b) - m_b) ** 2 - (m_f - m_b) ** 2)
+    return Certificate("M-dimensional flip identities", pivot and labels and variance,
+                       {"M": M, "factor": factor, "pivot_moves_by_log_S": pivot, "labels_move_by_minus_log_S": labels,
+                        "between_group_variance_kept": variance})
 
 
 def chain(M: int) -> dict[str, Certificate]:
