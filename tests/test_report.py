@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -249,3 +250,12 @@ def test_cli_report_refuses_a_file_as_out_dir_and_low_precision(tmp_path: Path) 
     assert main(["report", "--out", str(tmp_path / "file"), "--from-json", str(src)]) == 2
     assert main(["report", "--out", str(tmp_path / "o"), "--dps", "10"]) == 2
     assert main(["report", "--out", str(tmp_path / "o"), "--from-json", str(src), "--claim", "x"]) == 2
+
+
+def test_report_without_matplotlib_marks_the_figure_omitted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)  # import fails as if not installed
+    files = rep.write_report(tmp_path, _verify_json(), seed=0, **SMALL)
+    text = files.report.read_text()
+    assert files.figure is None and not (tmp_path / "bound.png").exists()
+    assert "> **Figure omitted:** matplotlib is not installed" in text
+    assert "| tight sign-flip pairs | 2 |" in text  # the numbers behind the figure are still reported
