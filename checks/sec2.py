@@ -438,8 +438,9 @@ def only_if_residuals(
     unembeddings at ``y_0..y_M`` (``L, L'``) for ``B = L D⁻ᵀD'ᵀL'⁻¹`` (= ``N⁻ᵀN'ᵀ``), with
     ``D = LᵀN`` read off ``ℓ``.  The full ``F, G, F', G'`` are used only to measure the residuals
     (relative to the largest entry of each block):
-    ``f − Af'`` over all x, ``g_0 − Bg'_0`` over all y, ``B − claimed_dual(A)``, and ``A`` against
-    the planted matrix.  Also reports whether ``L'`` and ``N'`` are invertible.
+    ``f − Af'`` over all x, ``g_0 − Bg'_0`` over all y, ``B − claimed_dual(A)``, ``A`` against
+    the planted matrix and against the paper's ``L⁻ᵀL'ᵀ``, ``B`` against ``N⁻ᵀN'ᵀ``.  Also
+    reports whether ``L'`` and ``N'`` are invertible.
     """
     with P.active():
         f, g = unprimed_model(case, P)
@@ -460,14 +461,22 @@ def only_if_residuals(
             return [abs(v) / big for v in np.asarray(r, dtype=object).ravel()]
 
         g0 = g - g[[y0]]
+        paper_a = P.solve(lab.T, lab2.T)  # L⁻ᵀL'ᵀ
+        paper_b = P.solve(n.T, n2.T)  # N⁻ᵀN'ᵀ
         return {
             "f_minus_Af'": rel(rf, f),
             "g0_minus_Bg'0": rel(rg, g0),
             "B_minus_dual(A)": rel(b - claimed_dual(a, P), b),
             "A_minus_planted": rel(a - in_arithmetic(case.a, P), a),
+            "A_minus_L^-T_L'^T": rel(a - paper_a, a),
+            "B_minus_N^-T_N'^T": rel(b - paper_b, b),
             "L'_N'_invertible": not is_singular(lab2, P) and not is_singular(n2, P),
             "sets": sets.as_dict(),
         }
+
+
+RESIDUALS = ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_planted", "A_minus_L^-T_L'^T",
+             "B_minus_N^-T_N'^T")
 
 
 def check_only_if_numeric(
@@ -487,7 +496,7 @@ def check_only_if_numeric(
             r = only_if_residuals(case, P, formula_A, claimed_dual)
             if not r["L'_N'_invertible"] and i not in singular:
                 singular.append(i)
-            for key in ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_planted"):
+            for key in RESIDUALS:
                 out.extend(r[key])
         return out
 
@@ -516,7 +525,7 @@ def only_if_score(
         r = only_if_residuals(case, P, claimed_dual=claimed_dual)
         if not r["L'_N'_invertible"]:
             return math.inf
-        worst = max(max(r[k]) for k in ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_planted"))
+        worst = max(max(r[k]) for k in RESIDUALS)
         return float(worst * P.scalar(10) ** (P.dps - guard))
 
     return score
@@ -622,7 +631,7 @@ def diversity_models(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndar
     out = []
     for m in range(1, 5):
         n, k = m + 3, m + 2
-        out.append((rng.integers(-6, 7, size=(n, m)), rng.integers(-6, 7, size=(k, m))))
+        out += [(rng.integers(-6, 7, size=(n, m)), rng.integers(-6, 7, size=(k, m))) for _ in range(4)]
         for dim in range(m):
             for origin in (False, True):
                 out.append((degenerate_rows(rng, n, m, dim, origin), rng.integers(-6, 7, size=(k, m))))
