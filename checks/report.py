@@ -32,6 +32,7 @@ from theory.families import (
     Pair,
     bound_figure_family,
     evaluate_bound,
+    permutation_flip_pair,
     random_diverse_pair,
     sign_flip_pair,
 )
@@ -82,7 +83,7 @@ def bound_points(seed: int = 0, steps: int = 8, random_pairs: int = 40) -> list[
     """``(d^λ_LLV, d_{f,g})`` at float64 with fixed sets (:func:`theory.families.evaluate_bound`) for
     the constructed family of the paper's bound figure (one noise sweep per ``K``), for random
     diverse pairs (``M = 2`` and ``3``, noise drawn log-uniformly in ``[10⁻³, 2]``), and for the two
-    exact sign-flip pairs at which ``d_{f,g} = 2ε²``."""
+    pairs at which ``d_{f,g} = 2ε²`` (sign flips for ``M = 1``, permutation flips for ``M = 2, 3, 4``)."""
     pairs: list[tuple[str, float, Pair]] = []
     for K in FIGURE_LABEL_COUNTS:
         pairs += [(f"figure family K={K}", noise, p) for noise, p in bound_figure_family(K, steps=steps, seed=seed)]
@@ -93,7 +94,9 @@ def bound_points(seed: int = 0, steps: int = 8, random_pairs: int = 40) -> list[
             pair = random_diverse_pair(rng, n=20, K=M + 3, M=M, closeness=closeness)
             pairs.append((f"random M={M}", closeness, pair))
     for spec in (TIGHT_QUADRATIC, TIGHT_LINEAR):
-        pairs.append(("tight sign-flip pairs", 0.0, sign_flip_pair(*spec)))
+        pairs.append(("tight pairs (d_fg = 2ε²)", 0.0, sign_flip_pair(*spec)))
+    for M in (2, 3, 4):
+        pairs.append(("tight pairs (d_fg = 2ε²)", 0.0, permutation_flip_pair(M)))
     points = []
     for family, parameter, pair in pairs:
         sides = evaluate_bound(pair)
@@ -370,9 +373,10 @@ def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint
         parts += ["> **Figure omitted:** matplotlib is not installed (`pip install 'closeness-proofs[plot]'`).", ""]
     parts += [
         "Each pair is compared with fixed sets (`theory.families`: pivot label 0 with all other labels, "
-        "pivot input 0 with the first M inputs keeping N and N' invertible; the sign-flip pairs of "
-        f"`M = 1` with their own), λ = 1e-5 in the `max` form, float64, seed {seed}. A point above a line "
-        "would refute that bound; the sign-flip pairs attain `d_fg = 2ε²` exactly. Largest ratios "
+        "pivot input 0 with the first M inputs keeping N and N' invertible; the tight pairs with their "
+        f"own), λ = 1e-5 in the `max` form, float64, seed {seed}. A point above a line would refute that "
+        "bound; the tight pairs (sign flips, M = 1; permutation flips, M = 2, 3, 4) attain `d_fg = 2ε²`. "
+        "Largest ratios "
         "(≤ 1 means the bound holds on every pair):",
         "",
         _tightness(points) if points else "> No pairs.",

@@ -20,8 +20,9 @@
 # `d_{f,g} ≤ 1` otherwise).
 #
 # Below: the constructed family of the paper's bound figure (one noise sweep per `K`), random
-# diverse pairs at several distances and dimensions, and the exact sign-flip pairs at which the
-# quadratic bound is attained, all against the lines `2Mε` and `2ε²` (the paper's Figure 16 picture).
+# diverse pairs at several distances and dimensions, and the pairs at which the quadratic bound is
+# attained (sign flips for `M = 1`, permutation flips for `M = 2, 3, 4`), all against the lines `2Mε`
+# and `2ε²` (the paper's Figure 16 picture).
 #
 # Claims: `closeness verify --claim sec4-bound --claim sec4-msvd-range` (ids in the README table);
 # search for a violation with `closeness search bound --form 2Meps` or `--form 2eps2`.
@@ -32,6 +33,7 @@ steps = 8  # noise levels per K in the constructed family
 label_counts = (4, 5, 6, 10, 18)  # K of the constructed family (the paper's figure)
 random_pairs = 40  # random diverse pairs per dimension M
 dimensions = (2, 3)  # M of the random pairs
+tight_dimensions = (2, 3, 4)  # M of the permutation-flip pairs attaining 2ε²
 dps = 50  # digits for the exact tight pair
 
 # %%
@@ -47,6 +49,7 @@ from theory.families import (
     TIGHT_QUADRATIC,
     bound_figure_family,
     evaluate_bound,
+    permutation_flip_pair,
     random_diverse_pair,
     sign_flip_pair,
 )
@@ -74,11 +77,15 @@ for name, spec in (("tight ε = 1/√5", TIGHT_QUADRATIC), ("tight ε = 1/√2",
     pair = sign_flip_pair(*spec)
     s = evaluate_bound(pair)
     rows.append((name, pair.M, 0.0, float(s.eps), float(s.d_fg)))
+for M in tight_dimensions:
+    pair = permutation_flip_pair(M)
+    s = evaluate_bound(pair)
+    rows.append(("tight permutation flips", M, 0.0, float(s.eps), float(s.d_fg)))
 print(len(rows), "pairs")
 
 # %% [markdown]
 # ## How tight is each bound?
-# A ratio above 1 would refute the bound; the two sign-flip pairs reach `d_{f,g}/(2ε²) = 1` exactly.
+# A ratio above 1 would refute the bound; the tight pairs reach `d_{f,g}/(2ε²) = 1`.
 
 # %%
 families = list(dict.fromkeys(r[0] for r in rows))
@@ -113,7 +120,7 @@ for ax, log in zip(axes, (False, True), strict=True):
         ax.scatter([r[3] for r in sel], [r[4] for r in sel], s=60 if marker == "*" else 14,
                    marker=marker, color=f"C{i % 10}", label=fam)
     eps = np.geomspace(1e-4, xmax, 200) if log else np.linspace(0, xmax, 200)
-    for M, style in zip(sorted({r[1] for r in rows}), ("-.", "--", ":"), strict=False):
+    for M, style in zip(sorted({r[1] for r in rows}), ("-.", "--", ":", "-"), strict=False):
         ax.plot(eps, 2 * M * eps, "k" + style, lw=1, label=f"2Mε, M={M}")
     ax.plot(eps, 2 * eps**2, color="crimson", lw=1.2, label="2ε² [new]")
     if log:

@@ -190,11 +190,12 @@ def test_report_is_deterministic_and_has_no_timings(tmp_path: Path, written: rep
 
 def test_bound_points_lie_below_both_bounds_and_reach_the_sharp_one() -> None:
     points = rep.bound_points(seed=0, steps=2, random_pairs=5)
-    assert {p.family for p in points} >= {"figure family K=4", "random M=2", "random M=3", "tight sign-flip pairs"}
+    assert {p.family for p in points} >= {"figure family K=4", "random M=2", "random M=3", "tight pairs (d_fg = 2ε²)"}
     for p in points:
         assert p.d_fg <= 2 * p.d_llv**2 * (1 + 1e-9) + 1e-12
         assert p.d_fg <= 2 * p.M * p.d_llv * (1 + 1e-9) + 1e-12
-    tight = [p for p in points if p.family == "tight sign-flip pairs"]
+    tight = [p for p in points if p.family == "tight pairs (d_fg = 2ε²)"]
+    assert sorted(p.M for p in tight) == [1, 1, 2, 3, 4]
     assert all(abs(p.d_fg / (2 * p.d_llv**2) - 1) < 1e-12 for p in tight)
 
 
@@ -258,4 +259,4 @@ def test_report_without_matplotlib_marks_the_figure_omitted(tmp_path: Path, monk
     text = files.report.read_text()
     assert files.figure is None and not (tmp_path / "bound.png").exists()
     assert "> **Figure omitted:** matplotlib is not installed" in text
-    assert "| tight sign-flip pairs | 2 |" in text  # the numbers behind the figure are still reported
+    assert "| tight pairs (d_fg = 2ε²) | 5 |" in text  # the numbers behind the figure are still reported
