@@ -82,7 +82,7 @@ class BoundPoint:
 def bound_points(seed: int = 0, steps: int = 8, random_pairs: int = 40) -> list[BoundPoint]:
     """``(d^λ_LLV, d_{f,g})`` at float64 with fixed sets (:func:`theory.families.evaluate_bound`) for
     the constructed family of the paper's bound figure (one noise sweep per ``K``), for random
-    diverse pairs (``M = 2`` and ``3``, noise drawn log-uniformly in ``[10⁻³, 2]``), and for the two
+    diverse pairs (``M = 2`` and ``3``, noise drawn log-uniformly in ``[10⁻³, 2]``), and for the
     pairs at which ``d_{f,g} = 2ε²`` (sign flips for ``M = 1``, permutation flips for ``M = 2, 3, 4``)."""
     pairs: list[tuple[str, float, Pair]] = []
     for K in FIGURE_LABEL_COUNTS:
@@ -376,8 +376,7 @@ def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint
         "pivot input 0 with the first M inputs keeping N and N' invertible; the tight pairs with their "
         f"own), λ = 1e-5 in the `max` form, float64, seed {seed}. A point above a line would refute that "
         "bound; the tight pairs (sign flips, M = 1; permutation flips, M = 2, 3, 4) attain `d_fg = 2ε²`. "
-        "Largest ratios "
-        "(≤ 1 means the bound holds on every pair):",
+        "Largest ratios (≤ 1 means the bound holds on every pair):",
         "",
         _tightness(points) if points else "> No pairs.",
         "",
@@ -395,7 +394,7 @@ class ReportFiles:
 
     report: Path
     figure: Path | None
-    verify_json: Path | None
+    verify_json: Path
 
 
 def write_report(
@@ -406,10 +405,10 @@ def write_report(
     random_pairs: int = 40,
     table1_rhos: tuple[int, ...] = TABLE1_RHOS,
     table1_per_class: int = TABLE1_PER_CLASS,
-    write_json: bool = True,
 ) -> ReportFiles:
-    """Write ``report.md``, ``bound.png`` and (with ``write_json``) ``verify.json`` into ``out_dir``;
-    ``steps``, ``random_pairs`` size the bound figure, ``table1_*`` Table 1."""
+    """Write ``report.md``, ``bound.png`` (when matplotlib is installed) and ``verify.json`` (the
+    reported ``closeness-verify/1`` data, timings included) into ``out_dir``; ``steps`` and
+    ``random_pairs`` size the bound figure, ``table1_*`` Table 1."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ClosenessError(f"--out must be a directory, but {out} is a file")
@@ -422,7 +421,5 @@ def write_report(
     table1 = table1_markdown(seed, table1_rhos, table1_per_class)
     text = render(data, seed, table1, points, figure.name if figure else None)
     report = _readable(atomic_write_text(out / "report.md", text))
-    verify = None
-    if write_json:
-        verify = _readable(atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n"))
+    verify = _readable(atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n"))
     return ReportFiles(report, figure, verify)
