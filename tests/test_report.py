@@ -142,7 +142,7 @@ def _verify_json(seconds: float = 123.456) -> dict[str, Any]:
     }
 
 
-SMALL = {"steps": 2, "random_pairs": 3, "table1_rhos": (1, 20), "table1_per_class": 5}
+SMALL: dict[str, Any] = {"steps": 2, "random_pairs": 3, "table1_rhos": (1, 20), "table1_per_class": 5}
 
 
 @pytest.fixture(scope="module")
