@@ -9,7 +9,7 @@ import pytest
 
 from checks.cli import main
 from checks.registry import all_claims
-from checks.search_sec4 import search_bound, search_metric
+from checks.search_sec4 import search_bound, search_metric, search_order
 
 SEC4_IDS = {
     "sec4-bound-logratio": "paper",
@@ -74,3 +74,16 @@ def test_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "bound", "--examples", "0"]) == 2
     assert main(["search", "bound", "--factor", "-1"]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_metric_search_paper_selection_finds_a_violation() -> None:
+    r = search_metric(examples=200, seed=0, selection="paper", dps=30)
+    assert r.violations and all(v["ratio"] > 1 for v in r.violations)
+    assert all(s["selection"] == "paper" for s in r.violations[0]["sets"])
+
+
+def test_order_search_finds_a_disagreement() -> None:
+    r = search_order(examples=60, seed=0, dps=30)
+    assert r.violations and r.violations[0]["ratio"] > 1
+    v = r.violations[0]
+    assert v["kl_pq"] < v["kl_pr"] and v["llv_pq"] > v["llv_pr"]
