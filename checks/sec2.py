@@ -157,6 +157,15 @@ def exact_inverse_transpose(a: Any) -> Any:
     return a.inv().transpose()
 
 
+def exact_unprimed_model(case: Case, dual: Callable[[Any], Any] = exact_inverse_transpose) -> tuple[Exact, Exact]:
+    """:func:`unprimed_model` exactly over ``Q`` (``dual`` maps an ``fmpq_mat`` A to B)."""
+    b = dual(exact_matrix(case.a))
+    g2_0 = exact_matrix(np.asarray(case.g2, dtype=object) - np.asarray(case.g2, dtype=object)[[0]])
+    g = _from_fmpq_mat(g2_0 * b.transpose()) + np.asarray(case.g_pivot, dtype=object)[None, :]
+    f = _from_fmpq_mat(exact_matrix(case.f2) * exact_matrix(case.a).transpose())
+    return f, g
+
+
 # ---------------------------------------------------------------------------------------------
 # Theorem 2.2, "if"
 # ---------------------------------------------------------------------------------------------
@@ -265,13 +274,8 @@ def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inv
     logits whose difference to the primed logits is constant in ``y`` for every input, which
     is equality of the conditionals (softmax is injective modulo constants)."""
     for i, case in enumerate(cases):
-        b = dual(exact_matrix(case.a))
-        g2 = exact_matrix(case.g2)
-        g2_0 = exact_matrix(np.asarray(case.g2, dtype=object) - np.asarray(case.g2, dtype=object)[[0]])
-        g = g2_0 * b.transpose()
-        g_rows = _from_fmpq_mat(g) + np.asarray(case.g_pivot, dtype=object)[None, :]
-        f = exact_matrix(case.f2) * exact_matrix(case.a).transpose()
-        equal, where = exact_equal_distributions(_from_fmpq_mat(f), g_rows, case.f2, _from_fmpq_mat(g2))
+        f, g = exact_unprimed_model(case, dual)
+        equal, where = exact_equal_distributions(f, g, case.f2, case.g2)
         if not equal:
             return Outcome.refuted(witness={"case": i, "M": case.m, "input_label": where},
                                    reason="logit difference not constant in y: the conditionals differ")
@@ -512,6 +516,50 @@ def check_only_if_numeric(
 @THM22_ONLY_IF.method("numeric")
 def _(ctx: Context) -> Outcome:
     return check_only_if_numeric(ctx, default_cases(ctx.seed))
+
+
+def check_only_if_exact(cases: Sequence[Case], formula_A: FormulaA | None = None) -> Outcome:
+    """Theorem 2.2 "only if" on rational pairs, exactly over ``Q`` (python-flint ``fmpq``).
+
+    For each pair: ``p_{f,g} = p_{f',g'}`` is certified (logit difference constant in y) and
+    ``(f,g)`` diverse (exact affine ranks); then, not knowing the planted ``A``, the linear
+    system ``F = F'Aᵀ``, ``G_0 A = G'_0`` is solved exactly: it must have a unique solution,
+    invertible, equal to ``formula_A(L, L')`` (default ``L⁻ᵀL'ᵀ``), with ``A⁻ᵀ = N⁻ᵀN'ᵀ`` and
+    ``det L' det N' ≠ 0``.
+    """
+
+    def paper(lab: Any, lab2: Any) -> Any:
+        return lab.transpose().inv() * lab2.transpose()
+
+    formula = formula_A or paper
+    for i, case in enumerate(cases):
+        f, g = exact_unprimed_model(case)
+        equal, where = exact_equal_distributions(f, g, case.f2, case.g2)
+        if not equal or not _diverse(f, g):
+            return Outcome.undecided(f"case {i} is not a diverse pair with equal distributions", input_label=where)
+        sets = _anchor_sets(FLOAT64.midpoint(f), FLOAT64.midpoint(g))
+        if sets is None:
+            return Outcome.undecided(f"case {i}: no anchors found at float64")
+        rel = exact_linear_relation(f, g, case.f2, case.g2)
+        ys, xs = [sets.pivot_label, *sets.labels], [sets.pivot_input, *sets.inputs]
+        lab, lab2 = (exact_matrix((h[ys[1:]] - h[[ys[0]]]).T) for h in (g, np.asarray(case.g2, dtype=object)))
+        nin, nin2 = (exact_matrix((h[xs[1:]] - h[[xs[0]]]).T) for h in (f, np.asarray(case.f2, dtype=object)))
+        if lab2.det() == 0 or nin2.det() == 0:
+            return Outcome.refuted(witness={"case": i, "why": "L' or N' is singular"})
+        if rel.related is not True:
+            return Outcome.refuted(witness={"case": i, "why": "no unique invertible A", "rank": rel.rank,
+                                            "augmented_rank": rel.augmented_rank})
+        if rel.a != formula(lab, lab2):
+            return Outcome.refuted(witness={"case": i, "why": "A differs from the formula", "A": str(rel.a)})
+        if exact_inverse_transpose(rel.a) != nin.transpose().inv() * nin2.transpose():
+            return Outcome.refuted(witness={"case": i, "why": "A^{-T} differs from N^{-T} N'^T"})
+    return Outcome.verified(pairs=len(cases), exact=True, arithmetic="fmpq (python-flint)",
+                            M=sorted({c.m for c in cases}), uses="exact F, G, F', G' of pairs with certified p = p'")
+
+
+@THM22_ONLY_IF.method("certified")
+def _(ctx: Context) -> Outcome:
+    return check_only_if_exact(default_cases(ctx.seed))
 
 
 def only_if_score(

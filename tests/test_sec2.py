@@ -54,7 +54,7 @@ def test_section2_claims_are_registered_with_their_provenance() -> None:
     claims = all_claims()
     expected = {
         "thm2.2-if": ("paper", {"symbolic", "numeric", "certified", "search"}),
-        "thm2.2-only-if": ("paper", {"symbolic", "numeric", "search"}),
+        "thm2.2-only-if": ("paper", {"symbolic", "numeric", "certified", "search"}),
         "sec2-diversity-necessary": ("new", {"certified"}),
         "def2.1-diversity": ("paper", {"certified", "search"}),
     }
@@ -294,3 +294,16 @@ def test_exact_helpers_reject_mismatched_models() -> None:
         exact_linear_relation([[1, 0]], [[0, 0], [1, 1]], [[1, 0], [0, 1]], [[0, 0], [1, 1]])
     with pytest.raises(ClosenessError, match="do not match"):
         exact_equal_distributions([[1, 0]], [[0, 0], [1, 1]], [[1, 0]], [[0, 0, 1], [1, 1, 1]])
+
+
+def test_only_if_exact_verified_and_refuted() -> None:
+    assert sec2.check_only_if_exact(small_cases()).verdict == "verified"
+    out = sec2.check_only_if_exact(small_cases()[1:], formula_A=lambda lab, lab2: lab.inv() * lab2.transpose())
+    assert out.verdict == "refuted" and out.evidence["witness"]["why"] == "A differs from the formula"
+
+
+def test_only_if_exact_is_undecided_without_diversity() -> None:
+    case = small_cases()[1]
+    on_a_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(case.f2.shape[0])], dtype=object)
+    out = sec2.check_only_if_exact([sec2.Case(on_a_line, case.g2, case.a, case.g_pivot, case.cond)])
+    assert out.verdict == "undecided"
