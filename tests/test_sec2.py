@@ -4,7 +4,9 @@ statement and refutes a deliberately false variant."""
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
+import flint
 import numpy as np
 import pytest
 
@@ -30,9 +32,14 @@ from theory.identifiability import (
     unembeddings_from_distribution,
 )
 from theory.model import Model, log_probs
-from theory.precision import MP, Ball
+from theory.precision import MP, Arithmetic, Ball
 
 CTX = Context(dps=30, seed=3)
+
+
+def a_inverse(a: np.ndarray, P: Arithmetic) -> np.ndarray:
+    """The false variant ``A⁻¹`` in place of ``A⁻ᵀ``."""
+    return sec2.inverse_transpose(a, P).T
 
 
 def small_cases() -> list[sec2.Case]:
@@ -112,7 +119,7 @@ def test_exact_helpers() -> None:
     assert equal and where is None
     assert exact_equal_distributions(f, g, f, [[0, 0], [2, 0], [0, 1]])[0] is False
     rel = exact_linear_relation(f, g, f, g)
-    assert rel.related is True and rel.a == rel.a.__class__([[1, 0], [0, 1]])
+    assert rel.related is True and rel.a == flint.fmpq_mat([[1, 0], [0, 1]])
 
 
 def test_diversity_result_is_the_dataclass() -> None:
@@ -144,10 +151,7 @@ def test_if_numeric_verified() -> None:
 
 
 def test_if_numeric_refutes_inverse_instead_of_inverse_transpose() -> None:
-    def inverse(a: np.ndarray, P: object) -> np.ndarray:
-        return sec2.inverse_transpose(a, P).T  # A⁻¹
-
-    assert sec2.check_if_numeric(CTX, small_cases(), dual=inverse).verdict == "refuted"
+    assert sec2.check_if_numeric(CTX, small_cases(), dual=a_inverse).verdict == "refuted"
 
 
 def test_if_numeric_refutes_a_singular_A() -> None:
@@ -165,10 +169,7 @@ def test_if_search_finds_nothing_for_the_theorem_and_breaks_the_false_variant() 
     ok = sec2.search_outcome(CTX, "if", sec2.if_score(), 8)
     assert ok.verdict == "verified" and ok.evidence["examples"] == 8 and ok.evidence["seed"] == 3
 
-    def inverse(a: np.ndarray, P: object) -> np.ndarray:
-        return sec2.inverse_transpose(a, P).T
-
-    bad = sec2.search_outcome(CTX, "if", sec2.if_score(dual=inverse), 8)
+    bad = sec2.search_outcome(CTX, "if", sec2.if_score(dual=a_inverse), 8)
     assert bad.verdict == "refuted" and bad.evidence["witness"]["ratio_check_dps"] > 1
 
 
@@ -188,7 +189,7 @@ def test_only_if_symbolic_verified() -> None:
         ({"subtract_pivot_input": False}, "key_identities_M2"),  # N without −f(x_0)
     ],
 )
-def test_only_if_symbolic_refutes_false_formulas(kwargs: dict[str, object], part: str) -> None:
+def test_only_if_symbolic_refutes_false_formulas(kwargs: dict[str, Any], part: str) -> None:
     out = sec2.check_only_if_symbolic(dims=(2,), identity_dims=(2,), matrix_symbol_dims=(), **kwargs)
     assert out.verdict == "refuted" and out.evidence[part]["verdict"] == "refuted"
 
@@ -199,26 +200,20 @@ def test_only_if_numeric_verified_and_reports_what_it_uses() -> None:
 
 
 def test_only_if_numeric_refutes_inverse_instead_of_inverse_transpose() -> None:
-    def inverse(a: np.ndarray, P: object) -> np.ndarray:
-        return sec2.inverse_transpose(a, P).T
-
-    assert sec2.check_only_if_numeric(CTX, small_cases(), claimed_dual=inverse).verdict == "refuted"
+    assert sec2.check_only_if_numeric(CTX, small_cases(), claimed_dual=a_inverse).verdict == "refuted"
 
 
 def test_only_if_numeric_refutes_a_wrong_formula_for_A() -> None:
-    def transposed(*args: object) -> np.ndarray:
+    def transposed(*args: Any) -> np.ndarray:
         return recover_A(*args).T  # L'L⁻¹ instead of L⁻ᵀL'ᵀ
 
     assert sec2.check_only_if_numeric(CTX, small_cases()[1:], formula_A=transposed).verdict == "refuted"
 
 
 def test_only_if_search_breaks_the_false_variant() -> None:
-    def inverse(a: np.ndarray, P: object) -> np.ndarray:
-        return sec2.inverse_transpose(a, P).T
-
     ok = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(), 6)
     assert ok.verdict == "verified"
-    bad = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(claimed_dual=inverse), 12)
+    bad = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(claimed_dual=a_inverse), 12)
     assert bad.verdict == "refuted"
 
 
