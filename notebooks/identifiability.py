@@ -22,7 +22,7 @@
 # 2. recover `A` through `L, L'` and through `N, N'`, and from the two distributions plus `M + 1`
 #    anchor embeddings, at float64 and at 50 digits;
 # 3. show that the distribution alone fixes the embeddings up to that map: the log-odds
-#    `ℓ(y_i|x) − ℓ(y_0|x)` read off `p` equal `Lᵀf(x)`;
+#    `ℓ(y_i|x) − ℓ(y_0|x)` read off `p` equal `Lᵀf(x)`, and every distance of the paper is 0;
 # 4. break diversity (unembeddings on a line) and watch two models with *equal* distributions whose
 #    embeddings are not linearly related.
 #
@@ -43,6 +43,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from theory.compare import compare
 from theory.distances import Sets, m_cca
 from theory.identifiability import (
     diversity,
@@ -59,6 +60,7 @@ from theory.identifiability import (
 )
 from theory.model import Model, log_probs
 from theory.precision import FLOAT64, MP
+from theory.selection import default_sets
 
 rng = np.random.default_rng(seed)
 
@@ -122,6 +124,15 @@ log_odds = label_log_ratios(log_probs(p1), sets.pivot_label, sets.labels)
 print("max |log-odds − Lᵀf| =", np.max(np.abs(log_odds - f @ L)))
 print("max |log-odds − L'ᵀf'| =", np.max(np.abs(log_odds - np.asarray(f2, float) @ L2)))
 print("m_CCA(f, f') =", float(m_cca(f, np.asarray(f2, float))), "(1: linearly related)")
+
+# %% [markdown]
+# Every distance of the paper sees the two models as one (`sec4-invariance`): `d_KL`, `d_LLV` and
+# `d_{f,g}` vanish and `m_CCA = 1`.
+
+# %%
+same = compare(p1, p2, default_sets(p1, p2)).values
+print(f"d_KL = {float(same['d_kl_ab']):.1e}, d_LLV = {float(same['d_llv']):.1e}, "
+      f"d_fg = {float(same['fg'].value):.1e}, m_CCA = {float(same['m_cca']):.12f}")
 
 # %% [markdown]
 # ## 4. Without diversity, equal distributions do not imply `~_L`
