@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
@@ -31,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ClosenessError(f"--out must be a directory, but {out} is a file")
     if args.from_json:
         if args.claim or args.deep:
             raise ClosenessError("--claim and --deep select what to run; they do not apply with --from-json")
@@ -42,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
             raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
         ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
         progress = sys.stderr if sys.stderr.isatty() else None
-        verify = run_claims(ctx, args.claim, None, None, progress)
+        # verify.json is rewritten after every check, so an interrupted run keeps what it computed
+        verify = run_claims(ctx, args.claim, None, out / "verify.json", progress)
         data = verify.as_json()
         status = exit_status(verify)
     files = write_report(args.out, data, seed=args.seed)
