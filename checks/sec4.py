@@ -42,6 +42,7 @@ from theory.families import (
     sign_flip_pair,
     singular_label_pair,
     temperature_pair,
+    tie_perturbation_pair,
 )
 from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, log_probs
@@ -796,19 +797,19 @@ PAPER_SEL.method("numeric")(check_paper_selection_numeric)
 # --------------------------------------------------------------------------------------------
 INCOMP = claim(
     "sec4-kl-llv-incomparable",
-    "Neither distance bounds the other: on the Section 3 pair (grid version) d_KL → 0 as ρ grows while "
-    "d_LLV stays above 28 (its input term T2 does not depend on ρ, and d_LLV ≥ √(d_{f,g}/2) anyway); on the "
-    "temperature pair T1 = T2 = 0 while d_KL > 0, so d_KL is not bounded by max(T1, T2), and with λ = 1e-5 "
-    "the ratio d_KL/d_LLV exceeds 2000; and the two rank pairs differently.",
-    r"\nexists\varphi:\ d_{LLV}\le\varphi(d_{KL});\ d_{KL}\not\le C\max(T_1,T_2)",
+    "Neither distance bounds the other, for any λ ≥ 0. On the Section 3 pair (grid version) d_KL → 0 as ρ "
+    "grows while d_LLV stays above 28 (its input term T2 does not depend on ρ). On tie-perturbation pairs "
+    "(scale s) d_KL stays ≈ 0.040 while d_LLV = T1 ≈ 0.23/s → 0 with T2 = T3 = T4 = 0 exactly; on the "
+    "temperature pair T1 = T2 = 0 while d_KL > 0; and the two rank pairs differently.",
+    r"\nexists\varphi:\ d_{LLV}\le\varphi(d_{KL});\ \nexists\psi:\ d_{KL}\le\psi(d^\lambda_{LLV})",
     "Section 4 (discussion); Section 3", "new",
 )
 
 
 def check_incomparable_certified(dps: int, rhos: Sequence[Any] = ("10", "40"), llv_floor: Any = "28",
-                                 kl_ratio: Any = 2000) -> Outcome:
-    """Balls: for the Section 3 grid pair at each ``ρ``, ``d_LLV ≥ llv_floor`` while ``d_KL`` is tiny and
-    decreasing; for the temperature pair ``d_KL ≥ kl_ratio·d_LLV``."""
+                                 kl_floor: Any = "0.04", scales: Sequence[Any] = ("10", "1000")) -> Outcome:
+    """Balls.  Section 3 grid pair at each ``ρ``: ``d_LLV ≥ llv_floor`` while ``d_KL`` decreases.
+    Tie-perturbation pairs at each scale: ``d_KL ≥ kl_floor`` while ``d_LLV ≤ 0.25/scale``."""
     from theory.counterexample import grid
 
     P = Ball(dps)
@@ -825,10 +826,12 @@ def check_incomparable_certified(dps: int, rhos: Sequence[Any] = ("10", "40"), l
             parts[f"rho={rho}: d_LLV >= {llv_floor}"] = certified_leq(P.scalar(llv_floor), llv)
             parts[f"rho={rho}"] = Outcome.verified(d_kl=ball_str(kl), d_llv=ball_str(llv))
         parts["d_KL decreases in rho"] = certified_leq(kls[-1], kls[0], strict=True)
-        t = temperature_pair(2)
-        kl_t = kl_between(t.a, t.b, P)
-        llv_t = llv_between(t.a, t.b, t.sets, P)
-        parts[f"temperature: d_KL >= {kl_ratio} d_LLV"] = certified_leq(P.scalar(str(kl_ratio)) * llv_t, kl_t)
+        for sc in scales:
+            t = tie_perturbation_pair(sc, 1, P)
+            kl_t = kl_between(t.a, t.b, P)
+            llv_t = llv_between(t.a, t.b, t.sets, P)
+            parts[f"scale={sc}: d_KL >= {kl_floor}"] = certified_leq(P.scalar(str(kl_floor)), kl_t)
+            parts[f"scale={sc}: d_LLV <= 0.25/scale"] = certified_leq(llv_t, P.scalar("0.25") / P.scalar(sc))
     return Outcome.combine(parts)
 
 
@@ -848,7 +851,10 @@ def check_order_certified(dps: int, perturbation: float = 0.01) -> Outcome:
 
 INCOMP.method("certified")(lambda ctx: Outcome.combine({
     "bounds": check_incomparable_certified(ctx.dps), "order": check_order_certified(ctx.dps)}))
-INCOMP.method("symbolic")(lambda ctx: check_lambda_symbolic())
+INCOMP.method("symbolic")(lambda ctx: Outcome.combine({
+    "temperature pair": check_lambda_symbolic(),
+    "tie perturbation keeps sigma": _certificates({"variance": dmetric.tie_perturbation_scale()}),
+}))
 
 
 # --------------------------------------------------------------------------------------------

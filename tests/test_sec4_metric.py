@@ -75,7 +75,8 @@ def test_paper_selection_check_refutes_a_triple_without_violation() -> None:
 def test_kl_and_llv_incomparable() -> None:
     assert sec4.check_incomparable_certified(30).verdict == "verified"
     assert sec4.check_incomparable_certified(30, llv_floor="100").verdict == "refuted"
-    assert sec4.check_incomparable_certified(30, kl_ratio=10**6).verdict == "refuted"
+    assert sec4.check_incomparable_certified(30, kl_floor="0.05").verdict == "refuted"
+    assert not dmetric.tie_perturbation_scale(root_sign=1).holds  # the other root does not vanish
     assert sec4.check_order_certified(30).verdict == "verified"
     assert sec4.check_order_certified(30, perturbation=2.0).verdict == "refuted"
 

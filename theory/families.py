@@ -40,6 +40,7 @@ __all__ = [
     "kl_between",
     "LAMBDA",
     "paper_selection_triangle",
+    "tie_perturbation_pair",
     "flip_embedding",
     "flip_root",
     "permutation_flip_pair",
@@ -323,6 +324,29 @@ def permutation_flip_pair(
     g = np.vstack([np.zeros(M), np.eye(M)])
     sets = Sets(0, tuple(range(1, M + 1)), 0, tuple(range(1, M + 1)))
     return Pair(Model(f, g), Model(f2, g), sets, f"permutation-flip pair M={M} κ={kappa} s={shift}")
+
+
+def tie_perturbation_pair(scale: Any, c: Any = 1, P: Arithmetic = FLOAT64) -> Pair:
+    """``M = 1``, ``K = 2``: log-odds ``z = scale·(−2, −1, 0, 0, 1, 2)``; model 2 adds
+    ``δ = (0, β, c, −c, −β, 0)`` with ``β = c²/(scale + √(scale² − c²))`` (needs ``scale > c``).
+
+    ``β`` solves ``β² − 2·scale·β + c² = 0``, i.e. ``2Cov(z, δ) + Var(δ) = 0``, so
+    ``SD(z + δ) = SD(z)`` exactly (``T3 = 0``); ``δ = 0`` at the pivot input 0 and the input 5
+    (``T2 = T4 = 0``).  The two tied inputs (``z = 0``) keep ``d_KL`` near a constant while
+    ``d_LLV = T1 = O(c/scale) → 0``: ``d_KL`` is not bounded by any function of ``d^λ_LLV``.
+    """
+    if not float(scale) > float(c) > 0:
+        raise ClosenessError(f"need scale > c > 0, got scale = {scale}, c = {c}")
+    with P.active():
+        sc, cc = P.scalar(str(scale)), P.scalar(str(c))
+        beta = cc * cc / (sc + P.sqrt(P.array([sc * sc - cc * cc]))[0])
+        z = np.array([sc * P.scalar(v) for v in (-2, -1, 0, 0, 1, 2)], dtype=object)
+        d = np.array([P.scalar(0), beta, cc, -cc, -beta, P.scalar(0)], dtype=object)
+        f, f2 = z[:, None], (z + d)[:, None]
+        if P.kind == "float64":
+            f, f2 = f.astype(float), f2.astype(float)
+    g = np.array([[0.0], [1.0]])
+    return Pair(Model(f, g), Model(f2, g), Sets(0, (1,), 0, (5,)), f"tie-perturbation pair scale={scale}")
 
 
 def paper_selection_triangle() -> tuple[Model, Model, Model]:

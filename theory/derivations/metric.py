@@ -30,7 +30,7 @@ import sympy as sp
 
 from theory.derivations.bound import Certificate, _var, _zero, lagrange_identity, log_probs_symbolic
 
-__all__ = ["seminorm_lemmas", "zero_forces_equality", "temperature_terms"]
+__all__ = ["seminorm_lemmas", "zero_forces_equality", "temperature_terms", "tie_perturbation_scale"]
 
 
 def seminorm_lemmas(n: int = 3, triangle_constant: sp.Expr = 1) -> Certificate:
@@ -127,3 +127,17 @@ def temperature_terms(r: Any = 2, scale: Any = 1, lam: Any = 0) -> dict[str, Any
         # Σ_y p(y|x)^r is the same for every input: the normaliser of p^r is constant
         "normaliser_constant": all(_zero(power_sum(i) - power_sum(0)) for i in range(n)),
     }
+
+
+def tie_perturbation_scale(root_sign: int = -1) -> Certificate:
+    """For :func:`theory.families.tie_perturbation_pair`: with ``β = s + root_sign·√(s² − c²)``,
+    ``Var(z + δ) = Var(z)`` exactly (so ``T3 = 0`` for every ``s > c > 0``), and ``β → 0`` as
+    ``s → ∞`` for the chosen root ``root_sign = −1`` (the other root grows like ``2s``)."""
+    s, c = sp.symbols("s c", positive=True)
+    beta = s + root_sign * sp.sqrt(s**2 - c**2)
+    z = [s * v for v in (-2, -1, 0, 0, 1, 2)]
+    d = [0, beta, c, -c, -beta, 0]
+    same_var = _zero(sp.expand(_var([a + b for a, b in zip(z, d, strict=True)]) - _var(z)))
+    limit = sp.limit(beta, s, sp.oo)
+    return Certificate("tie perturbation keeps σ", same_var and limit == 0,
+                       {"variance_kept": same_var, "beta_limit": str(limit), "root_sign": root_sign})
