@@ -171,6 +171,11 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
     result.extra["per_M"] = {str(m): {"max_ratio_2Meps": v["2Meps"], "max_ratio_2eps2": v["2eps2"]}
                              for m, v in sorted(per_m.items())}
     result.extra["attained_2eps2_in_search"] = any(v["2eps2"] >= 1 - 1e-9 for v in per_m.values())
+    result.extra["known_constructions"] = {
+        "2eps2_attained": "M = 1..4: claims sec4-bound-tight and sec4-bound-tight-every-M "
+                          "(theory.families.sign_flip_pair, permutation_flip_pair)",
+        "2Meps_ratio_cap": "d_fg/(2Mε) ≤ 1/(√2·M) always (claim sec4-bound-implies-paper); attained for M = 1",
+    }
     if save:
         for i, v in enumerate(result.violations):
             x = _from_json(v["pair"])
