@@ -285,7 +285,8 @@ Family = Callable[[Any, Arithmetic], tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 def check_scale_invariance(family: Family, rhos: list[Any], sets: Sets, ctx: Context,
                            digits: int | None = None) -> Outcome:
-    """``d_{f,g}`` (fixed sets) and ``m_CCA(f, f')`` take the same value for every ρ: compared at
+    """``d_{f,g}`` (fixed sets), each of its ``d_SVD`` parts, and ``m_CCA(f, f')`` take the same
+    value for every ρ: compared at
     ``ctx.dps`` and at ``ctx.check_dps``; equal to ``dps − 10`` digits verifies, a difference
     larger than ``10^{-6}`` refutes."""
     need = digits if digits is not None else ctx.dps - 10
@@ -294,7 +295,11 @@ def check_scale_invariance(family: Family, rhos: list[Any], sets: Sets, ctx: Con
         P = MP(dps)
         for rho in rhos:
             f, g, f2, g2 = family(rho, P)
-            vals.setdefault(f"d_fg@{dps}", []).append(d_fg(f, g, f2, g2, sets, P).value)
+            fg = d_fg(f, g, f2, g2, sets, P)
+            vals.setdefault(f"d_fg@{dps}", []).append(fg.value)
+            for labels, d in fg.f_side:  # every part, so that the max cannot hide a change
+                vals.setdefault(f"d_svd_f{list(labels)}@{dps}", []).append(d)
+            vals.setdefault(f"d_svd_g@{dps}", []).append(fg.g_side)
             vals.setdefault(f"m_cca@{dps}", []).append(m_cca(f, f2, P))
     worst = min(digits_agreed(v, vs[0]) for vs in vals.values() for v in vs[1:])
     ev = {"rhos": [str(r) for r in rhos], "dps": ctx.dps, "check_dps": ctx.check_dps,
