@@ -35,11 +35,12 @@ from theory.counterexample import (
     true_class_nll,
 )
 from theory.derivations import kl as dkl
+from theory.distances import Sets, cross_covariance, d_fg, d_kl, d_llv, d_svd, llv_terms, m_cca, m_svd
 from theory.errors import ClosenessError
-from theory.distances import Sets, cross_covariance, d_fg, d_kl, m_cca, m_svd
 from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, log_probs
 from theory.precision import MP, Arithmetic, Ball, Float
+from theory.selection import paper_sets
 
 __all__ = [
     "EPSILONS",
@@ -390,26 +391,52 @@ TABLE1_FIELDS = ("rho", "d_kl", "d_llv", "m_cca_f", "max_d_svd_f", "max_d_svd_g"
 
 
 def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: int = 100) -> dict[str, Any]:
-    """One row of Table 1 at ``dps`` digits (the paper's selection of sets, ``λ = 10⁻⁵``), with
-    float32 and float64 evaluations of the same ``d_KL``."""
+    """One row of Table 1, in ball arithmetic at ``dps`` digits, with float32 and float64 evaluations
+    of the same ``d_KL`` beside it.
+
+    The sets are the paper's selection (:func:`theory.selection.paper_sets`, made at float64 on the
+    float64 models, as ``closeness compare --select paper`` does); the high-precision columns are
+    enclosures for the exact construction (``λ = 10⁻⁵``, max form).  A ball whose eigenvalue
+    enclosure is not finite (the g side, whose cross-covariance is ~0) is recomputed with mpmath.
+    """
     a, b = c.models(rho)
-    r = compare(a, b, select="paper", samples=samples, seed=seed, lam=1e-5, dps=dps)
-    v = r.values
-    kl32 = {}
+    sets = paper_sets(a, b, log_probs(a), log_probs(b), samples, seed)
+    floats = {}
     for dtype in (np.float32, np.float64):
         F = Float(dtype)
-        kl32[np.dtype(dtype).name] = d_kl(log_probs(a, F), log_probs(b, F), F)
-    return {
-        "rho": rho,
-        "d_kl": v["d_kl_ab"],
-        "d_llv": v["d_llv"],
-        "m_cca_f": v["m_cca"],
-        "max_d_svd_f": max((d for _, d in v["fg"].f_side), key=float),
-        "max_d_svd_g": v["fg"].g_side,
-        "d_kl_float32": kl32["float32"],
-        "d_kl_float64": kl32["float64"],
-        "sets": r.sets,
-    }
+        floats[np.dtype(dtype).name] = d_kl(log_probs(a, F), log_probs(b, F), F)
+    P, Q = Ball(dps), MP(dps)
+    with P.active():
+        ea, eb = c.models(rho, P)
+        ell, ell2 = log_probs(ea, P), log_probs(eb, P)
+        fg = d_fg(ea.f, ea.g, eb.f, eb.g, sets, P)
+        f_side = [d if _finite(d) else _mp_d_svd_f(c, rho, sets, labels, Q) for labels, d in fg.f_side]
+        g_side = fg.g_side if _finite(fg.g_side) else _mp_d_svd_g(c, rho, sets, Q)
+        cca = m_cca(ea.f, eb.f, P)
+        return {
+            "rho": rho,
+            "d_kl": d_kl(ell, ell2, P),
+            "d_llv": d_llv(llv_terms(ell, ell2, sets, P), "1e-5"),
+            "m_cca_f": cca if _finite(cca) else m_cca(*(m.f for m in c.models(rho, Q)), Q),
+            "max_d_svd_f": max(f_side, key=lambda d: float(Q.scalar(d))),
+            "max_d_svd_g": g_side,
+            "d_kl_float32": floats["float32"],
+            "d_kl_float64": floats["float64"],
+            "sets": sets,
+        }
+
+
+def _mp_d_svd_f(c: KLConstruction, rho: int, sets: Sets, labels: tuple[int, ...], Q: MP) -> Any:
+    f, g, f2, g2 = c.arrays(rho, Q)
+    y0 = sets.pivot_label
+    return d_svd(f @ label_matrix(g, y0, labels, Q), f2 @ label_matrix(g2, y0, labels, Q), Q)
+
+
+def _mp_d_svd_g(c: KLConstruction, rho: int, sets: Sets, Q: MP) -> Any:
+    f, g, f2, g2 = c.arrays(rho, Q)
+    nn = input_matrix(f, sets.pivot_input, sets.inputs, Q)
+    nn2 = input_matrix(f2, sets.pivot_input, sets.inputs, Q)
+    return d_svd(g @ nn, g2 @ nn2, Q)
 
 
 def check_table1(c: KLConstruction, rhos: list[int], ctx: Context, llv_min: float = 1.0, cca_max: float = 0.05,
