@@ -277,7 +277,7 @@ def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = N
 
 def cross_covariance(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
     """``C = Cov(ũ, ṽ)``, the M×M cross-covariance of the standardised vectors."""
-    su, sv = standardise(u, P, w), standardise(v, P, w)
+    su, sv = standardise(P.array(u), P, w), standardise(P.array(v), P, w)
     n = u.shape[0]
     wu = su / P.scalar(n) if w is None else su * w[:, None]
     return wu.T @ sv
@@ -285,17 +285,16 @@ def cross_covariance(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: n
 
 def pls_svd_values(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
     """The PLS-SVD covariances: singular values of ``Cov(ũ, ṽ)``."""
-    if u.shape != v.shape or u.ndim != 2:
-        raise ClosenessError(f"paired vectors must have equal 2-d shapes, got {u.shape} and {v.shape}")
+    _paired(u, v)
     with P.active():
         return P.svdvals(cross_covariance(u, v, P, w))
 
 
 def m_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
     """``m_SVD = (1/M) Σ_k σ_k(Cov(ũ, ṽ))`` for rows of ``u``, ``v`` paired over the index set."""
-    vals = pls_svd_values(u, v, P, w)
+    _paired(u, v)
     with P.active():
-        return vals.sum() / P.scalar(u.shape[1])
+        return P.nuclear_norm(cross_covariance(u, v, P, w)) / P.scalar(u.shape[1])
 
 
 def d_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
@@ -368,6 +367,11 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         k = P.solve(ry, P.solve(rx, sxy).T).T
         rho = P.svdvals(k)
         return rho.sum() / P.scalar(min(x.shape[1], y.shape[1]))
+
+
+def _paired(u: np.ndarray, v: np.ndarray) -> None:
+    if u.shape != v.shape or u.ndim != 2:
+        raise ClosenessError(f"paired vectors must have equal 2-d shapes, got {u.shape} and {v.shape}")
 
 
 def _same_shape(a: np.ndarray, b: np.ndarray) -> None:

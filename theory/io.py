@@ -47,6 +47,13 @@ def load_model(path: str | os.PathLike[str]) -> Model:
         raise ClosenessError(f"{p}: {err}") from err
 
 
+def _umask_mode() -> int:
+    """The mode an ordinary ``open()`` would give a new file (``mkstemp`` would give 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save_model(path: str | os.PathLike[str], model: Model) -> Path:
     """Write ``model`` as an ``.npz`` (float64), atomically."""
     p = Path(path)
@@ -58,6 +65,7 @@ def save_model(path: str | os.PathLike[str], model: Model) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -73,6 +81,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

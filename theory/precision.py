@@ -114,6 +114,10 @@ class Arithmetic(ABC):
     def svdvals(self, a: np.ndarray) -> np.ndarray:
         """Singular values of a square matrix."""
 
+    def nuclear_norm(self, a: np.ndarray) -> Any:
+        """``‖a‖_* = Σ_k σ_k(a)``, the sum of the singular values."""
+        return self.svdvals(a).sum()
+
     @abstractmethod
     def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``a⁻¹ b`` for square ``a``."""
@@ -346,6 +350,17 @@ class Ball(_ObjectArithmetic):
         gram = self.flint.acb_mat(m.transpose() * m)
         eig = gram.eig(multiple=True, nonstop=True)
         return np.array([e.real.nonnegative_part().sqrt() for e in eig], dtype=object)
+
+    def nuclear_norm(self, a: np.ndarray) -> Any:
+        """For 1×1 and 2×2 matrices in closed form, which stays sharp when the singular values
+        cluster (``C ≈ I``): ``(σ_1 + σ_2)² = ‖a‖_F² + 2|det a|``.  Larger: eigenvalue enclosures."""
+        if a.shape == (1, 1):
+            return abs(self.scalar(a[0, 0]))
+        if a.shape == (2, 2):
+            frob = sum((self.scalar(v) ** 2 for v in np.asarray(a).ravel()), self.scalar(0))
+            det = self.scalar(a[0, 0]) * self.scalar(a[1, 1]) - self.scalar(a[0, 1]) * self.scalar(a[1, 0])
+            return (frob + 2 * abs(det)).nonnegative_part().sqrt()
+        return super().nuclear_norm(a)
 
     def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         bb = b.reshape(b.shape[0], -1)
