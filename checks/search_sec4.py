@@ -34,6 +34,7 @@ from theory.families import LAMBDA, Pair, common_sets, evaluate_bound, kl_betwee
 from theory.io import atomic_write_text, save_model
 from theory.model import Model
 from theory.precision import FLOAT64, MP, Arithmetic
+from theory.selection import require_invertible_sets
 
 __all__ = [
     "models_strategy",
@@ -77,7 +78,9 @@ def _models(x: Arrays) -> list[Model]:
 def _pair(x: Arrays) -> Pair | None:
     try:
         a, b = _models(x)
-        return Pair(a, b, common_sets(a, b))
+        sets = common_sets(a, b)
+        require_invertible_sets(a, b, sets)  # the bound's hypothesis; also makes every witness replayable
+        return Pair(a, b, sets)
     except ClosenessError:
         return None
 

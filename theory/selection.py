@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.distances import Sets, input_terms, label_terms
+from theory.distances import MAX_SUBSETS, Sets, input_terms, label_subsets, label_terms
 from theory.errors import ClosenessError
-from theory.identifiability import greedy_affine_basis, input_matrix, is_singular
+from theory.identifiability import greedy_affine_basis, input_matrix, is_singular, label_matrix, require_invertible
 from theory.model import Model
 
-__all__ = ["default_sets", "paper_labels", "paper_inputs", "paper_sets", "MAX_PAPER_LABELS"]
+__all__ = [
+    "MAX_PAPER_LABELS",
+    "default_sets",
+    "paper_inputs",
+    "paper_labels",
+    "paper_sets",
+    "require_invertible_sets",
+]
 
 #: Largest K for which the O(n K²) pivot/left-out search of the paper's selection is run.
 MAX_PAPER_LABELS = 2_000
@@ -103,3 +110,13 @@ def paper_sets(a: Model, b: Model, ell: np.ndarray, ell2: np.ndarray, samples: i
     x0, sx, _ = paper_inputs(a, b, ell, ell2, samples, seed)
     labels = tuple(y for y in range(a.K) if y not in (y0, left))
     return Sets(y0, labels, x0, sx, left_out_label=left, selection="paper")
+
+
+def require_invertible_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -> None:
+    """The hypothesis of the Section 4 bound for chosen sets: ``L``, ``L'`` invertible for every
+    M-subset of ``S_Y``, and ``N``, ``N'`` invertible; a clear error naming the first that is not."""
+    for subset in label_subsets(sets.labels, a.M, max_subsets):
+        require_invertible(label_matrix(a.g, sets.pivot_label, subset), f"L for labels {list(subset)}")
+        require_invertible(label_matrix(b.g, sets.pivot_label, subset), f"L' for labels {list(subset)}")
+    require_invertible(input_matrix(a.f, sets.pivot_input, sets.inputs), "N")
+    require_invertible(input_matrix(b.f, sets.pivot_input, sets.inputs), "N'")
