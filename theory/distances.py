@@ -36,6 +36,7 @@ __all__ = [
     "llv_terms",
     "d_llv",
     "standardise",
+    "cross_covariance",
     "pls_svd_values",
     "m_svd",
     "d_svd",
@@ -365,8 +366,7 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         sxx, syy, sxy = wx.T @ xc, ((yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]).T @ yc, wx.T @ yc
         rx, ry = P.cholesky(sxx), P.cholesky(syy)
         k = P.solve(ry, P.solve(rx, sxy).T).T
-        rho = P.svdvals(k)
-        return rho.sum() / P.scalar(min(x.shape[1], y.shape[1]))
+        return P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))
 
 
 def _paired(u: np.ndarray, v: np.ndarray) -> None:

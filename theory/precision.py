@@ -347,9 +347,20 @@ class Ball(_ObjectArithmetic):
         non-negative; the real parts of the complex enclosures, cut at zero, enclose them.
         """
         m = self._matrix(a)
-        gram = self.flint.acb_mat(m.transpose() * m)
-        eig = gram.eig(multiple=True, nonstop=True)
-        return np.array([e.real.nonnegative_part().sqrt() for e in eig], dtype=object)
+        gram = m.transpose() * m
+        ctx = self.flint.ctx
+        base = ctx.prec
+        try:
+            for boost in (1, 2, 4):  # clustered eigenvalues may need more working bits to isolate
+                ctx.prec = base * boost
+                eig = self.flint.acb_mat(gram).eig(multiple=True, nonstop=True)
+                if all(e.real.is_finite() for e in eig):
+                    return np.array([e.real.nonnegative_part().sqrt() for e in eig], dtype=object)
+        finally:
+            ctx.prec = base
+        # Not isolated: every singular value lies in [0, ‖a‖_F] -- wide but true, never NaN.
+        frob = sum((v**2 for v in np.asarray(self.array(a)).ravel()), self.scalar(0)).sqrt()
+        return np.array([self.scalar(0).union(frob)] * gram.nrows(), dtype=object)
 
     def nuclear_norm(self, a: np.ndarray) -> Any:
         """For 1×1 and 2×2 matrices in closed form, which stays sharp when the singular values
