@@ -16,6 +16,7 @@ or undecided (with the reason).  A method that raises is reported as ``error`` b
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -118,18 +119,24 @@ REGISTRY: dict[str, Claim] = {}
 
 
 def claim(id: str, statement: str, latex: str, paper_ref: str, provenance: str, section: str = "") -> Claim:
-    """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`."""
+    """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`.
+
+    ``section`` defaults to the declaring module's name (``sec3`` for ``checks/sec3.py``).
+    """
     if provenance not in PROVENANCES:
         raise ValueError(f"claim {id}: provenance must be one of {PROVENANCES}, got {provenance!r}")
     if id in REGISTRY:
         raise ValueError(f"claim {id} is registered twice")
-    c = Claim(id, statement, latex, paper_ref, provenance, section or id.split("-")[0])
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    c = Claim(id, statement, latex, paper_ref, provenance, section or caller.rsplit(".", 1)[-1])
     REGISTRY[id] = c
     return c
 
 
 def all_claims() -> dict[str, Claim]:
     """Every registered claim, in registration order (imports the section modules)."""
-    from checks import claims  # noqa: F401 - importing registers the claims
+    from checks.claims import SECTIONS  # importing registers the claims
 
-    return REGISTRY
+    rank = {name: i for i, name in enumerate(SECTIONS)}
+    order = sorted(REGISTRY.values(), key=lambda c: rank.get(c.section, len(rank)))  # stable
+    return {c.id: c for c in order}
