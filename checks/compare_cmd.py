@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="every distance of the paper between two models",
         description="Compare two models (.npz with arrays f (n×M) and g (K×M), or a directory "
         "with f.npy and g.npy, read memory-mapped). Defaults: pivot label 0 with all other labels; "
-        "pivot input 0 with the first M inputs that keep N and N' invertible.",
+        "pivot input 0 with the first M inputs that keep N and N' invertible. Large pairs (n·K above "
+        f"{STREAM_ENTRIES:.0e}) are streamed at float64 in blocks of inputs, with progress on a terminal; "
+        "give exactly M labels (--labels) when K is large, since d_{f,g} maximises over all M-subsets.",
     )
     p.add_argument("model_a")
     p.add_argument("model_b")

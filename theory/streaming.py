@@ -375,17 +375,21 @@ def _label_sd(mom: Moments, sets: Sets) -> tuple[np.ndarray, np.ndarray]:
 
 
 def stream_input_terms(
-    a: Model, b: Model, sets: Sets, chunk: int
+    a: Model, b: Model, sets: Sets, chunk: int, workers: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(s, s', c, e)`` over ``S_X`` from the rows ``x_0`` and ``S_X`` only, ``chunk`` rows at a time."""
     g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
     x0, inputs = sets.pivot_input, list(sets.inputs)
-    parts = []
-    for lo, hi in _blocks(len(inputs), chunk):
-        rows = [x0, *inputs[lo:hi]]
+
+    def block(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rows = [x0, *inputs[bounds[0]:bounds[1]]]
         ell = log_softmax(FLOAT64.array(a.f[rows]) @ g1.T)
         ell2 = log_softmax(FLOAT64.array(b.f[rows]) @ g2.T)
-        parts.append(input_terms(ell, ell2, 0, tuple(range(1, len(rows)))))
+        return input_terms(ell, ell2, 0, tuple(range(1, len(rows))))
+
+    size = max(1, min(chunk, -(-len(inputs) // 4)))  # at least four blocks, to share among threads
+    threads = default_workers() if workers is None else workers
+    parts = list(_in_order(block, _blocks(len(inputs), size), threads))
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
 
 
@@ -423,7 +427,7 @@ def _llv_and_kl(
         m_b.add(ell[:, [k]] / sigma - ell2[:, [k]] / sigma2, None, w)
 
     kl = _main_pass(a, b, chunk, [*sets.labels, sets.pivot_label], on_block, progress, workers)
-    s, s2, c, e = stream_input_terms(a, b, sets, chunk)
+    s, s2, c, e = stream_input_terms(a, b, sets, chunk, workers)
     terms = assemble_llv_terms(sets, sigma, sigma2, FLOAT64.sqrt(m_a.var_u()), FLOAT64.sqrt(m_b.var_u()),
                                s, s2, c, e)
     return kl, terms, odds

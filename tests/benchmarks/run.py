@@ -40,7 +40,14 @@ from theory.io import load_model  # noqa: E402
 from theory.model import Model, log_probs  # noqa: E402
 from theory.precision import FLOAT64  # noqa: E402
 from theory.selection import paper_sets  # noqa: E402
-from theory.streaming import TILE_ENTRIES, default_chunk, stream_distances  # noqa: E402
+from theory.streaming import (  # noqa: E402
+    _TILES,
+    TILE_ENTRIES,
+    _in_order,
+    default_chunk,
+    default_workers,
+    stream_distances,
+)
 
 
 def machine() -> dict[str, Any]:
@@ -67,6 +74,20 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
         fn()
         times.append(time.perf_counter() - t)
     return {"best_s": min(times), "median_s": float(np.median(times))}
+
+
+def interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[dict[str, float]]:
+    """Like :func:`timed` for several functions, run in turn, so that a change of the machine's
+    load affects them alike (their ratio is what matters)."""
+    times: list[list[float]] = [[] for _ in fns]
+    for fn in fns:
+        fn()
+    for _ in range(repeat):
+        for fn, acc in zip(fns, times, strict=True):
+            t = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t)
+    return [{"best_s": min(t), "median_s": float(np.median(t))} for t in times]
 
 
 def table1_pair() -> tuple[Model, Model, Sets]:
@@ -117,18 +138,24 @@ def write_target(folder: Path, n: int, k: int, m: int) -> tuple[Path, Path]:
 
 
 def products_only(a: Model, b: Model, chunk: int) -> None:
-    """The two products ``F Gᵀ`` and ``F' G'ᵀ`` in the blocks and tiles the streamed path uses."""
+    """The two products ``F Gᵀ`` and ``F' G'ᵀ`` alone, in the blocks, tiles and threads of the
+    streamed path (theory.streaming), so that the ratio measures everything else it does."""
     g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
     width = min(max(256, TILE_ENTRIES // chunk), a.K)
-    z1, z2 = np.empty((chunk, width)), np.empty((chunk, width))
-    for lo in range(0, a.n, chunk):
-        hi = min(lo + chunk, a.n)
+
+    def block(bounds: tuple[int, int]) -> None:
+        lo, hi = bounds
         f1 = np.ascontiguousarray(a.f[lo:hi], dtype=float)
         f2 = np.ascontiguousarray(b.f[lo:hi], dtype=float)
+        z1, z2, _ = _TILES.get(hi - lo, width)
         for j in range(0, a.K, width):
             k = min(width, a.K - j)
             np.matmul(f1, g1[j:j + k].T, out=z1[: hi - lo, :k])
             np.matmul(f2, g2[j:j + k].T, out=z2[: hi - lo, :k])
+
+    blocks = [(lo, min(lo + chunk, a.n)) for lo in range(0, a.n, chunk)]
+    for _ in _in_order(block, blocks, default_workers()):
+        pass
 
 
 def bench_target(repeat: int, n: int = 10_000, k: int = 50_000, m: int = 256) -> dict[str, Any]:
@@ -149,11 +176,10 @@ def bench_target(repeat: int, n: int = 10_000, k: int = 50_000, m: int = 256) ->
         a, b = load_model(da), load_model(db)
         sets = Sets(0, tuple(range(1, m + 1)), 0, tuple(range(1, m + 1)))
         chunk = default_chunk(k)
-        whole = timed(lambda: compare(a, b, sets), repeat)
-        products = timed(lambda: products_only(a, b, chunk), repeat)
+        whole, products = interleaved([lambda: compare(a, b, sets), lambda: products_only(a, b, chunk)], repeat)
         result = json.loads(proc.stdout)
     return {
-        "n": n, "K": k, "M": m, "chunk": chunk,
+        "n": n, "K": k, "M": m, "chunk": chunk, "threads": default_workers(),
         "cli_wall_s": {"best_s": min(cli), "median_s": float(np.median(cli))},
         "cli_peak_rss_GiB": round(peak, 3),
         "compare_in_process": whole,
@@ -191,16 +217,20 @@ BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "target": bench_target, "
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("which", nargs="*", choices=[*BENCHES, []], default=list(BENCHES))
+    parser.add_argument("which", nargs="*", help=f"any of {', '.join(BENCHES)} (default: all)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    unknown = sorted(set(args.which) - set(BENCHES))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}")
     report: dict[str, Any] = {"machine": machine()}
     for name in args.which or list(BENCHES):
         report[name] = BENCHES[name](args.repeat if name != "mp50" else 1)
         print(json.dumps({name: report[name]}, indent=1), flush=True)
     report["load_average_1min_end"] = os.getloadavg()[0]
-    print(json.dumps({"machine": report["machine"], "load_average_1min_end": report["load_average_1min_end"]}, indent=1))
+    end = {"machine": report["machine"], "load_average_1min_end": report["load_average_1min_end"]}
+    print(json.dumps(end, indent=1))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0
