@@ -4,11 +4,12 @@ For language-model-sized heads (tens of thousands of labels, many inputs) the ma
 ``ℓ, ℓ'`` of :func:`theory.model.log_probs` do not fit in memory, but none of the distances needs
 them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
 
-* ``d_KL`` (both directions) needs, per input, ``s = Σ_y e^{z_y}`` and ``Σ_y e^{z_y} z'_y``
-  (``z = f(x)ᵀg(y)`` the logits): with ``p = e^z/s``,
-  ``KL(p‖p') = Σ_y p_y (z_y − z'_y) − log s + log s'``.  These are sums over labels, so the logits
-  are produced in tiles of ``chunk`` inputs × a few thousand labels that stay in cache, and
-  the sums accumulate over tiles; ``F Gᵀ`` is never stored.
+* ``d_KL`` (both directions) needs, per input, ``s = Σ_y e^{z_y}`` and ``t = Σ_y e^{z_y}(z_y − z'_y)``
+  (``z = f(x)ᵀg(y)`` the logits): with ``p = e^z/s``, ``KL(p‖p') = t/s − log s + log s'``.  These
+  are sums over labels, so the logits are produced in tiles of ``chunk`` inputs × a few thousand
+  labels that stay in cache, and the sums accumulate over tiles; ``F Gᵀ`` is never stored.  The
+  logits are exponentiated unshifted when ``‖f(x)‖·max‖g(y)‖ ≤ SAFE_LOGIT`` (no overflow is
+  possible), else shifted by each row's largest logit (found by one more product).
 * The label terms ``σ_y, a_y, b_y`` are moments over inputs of the ``|S_Y| + 1`` columns
   ``ℓ(y|x) = z_y − log s``: two passes over the inputs, merged chunk by chunk with the weighted
   update of Chan, Golub and LeVeque (1979).  Pass 1 gives ``σ_y = SD_x[(Lᵀf(x))_y]`` (a log-odds
@@ -22,10 +23,12 @@ them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
 * ``m_CCA`` over ``F, F'`` (n×M) is cheap and is computed in memory by
   :func:`theory.distances.m_cca`.
 
-Population moments (``ddof = 0``) under ``p_D``, as everywhere (CLAIMS.md §1).  Peak memory is
-``G, G'`` (K×M, read memory-mapped when they come from ``.npy`` files) plus a few arrays of
-``chunk × K`` (the input-term rows) and ``chunk × |S_Y|``; the results agree with the in-memory
-path to about 1e-12 relative (tests/test_streaming.py).
+Population moments (``ddof = 0``) under ``p_D``, as everywhere (CLAIMS.md §1).  Blocks of inputs
+are shared among one thread per core (at most 2) when threadpoolctl can hold BLAS to one thread per
+call, and consumed in input order, so the values do not depend on the threads.  Peak memory is
+``G, G'`` (K×M, read memory-mapped when they come from ``.npy`` files), three tiles per thread, and
+a few arrays of ``chunk × |S_Y|`` and of ``min(chunk, M/4) × K`` (the input-term rows); the results
+agree with the in-memory path to about 1e-12 relative (tests/test_streaming.py).
 """
 
 from __future__ import annotations
