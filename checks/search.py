@@ -87,7 +87,9 @@ def run_search(
 ) -> SearchResult:
     """Maximise ``score`` over ``strategy``; violations are candidates with ``score > 1``.
 
-    ``score`` returns None for an invalid candidate (skipped).  ``describe(x)`` is the JSON
+    ``score`` returns None (or NaN) for an invalid candidate, which is skipped, and ``+inf`` for
+    a violation without a finite ratio (e.g. a matrix that should be invertible is singular),
+    which counts as a violation like any score above 1.  ``describe(x)`` is the JSON
     record of a candidate; ``reverify(x)`` re-checks a violation at high precision and returns
     its record (with the high-precision ratio) or None when the violation does not survive.
     """
@@ -98,9 +100,10 @@ def run_search(
     @given(strategy)
     def explore(x: Any) -> None:
         s = score(x)
-        if s is None or not np.isfinite(s):
+        if s is None or np.isnan(s):
             return
-        target(float(s), label=name)
+        if np.isfinite(s):
+            target(float(s), label=name)
         scored.append((float(s), x))
 
     explore()

@@ -122,7 +122,7 @@ def bad_models(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "wrong |S_X|": ([str(a), str(b), "--inputs", "1,2,3"], "exactly M"),
         "singular L": ([npz("line", f=f, g=line_g), npz("line2", f=f, g=line_g + 0.1)], "singular"),
         "singular N": ([str(a), str(b), "--inputs", "1,1"], "repeated"),
-        "no diverse inputs": ([npz("same", f=same_f, g=g), npz("same2", f=same_f, g=g)], "diverse"),
+        "no diverse inputs": ([npz("same", f=same_f, g=g), npz("same2", f=same_f, g=g)], "Def 2.1"),
         "negative lambda": ([str(a), str(b), "--lambda", "-1"], "non-negative"),
         "dps too small": ([str(a), str(b), "--dps", "10"], "at least 15"),
         "missing file": ([str(tmp / "nope.npz"), str(b)], "not found"),
@@ -167,3 +167,14 @@ def test_python_dash_m_is_the_same_program(tmp_path: Path) -> None:
         [sys.executable, "-m", "checks", "compare", str(a)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_default_inputs_found_when_greedy_order_misses_them() -> None:
+    """Greedy choice is exact for one model, not for two: {1} suits A but not B, {2, 3} suits both."""
+    from theory.identifiability import greedy_affine_basis
+
+    a = np.array([[0, 0], [1, 0], [0, 1], [2, 0]], dtype=float)
+    b = np.array([[0, 0], [1, 0], [3, 0], [0, 1]], dtype=float)
+    assert greedy_affine_basis([a], 2, 0) == (1, 2)
+    assert greedy_affine_basis([a, b], 2, 0) == (2, 3)
+    assert greedy_affine_basis([a, b], 2, 0, limit=1) is None

@@ -52,3 +52,14 @@ def test_same_seed_same_result() -> None:
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
+
+
+def test_an_infinite_score_is_a_violation() -> None:
+    """A checker may signal a violation without a finite ratio (a singular matrix): +inf."""
+    r = run_search(
+        "toy", PAIRS, lambda p: float("inf") if p[0] > 500 else 0.0, describe,
+        lambda p: {"pair": list(p)}, examples=60, seed_value=4,
+    )
+    assert r.violations and r.violations[0]["pair"][0] == 501
+    r = run_search("toy", PAIRS, lambda p: float("nan"), describe, lambda p: {}, examples=20, seed_value=4)
+    assert r.violations == [] and r.best == []

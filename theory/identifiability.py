@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -61,8 +62,8 @@ def is_singular(a: np.ndarray, P: Arithmetic = FLOAT64) -> bool:
     """
     with P.active():
         s = P.svdvals(P.array(a))
-        smallest = s[int(np.argmin(P.midpoint(s)))]
-        return P.is_zero(smallest, P.max(s))
+        largest = P.max(s)
+        return any(P.is_zero(v, largest) for v in s)
 
 
 def require_invertible(a: np.ndarray, name: str, P: Arithmetic = FLOAT64) -> None:
@@ -71,26 +72,44 @@ def require_invertible(a: np.ndarray, name: str, P: Arithmetic = FLOAT64) -> Non
         raise ClosenessError(f"{name} is singular for the chosen sets: choose other labels/inputs")
 
 
-def greedy_affine_basis(points: list[np.ndarray], m: int, pivot: int, tol: float = 1e-8) -> tuple[int, ...] | None:
-    """Indices of the first ``m`` rows (in order, skipping ``pivot``) that are affinely independent
-    from the pivot row in every point set of ``points`` (relative tolerance ``tol``); None if none."""
-    chosen: list[int] = []
-    count = points[0].shape[0]
-    for i in range(count):
-        if i == pivot:
-            continue
-        trial = [*chosen, i]
-        ok = True
-        for pts in points:
-            d = np.asarray(FLOAT64.midpoint(pts[trial]) - FLOAT64.midpoint(pts[[pivot]]), dtype=float)
-            s = np.linalg.svd(d, compute_uv=False)
+#: Largest number of M-subsets :func:`greedy_affine_basis` tries after its greedy pass fails.
+MAX_BASIS_SUBSETS = 20_000
+
+
+def greedy_affine_basis(
+    points: list[np.ndarray], m: int, pivot: int, tol: float = 1e-8, limit: int = MAX_BASIS_SUBSETS
+) -> tuple[int, ...] | None:
+    """``m`` row indices (not ``pivot``) affinely independent from the pivot row in every point set
+    of ``points`` (relative tolerance ``tol``), or None if there are none.
+
+    Greedy in row order first, which is exact for one point set (a matroid).  For several point sets
+    the greedy choice can miss a common basis, so the M-subsets are then tried in lexicographic order
+    (at most ``limit`` of them; beyond that None, and callers ask for explicit indices).
+    """
+    mids = [np.asarray(FLOAT64.midpoint(pts), dtype=float) for pts in points]
+    count = mids[0].shape[0]
+
+    def independent(rows: list[int]) -> bool:
+        for pts in mids:
+            s = np.linalg.svd(pts[rows] - pts[[pivot]], compute_uv=False)
             if s[-1] <= tol * max(s[0], 1e-300):
-                ok = False
-                break
-        if ok:
-            chosen = trial
+                return False
+        return True
+
+    chosen: list[int] = []
+    for i in range(count):
+        if i != pivot and independent([*chosen, i]):
+            chosen.append(i)
             if len(chosen) == m:
                 return tuple(chosen)
+    if len(mids) == 1:
+        return None
+    others = [i for i in range(count) if i != pivot]
+    for tried, subset in enumerate(itertools.combinations(others, m)):
+        if tried >= limit:
+            return None
+        if independent(list(subset)):
+            return subset
     return None
 
 

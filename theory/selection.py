@@ -33,12 +33,14 @@ MAX_PAPER_LABELS = 2_000
 
 
 def default_sets(a: Model, b: Model) -> Sets:
-    """Pivot label 0, ``S_Y`` = all other labels; pivot input 0, ``S_X`` = first M suitable inputs."""
+    """Pivot label 0, ``S_Y`` = all other labels; pivot input 0 and ``S_X`` from
+    :func:`theory.identifiability.greedy_affine_basis` on both models (first suitable inputs in
+    order, else the lexicographically first M-subset keeping ``N`` and ``N'`` invertible)."""
     inputs = greedy_affine_basis([a.f, b.f], a.M, 0)
     if inputs is None:
         raise ClosenessError(
-            "no M inputs make N and N' invertible with pivot input 0: the models are not diverse "
-            "on their inputs (Def 2.1); pass --pivot-input/--inputs explicitly"
+            "no M inputs found that make both N and N' invertible with pivot input 0 (Def 2.1); "
+            "pass --pivot-input/--inputs explicitly"
         )
     return Sets(0, tuple(range(1, a.K)), 0, inputs)
 
