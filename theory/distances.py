@@ -265,10 +265,10 @@ def d_llv(terms: LLVTerms, lam: float | str = 1e-5, mode: str = "max") -> Any:
 # --------------------------------------------------------------------------------------------
 # PLS-SVD, d_{f,g}, CCA
 # --------------------------------------------------------------------------------------------
-def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
+def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, *, ddof: int = 0) -> np.ndarray:
     """Centre each column and divide it by its standard deviation (columns must vary)."""
     centred = u - mean(u, P, w, axis=0)
-    spread = sd(u, P, w, axis=0)
+    spread = sd(u, P, w, axis=0, ddof=ddof)
     scale = P.max(P.abs(u).ravel())
     for j, v in enumerate(spread):
         if P.is_zero(v, scale):
@@ -276,11 +276,13 @@ def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = N
     return centred / spread
 
 
-def cross_covariance(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
+def cross_covariance(
+    u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, *, ddof: int = 0
+) -> np.ndarray:
     """``C = Cov(ũ, ṽ)``, the M×M cross-covariance of the standardised vectors."""
-    su, sv = standardise(P.array(u), P, w), standardise(P.array(v), P, w)
+    su, sv = standardise(P.array(u), P, w, ddof=ddof), standardise(P.array(v), P, w, ddof=ddof)
     n = u.shape[0]
-    wu = su / P.scalar(n) if w is None else su * w[:, None]
+    wu = su / P.scalar(n - ddof) if w is None else su * w[:, None]
     return wu.T @ sv
 
 
@@ -291,11 +293,11 @@ def pls_svd_values(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.
         return P.svdvals(cross_covariance(u, v, P, w))
 
 
-def m_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+def m_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, *, ddof: int = 0) -> Any:
     """``m_SVD = (1/M) Σ_k σ_k(Cov(ũ, ṽ))`` for rows of ``u``, ``v`` paired over the index set."""
     _paired(u, v)
     with P.active():
-        return P.nuclear_norm(cross_covariance(u, v, P, w)) / P.scalar(u.shape[1])
+        return P.nuclear_norm(cross_covariance(u, v, P, w, ddof=ddof)) / P.scalar(u.shape[1])
 
 
 def d_svd(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
