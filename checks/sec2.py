@@ -652,11 +652,13 @@ def _(ctx: Context) -> Outcome:
 
 DIVERSITY = claim(
     "def2.1-diversity",
-    "The float64 diversity test (Def 2.1) decides exactly as an exact rank computation on integer "
+    "Def 2.1 holds iff the unembeddings and the embeddings each span an M-dimensional affine space; "
+    "the suite's float64 diversity test decides exactly as an exact rank computation on integer "
     "models (random and planted affine degeneracies), and its witnessing L, N are invertible.",
-    r"\exists y_0..y_M: \det L\neq 0 \ \wedge\ \exists x_0..x_M: \det N \neq 0",
+    r"\exists y_0..y_M: \det L\neq 0 \ \wedge\ \exists x_0..x_M: \det N \neq 0"
+    r"\iff \operatorname{aff\,rank} g = \operatorname{aff\,rank} f = M",
     "Definition 2.1",
-    "paper",
+    "new",
 )
 
 Decider = Callable[[np.ndarray, np.ndarray], Any]

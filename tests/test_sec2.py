@@ -63,7 +63,7 @@ def test_section2_claims_are_registered_with_their_provenance() -> None:
         "thm2.2-if": ("paper", {"symbolic", "numeric", "certified", "search"}),
         "thm2.2-only-if": ("paper", {"symbolic", "numeric", "certified", "search"}),
         "sec2-diversity-necessary": ("new", {"certified"}),
-        "def2.1-diversity": ("paper", {"certified", "search"}),
+        "def2.1-diversity": ("new", {"certified", "search"}),
     }
     for cid, (prov, methods) in expected.items():
         assert claims[cid].provenance == prov
