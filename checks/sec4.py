@@ -703,23 +703,46 @@ LAMBDA_NEEDED = claim(
     "sec4-llv-lambda-needed",
     "The λ terms are needed for identity of indiscernibles: a model and its temperature-scaled copy "
     "(p' ∝ p², on inputs whose conditionals are permutations of each other) have T1 = T2 = 0 exactly "
-    "but p ≠ p'; only T3 = T4 = √14 see the difference. T1 = T2 = 0 iff p' ∝ p^r with Σ_y p(y|x)^r constant "
-    "in x, so T1, T2 alone separate points only where no such r ≠ 1 exists (e.g. generic inputs).",
-    r"T_1=T_2=0\not\Rightarrow p=p';\quad p'\propto p^r,\ \textstyle\sum_y p(y|x)^r\equiv\text{const}",
+    "but p ≠ p'; only T3 = T4 = √14 see the difference. Precisely (every σ_y, s_x > 0): if "
+    "p' = p^r / Σ_y p^r for some r > 0 with Σ_y p(y|x)^r constant in x, then T1 = T2 = 0; conversely, "
+    "when S_Y ∪ {y_0} = Y and ℓ(y_0|·) is not constant in x, T1 = T2 = 0 only for such p'. The sign "
+    "condition cannot be dropped: r = −1 on the same model keeps Σ_y p^r constant but has T1 = T2 = 2/√3. "
+    "So T1, T2 alone separate points only where no such r ≠ 1 exists (e.g. generic inputs).",
+    r"T_1=T_2=0\not\Rightarrow p=p';\ \ T_1=T_2=0\iff p'=p^r/\textstyle\sum_y p^r,\ r>0,\ "
+    r"\sum_y p(y|x)^r\equiv\text{const}\ (S_Y\cup\{y_0\}=Y,\ \ell(y_0|\cdot)\not\equiv\text{const})",
     "Section 4 (d_LLV; role of λ)", "new",
 )
 
 
-def check_lambda_symbolic(r: Any = 2) -> Outcome:
+def check_lambda_symbolic(r: Any = 2, require_positive: bool = True) -> Outcome:
+    """Exact: the temperature pair's terms (``r``); the "if" direction for ``r > 0``
+    (:func:`theory.derivations.metric.power_family_terms`); the "only if" chain
+    (:func:`~theory.derivations.metric.zero_terms_chain`); and the sign condition: at ``r = −1``
+    the normaliser is constant yet ``T1 ≠ 0``.  ``require_positive=False`` checks the statement
+    without ``r > 0`` (its "if" direction then claims ``T1 = T2 = 0`` at ``r = −1``: refuted)."""
     v = dmetric.temperature_terms(r, 1, LAMBDA)
     ev = {k: str(x) for k, x in v.items()}
     ok = v["T1"] == 0 and v["T2"] == 0 and v["distributions_differ"] and v["normaliser_constant"] and v["T3"] != 0
-    return Outcome.verified(**ev) if ok else Outcome.refuted(witness=ev)
+    parts = {f"temperature pair r={r}": Outcome.verified(**ev) if ok else Outcome.refuted(witness=ev)}
+    parts["only if"] = _certificates({"chain": dmetric.zero_terms_chain()})
+    neg = dmetric.temperature_terms(-1, 1, LAMBDA)
+    neg_ev = {k: str(neg[k]) for k in ("T1", "T2", "normaliser_constant")}
+    if require_positive:
+        parts["if (r > 0)"] = _certificates({"r > 0": dmetric.power_family_terms(1)})
+        parts["r > 0 is needed (r = -1)"] = (Outcome.verified(**neg_ev) if neg["normaliser_constant"] and neg["T1"] != 0
+                                           else Outcome.refuted(witness=neg_ev))
+    else:
+        parts["if (any r != 0)"] = _certificates({"r > 0": dmetric.power_family_terms(1),
+                                                  "r < 0": dmetric.power_family_terms(-1)})
+        parts["r = -1 instance"] = (Outcome.verified(**neg_ev) if neg["T1"] == 0 and neg["T2"] == 0
+                                    else Outcome.refuted(witness=neg_ev))
+    return Outcome.combine(parts)
 
 
 def check_lambda_certified(dps: int, r: Any = 2) -> Outcome:
-    """Balls: ``d_KL(p, p') > 0`` and ``T3 > 0`` for the temperature pair, and on a generic model
-    temperature scaling gives ``T1 > 0`` (there T1, T2 do separate)."""
+    """Balls: ``d_KL(p, p') > 0`` and ``T3 > 0`` for the temperature pair, on a generic model
+    temperature scaling gives ``T1 > 0`` (there T1, T2 do separate), and at ``r = −1`` (constant
+    normaliser, negative exponent) ``T1 > 0``."""
     P = Ball(dps)
     with P.active():
         p = temperature_pair(r)
@@ -728,10 +751,12 @@ def check_lambda_certified(dps: int, r: Any = 2) -> Outcome:
         g = random_diverse_pair(np.random.default_rng(3), n=8, K=4, M=2)
         generic = Pair(g.a, Model(np.asarray(g.a.f) * float(r), g.a.g), g.sets)
         t1 = evaluate_bound(generic, P).terms.T1
+        t1_neg = evaluate_bound(temperature_pair(-1), P).terms.T1
         zero = P.scalar(0)
         parts = {"d_KL > 0": certified_leq(zero, kl, strict=True),
                  "T3 > 0": certified_leq(zero, s.terms.T3, strict=True),
                  "generic: T1 > 0": certified_leq(zero, t1, strict=True),
+                 "r = -1: T1 > 0": certified_leq(zero, t1_neg, strict=True),
                  "T1, T2 enclose 0": Outcome.verified(T1=ball_str(s.terms.T1), T2=ball_str(s.terms.T2))
                  if s.terms.T1.contains(0) and s.terms.T2.contains(0)
                  else Outcome.refuted(witness={"T1": ball_str(s.terms.T1), "T2": ball_str(s.terms.T2)})}

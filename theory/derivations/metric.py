@@ -8,18 +8,26 @@ Proof, in three lemmas checked here with sympy:
   difference is symmetric (``SD(−u) = SD(u)``) and satisfies the triangle inequality
   (``u − w = (u − v) − (w − v)`` plus Minkowski, :func:`theory.derivations.bound.lagrange_identity`);
   a maximum (or a non-negative combination) of pseudometrics is a pseudometric.
+* :func:`zero_terms_chain` -- the reasoning from vanishing terms to a power of ``p``: a weighted
+  variance is ``½ Σ_{i,j} w_i w_j (v_i − v_j)²``, so ``SD = 0`` means constant; ``a_y = 0`` gives
+  ``ℓ'(y|·) = r_y ℓ(y|·) + α_y`` with ``r_y = σ'_y/σ_y > 0``; ``b_y = 0`` for two labels and a
+  non-constant ``ℓ(y_0|·)`` force one common ``r``; ``T2 = 0`` at ``x_1`` (``s_{x_1} > 0``) then forces
+  ``ℓ' = rℓ + κ`` on every label (when ``S_Y ∪ {y_0} = Y``); normalisation gives
+  ``Σ_y p(y|x)^r = e^{−κ}`` for every ``x``.
 * :func:`zero_forces_equality` -- identity of indiscernibles for ``λ > 0`` and
-  ``S_Y ∪ {y_0} = Y``: ``T3 = T4 = 0`` gives ``σ = σ'``, ``s = s'``; then ``T1 = 0`` makes
-  ``δ(y, x) = ℓ(y|x) − ℓ'(y|x)`` constant in ``x`` for every label, ``T2 = 0`` makes it constant
-  in ``y`` at ``x_1 ∈ S_X``, so ``δ ≡ κ``; normalisation ``Σ_y p = Σ_y p' = 1`` forces ``κ = 0``.
-  The domain is the set of models with every ``σ_y``, ``s_x`` positive (the terms are undefined
-  otherwise).
+  ``S_Y ∪ {y_0} = Y``: ``T3 = T4 = 0`` gives ``σ = σ'``, ``s = s'`` (so ``r = 1`` in the chain
+  above); ``δ(y, x) = ℓ(y|x) − ℓ'(y|x) ≡ κ`` and normalisation ``Σ_y p = Σ_y p' = 1`` forces
+  ``κ = 0``.  The domain is the set of models with every ``σ_y``, ``s_x`` positive (the terms are
+  undefined otherwise).
+* :func:`power_family_terms` -- the converse: ``p' = p^r / Σ_y p^r`` with ``r > 0`` and
+  ``Σ_y p(y|x)^r`` independent of ``x`` has ``T1 = T2 = 0`` (for ``r < 0`` it fails: ``σ' = |r|σ``
+  and ``ℓ'/σ' = −ℓ/σ + const``).
 * :func:`temperature_terms` -- the λ terms are needed: for the cyclic model of
   :func:`theory.families.cyclic_model` and its temperature-scaled copy ``p' ∝ p^r``,
-  ``T1 = T2 = 0`` *exactly* while ``p ≠ p'`` (``T3 = |1 − r|σ > 0``).  In general, when
-  ``ℓ(y_0|·)`` is not constant, ``T1 = T2 = 0`` holds iff ``p' = p^r / Σ_y p^r`` for some
-  ``r > 0`` with ``Σ_y p(y|x)^r`` independent of ``x`` -- so ``T1``, ``T2`` alone separate
-  points only on domains where no such ``r ≠ 1`` exists.
+  ``T1 = T2 = 0`` *exactly* while ``p ≠ p'`` (``T3 = |1 − r|σ > 0``).  Together: when
+  ``S_Y ∪ {y_0} = Y``, every ``σ_y, s_x > 0`` and ``ℓ(y_0|·)`` is not constant, ``T1 = T2 = 0`` iff
+  ``p' = p^r / Σ_y p^r`` for some ``r > 0`` with ``Σ_y p(y|x)^r`` independent of ``x`` -- so
+  ``T1``, ``T2`` alone separate points only on domains where no such ``r ≠ 1`` exists.
 """
 
 from __future__ import annotations
@@ -28,9 +36,16 @@ from typing import Any
 
 import sympy as sp
 
-from theory.derivations.bound import Certificate, _var, _zero, lagrange_identity, log_probs_symbolic
+from theory.derivations.bound import Certificate, _centre, _var, _zero, lagrange_identity, log_probs_symbolic
 
-__all__ = ["seminorm_lemmas", "zero_forces_equality", "temperature_terms", "tie_perturbation_scale"]
+__all__ = [
+    "seminorm_lemmas",
+    "zero_terms_chain",
+    "zero_forces_equality",
+    "power_family_terms",
+    "temperature_terms",
+    "tie_perturbation_scale",
+]
 
 
 def seminorm_lemmas(n: int = 3, triangle_constant: sp.Expr = 1) -> Certificate:
@@ -141,3 +156,107 @@ def tie_perturbation_scale(root_sign: int = -1) -> Certificate:
     limit = sp.limit(beta, s, sp.oo)
     return Certificate("tie perturbation keeps σ", same_var and limit == 0,
                        {"variance_kept": same_var, "beta_limit": str(limit), "root_sign": root_sign})
+
+
+def zero_terms_chain(K: int = 3, pivot_varies: bool = True, input_varies: bool = True,
+                     cover_all_labels: bool = True) -> Certificate:
+    """The steps from ``T1 = T2 = 0`` to ``ℓ' = rℓ + κ`` (see the module docstring), each checked:
+
+    * ``variance_pairs``: ``Var_w(v) = ½ Σ_{i,j} w_i w_j (v_i − v_j)²`` for weights summing to 1
+      (symbolic, ``n = 3``), so with positive weights ``SD(v) = 0`` iff ``v`` is constant;
+    * ``rescale``: ``ℓ/σ − ℓ'/σ' = α`` solved for ``ℓ'`` is ``(σ'/σ)ℓ − σ'α``;
+    * ``common_ratio``: ``(r_y − r_{y'})ℓ(y_0|x) + (β_y − β_{y'}) = 0`` at two inputs has only the
+      zero solution iff ``ℓ(y_0|x) ≠ ℓ(y_0|x')`` (``pivot_varies=False`` makes them equal: refuted);
+    * ``input_step``: with ``ℓ'(y|x) = rℓ(y|x) + κ_y`` on every label and ``T2 = 0`` at ``x_1``
+      (``ℓ'(·|x_1) = tℓ(·|x_1) + k``, ``ℓ'(·|x_0) = tℓ(·|x_0) + k'``) the linear system has only
+      ``t = r``, ``k' = k``, ``κ_y = k`` -- when ``ℓ(·|x_1) − ℓ(·|x_0)`` is not constant, i.e.
+      ``s_{x_1} > 0`` (``input_varies=False`` breaks it);  ``cover_all_labels=False`` leaves the
+      last label's ``κ`` out of ``T1``'s reach, and the solution is no longer unique;
+    * ``normalisation``: ``Σ_y e^{rℓ(y|x) + κ} = 1`` gives ``Σ_y p(y|x)^r = e^{−κ}``.
+
+    Each linear system is solved for symbolic entries and again on a rational instance.
+    """
+    checks: dict[str, Any] = {"K": K}
+    # variance as a sum of pairwise squares
+    v = list(sp.symbols("v0:3", real=True))
+    w0, w1 = sp.symbols("w0 w1", positive=True)
+    w = [w0, w1, 1 - w0 - w1]
+    pairs = sp.Rational(1, 2) * sp.Add(*[w[i] * w[j] * (v[i] - v[j]) ** 2 for i in range(3) for j in range(3)])
+    checks["variance_pairs"] = _zero(_var(v, w) - pairs)
+    # a_y = 0: solve for ℓ'
+    ell, ell2, s1, s2, alpha = sp.symbols("ell ell2 sigma sigma2 alpha", real=True)
+    sol = sp.solve(sp.Eq(ell / s1 - ell2 / s2, alpha), ell2)
+    checks["rescale"] = len(sol) == 1 and _zero(sol[0] - (s2 / s1 * ell - s2 * alpha))
+    # b_y = 0 for two labels: the two ratios agree
+    dr, db, p0, p1 = sp.symbols("d_r d_beta p0 p1", real=True)
+    inst = {p0: sp.Rational(-3, 2), p1: sp.Rational(-1, 4) if pivot_varies else sp.Rational(-3, 2)}
+    eqs = [dr * p0 + db, dr * (p1 if pivot_varies else p0) + db]
+    checks["common_ratio"] = {
+        "symbolic": sp.linsolve(eqs, [dr, db]) == sp.FiniteSet((0, 0)),
+        "instance": sp.linsolve([e.subs(inst) for e in eqs], [dr, db]) == sp.FiniteSet((0, 0)),
+    }
+    # T2 = 0 at x_1 with ℓ' = rℓ + κ_y on the labels T1 reaches
+    l1 = list(sp.symbols(f"l1_0:{K}", real=True))
+    l0 = list(sp.symbols(f"l0_0:{K}", real=True))
+    if not input_varies:
+        l1 = [x + 5 for x in l0]  # ℓ(·|x_1) − ℓ(·|x_0) constant: s_{x_1} = 0
+    r, t, k, k2 = sp.symbols("r t k k2", real=True)
+    kap = list(sp.symbols(f"kappa0:{K}", real=True))
+    reach = K if cover_all_labels else K - 1
+    eqs = []
+    for y in range(K):
+        if y < reach:
+            eqs += [r * l1[y] + kap[y] - t * l1[y] - k, r * l0[y] + kap[y] - t * l0[y] - k2]
+        else:  # the left-out label: only T2's own relation between its two rows
+            eqs += [kap[y] - (t - r) * l1[y] - k - (kap[y] - (t - r) * l0[y] - k2)]
+    want = sp.FiniteSet((*([k] * K), r, k))
+    rat = {x: sp.Rational(3 * j + 1, j + 2) - j for j, x in enumerate([*l0, *[x for x in l1 if x.is_Symbol]])}
+    checks["input_step"] = {
+        "symbolic": sp.linsolve(eqs, [*kap, t, k2]) == want,
+        "instance": sp.linsolve([e.subs(rat) for e in eqs], [*kap, t, k2]) == want,
+    }
+    # normalisation
+    ps = sp.symbols(f"p0:{K}", positive=True)
+    kappa = sp.Symbol("kappa", real=True)
+    total = sp.solve(sp.Eq(sp.exp(kappa) * sp.Symbol("S_r", positive=True), 1), sp.Symbol("S_r", positive=True))
+    checks["normalisation"] = total == [sp.exp(-kappa)] and _zero(
+        sp.Add(*[sp.exp(r * sp.log(x) + kappa) for x in ps]) - sp.exp(kappa) * sp.Add(*[x**r for x in ps]))
+    flat = [checks["variance_pairs"], checks["rescale"], *checks["common_ratio"].values(),
+            *checks["input_step"].values(), checks["normalisation"]]
+    checks.update({"pivot_varies": pivot_varies, "input_varies": input_varies, "cover_all_labels": cover_all_labels})
+    return Certificate("T1 = T2 = 0 forces ℓ' = rℓ + κ", all(bool(x) for x in flat), checks)
+
+
+def power_family_terms(r_sign: int = 1, K: int = 3, n: int = 3) -> Certificate:
+    """The "if" direction: ``ℓ' = rℓ − log Z`` (``Z`` constant in ``x``, ``r`` a symbol of sign
+    ``r_sign``) makes the centred arguments of ``a_y``, ``b_y``, ``c_x``, ``e_x`` vanish
+    identically -- for ``r > 0``.  For ``r < 0`` (``r_sign = −1``) they do not: ``σ' = |r|σ``.
+    Checked for a symbolic ``n × K`` log-probability matrix and on a rational instance (``r = 2``
+    or ``−1``)."""
+    r = sp.Symbol("r", positive=True) if r_sign > 0 else sp.Symbol("r", negative=True)
+    log_z = sp.Symbol("logZ", real=True)
+    ell = sp.Matrix(n, K, lambda i, j: sp.Symbol(f"l{i}_{j}", real=True))
+
+    def residuals(m: sp.Matrix, rr: sp.Expr) -> list[sp.Expr]:
+        m2 = rr * m - log_z * sp.ones(n, K)
+        out = []
+        col, row = (lambda a, j: list(a[:, j])), (lambda a, i: list(a[i, :]))
+        for y in range(1, K):  # label terms, pivot y_0 = 0, moments over x
+            s1 = sp.sqrt(sp.factor(_var([p - q for p, q in zip(col(m, y), col(m, 0), strict=True)])))
+            s2 = sp.sqrt(sp.factor(_var([p - q for p, q in zip(col(m2, y), col(m2, 0), strict=True)])))
+            for j in (y, 0):
+                out += _centre([p / s1 - q / s2 for p, q in zip(col(m, j), col(m2, j), strict=True)])
+        for x in range(1, n):  # input terms, pivot x_0 = 0, moments over y
+            s1 = sp.sqrt(sp.factor(_var([p - q for p, q in zip(row(m, x), row(m, 0), strict=True)])))
+            s2 = sp.sqrt(sp.factor(_var([p - q for p, q in zip(row(m2, x), row(m2, 0), strict=True)])))
+            for i in (x, 0):
+                out += _centre([p / s1 - q / s2 for p, q in zip(row(m, i), row(m2, i), strict=True)])
+        return out
+
+    symbolic = all(_zero(e) for e in residuals(ell, r))
+    inst = sp.Matrix(n, K, lambda i, j: sp.Rational((3 * i + 5 * j * j) % 7 - 3, 1 + (i + j) % 2))
+    instance_r = 2 if r_sign > 0 else -1
+    instance = all(_zero(e) for e in residuals(inst, sp.Integer(instance_r)))
+    return Certificate("p' ∝ p^r with constant normaliser has T1 = T2 = 0", symbolic and instance,
+                       {"r_sign": r_sign, "symbolic": symbolic, "rational_instance": instance,
+                        "instance_r": instance_r})
