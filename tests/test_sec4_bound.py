@@ -148,3 +148,24 @@ def test_every_dimension_attains_two_eps_squared() -> None:
         assert abs(float(s.d_fg) / (2 * float(s.eps) ** 2) - 1) < 1e-12 and float(s.eps) > 0.1
     assert sec4.check_tight_every_m(30).verdict == "verified"
     assert sec4.check_tight_every_m(30, constant="1.9").verdict == "refuted"
+    assert sec4.check_tight_every_m(30, eps_upper="0.3").verdict == "refuted"  # ε ≈ 0.479 for M = 2
+    assert sec4.check_tight_every_m(30, dims=(2,), flipped_input=True).verdict == "refuted"
+
+
+def test_flip_root_is_enclosed_and_unique() -> None:
+    import flint
+
+    from theory.families import flip_root_enclosure
+
+    for m in (2, 3, 4):
+        assert dbound.flip_root_monotone(m).holds
+        t = flip_root_enclosure(m, 2, 40)
+        h = (t.exp() + (m - 1)).log() - t / m - 2
+        assert h.contains(0) and float(t.rad()) < 1e-40
+    assert not dbound.flip_root_monotone(1).holds  # M = 1: h' = 0, no unique root
+    assert flint.ctx.prec == 53  # the enclosure restores the working precision
+
+
+def test_tight_ratio_bound_for_higher_dimensions() -> None:
+    assert sec4.check_tight_symbolic().verdict == "verified"
+    assert sec4.check_tight_symbolic(ratio_constant="1.4").verdict == "refuted"

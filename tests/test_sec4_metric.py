@@ -38,6 +38,23 @@ def test_temperature_pair_has_t1_t2_zero_exactly() -> None:
     assert sec4.check_lambda_certified(30).verdict == "verified"
 
 
+def test_power_characterisation_needs_a_positive_exponent() -> None:
+    assert dmetric.power_family_terms(1).holds
+    assert not dmetric.power_family_terms(-1).holds
+    # the statement without r > 0 is refuted by r = -1 (constant normaliser, T1 = 2/sqrt(3))
+    out = sec4.check_lambda_symbolic(require_positive=False)
+    assert out.verdict == "refuted"
+    v = dmetric.temperature_terms(-1)
+    assert v["normaliser_constant"] and v["T1"] == 2 / sp.sqrt(3)
+
+
+def test_only_if_chain_and_its_hypotheses() -> None:
+    assert dmetric.zero_terms_chain().holds
+    assert not dmetric.zero_terms_chain(pivot_varies=False).holds
+    assert not dmetric.zero_terms_chain(input_varies=False).holds
+    assert not dmetric.zero_terms_chain(cover_all_labels=False).holds
+
+
 def test_temperature_one_is_not_a_counterexample() -> None:
     assert sec4.check_lambda_symbolic(r=1).verdict == "refuted"
     # with r = 1 the two models coincide: d_KL and T3 are enclosed around 0, never proved positive

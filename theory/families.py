@@ -43,6 +43,7 @@ __all__ = [
     "tie_perturbation_pair",
     "flip_embedding",
     "flip_root",
+    "flip_root_enclosure",
     "permutation_flip_pair",
 ]
 
@@ -297,6 +298,35 @@ def flip_root(M: int, kappa: Any, dps: int = 60) -> str:
     return ctx.nstr(t, dps)
 
 
+def flip_root_enclosure(M: int, kappa: Any, dps: int) -> Any:
+    """An ``arb`` ball certainly containing the root ``t*`` of ``h(t) = log(e^t + M − 1) − t/M − κ``.
+
+    ``h(0) = log M − κ < 0`` and ``h' = (M−1)(e^t − 1)/(M(e^t + M − 1)) > 0`` for ``t > 0`` (see
+    :func:`theory.derivations.bound.flip_root_monotone`), so the positive root is unique; around
+    the mpmath approximation the endpoints ``t̃ ∓ 10^{−(dps+5)}`` are exact dyadic numbers, and ball
+    evaluations proving ``h(lo) < 0 < h(hi)`` put ``t*`` in ``[lo, hi]``.  Raises
+    :class:`ClosenessError` when the signs cannot be certified.
+    """
+    import flint
+
+    approx = flip_root(M, kappa, dps + 20)
+    saved = flint.ctx.prec
+    flint.ctx.dps = dps + 20
+    try:
+        mid = flint.arb(approx).mid()
+        delta = flint.arb(10) ** (-(dps + 5))
+        lo, hi = (mid - delta).mid(), (mid + delta).mid()  # exact endpoints
+
+        def h(t: Any) -> Any:
+            return (t.exp() + (M - 1)).log() - t / M - flint.arb(str(kappa))
+
+        if not (h(lo) < 0 and h(hi) > 0):
+            raise ClosenessError(f"could not certify the sign change of the flip root (M = {M}, κ = {kappa})")
+        return lo.union(hi)
+    finally:
+        flint.ctx.prec = saved
+
+
 def permutation_flip_pair(
     M: int, kappa: Any = 2, shift: Any = -2, P: Arithmetic = FLOAT64,
 ) -> Pair:
@@ -309,9 +339,11 @@ def permutation_flip_pair(
     mean ``−κ`` per coordinate, leaves every coordinate's variance unchanged (``σ = σ'``,
     ``T3 = 0``).  Permutation symmetry makes all ``a_i = b_i`` equal and ``C`` symmetric; for the
     shifts used here ``C`` is positive semi-definite, so ``‖C‖_* = tr C`` and the chain is an
-    equality.  ``P`` fixes the precision of the flip (``t`` is computed to ``P.dps + 20`` digits).
+    equality.  ``P`` fixes the precision of the flip: for mpmath and float64 ``t`` is a decimal of
+    ``P.dps + 20`` digits, for balls it is the certified enclosure :func:`flip_root_enclosure`, so
+    every ball computed from the pair encloses the value for the exact root.
     """
-    t = flip_root(M, kappa, max(P.dps, 15) + 20)
+    t = flip_root_enclosure(M, kappa, P.dps) if P.kind == "arb" else flip_root(M, kappa, max(P.dps, 15) + 20)
     with P.active():
         kap, s, tt = P.scalar(str(kappa)), P.scalar(str(shift)), P.scalar(t)
         eye = np.eye(M, dtype=int)

@@ -45,6 +45,7 @@ __all__ = [
     "msvd_range",
     "tight_sign_flip",
     "flip_identities",
+    "flip_root_monotone",
     "chain",
 ]
 
@@ -444,6 +445,21 @@ def flip_identities(M: int, factor: int = 2) -> Certificate:
     return Certificate("M-dimensional flip identities", pivot and labels and variance,
                        {"M": M, "factor": factor, "pivot_moves_by_log_S": pivot, "labels_move_by_minus_log_S": labels,
                         "between_group_variance_kept": variance})
+
+
+def flip_root_monotone(M: int) -> Certificate:
+    """For :func:`theory.families.flip_root_enclosure`: ``h(t) = log(e^t + M − 1) − t/M − κ`` has
+    ``h' = (M−1)(e^t − 1)/(M(e^t + M − 1))`` (positive for ``t > 0``, ``M ≥ 2``: a unique root) and
+    ``h(0) = log M − κ``; and ``h(t) = 0`` is exactly the condition ``L = m_F − m_B`` of
+    :func:`flip_identities` for the orbit ``s·1 + t e_i`` (``L = log S = s + log(e^t + M − 1)``,
+    ``m_F = s + t/M``, base mean ``m_B = −κ``), which keeps every ``σ_y`` (``T3 = 0``)."""
+    t, kappa, s = sp.symbols("t kappa s", real=True)
+    h = sp.log(sp.exp(t) + M - 1) - t / M - kappa
+    deriv = _zero(sp.together(sp.diff(h, t) - (M - 1) * (sp.exp(t) - 1) / (M * (sp.exp(t) + M - 1))))
+    at_zero = _zero(h.subs(t, 0) - (sp.log(M) - kappa))
+    link = _zero((s + sp.log(sp.exp(t) + M - 1)) - ((s + t / M) - (-kappa)) - h)
+    return Certificate("flip root unique; root ⇔ σ kept", deriv and at_zero and link and M >= 2,
+                       {"M": M, "derivative": deriv, "h(0) = log M - kappa": at_zero, "root_is_variance_condition": link})
 
 
 def chain(M: int) -> dict[str, Certificate]:
