@@ -285,14 +285,25 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _threads(workers: int | None) -> int:
+    return default_workers() if workers is None else workers
+
+
+def _blas_held(workers: int | None) -> Any:
+    """While several threads share the work, hold BLAS to one thread per call (threadpoolctl):
+    on a 2-core machine two BLAS thread pools would fight for the cores."""
+    if _threads(workers) <= 1 or _blas_limits is None:
+        return nullcontext()
+    return _blas_limits(1)
+
+
 def _in_order(fn: Callable[[T], U], items: list[T], workers: int) -> Iterator[U]:
     """``map(fn, items)`` on ``workers`` threads, yielding in order with at most ``workers + 1``
     results waiting, so memory stays that of a few blocks."""
     if workers <= 1:
         yield from map(fn, items)
         return
-    limits = nullcontext() if _blas_limits is None else _blas_limits(1)
-    with limits, ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         pending: deque[Future[U]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
@@ -328,8 +339,7 @@ def _main_pass(
 
     w_all = _weights(a)
     kl_ab, kl_ba, total_w = [], [], 0.0
-    threads = default_workers() if workers is None else workers
-    for r in _in_order(block, _blocks(a.n, chunk), threads):
+    for r in _in_order(block, _blocks(a.n, chunk), _threads(workers)):
         w = None if w_all is None else w_all[r.lo:r.hi]
         kl_ab.append(float(r.kl_ab.sum() if w is None else w @ r.kl_ab))
         kl_ba.append(float(r.kl_ba.sum() if w is None else w @ r.kl_ba))
@@ -346,7 +356,8 @@ def stream_kl(
 ) -> StreamedKL:
     """``d_KL(p_a‖p_b)`` and ``d_KL(p_b‖p_a)`` (Section 3) in one streamed pass over the inputs."""
     check_pair(a, b)
-    return _main_pass(a, b, _check_chunk(chunk, a.K), None, None, progress, workers)
+    with _blas_held(workers):
+        return _main_pass(a, b, _check_chunk(chunk, a.K), None, None, progress, workers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,8 +402,8 @@ def stream_input_terms(
         return input_terms(ell, ell2, 0, tuple(range(1, len(rows))))
 
     size = max(1, min(chunk, -(-len(inputs) // 4)))  # at least four blocks, to share among threads
-    threads = default_workers() if workers is None else workers
-    parts = list(_in_order(block, _blocks(len(inputs), size), threads))
+    with _blas_held(workers):
+        parts = list(_in_order(block, _blocks(len(inputs), size), _threads(workers)))
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
 
 
@@ -442,7 +453,8 @@ def stream_llv_terms(
     """Every term of ``d^λ_LLV`` (Section 4, CLAIMS.md §4) streamed over the inputs."""
     check_pair(a, b)
     sets.validate(a.n, a.K, a.M)
-    return _llv_and_kl(a, b, sets, _check_chunk(chunk, a.K), False, None, workers)[1]
+    with _blas_held(workers):
+        return _llv_and_kl(a, b, sets, _check_chunk(chunk, a.K), False, None, workers)[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,7 +473,9 @@ def _d_svd(cov: np.ndarray, var_u: np.ndarray, var_v: np.ndarray, scales: tuple[
     return 1.0 - vals.sum() / cov.shape[0]
 
 
-def _fg_from_moments(a: Model, b: Model, sets: Sets, odds: Moments, chunk: int, limit: int) -> FGResult:
+def _fg_from_moments(
+    a: Model, b: Model, sets: Sets, odds: Moments, chunk: int, limit: int, workers: int | None
+) -> FGResult:
     """``d_{f,g}``: the f side from the pass-1 moments of ``Lᵀf``, the g side streamed over labels."""
     m = a.M
     pos = {y: i for i, y in enumerate(sets.labels)}
@@ -475,21 +489,28 @@ def _fg_from_moments(a: Model, b: Model, sets: Sets, odds: Moments, chunk: int, 
     nn2 = input_matrix(b.f, sets.pivot_input, sets.inputs)
     g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
     mom = Moments(outer=True)
-    for lo, hi in _blocks(a.K, max(chunk, 1024)):
-        mom.add(g1[lo:hi] @ nn, g2[lo:hi] @ nn2)
+
+    def block(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        return g1[bounds[0]:bounds[1]] @ nn, g2[bounds[0]:bounds[1]] @ nn2
+
+    for u, v in _in_order(block, _blocks(a.K, max(chunk, 1024)), _threads(workers)):
+        mom.add(u, v)
     g_side = _d_svd(mom.cov(), mom.var_u(), mom.var_v(), (mom.absmax_u, mom.absmax_v))
     value = max([d for _, d in f_side] + [g_side])
     return FGResult(f_side, g_side, value)
 
 
-def stream_d_fg(a: Model, b: Model, sets: Sets, chunk: int | None = None, limit: int = MAX_SUBSETS) -> FGResult:
+def stream_d_fg(
+    a: Model, b: Model, sets: Sets, chunk: int | None = None, limit: int = MAX_SUBSETS, workers: int | None = None
+) -> FGResult:
     """``d_{f,g}`` (Section 4) from moments accumulated over blocks of inputs and of labels."""
     check_pair(a, b)
     sets.validate(a.n, a.K, a.M)
     size = _check_chunk(chunk, a.K)
     label_subsets(sets.labels, a.M, limit)
-    odds = _log_odds_moments(a, b, sets, size, a.M > 1)
-    return _fg_from_moments(a, b, sets, odds, size, limit)
+    with _blas_held(workers):
+        odds = _log_odds_moments(a, b, sets, size, a.M > 1)
+        return _fg_from_moments(a, b, sets, odds, size, limit, workers)
 
 
 def stream_distances(
@@ -503,13 +524,14 @@ def stream_distances(
     sets.validate(a.n, a.K, a.M)
     size = _check_chunk(chunk, a.K)
     label_subsets(sets.labels, a.M, limit)
-    kl, terms, odds = _llv_and_kl(a, b, sets, size, a.M > 1, progress, workers)
     w = _weights(a)
-    return {
-        "d_kl_ab": kl.ab,
-        "d_kl_ba": kl.ba,
-        "terms": terms,
-        "d_llv": d_llv(terms, lam, mode),
-        "fg": _fg_from_moments(a, b, sets, odds, size, limit),
-        "m_cca": m_cca(a.f, b.f, FLOAT64, None if w is None else w / w.sum()),
-    }
+    with _blas_held(workers):
+        kl, terms, odds = _llv_and_kl(a, b, sets, size, a.M > 1, progress, workers)
+        return {
+            "d_kl_ab": kl.ab,
+            "d_kl_ba": kl.ba,
+            "terms": terms,
+            "d_llv": d_llv(terms, lam, mode),
+            "fg": _fg_from_moments(a, b, sets, odds, size, limit, workers),
+            "m_cca": m_cca(a.f, b.f, FLOAT64, None if w is None else w / w.sum()),
+        }
