@@ -6,8 +6,20 @@ save the model on the test inputs (``F = f(x_test)``, ``G = g(labels)``) as an `
 the paper's plotting code), and for every pair of kept seeds of one width compute ``d_LLV``
 (λ = 1e-5, max form, the paper's per-pair selection) and ``d_{f,g}``.  Widths with fewer kept
 models than ``--min-models`` (5 in the paper's code) are left out of the summary.  Results: a
-per-pair CSV, a per-width CSV of mean ± sd (population sd, as the paper's plot), a JSON with the
-settings and rank statistics, and a PNG plot.
+per-pair CSV, a CSV of the pairs across widths that the trend test needs, a per-width CSV of
+mean ± sd (population sd, as the paper's plot), a JSON with the settings and the trend tests,
+and a PNG plot.
+
+**Trend test.** The statistic is Spearman's ρ between the width and the value (``d_LLV`` resp.
+``d_{f,g}``) over all same-width pairs.  Pairs share models (``C(k, 2)`` pairs from ``k`` models),
+so the pairs are not exchangeable and permuting them gives no valid p-value.  The p-values are
+those of a seed-stratified model-level permutation test (:func:`stratified_trend_test`): under the
+null hypothesis the kept models of each seed are exchangeable across the widths (independently
+across seeds), so the width labels are re-assigned among the models of each seed and the
+same-width pairs and ρ are recomputed from the distances of all pairs of models with different
+seeds (hence the comparisons across widths, :func:`compare_across`).  Stratifying by seed keeps
+models that share a seed (and so the batch order) out of one group.  The exact rank test on the
+width means (valid under the same null, but never below ``1/k!`` for ``k`` widths) is also given.
 
 Models already trained in ``--out`` with the same settings are loaded, not retrained, so an
 interrupted run resumes where it stopped.
@@ -47,6 +59,9 @@ __all__ = [
     "run_grid",
     "spearman",
     "rank_test",
+    "stratified_trend_test",
+    "compare_across",
+    "trend_data",
     "register",
 ]
 
@@ -147,6 +162,9 @@ class GridResult:
     models: dict[tuple[int, int], Model] = field(default_factory=dict)
     accuracy: dict[tuple[int, int], float] = field(default_factory=dict)
     pairs: list[PairResult] = field(default_factory=list)
+    #: Pairs of trend models (see :meth:`trend_models`) of different widths and seeds, keyed by
+    #: ``((width_a, seed_a), (width_b, seed_b))`` in the order of :meth:`trend_models`.
+    across: dict[tuple[tuple[int, int], tuple[int, int]], PairResult] = field(default_factory=dict)
     trained: int = 0
     reused: int = 0
     seconds: float = 0.0
@@ -158,6 +176,10 @@ class GridResult:
     def summarised_widths(self) -> list[int]:
         """Widths with at least ``min_models`` kept models (the others are left out, as in the paper)."""
         return [w for w in self.grid.widths if len(self.kept(w)) >= self.grid.min_models]
+
+    def trend_models(self) -> list[tuple[int, int]]:
+        """``(width, seed)`` of the kept models of the summarised widths, ordered by width then seed."""
+        return [(w, s) for w in self.summarised_widths() for s in self.kept(w)]
 
     def values(self, width: int, key: str) -> np.ndarray:
         return np.array([getattr(p, key) for p in self.pairs if p.width == width and not p.error])
@@ -286,6 +308,22 @@ def compare_pair(a: Model, b: Model, width: int, sa: int, sb: int, grid: Grid) -
     return pr
 
 
+def compare_across(result: GridResult, report: Reporter | None = None) -> int:
+    """Compare every pair of trend models with different widths and different seeds (the null
+    distribution of :func:`stratified_trend_test` needs them); pairs already in ``result.across``
+    are kept.  Returns the number of comparisons made."""
+    start = time.perf_counter()
+    keys = result.trend_models()
+    todo = [(a, b) for a, b in itertools.combinations(keys, 2)
+            if a[0] != b[0] and a[1] != b[1] and (a, b) not in result.across]
+    for i, (a, b) in enumerate(todo, 1):
+        result.across[(a, b)] = compare_pair(result.models[a], result.models[b], a[0], a[1], b[1], result.grid)
+        if i % 50 == 0 or i == len(todo):
+            _say(report, f"pairs across widths (for the trend test): {i}/{len(todo)}", i == len(todo))
+    result.seconds += time.perf_counter() - start
+    return len(todo)
+
+
 def _say(report: Reporter | None, text: str, final: bool) -> None:
     if report is not None:
         report(text, final)
@@ -348,17 +386,124 @@ def rank_test(x: Sequence[float], y: Sequence[float], permutations: int = 20_000
             "null": "exact" if exact else f"{permutations} permutations (seed {seed})"}
 
 
-def trend_statistics(result: GridResult) -> dict[str, Any]:
-    """Spearman ``ρ`` of width against d_LLV and d_{f,g}: over all pairs, and over the width means."""
+def _row_ranks(v: np.ndarray) -> np.ndarray:
+    """Average ranks (1..n) within each row of a 2-d array."""
+    order = np.argsort(v, axis=1, kind="stable")
+    ranks = np.empty(v.shape)
+    np.put_along_axis(ranks, order, np.arange(1.0, v.shape[1] + 1), axis=1)
+    tied = np.any(np.diff(np.take_along_axis(v, order, axis=1), axis=1) == 0, axis=1)
+    for i in np.flatnonzero(tied):
+        ranks[i] = _ranks(v[i])
+    return ranks
+
+
+def _relabellings(strata: list[np.ndarray], permutations: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """Rows of slot → model index maps permuting within each stratum: all of them (exact) when
+    there are at most ``permutations``, else the identity and ``permutations`` random ones."""
+    n = sum(len(g) for g in strata)
+    count = math.prod(math.factorial(len(g)) for g in strata)
+    if count <= permutations:
+        rows = []
+        for choice in itertools.product(*(itertools.permutations(g) for g in strata)):
+            rows.append(np.concatenate([np.asarray(c, dtype=np.int64) for c in choice]))
+        return np.array(rows).reshape(count, n), True
+    out = np.empty((permutations + 1, n), dtype=np.int64)
+    pos = 0
+    for g in strata:
+        out[0, pos:pos + len(g)] = g
+        out[1:, pos:pos + len(g)] = g[np.argsort(rng.random((permutations, len(g))), axis=1)]
+        pos += len(g)
+    return out, False
+
+
+def stratified_trend_test(widths: Sequence[int], seeds: Sequence[int], dist: np.ndarray,
+                          permutations: int = 20_000, seed: int = 0) -> dict[str, Any]:
+    """Spearman ``ρ`` of width against the same-width pair values, with a seed-stratified
+    model-level permutation null.
+
+    Model ``i`` has width ``widths[i]`` and training seed ``seeds[i]`` (the pairs ``(width, seed)``
+    distinct); ``dist[i, j]`` (``i < j``) is the value of the pair, needed for every pair of models
+    with different seeds.  The statistic is Spearman's ρ over the pairs ``i < j`` of equal width.
+    Null hypothesis: the models of each seed are exchangeable across their widths, independently
+    across seeds; the null distribution re-assigns the widths among the models of each seed and
+    recomputes ρ.  Exact (every re-assignment) when there are at most ``permutations``, else
+    ``permutations`` seeded random ones with the +1 correction, so that
+    ``P(p ≤ α) ≤ α`` under the null in either case.
+    """
+    w, sd = np.asarray(widths), np.asarray(seeds)
+    d = np.asarray(dist, dtype=float)
+    n = len(w)
+    if sd.shape != (n,) or d.shape != (n, n):
+        raise ClosenessError(f"stratified trend test: {n} widths, {sd.shape} seeds and a {d.shape} distance matrix")
+    if len(set(zip(w.tolist(), sd.tolist(), strict=True))) != n:
+        raise ClosenessError("stratified trend test: two models with the same width and seed")
+    # slots (seed, width), grouped by seed; a relabelling puts model relab[k] into slot k
+    slots = sorted(range(n), key=lambda i: (sd[i], w[i]))
+    strata = [np.array([i for i in slots if sd[i] == s], dtype=np.int64) for s in sorted(set(sd.tolist()))]
+    slot_width = w[slots]
+    a, b = np.array([(k, m) for k, m in itertools.combinations(range(n), 2) if slot_width[k] == slot_width[m]],
+                    dtype=np.int64).reshape(-1, 2).T
+    if len(a) < 3 or len(set(slot_width[a].tolist())) < 2:
+        raise ClosenessError("stratified trend test: needs at least two widths and three same-width pairs")
+    sym = np.triu(d, 1) + np.triu(d, 1).T
+    relab, exact = _relabellings(strata, permutations, np.random.default_rng(seed))
+    values = sym[relab[:, a], relab[:, b]]
+    if not np.all(np.isfinite(values)):
+        raise ClosenessError("stratified trend test: a needed pair value is missing or not finite")
+    rx = _ranks(slot_width[a]) - (len(a) + 1) / 2
+    ry = _row_ranks(values) - (len(a) + 1) / 2
+    den = np.sqrt(float(rx @ rx) * np.sum(ry * ry, axis=1))
+    if np.any(den == 0):
+        raise ClosenessError("stratified trend test: the pair values are constant")
+    null = (ry @ rx) / den
+    identity = np.flatnonzero(np.all(relab == np.asarray(slots), axis=1))[0]
+    rho = float(null[identity])
+    tol = 1e-12
+    if exact:
+        p_dec, p_inc = np.mean(null <= rho + tol), np.mean(null >= rho - tol)
+        how = f"exact: all {len(null)} re-assignments of widths within seeds"
+    else:
+        rest = np.delete(null, 0)
+        p_dec = (np.sum(rest <= rho + tol) + 1) / (len(rest) + 1)
+        p_inc = (np.sum(rest >= rho - tol) + 1) / (len(rest) + 1)
+        how = f"{permutations} random re-assignments of widths within seeds (seed {seed}), +1 correction"
+    return {"rho": rho, "models": n, "pairs": len(a), "p_decreasing": float(p_dec),
+            "p_increasing": float(p_inc), "null": how}
+
+
+def trend_data(result: GridResult, key: str) -> tuple[list[int], list[int], np.ndarray]:
+    """Widths, seeds and the matrix of ``key`` values of the trend models of ``result`` (same-width
+    pairs from ``result.pairs``, the others from ``result.across``; nan where a comparison failed)."""
+    keys = result.trend_models()
+    index = {k: i for i, k in enumerate(keys)}
+    d = np.full((len(keys), len(keys)), np.nan)
+    within = [((p.width, p.seed_a), (p.width, p.seed_b), p) for p in result.pairs]
+    for ka, kb, p in within + [(ka, kb, p) for (ka, kb), p in result.across.items()]:
+        if ka in index and kb in index and not p.error:
+            i, j = sorted((index[ka], index[kb]))
+            d[i, j] = getattr(p, key)
+    return [k[0] for k in keys], [k[1] for k in keys], d
+
+
+def trend_statistics(result: GridResult, permutations: int = 20_000) -> dict[str, Any]:
+    """The trend tests of ``d_LLV`` and ``d_{f,g}`` against width (see the module docstring):
+    ``models``: :func:`stratified_trend_test` (the decisive one), ``means``: exact rank test of the
+    width means.  Compares the missing pairs across widths first."""
+    compare_across(result)
     widths = result.summarised_widths()
     out: dict[str, Any] = {"widths": widths}
+    failed = sum(1 for p in result.across.values() if p.error)
+    failed += sum(1 for p in result.pairs if p.error and p.width in widths)
+    out["failed_comparisons"] = failed
     for key in ("d_llv", "d_fg"):
-        xs = [p.width for p in result.pairs if p.width in widths and not p.error]
-        ys = [getattr(p, key) for p in result.pairs if p.width in widths and not p.error]
-        means = [float(np.mean(result.values(w, key))) for w in widths]
-        entry: dict[str, Any] = {}
-        entry["pairs"] = rank_test(xs, ys) if len(set(xs)) >= 2 and len(xs) >= 3 else None
-        entry["means"] = rank_test(widths, means) if len(widths) >= 3 else None
+        entry: dict[str, Any] = {"models": None, "means": None}
+        if len(widths) >= 2:
+            try:
+                entry["models"] = stratified_trend_test(*trend_data(result, key), permutations=permutations)
+            except ClosenessError as err:
+                entry["models"] = {"error": str(err)}
+        if len(widths) >= 3:
+            entry["means"] = rank_test(widths, [float(np.mean(result.values(w, key))) for w in widths])
         out[key] = entry
     return out
 
@@ -377,14 +522,20 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def write_outputs(result: GridResult, out: Path, plot: bool = True) -> dict[str, Path]:
-    """Pairs CSV, summary CSV, JSON (settings, summary, trend statistics) and the PNG plot."""
+    """Pairs CSV, CSV of the pairs across widths (used by the trend test), summary CSV, JSON
+    (settings, summary, trend tests) and the PNG plot."""
     stem = f"width_K{result.grid.classes}"
     paths = {
         "pairs": out / f"{stem}_pairs.csv",
+        "across": out / f"{stem}_across.csv",
         "summary": out / f"{stem}_summary.csv",
         "json": out / f"{stem}.json",
     }
     atomic_write_text(paths["pairs"], _csv([p.row(DIM) for p in result.pairs]))
+    compare_across(result)
+    atomic_write_text(paths["across"], _csv([
+        {"width_a": wa, "seed_a": sa, "width_b": wb, "seed_b": sb, "d_llv": p.d_llv, "d_fg": p.d_fg, "error": p.error}
+        for ((wa, sa), (wb, sb)), p in result.across.items()]))
     summary = result.summary()
     atomic_write_text(paths["summary"], _csv(summary))
     doc = {
@@ -453,16 +604,22 @@ def format_table(result: GridResult) -> str:
                  + (f"; {failed} pairs could not be compared" if failed else ""))
     trend = trend_statistics(result)
     for key, name in (("d_llv", "d_LLV"), ("d_fg", "d_fg")):
-        for scope in ("pairs", "means"):
-            t = trend[key][scope]
-            if t is None:
-                lines.append(f"Spearman(width, {name}) over {scope}: too few widths")
-            else:
-                lines.append(
-                    f"Spearman(width, {name}) over {scope} (n = {t['n']}): ρ = {t['rho']:+.3f}, "
-                    f"p(decreasing) = {t['p_decreasing']:.3g}, p(increasing) = {t['p_increasing']:.3g} "
-                    f"[{t['null']}]"
-                )
+        t, m = trend[key]["models"], trend[key]["means"]
+        if t is None:
+            lines.append(f"Spearman(width, {name}): fewer than two widths in the summary")
+        elif "error" in t:
+            lines.append(f"Spearman(width, {name}): no test ({t['error']})")
+        else:
+            lines.append(
+                f"Spearman(width, {name}) over the {t['pairs']} same-width pairs: ρ = {t['rho']:+.3f}, "
+                f"p(decreasing) = {t['p_decreasing']:.3g}, p(increasing) = {t['p_increasing']:.3g} "
+                f"[null: widths re-assigned among the models of each seed; {t['null']}]"
+            )
+        if m is not None:
+            lines.append(
+                f"Spearman(width, mean {name}) over the {m['n']} widths: ρ = {m['rho']:+.3f}, "
+                f"p(decreasing) = {m['p_decreasing']:.3g}, p(increasing) = {m['p_increasing']:.3g} [{m['null']}]"
+            )
     return "\n".join(lines)
 
 
@@ -561,7 +718,9 @@ def run_width(args: argparse.Namespace) -> int:
     out: Path = args.out
     print(f"closeness experiment width: K = {grid.classes}, widths {list(grid.widths)}, seeds {list(grid.seeds)}, "
           f"{grid.steps} steps; models in {out / 'models' / grid.run_dir()}", file=sys.stderr)
-    result = run_grid(grid, out, _Terminal(sys.stderr))
+    terminal = _Terminal(sys.stderr)
+    result = run_grid(grid, out, terminal)
+    compare_across(result, terminal)
     paths = write_outputs(result, out, plot=not args.no_plot)
     print(format_table(result))
     print(f"\n{result.trained} models trained, {result.reused} loaded; {result.seconds:.1f} s in all")

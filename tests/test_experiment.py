@@ -4,6 +4,7 @@ grid of ``closeness experiment width``, and the Section 5 checkers (each fed a f
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,9 +12,19 @@ import numpy as np
 import pytest
 
 from checks.cli import main
-from checks.experiment_cmd import Grid, GridResult, rank_test, run_grid, spearman
+from checks.experiment_cmd import (
+    Grid,
+    GridResult,
+    compare_across,
+    rank_test,
+    run_grid,
+    spearman,
+    stratified_trend_test,
+    trend_data,
+)
 from checks.registry import Context, all_claims
 from checks.sec5 import check_bound, check_trend, trend_outcome
+from theory.errors import ClosenessError
 from theory.io import load_model
 from theory.synthetic import radial_data, radial_labels
 from theory.training import (
@@ -29,6 +40,11 @@ from theory.training import (
 
 SMALL = Grid(widths=(8, 16), seeds=(0, 1, 2, 3), steps=200, lr=1e-3, train_size=500, test_size=80,
              min_accuracy=0.0, min_models=2, samples=20)
+
+
+#: Three widths and five seeds: enough re-assignments (6⁵) for the trend test to decide.
+TREND = Grid(widths=(4, 8, 16), seeds=(0, 1, 2, 3, 4), steps=100, lr=1e-3, train_size=300, test_size=60,
+             min_accuracy=0.0, min_models=2, samples=10)
 
 
 @pytest.fixture(scope="module")
@@ -164,11 +180,16 @@ def test_cli_writes_table_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "| width |" in text and "Spearman(width, d_LLV)" in text
-    for name in ("width_K6_pairs.csv", "width_K6_summary.csv", "width_K6.json", "width_K6.png"):
+    assert "re-assigned among the models of each seed" in text
+    for name in ("width_K6_pairs.csv", "width_K6_across.csv", "width_K6_summary.csv", "width_K6.json",
+                 "width_K6.png"):
         assert (tmp_path / name).stat().st_size > 0
     rows = (tmp_path / "width_K6_summary.csv").read_text().splitlines()
     assert rows[0].startswith("width,models,kept") and len(rows) == 3
     assert (tmp_path / "width_K6.png").read_bytes()[:4] == b"\x89PNG"
+    trend = json.loads((tmp_path / "width_K6.json").read_text())["trend"]
+    assert set(trend["d_llv"]) == {"models", "means"}  # no p-value from permuting shared-model pairs
+    assert trend["d_llv"]["models"]["pairs"] == 6 and "within seeds" in trend["d_llv"]["models"]["null"]
 
 
 @pytest.mark.parametrize("bad", [["--seeds", "3"], ["--widths", "0"], ["--classes", "2"], ["--min-accuracy", "2"]])
@@ -202,23 +223,96 @@ def test_spearman_and_rank_test() -> None:
     assert t["p_decreasing"] == pytest.approx(1 / 24) and t["null"] == "exact"
 
 
+def _latent_models(widths: tuple[int, ...], seeds: int, spread: Callable[[int], float],
+                   rng: np.random.Generator) -> tuple[list[int], list[int], np.ndarray]:
+    """Models as random points of R³ whose scatter depends on the width (and a heavy-tailed factor of
+    their own, so that pairs sharing a model are strongly dependent); values: Euclidean distances."""
+    ws = [w for w in widths for _ in range(seeds)]
+    ss = [s for _ in widths for s in range(seeds)]
+    x = rng.normal(size=(len(ws), 3)) * np.array([spread(w) for w in ws])[:, None]
+    x *= np.exp(rng.normal(size=len(ws)))[:, None]
+    return ws, ss, np.linalg.norm(x[:, None] - x[None], axis=2)
+
+
+def test_stratified_statistic_is_the_spearman_of_the_same_width_pairs() -> None:
+    ws, ss, d = _latent_models((16, 32, 64), 4, lambda w: 1.0, np.random.default_rng(3))
+    same = [(i, j) for i in range(len(ws)) for j in range(i + 1, len(ws)) if ws[i] == ws[j]]
+    t = stratified_trend_test(ws, ss, d)
+    assert t["rho"] == pytest.approx(spearman([ws[i] for i, _ in same], [d[i, j] for i, j in same]))
+    assert t["null"].startswith("exact: all 1296 ")  # (3!)⁴ re-assignments
+    mc = stratified_trend_test(ws, ss, d, permutations=1000)  # random re-assignments: close to exact
+    assert mc["rho"] == t["rho"] and abs(mc["p_decreasing"] - t["p_decreasing"]) < 0.05
+    with pytest.raises(ClosenessError):
+        stratified_trend_test(ws, ss, np.where(np.eye(len(ws)) == 0, np.nan, 0.0))  # pair values missing
+
+
 def test_trend_checker_verifies_a_decrease_and_refutes_the_reversed_data() -> None:
     rng = np.random.default_rng(1)
-    widths = [w for w in (16, 32, 64, 128) for _ in range(6)]
-    values = [1.0 / w + 0.002 * rng.normal() for w in widths]
-    assert check_trend(widths, values).verdict == "verified"
-    assert check_trend(widths, values[::-1]).verdict == "refuted"
-    assert check_trend(widths, list(rng.normal(size=len(values)))).verdict == "undecided"  # no trend
-    assert check_trend([16, 16, 16], [1.0, 2.0, 3.0]).verdict == "undecided"
+    ws, ss, d = _latent_models((16, 32, 64, 128), 5, lambda w: 1.0 / w, rng)
+    assert check_trend(ws, ss, {"d_llv": d, "d_fg": d / 2}).verdict == "verified"
+    widths = sorted(set(ws))
+    reversed_ws = [widths[::-1][widths.index(w)] for w in ws]  # the same models, width labels reversed
+    out = check_trend(reversed_ws, ss, {"d_llv": d, "d_fg": d / 2})
+    assert out.verdict == "refuted" and out.evidence["witness"]["p_increasing"]["d_llv"] <= 0.025
+    # one of the two quantities increasing refutes the joint claim
+    ws2, ss2, up = _latent_models((16, 32, 64, 128), 5, float, rng)
+    assert check_trend(ws2, ss2, {"d_llv": d, "d_fg": up}).verdict == "refuted"
+    ws3, ss3, flat = _latent_models((16, 32, 64, 128), 5, lambda w: 1.0, np.random.default_rng(2))
+    assert check_trend(ws3, ss3, {"d_llv": flat, "d_fg": flat}).verdict == "undecided"  # no trend
 
 
-def test_trend_outcome_refuted_on_a_grid_with_reversed_widths(small_grid: tuple[GridResult, Path]) -> None:
-    """The claim's own wrapper, fed the trained pairs reordered so that both distances grow with width."""
-    result, _ = small_grid
-    ranked = sorted((p for p in result.pairs if not p.error), key=lambda p: p.d_llv)
-    widths = sorted(p.width for p in ranked)
-    pairs = [replace(p, width=w, d_fg=p.d_llv) for p, w in zip(ranked, widths, strict=True)]
-    assert trend_outcome(GridResult(result.grid, result.models, result.accuracy, pairs)).verdict == "refuted"
+def test_stratified_test_is_not_anti_conservative_with_shared_models() -> None:
+    """With no width effect, P(p ≤ 0.05) stays near 0.05 for the model-level test, while permuting the
+    same-width pairs as if exchangeable (the former test) rejects far too often."""
+    rng = np.random.default_rng(0)
+    runs, model_level, pair_level = 300, [], []
+    for _ in range(runs):
+        ws, ss, d = _latent_models((16, 32, 64), 4, lambda w: 1.0, rng)
+        model_level.append(stratified_trend_test(ws, ss, d)["p_decreasing"])
+        same = [(i, j) for i in range(len(ws)) for j in range(i + 1, len(ws)) if ws[i] == ws[j]]
+        pair_level.append(rank_test([ws[i] for i, _ in same], [d[i, j] for i, j in same],
+                                    permutations=500)["p_decreasing"])
+    p = np.array(model_level)
+    se = np.sqrt(0.05 * 0.95 / runs)
+    assert np.mean(p <= 0.05) <= 0.05 + 3 * se
+    assert np.mean(p <= 0.25) <= 0.25 + 3 * np.sqrt(0.25 * 0.75 / runs)
+    assert np.mean(np.array(pair_level) <= 0.05) > 0.05 + 3 * se  # the anti-conservative pair permutation
+
+
+@pytest.fixture(scope="module")
+def trend_grid() -> GridResult:
+    result = run_grid(TREND)
+    compare_across(result)
+    return result
+
+
+def _relabel_values(result: GridResult, spread: Callable[[int], float]) -> GridResult:
+    """``result`` with every pair value replaced by the distance of latent points whose scatter is
+    ``spread(width)`` (d_fg = d_LLV / 2), keeping the models and the pairs."""
+    rng = np.random.default_rng(4)
+    point = {k: rng.normal(size=3) * spread(k[0]) for k in result.trend_models()}
+
+    def value(ka: tuple[int, int], kb: tuple[int, int]) -> float:
+        return float(np.linalg.norm(point[ka] - point[kb]))
+
+    pairs = [replace(p, d_llv=value((p.width, p.seed_a), (p.width, p.seed_b)),
+                     d_fg=value((p.width, p.seed_a), (p.width, p.seed_b)) / 2) for p in result.pairs]
+    across = {k: replace(p, d_llv=value(*k), d_fg=value(*k) / 2) for k, p in result.across.items()}
+    return GridResult(result.grid, result.models, result.accuracy, pairs, across)
+
+
+def test_trend_outcome_on_a_trained_grid_and_its_refutation(trend_grid: GridResult) -> None:
+    """The claim's own wrapper: runs on trained models, verifies values shrinking with width and
+    refutes values growing with width (same models, same pairs, only the values changed)."""
+    out = trend_outcome(trend_grid)
+    assert out.verdict in ("verified", "undecided", "refuted")
+    assert out.evidence["kept_models"] == 15 and out.evidence["d_llv"]["pairs"] == 30
+    ws, ss, d = trend_data(trend_grid, "d_llv")
+    i, j = np.triu_indices(len(ws), 1)
+    other_seed = np.array(ss)[i] != np.array(ss)[j]
+    assert np.all(np.isfinite(d[i, j][other_seed])) and np.all(np.isnan(d[i, j][~other_seed]))
+    assert trend_outcome(_relabel_values(trend_grid, lambda w: 1.0 / w)).verdict == "verified"
+    assert trend_outcome(_relabel_values(trend_grid, float)).verdict == "refuted"
 
 
 def test_section5_claims_default_methods() -> None:
