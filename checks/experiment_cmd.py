@@ -675,7 +675,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         f"{FULL.steps} steps); --quick: widths {' '.join(map(str, QUICK.widths))}, "
         f"{QUICK.steps} steps, seeds 0-{max(QUICK.seeds)}, at least {QUICK.min_models} kept models per width. "
         "Trained models are reused from --out, so an interrupted run resumes; to use several cores, run "
-        "disjoint --seeds in parallel with the same --out, then once more with all seeds for the table.",
+        "disjoint --seeds in parallel with the same --out, then once more with all seeds for the table. "
+        "Trend p-values: Spearman rho(width, value) over the same-width pairs, against re-assignments of the "
+        "widths among the kept models of each seed (pairs share models, so the pairs themselves are not "
+        "permuted); this needs every pair of kept models of different widths and seeds to be compared too.",
     )
     w.add_argument("--quick", action="store_true", help="the quick setting (a few minutes on 2 cores)")
     w.add_argument("--classes", type=int, help=f"number of classes K (default {FULL.classes})")
