@@ -42,9 +42,10 @@ from theory.families import (
     sign_flip_pair,
     singular_label_pair,
     temperature_pair,
+    terms_between,
     tie_perturbation_pair,
 )
-from theory.identifiability import input_matrix, label_matrix
+from theory.identifiability import equivalent_model_arrays, input_matrix, label_matrix
 from theory.model import Model, log_probs
 from theory.precision import FLOAT64, Arithmetic, Ball
 
@@ -322,7 +323,8 @@ COVID.method("numeric")(check_cov_numeric)
 # --------------------------------------------------------------------------------------------
 NUCTRACE = claim(
     "sec4-bound-nuclear-trace",
-    "The sum of the singular values of a square matrix is at least its trace: ‖C‖_* ≥ tr C (step 4).",
+    "The sum of the singular values of a square matrix is at least its trace: ‖C‖_* ≥ tr C (step 4); "
+    "for every M by von Neumann's argument (tr C = Σ_k σ_k (VᵀU)_kk with |(VᵀU)_kk| ≤ 1).",
     r"\textstyle\sum_k\sigma_k(C)\ge\operatorname{tr}C",
     "Section 4 (proof of the bound)", "new",
 )
@@ -351,7 +353,13 @@ def _nuclear_material(ctx: Context) -> list[Pair]:
     return [p for p in random_pairs(ctx.seed, 12) if p.M >= 2]
 
 
-NUCTRACE.method("symbolic")(lambda ctx: _certificates({f"M={m}": dbound.nuclear_norm_trace(m) for m in (1, 2, 3, 4)}))
+def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1) -> Outcome:
+    """Certificates for ``Σσ_k ≥ factor·tr C``: closed forms for M = 1, 2; for M ≥ 3 the
+    dimension-free von Neumann argument, its identities checked symbolically at each M of ``dims``."""
+    return _certificates({f"M={m}": dbound.nuclear_norm_trace(m, factor) for m in dims})
+
+
+NUCTRACE.method("symbolic")(lambda ctx: check_nuclear_symbolic())
 NUCTRACE.method("certified")(lambda ctx: check_nuclear_certified(_nuclear_material(ctx), ctx.dps))
 
 
@@ -716,8 +724,13 @@ def check_metric_numeric(ctx: Context, triangle_constant: Any = 1, lam: str = LA
 
 
 def check_metric_symbolic(triangle_constant: Any = 1, cover_all_labels: bool = True) -> Outcome:
+    """Pseudometric lemmas, and identity of indiscernibles in two parts: the chain
+    ``T1..T4 = 0 ⇒ δ ≡ κ`` (:func:`theory.derivations.metric.zero_terms_chain` with
+    ``σ = σ'``, ``s = s'``) and normalisation ``⇒ κ = 0``."""
     return _certificates({
         "seminorm lemmas": dmetric.seminorm_lemmas(3, triangle_constant),
+        "T1..T4 = 0 forces delta = const": dmetric.zero_terms_chain(3, cover_all_labels=cover_all_labels,
+                                                                    scales_equal=True),
         "identity of indiscernibles": dmetric.zero_forces_equality(3, 3, cover_all_labels),
     })
 
@@ -751,16 +764,21 @@ LAMBDA_NEEDED = claim(
 )
 
 
+def _temperature_part(r: Any = 2) -> Outcome:
+    """Exact terms of the temperature pair: ``T1 = T2 = 0``, ``T3 ≠ 0``, ``p ≠ p'``, constant normaliser."""
+    v = dmetric.temperature_terms(r, 1, LAMBDA)
+    ev = {k: str(x) for k, x in v.items()}
+    ok = v["T1"] == 0 and v["T2"] == 0 and v["distributions_differ"] and v["normaliser_constant"] and v["T3"] != 0
+    return Outcome.verified(**ev) if ok else Outcome.refuted(witness=ev)
+
+
 def check_lambda_symbolic(r: Any = 2, require_positive: bool = True) -> Outcome:
     """Exact: the temperature pair's terms (``r``); the "if" direction for ``r > 0``
     (:func:`theory.derivations.metric.power_family_terms`); the "only if" chain
     (:func:`~theory.derivations.metric.zero_terms_chain`); and the sign condition: at ``r = −1``
     the normaliser is constant yet ``T1 ≠ 0``.  ``require_positive=False`` checks the statement
     without ``r > 0`` (its "if" direction then claims ``T1 = T2 = 0`` at ``r = −1``: refuted)."""
-    v = dmetric.temperature_terms(r, 1, LAMBDA)
-    ev = {k: str(x) for k, x in v.items()}
-    ok = v["T1"] == 0 and v["T2"] == 0 and v["distributions_differ"] and v["normaliser_constant"] and v["T3"] != 0
-    parts = {f"temperature pair r={r}": Outcome.verified(**ev) if ok else Outcome.refuted(witness=ev)}
+    parts = {f"temperature pair r={r}": _temperature_part(r)}
     parts["only if"] = _certificates({"chain": dmetric.zero_terms_chain()})
     neg = dmetric.temperature_terms(-1, 1, LAMBDA)
     neg_ev = {k: str(neg[k]) for k in ("T1", "T2", "normaliser_constant")}
@@ -859,10 +877,11 @@ PAPER_SEL.method("numeric")(check_paper_selection_numeric)
 # --------------------------------------------------------------------------------------------
 INCOMP = claim(
     "sec4-kl-llv-incomparable",
-    "Neither distance bounds the other, for any λ ≥ 0. On the Section 3 pair (grid version) d_KL → 0 as ρ "
-    "grows while d_LLV stays above 28 (its input term T2 does not depend on ρ). On tie-perturbation pairs "
-    "(scale s) d_KL stays ≈ 0.040 while d_LLV = T1 ≈ 0.23/s → 0 with T2 = T3 = T4 = 0 exactly; on the "
-    "temperature pair T1 = T2 = 0 while d_KL > 0; and the two rank pairs differently.",
+    "Neither distance bounds the other, for any λ ≥ 0. On the Section 3 pair (grid version) d_KL decreases "
+    "from ρ = 10 to ρ = 40 (→ 0 as ρ grows, Section 3) while max(T1, T2) ≥ 28, so d_LLV ≥ 28 whatever λ (its "
+    "input term T2 does not depend on ρ). On tie-perturbation pairs (scale s) d_KL stays ≈ 0.040 while "
+    "max(T1, T2) ≤ 0.25/s → 0 with T2 = T4 = 0 exactly and T3 = 0 (symbolic), so d_LLV = T1 → 0 for every λ; "
+    "on the temperature pair T1 = T2 = 0 while d_KL > 0; and the two rank pairs differently.",
     r"\nexists\varphi:\ d_{LLV}\le\varphi(d_{KL});\ \nexists\psi:\ d_{KL}\le\psi(d^\lambda_{LLV})",
     "Section 4 (discussion); Section 3", "new",
 )
@@ -870,8 +889,10 @@ INCOMP = claim(
 
 def check_incomparable_certified(dps: int, rhos: Sequence[Any] = ("10", "40"), llv_floor: Any = "28",
                                  kl_floor: Any = "0.04", scales: Sequence[Any] = ("10", "1000")) -> Outcome:
-    """Balls.  Section 3 grid pair at each ``ρ``: ``d_LLV ≥ llv_floor`` while ``d_KL`` decreases.
-    Tie-perturbation pairs at each scale: ``d_KL ≥ kl_floor`` while ``d_LLV ≤ 0.25/scale``."""
+    """Balls, λ-free.  Section 3 grid pair at each ``ρ``: ``max(T1, T2) ≥ llv_floor`` while ``d_KL``
+    decreases.  Tie-perturbation pairs at each scale: ``d_KL ≥ kl_floor``, ``max(T1, T2) ≤ 0.25/scale``
+    and ``T2 = T4 = 0`` exactly (model 2 keeps the pivot input and ``S_X`` rows; ``T3 = 0`` is the
+    symbolic :func:`theory.derivations.metric.tie_perturbation_scale`, its ball recorded)."""
     from theory.counterexample import grid
 
     P = Ball(dps)
@@ -882,18 +903,23 @@ def check_incomparable_certified(dps: int, rhos: Sequence[Any] = ("10", "40"), l
         for rho in rhos:
             a, b = c.models(rho, P)
             sets = common_sets(Model(P.midpoint(a.f), P.midpoint(a.g)), Model(P.midpoint(b.f), P.midpoint(b.g)))
-            llv = llv_between(a, b, sets, P)
+            t = terms_between(a, b, sets, P)
+            t12 = t.T1.max(t.T2)
             kl = kl_between(a, b, P)
             kls.append(kl)
-            parts[f"rho={rho}: d_LLV >= {llv_floor}"] = certified_leq(P.scalar(llv_floor), llv)
-            parts[f"rho={rho}"] = Outcome.verified(d_kl=ball_str(kl), d_llv=ball_str(llv))
+            parts[f"rho={rho}: max(T1, T2) >= {llv_floor}"] = certified_leq(P.scalar(llv_floor), t12)
+            parts[f"rho={rho}"] = Outcome.verified(d_kl=ball_str(kl), T1=ball_str(t.T1), T2=ball_str(t.T2))
         parts["d_KL decreases in rho"] = certified_leq(kls[-1], kls[0], strict=True)
         for sc in scales:
-            t = tie_perturbation_pair(sc, 1, P)
-            kl_t = kl_between(t.a, t.b, P)
-            llv_t = llv_between(t.a, t.b, t.sets, P)
+            tp = tie_perturbation_pair(sc, 1, P)
+            kl_t = kl_between(tp.a, tp.b, P)
+            t = terms_between(tp.a, tp.b, tp.sets, P)
             parts[f"scale={sc}: d_KL >= {kl_floor}"] = certified_leq(P.scalar(str(kl_floor)), kl_t)
-            parts[f"scale={sc}: d_LLV <= 0.25/scale"] = certified_leq(llv_t, P.scalar("0.25") / P.scalar(sc))
+            parts[f"scale={sc}: max(T1, T2) <= 0.25/scale"] = certified_leq(t.T1.max(t.T2),
+                                                                           P.scalar("0.25") / P.scalar(sc))
+            parts[f"scale={sc}: T2 = T4 = 0 (kept rows)"] = _kept_rows_exact(tp)
+            parts[f"scale={sc}: T3 ball"] = Outcome.verified(T3=ball_str(t.T3)) if t.T3.contains(0) else \
+                Outcome.refuted(witness={"T3": ball_str(t.T3)})
     return Outcome.combine(parts)
 
 
@@ -914,7 +940,7 @@ def check_order_certified(dps: int, perturbation: float = 0.01) -> Outcome:
 INCOMP.method("certified")(lambda ctx: Outcome.combine({
     "bounds": check_incomparable_certified(ctx.dps), "order": check_order_certified(ctx.dps)}))
 INCOMP.method("symbolic")(lambda ctx: Outcome.combine({
-    "temperature pair": check_lambda_symbolic(),
+    "temperature pair": _temperature_part(2),
     "tie perturbation keeps sigma": _certificates({"variance": dmetric.tie_perturbation_scale()}),
 }))
 
@@ -931,32 +957,52 @@ INVAR = claim(
 )
 
 
-def check_invariance_numeric(ctx: Context, perturb: float = 0.0) -> Outcome:
-    """At two precisions: ``d(p, p̂) = 0`` and ``d(p̂, q) − d(p, q) = 0`` for ``d ∈ {d_LLV, d_KL, d_{f,g}}``;
-    ``perturb`` > 0 spoils the equivalence (the broken variant)."""
+def check_invariance_numeric(ctx: Context, perturb: float = 0.0, replaced: str = "either",
+                             spoil: str = "first") -> Outcome:
+    """At two precisions, with ``p̂ ~_L p`` and ``q̂ ~_L q`` (built at the working precision):
+    ``d(p, p̂) = 0`` and ``d(·,·)`` unchanged when ``p``, ``q`` or both are replaced, for
+    ``d ∈ {d_LLV, d_KL(→), d_KL(←), d_{f,g}}`` (``d_KL`` is not symmetric: both directions).
+    ``perturb`` > 0 spoils ``p̂`` (``spoil="first"``) or ``q̂`` (``"second"``): the broken
+    variants; ``replaced`` in {"first", "second",
+    "either"} chooses which replacements are exercised."""
+    def dists(u: Model, v: Model, sets: Sets, P: Arithmetic) -> list[Any]:
+        return [llv_between(u, v, sets, P), kl_between(u, v, P), kl_between(v, u, P),
+                evaluate_bound(Pair(u, v, sets), P).d_fg]
+
     def fn(P: Arithmetic) -> list[Any]:
         rng = np.random.default_rng(ctx.seed + 11)
         e = equivalent_pair(rng, 10, 4, 2, P)
         p, p_hat = e.a, e.b
-        if perturb:
+        if perturb and spoil == "first":
             p_hat = Model(P.array(p_hat.f) + P.scalar(perturb), p_hat.g)
         q = Model(np.asarray(p.f) + 0.3 * rng.standard_normal(p.f.shape),
                   np.asarray(p.g) + 0.3 * rng.standard_normal(p.g.shape))
-        sets = common_sets(p, q, Model(P.midpoint(p_hat.f), P.midpoint(p_hat.g)))
-        vals = []
-        for other in (p, q):
-            for d in (lambda u, v: llv_between(u, v, sets, P), lambda u, v: kl_between(u, v, P),
-                      lambda u, v: evaluate_bound(Pair(u, v, sets), P).d_fg):
-                if other is p:
-                    vals.append(d(p, p_hat))
-                else:
-                    vals.append(d(p_hat, q) - d(p, q))
+        a_mat = np.array([[1.5, 0.5], [-0.25, 0.75]])
+        qf, qg = equivalent_model_arrays(np.asarray(q.f), np.asarray(q.g), a_mat, np.array([0.5, -1.0]), P)
+        q_hat = Model(qf + P.scalar(perturb), qg) if perturb and spoil == "second" else Model(qf, qg)
+        mids = [Model(P.midpoint(m.f), P.midpoint(m.g)) for m in (p, q, p_hat, q_hat)]
+        sets = common_sets(*mids)
+        base = dists(p, q, sets, P)
+        vals = list(dists(p, p_hat, sets, P))
+        swaps = {"first": [(p_hat, q)], "second": [(p, q_hat)], "either": [(p_hat, q), (p, q_hat), (p_hat, q_hat)]}
+        for u, v in swaps[replaced]:
+            vals += [x - y for x, y in zip(dists(u, v, sets, P), base, strict=True)]
         return vals
 
-    return numeric_zero(fn, ctx)
+    out = numeric_zero(fn, ctx)
+    out.evidence["distances"] = ["d_LLV", "d_KL(p->q)", "d_KL(q->p)", "d_fg"]
+    out.evidence["replaced"] = replaced
+    return out
 
 
-INVAR.method("symbolic")(lambda ctx: check_logratio_symbolic((2,)))
+def check_invariance_symbolic(transform: str = "inverse-transpose") -> Outcome:
+    """``~_L`` leaves every log-probability unchanged (so every distance written in ``ℓ``), and
+    ``d_{f,g}`` sees the models only through ``ℓ`` (the log-ratio identities)."""
+    return _certificates({"~_L keeps log-probabilities": dmetric.equivalence_keeps_log_probs(transform=transform),
+                          "d_fg through log-ratios": dbound.log_ratio_identities(2)})
+
+
+INVAR.method("symbolic")(lambda ctx: check_invariance_symbolic())
 INVAR.method("numeric")(check_invariance_numeric)
 
 __all__ = [
@@ -975,6 +1021,7 @@ __all__ = [
     "sd_difference_gaps",
     "check_cov_symbolic",
     "check_cov_numeric",
+    "check_nuclear_symbolic",
     "check_nuclear_certified",
     "check_msvd_certified",
     "check_sharp_symbolic",
@@ -992,5 +1039,6 @@ __all__ = [
     "check_order_certified",
     "check_incomparable_certified",
     "check_invariance_numeric",
+    "check_invariance_symbolic",
 ]
 

@@ -56,6 +56,8 @@ def test_cov_identity_and_wrong_standardisation() -> None:
 def test_nuclear_norm_trace() -> None:
     for m in (1, 2, 3):
         assert dbound.nuclear_norm_trace(m).holds
+    assert sec4.check_nuclear_symbolic().verdict == "verified"
+    assert sec4.check_nuclear_symbolic((3, 4), factor="3/2").verdict == "refuted"  # U = V = I breaks it
     pairs = [p for p in sec4.random_pairs(0, 12) if p.M >= 2]
     assert sec4.check_nuclear_certified(pairs, 30).verdict == "verified"
     # close pairs have C ≈ I, so Σσ ≈ tr C < 1.5 tr C

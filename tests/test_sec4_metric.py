@@ -27,6 +27,8 @@ def test_metric_wrong_triangle_constant_refuted() -> None:
 
 def test_identity_needs_every_label_covered() -> None:
     assert dmetric.zero_forces_equality(3, 3, True).holds
+    assert dmetric.zero_terms_chain(scales_equal=True).holds
+    assert not dmetric.zero_terms_chain(scales_equal=True, cover_all_labels=False).holds
     assert not dmetric.zero_forces_equality(3, 3, False).holds
     assert sec4.check_metric_symbolic(cover_all_labels=False).verdict == "refuted"
 
@@ -112,3 +114,7 @@ def test_order_score_detects_disagreement() -> None:
 def test_invariance_and_broken_equivalence() -> None:
     assert sec4.check_invariance_numeric(CTX).verdict == "verified"
     assert sec4.check_invariance_numeric(CTX, perturb=0.1).verdict == "refuted"
+    # spoiling the replacement of the second model is caught too (d_KL both ways, d_LLV, d_fg)
+    assert sec4.check_invariance_numeric(CTX, perturb=0.1, replaced="second", spoil="second").verdict == "refuted"
+    assert sec4.check_invariance_symbolic().verdict == "verified"
+    assert sec4.check_invariance_symbolic("plain").verdict == "refuted"  # F' = FA is not an equivalence

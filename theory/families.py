@@ -38,6 +38,7 @@ __all__ = [
     "common_sets",
     "llv_between",
     "kl_between",
+    "terms_between",
     "LAMBDA",
     "paper_selection_triangle",
     "tie_perturbation_pair",
@@ -264,6 +265,11 @@ def llv_between(
     elif sets is None:
         raise ClosenessError("fixed selection needs explicit sets")
     return d_llv(llv_terms(ell, ell2, sets, P, input_weights(a, P)), lam)
+
+
+def terms_between(a: Model, b: Model, sets: Sets, P: Arithmetic = FLOAT64) -> LLVTerms:
+    """``T1..T4`` (and their parts) of ``p_a`` versus ``p_b`` with fixed ``sets``: λ-free."""
+    return llv_terms(log_probs(a, P), log_probs(b, P), sets, P, input_weights(a, P))
 
 
 def kl_between(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:

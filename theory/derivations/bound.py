@@ -238,22 +238,26 @@ def covariance_identity(n: int = 3, ddof: int = 0) -> Certificate:
 # --------------------------------------------------------------------------------------------
 # step 4: nuclear norm ≥ trace
 # --------------------------------------------------------------------------------------------
-def nuclear_norm_trace(M: int) -> Certificate:
-    """Step 4: ``Σ_k σ_k(C) ≥ tr C``.
+def nuclear_norm_trace(M: int, factor: Any = 1) -> Certificate:
+    """Step 4: ``Σ_k σ_k(C) ≥ factor·tr C`` (the claim is ``factor = 1``; it holds iff ``|factor| ≤ 1``).
 
     ``M = 1``: ``|c| ≥ c``.  ``M = 2``: ``σ_1², σ_2²`` are the roots of the characteristic polynomial
     of ``CᵀC``, so ``(σ_1 + σ_2)² = ‖C‖_F² + 2|det C|``, and
     ``(σ_1 + σ_2)² − (tr C)² = (c_12 − c_21)² + 2(|det C| − det C)``, a sum of non-negative terms.
-    ``M ≥ 3``: the general argument (``tr C = Σ_k σ_k (VᵀU)_kk`` with ``|(VᵀU)_kk| ≤ 1``) is not a
-    finite sympy certificate; it is checked on instances instead (exact 3×3 orthogonal factors
-    here, certified ball enclosures in ``checks.sec4``).
+    ``M ≥ 3`` (von Neumann's argument, dimension-free): with an SVD ``C = U diag(σ) Vᵀ``,
+    ``tr C = Σ_k σ_k Q_kk`` for ``Q = VᵀU`` (an identity for all matrices, checked with symbolic
+    ``U``, ``V``, ``σ``); ``Q`` is orthogonal (``QᵀQ = Uᵀ(VVᵀ)U``), so ``1 = (QᵀQ)_kk = Q_kk² +
+    Σ_{i≠k} Q_ik²`` and ``|Q_kk| ≤ 1``; hence ``Σσ_k − factor·tr C = Σ_k σ_k(1 − factor·Q_kk) ≥ 0``
+    for ``σ_k ≥ 0``, ``|factor| ≤ 1``.  Cross-checked on exact instances (rational orthogonal
+    factors from the Cayley transform, and ``U = V = I``, where ``factor > 1`` fails).
     """
-    checks: dict[str, Any] = {"M": M}
+    checks: dict[str, Any] = {"M": M, "factor": str(factor)}
+    k_f = sp.nsimplify(factor)
     if M == 1:
         c = sp.Symbol("c", positive=True)
         # |c| − c ≥ 0 on both signs of a 1×1 "matrix" c (zero included as the limit of either)
-        checks["c_positive"] = _zero(sp.Abs(c) - c)
-        checks["c_negative"] = bool((sp.Abs(-c) - (-c)).is_nonnegative)
+        checks["c_positive"] = bool((sp.Abs(c) - k_f * c).is_nonnegative) or _zero(sp.Abs(c) - k_f * c)
+        checks["c_negative"] = bool((sp.Abs(-c) - k_f * (-c)).is_nonnegative)
         holds = checks["c_positive"] and checks["c_negative"]
         return Certificate("nuclear norm ≥ trace", holds, checks)
     if M == 2:
@@ -264,25 +268,35 @@ def nuclear_norm_trace(M: int) -> Certificate:
         checks["charpoly"] = _zero(charpoly - (t**2 - gram.trace() * t + c.det() ** 2))
         fro2 = sum(x**2 for x in c)
         checks["sos"] = _zero(fro2 + 2 * c.det() - c.trace() ** 2 - (c12 - c21) ** 2)
-        # explicit instances with det < 0 and det > 0: exact singular values from the Gram matrix
+        # explicit instances with det < 0, det > 0 and C = I: exact singular values from the Gram matrix
         inst_ok = True
-        for m in (sp.Matrix([[1, 2], [3, -1]]), sp.Matrix([[2, -1], [1, 3]]), sp.Matrix([[0, 1], [-1, 0]])):
+        for m in (sp.Matrix([[1, 2], [3, -1]]), sp.Matrix([[2, -1], [1, 3]]), sp.Matrix([[0, 1], [-1, 0]]), sp.eye(2)):
             sv = [sp.sqrt(e) for e in (m.T * m).eigenvals(multiple=True)]
-            inst_ok &= bool(sp.nsimplify(sp.Add(*sv) - m.trace()) >= 0)
+            inst_ok &= bool(sp.nsimplify(sp.Add(*sv) - k_f * m.trace()) >= 0)
             inst_ok &= _zero(sp.Add(*sv) ** 2 - (sum(x**2 for x in m) + 2 * abs(m.det())))
         checks["instances"] = inst_ok
         return Certificate("nuclear norm ≥ trace", checks["charpoly"] and checks["sos"] and inst_ok, checks)
-    # M ≥ 3: exact instances C = U diag(s) Vᵀ with rational orthogonal U, V (Cayley transform)
+    u = sp.Matrix(M, M, lambda i, j: sp.Symbol(f"u{i}_{j}", real=True))
+    v = sp.Matrix(M, M, lambda i, j: sp.Symbol(f"v{i}_{j}", real=True))
+    sig = sp.symbols(f"s0:{M}", nonnegative=True)
+    q = v.T * u
+    checks["trace_identity"] = _zero((u * sp.diag(*sig) * v.T).trace() - sp.Add(*[sig[k] * q[k, k] for k in range(M)]))
+    checks["product_orthogonal"] = all(_zero(x) for x in (q.T * q - u.T * (v * v.T) * u))
+    checks["unit_column"] = all(_zero((q.T * q)[k, k] - q[k, k] ** 2 - sp.Add(*[q[i, k] ** 2 for i in range(M) if i != k]))
+                                for k in range(M))
+    checks["conclusion"] = _zero(sp.Add(*sig) - k_f * sp.Add(*[sig[k] * q[k, k] for k in range(M)])
+                                 - sp.Add(*[sig[k] * (1 - k_f * q[k, k]) for k in range(M)])) and bool(abs(k_f) <= 1)
+    # exact instances: C = U diag(s) Vᵀ with rational orthogonal U, V (Cayley transform), and U = V = I
     inst_ok = True
-    for k in range(3):
-        u, v = _cayley(M, k), _cayley(M, k + 5)
+    for k in range(4):
+        uu, vv = (_cayley(M, k), _cayley(M, k + 5)) if k < 3 else (sp.eye(M), sp.eye(M))
         s = [sp.Rational(j + 1 + k, 2) for j in range(M)]
-        c = u * sp.diag(*s) * v.T
-        inst_ok &= bool(sp.Add(*s) - c.trace() >= 0)
-        inst_ok &= all(abs(x) <= 1 for x in (v.T * u).diagonal())
+        c = uu * sp.diag(*s) * vv.T
+        inst_ok &= bool(sp.Add(*s) - k_f * c.trace() >= 0)
+        inst_ok &= all(abs(x) <= 1 for x in (vv.T * uu).diagonal())
     checks["orthogonal_factor_instances"] = inst_ok
-    checks["certificate"] = "tr C = Σ σ_k (VᵀU)_kk ≤ Σ σ_k since |(VᵀU)_kk| ≤ 1"
-    return Certificate("nuclear norm ≥ trace", inst_ok, checks)
+    holds = all(checks[k] for k in ("trace_identity", "product_orthogonal", "unit_column", "conclusion")) and inst_ok
+    return Certificate("nuclear norm ≥ trace", holds, checks)
 
 
 def _cayley(m: int, seed: int) -> sp.Matrix:

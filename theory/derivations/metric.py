@@ -45,6 +45,7 @@ __all__ = [
     "power_family_terms",
     "temperature_terms",
     "tie_perturbation_scale",
+    "equivalence_keeps_log_probs",
 ]
 
 
@@ -159,7 +160,7 @@ def tie_perturbation_scale(root_sign: int = -1) -> Certificate:
 
 
 def zero_terms_chain(K: int = 3, pivot_varies: bool = True, input_varies: bool = True,
-                     cover_all_labels: bool = True) -> Certificate:
+                     cover_all_labels: bool = True, scales_equal: bool = False) -> Certificate:
     """The steps from ``T1 = T2 = 0`` to ``ℓ' = rℓ + κ`` (see the module docstring), each checked:
 
     * ``variance_pairs``: ``Var_w(v) = ½ Σ_{i,j} w_i w_j (v_i − v_j)²`` for weights summing to 1
@@ -173,6 +174,10 @@ def zero_terms_chain(K: int = 3, pivot_varies: bool = True, input_varies: bool =
       ``s_{x_1} > 0`` (``input_varies=False`` breaks it);  ``cover_all_labels=False`` leaves the
       last label's ``κ`` out of ``T1``'s reach, and the solution is no longer unique;
     * ``normalisation``: ``Σ_y e^{rℓ(y|x) + κ} = 1`` gives ``Σ_y p(y|x)^r = e^{−κ}``.
+
+    ``scales_equal=True`` is the metric case (``T3 = T4 = 0``): ``σ' = σ`` and ``s' = s`` fix
+    ``r_y = t = 1`` directly, the common-ratio step is not needed, and the input step leaves
+    ``δ = ℓ − ℓ' ≡ κ`` (then :func:`zero_forces_equality` gives ``κ = 0``).
 
     Each linear system is solved for symbolic entries and again on a rational instance.
     """
@@ -209,11 +214,15 @@ def zero_terms_chain(K: int = 3, pivot_varies: bool = True, input_varies: bool =
             eqs += [r * l1[y] + kap[y] - t * l1[y] - k, r * l0[y] + kap[y] - t * l0[y] - k2]
         else:  # the left-out label: only T2's own relation between its two rows
             eqs += [kap[y] - (t - r) * l1[y] - k - (kap[y] - (t - r) * l0[y] - k2)]
-    want = sp.FiniteSet((*([k] * K), r, k))
+    unknowns, want = [*kap, t, k2], sp.FiniteSet((*([k] * K), r, k))
+    if scales_equal:
+        eqs = [e.subs({r: 1, t: 1}) for e in eqs]
+        unknowns, want = [*kap, k2], sp.FiniteSet((*([k] * K), k))
+        checks["common_ratio"] = {"not needed": True}
     rat = {x: sp.Rational(3 * j + 1, j + 2) - j for j, x in enumerate([*l0, *[x for x in l1 if x.is_Symbol]])}
     checks["input_step"] = {
-        "symbolic": sp.linsolve(eqs, [*kap, t, k2]) == want,
-        "instance": sp.linsolve([e.subs(rat) for e in eqs], [*kap, t, k2]) == want,
+        "symbolic": sp.linsolve(eqs, unknowns) == want,
+        "instance": sp.linsolve([e.subs(rat) for e in eqs], unknowns) == want,
     }
     # normalisation
     ps = sp.symbols(f"p0:{K}", positive=True)
@@ -223,7 +232,8 @@ def zero_terms_chain(K: int = 3, pivot_varies: bool = True, input_varies: bool =
         sp.Add(*[sp.exp(r * sp.log(x) + kappa) for x in ps]) - sp.exp(kappa) * sp.Add(*[x**r for x in ps]))
     flat = [checks["variance_pairs"], checks["rescale"], *checks["common_ratio"].values(),
             *checks["input_step"].values(), checks["normalisation"]]
-    checks.update({"pivot_varies": pivot_varies, "input_varies": input_varies, "cover_all_labels": cover_all_labels})
+    checks.update({"pivot_varies": pivot_varies, "input_varies": input_varies, "cover_all_labels": cover_all_labels,
+                   "scales_equal": scales_equal})
     return Certificate("T1 = T2 = 0 forces ℓ' = rℓ + κ", all(bool(x) for x in flat), checks)
 
 
@@ -260,3 +270,39 @@ def power_family_terms(r_sign: int = 1, K: int = 3, n: int = 3) -> Certificate:
     return Certificate("p' ∝ p^r with constant normaliser has T1 = T2 = 0", symbolic and instance,
                        {"r_sign": r_sign, "symbolic": symbolic, "rational_instance": instance,
                         "instance_r": instance_r})
+
+
+def equivalence_keeps_log_probs(M: int = 2, K: int = 3, n: int = 2, transform: str = "inverse-transpose") -> Certificate:
+    """Invariance under ``~_L`` (Section 2): ``F' = F A⁻ᵀ``, ``G' = G A + 1bᵀ`` give logits
+    ``Z' = Z + (F A⁻ᵀ b) 1ᵀ``, a shift constant within each row, and log-softmax ignores such a
+    shift; so ``ℓ' = ℓ`` and every distance written in ``ℓ`` alone (``d_KL`` in both directions,
+    ``d^λ_LLV``, and ``d_{f,g}`` through the log-ratio identities) is unchanged when either model
+    is replaced.  Symbolic ``F``, ``G``, ``A``, ``b`` and an integer instance.
+    ``transform="plain"`` uses ``F' = F A`` instead (not an equivalence): refuted.
+    """
+    def logit_shift_rows_constant(f: sp.Matrix, g: sp.Matrix, a: sp.Matrix, b: sp.Matrix) -> bool:
+        f2 = f * a.inv().T if transform == "inverse-transpose" else f * a
+        g2 = g * a + sp.ones(K, 1) * b.T
+        d = f2 * g2.T - f * g.T
+        return all(_zero(sp.together(d[i, j] - d[i, 0])) for i in range(n) for j in range(1, K))
+
+    f = sp.Matrix(n, M, lambda i, j: sp.Symbol(f"f{i}_{j}", real=True))
+    g = sp.Matrix(K, M, lambda i, j: sp.Symbol(f"g{i}_{j}", real=True))
+    a = sp.Matrix(M, M, lambda i, j: sp.Symbol(f"A{i}_{j}", real=True))
+    b = sp.Matrix(M, 1, lambda i, j: sp.Symbol(f"b{i}", real=True))
+    symbolic = logit_shift_rows_constant(f, g, a, b)
+    fi = sp.Matrix(n, M, lambda i, j: (3 * i + 2 * j) % 5 - 2)
+    gi = sp.Matrix(K, M, lambda i, j: (i * i + 3 * j) % 7 - 3)
+    ai = sp.Matrix(M, M, lambda i, j: 2 if i == j else (1 if j > i else -1))
+    bi = sp.Matrix(M, 1, lambda i, j: i + 1)
+    instance = logit_shift_rows_constant(fi, gi, ai, bi)
+    z = list(sp.symbols(f"z0:{K}", real=True))
+    c = sp.Symbol("c", real=True)
+    row, row_c = log_probs_symbolic(sp.Matrix([z])), log_probs_symbolic(sp.Matrix([[x + c for x in z]]))
+    # ℓ(z + c) − ℓ(z) is real and its exponential is 1 (Σe^{z+c} = e^c Σe^z), so it is 0
+    shift = _zero(sp.expand(sp.Add(*[sp.exp(x + c) for x in z]) - sp.exp(c) * sp.Add(*[sp.exp(x) for x in z]))) and all(
+        sp.simplify(sp.exp(row_c[0, j] - row[0, j])) == 1 for j in range(K))
+    return Certificate("~_L keeps ℓ", symbolic and instance and shift,
+                       {"transform": transform, "row_constant_shift_symbolic": symbolic,
+                        "row_constant_shift_instance": instance, "log_softmax_shift_invariant": shift})
+
