@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from theory.families import (
     random_diverse_pair,
     sign_flip_pair,
 )
-from theory.io import atomic_write_text
+from theory.io import atomic_write, atomic_write_text
 
 __all__ = [
     "BoundPoint",
@@ -142,7 +141,7 @@ def bound_figure(points: list[BoundPoint], path: Path) -> Path:
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
-    return _atomic_write_bytes(path, buf.getvalue())
+    return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
 
 
 def _families(points: list[BoundPoint]) -> list[str]:
@@ -151,25 +150,6 @@ def _families(points: list[BoundPoint]) -> list[str]:
     for p in points:
         first.setdefault(p.family, (p.family.startswith("random"), p.family.startswith("tight"), p.K, p.family))
     return sorted(first, key=first.__getitem__)
-
-
-def _readable(path: Path) -> Path:
-    """Give a written file the usual ``rw-r--r--`` mode (temporary files are created private)."""
-    path.chmod(0o644)
-    return path
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return _readable(path)
 
 
 def _tightness(points: list[BoundPoint]) -> str:
@@ -421,6 +401,6 @@ def write_report(
         figure = None
     table1 = table1_markdown(seed, table1_rhos, table1_per_class)
     text = render(data, seed, table1, points, figure.name if figure else None)
-    report = _readable(atomic_write_text(out / "report.md", text))
-    verify = _readable(atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n"))
+    report = atomic_write_text(out / "report.md", text)
+    verify = atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n")
     return ReportFiles(report, figure, verify)

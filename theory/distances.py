@@ -90,7 +90,9 @@ def d_kl(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarr
     _same_shape(ell, ell2)
     with P.active():
         per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)
-        return mean(per_input, P, w)
+        value = mean(per_input, P, w)
+        P.require_finite([value], "d_KL")
+        return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,6 +231,7 @@ def llv_terms(
     with P.active():
         ab = np.concatenate([a, b])
         ce = np.concatenate([c, e])
+        P.require_finite(np.concatenate([ab, ce, sigma, sigma2, s, s2]), "a d_LLV term")
         d3 = P.abs(sigma - sigma2)
         d4 = P.abs(s - s2)
         i1, i2, i3, i4 = (int(P.argmax(v)) for v in (ab, ce, d3, d4))
@@ -348,8 +351,9 @@ def d_fg(
         nn = input_matrix(ff, sets.pivot_input, sets.inputs, P)
         nn2 = input_matrix(ff2, sets.pivot_input, sets.inputs, P)
         g_side = d_svd(gg @ nn, gg2 @ nn2, P, None)
-        value = P.max(np.array([d for _, d in f_side] + [g_side], dtype=object))
-        return FGResult(f_side, g_side, value)
+        sides = np.array([d for _, d in f_side] + [g_side], dtype=object)
+        P.require_finite(sides, "d_SVD")
+        return FGResult(f_side, g_side, P.max(sides))
 
 
 def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
@@ -368,7 +372,9 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         sxx, syy, sxy = wx.T @ xc, ((yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]).T @ yc, wx.T @ yc
         rx, ry = P.cholesky(sxx), P.cholesky(syy)
         k = P.solve(ry, P.solve(rx, sxy).T).T
-        return P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))
+        value = P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))
+        P.require_finite([value], "m_CCA")
+        return value
 
 
 def _paired(u: np.ndarray, v: np.ndarray) -> None:

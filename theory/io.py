@@ -7,14 +7,16 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from theory.errors import ClosenessError
 from theory.model import Model
 
-__all__ = ["load_model", "save_model", "atomic_write_text"]
+__all__ = ["atomic_write", "atomic_write_text", "load_model", "save_model"]
 
 
 def load_model(path: str | os.PathLike[str]) -> Model:
@@ -23,28 +25,40 @@ def load_model(path: str | os.PathLike[str]) -> Model:
     if not p.exists():
         raise ClosenessError(f"model not found: {p}")
     try:
-        if p.is_dir():
-            arrays = {}
-            for name in ("f", "g", "weights"):
-                file = p / f"{name}.npy"
-                if file.exists():
-                    arrays[name] = np.load(file, mmap_mode="r", allow_pickle=False)
-                elif name != "weights":
-                    raise ClosenessError(f"model directory {p} has no {name}.npy")
-        else:
-            with np.load(p, allow_pickle=False) as data:
-                missing = {"f", "g"} - set(data.files)
-                if missing:
-                    raise ClosenessError(f"model file {p} lacks array(s) {sorted(missing)}; it has {data.files}")
-                arrays = {k: data[k] for k in ("f", "g", "weights") if k in data.files}
+        arrays = _load_directory(p) if p.is_dir() else _load_npz(p)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
         if isinstance(err, ClosenessError):
             raise
-        raise ClosenessError(f"cannot read model {p}: {err}") from err
+        reason = "not an .npz or .npy file" if "pickle" in str(err) else str(err)
+        raise ClosenessError(f"cannot read model {p}: {reason}") from err
     try:
         return Model(arrays["f"], arrays["g"], arrays.get("weights"))
     except ClosenessError as err:
         raise ClosenessError(f"{p}: {err}") from err
+
+
+def _load_directory(p: Path) -> dict[str, np.ndarray]:
+    arrays = {}
+    for name in ("f", "g", "weights"):
+        file = p / f"{name}.npy"
+        if file.exists():
+            arrays[name] = np.load(file, mmap_mode="r", allow_pickle=False)
+        elif name != "weights":
+            raise ClosenessError(f"model directory {p} has no {name}.npy")
+    return arrays
+
+
+def _load_npz(p: Path) -> dict[str, np.ndarray]:
+    data = np.load(p, allow_pickle=False)
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ClosenessError(
+            f"{p} holds a single array; a model is an .npz with arrays f and g, or a directory with f.npy, g.npy"
+        )
+    with data:
+        missing = {"f", "g"} - set(data.files)
+        if missing:
+            raise ClosenessError(f"model file {p} lacks array(s) {sorted(missing)}; it has {data.files}")
+        return {k: data[k] for k in ("f", "g", "weights") if k in data.files}
 
 
 def _umask_mode() -> int:
@@ -54,36 +68,39 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], suffix: str = "") -> Path:
+    """Write ``path`` through ``write(file)`` into a temporary file, then ``os.replace``: a reader
+    never sees a half-written file.  Parent folders are created; failures are a ClosenessError."""
+    p = Path(path)
+    if p.is_dir():
+        raise ClosenessError(f"cannot write {p}: it is a directory")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=suffix)
+    except OSError as err:
+        raise ClosenessError(f"cannot write {p}: {err.strerror or err}") from err
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.chmod(tmp, _umask_mode())
+        os.replace(tmp, p)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ClosenessError(f"cannot write {p}: {err.strerror or err}") from err
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p
+
+
 def save_model(path: str | os.PathLike[str], model: Model) -> Path:
     """Write ``model`` as an ``.npz`` (float64), atomically."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"f": np.asarray(model.f, dtype=float), "g": np.asarray(model.g, dtype=float)}
     if model.weights is not None:
         arrays["weights"] = np.asarray(model.weights, dtype=float)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)  # type: ignore[arg-type]
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")  # type: ignore[arg-type]
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: never half-written."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))

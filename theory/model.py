@@ -135,4 +135,6 @@ def log_softmax(z: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
 def log_probs(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
     """``ℓ(y_k|x_i) = log p_{f,g}(y_k|x_i)``: the n×K matrix of log-probabilities."""
     with P.active():
-        return log_softmax(logits(model, P), P)
+        ell = log_softmax(logits(model, P), P)
+        P.require_finite(ell, "the log-probabilities")
+        return ell

@@ -106,8 +106,19 @@ class Arithmetic(ABC):
         return np.argmax(self.midpoint(x), axis=axis)
 
     def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
-        """Whether ``x`` is zero relative to ``scale`` at this precision (a ball: contains 0)."""
-        return bool(abs(float(x)) <= 64 * 10.0 ** (-self.dps) * max(1.0, abs(float(scale))))
+        """Whether ``|x|`` is negligible next to ``|scale|`` at this precision (a ball: contains 0).
+
+        Purely relative, so a rescaled problem gets the same answer."""
+        return bool(abs(float(x)) <= 64 * 10.0 ** (-self.dps) * abs(float(scale)))
+
+    def require_finite(self, values: Any, what: str) -> None:
+        """Refuse a non-finite result (float overflow, a ball that lost all accuracy) with a clear error."""
+        mids = np.asarray(self.midpoint(np.asarray(values, dtype=object).ravel()), dtype=float)
+        if not np.all(np.isfinite(mids)):
+            raise ClosenessError(
+                f"{what} is not finite at {self.kind} precision (overflow or loss of accuracy); "
+                "rerun at a higher precision (--dps) or with rescaled models"
+            )
 
     # -- linear algebra (small matrices) ----------------------------------------------------
     @abstractmethod
@@ -164,7 +175,14 @@ class Float(Arithmetic):
 
     def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
         eps = float(np.finfo(self.dtype).eps)
-        return bool(abs(float(x)) <= 64 * eps * max(1.0, abs(float(scale))))
+        return bool(abs(float(x)) <= 64 * eps * abs(float(scale)))
+
+    def require_finite(self, values: Any, what: str) -> None:
+        if not np.all(np.isfinite(np.asarray(values, dtype=np.float64))):
+            raise ClosenessError(
+                f"{what} is not finite at {self.kind} (overflow); rerun at a higher precision (--dps) "
+                "or with rescaled models"
+            )
 
     def exp(self, x: np.ndarray) -> np.ndarray:
         return np.exp(x)
@@ -214,8 +232,7 @@ class MP(_ObjectArithmetic):
     kind = "mpmath"
 
     def __init__(self, dps: int) -> None:
-        if dps < 15:
-            raise ClosenessError(f"precision must be at least 15 digits, got {dps}")
+        _check_dps(dps)
         self.dps = int(dps)
         self.ctx = mpmath.MPContext()
         self.ctx.dps = self.dps
@@ -277,8 +294,7 @@ class Ball(_ObjectArithmetic):
     def __init__(self, dps: int) -> None:
         import flint
 
-        if dps < 15:
-            raise ClosenessError(f"precision must be at least 15 digits, got {dps}")
+        _check_dps(dps)
         self.flint = flint
         self.dps = int(dps)
 
@@ -318,6 +334,11 @@ class Ball(_ObjectArithmetic):
 
     def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
         return bool(self.scalar(x).contains(0))
+
+    def require_finite(self, values: Any, what: str) -> None:
+        vals = np.asarray(values, dtype=object).ravel()
+        if not all(self.scalar(v).is_finite() for v in vals):
+            raise ClosenessError(f"{what}: an enclosure is not finite at {self.dps} digits; raise the precision")
 
     def exp(self, x: np.ndarray) -> np.ndarray:
         return self._map(lambda v: v.exp(), x)
@@ -380,6 +401,17 @@ class Ball(_ObjectArithmetic):
 
     def det(self, a: np.ndarray) -> Any:
         return self._matrix(a).det()
+
+
+#: Highest precision accepted (beyond it the object-array arithmetic takes hours).
+MAX_DPS = 5000
+
+
+def _check_dps(dps: Any) -> None:
+    if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool):
+        raise ClosenessError(f"precision must be a whole number of digits, got {dps!r}")
+    if not 15 <= dps <= MAX_DPS:
+        raise ClosenessError(f"precision must be between 15 and {MAX_DPS} digits, got {dps}")
 
 
 def _is_object(x: Any) -> bool:
