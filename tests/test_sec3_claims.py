@@ -64,13 +64,48 @@ def test_kl_bound_search_refutes_a_false_bound() -> None:
     assert out.verdict == "refuted", out.evidence
 
 
-def test_symbolic_residual_check_refutes_a_dropped_term() -> None:
+def test_kl_identity_numeric_refutes_a_dropped_term() -> None:
     _, syms = dkl.kl_identity(3)
-    z, w = syms["z"], syms["w"]
+    assert sec3.check_kl_identity_numeric(syms, 0, 30).verdict == "verified"
+    w = syms["w"]
     s2 = sp.exp(w[1] - w[0]) + sp.exp(w[2] - w[0])
-    wrong = sp.expand(syms["kl"] - (syms["rhs_unsubstituted"] - sp.log(1 + s2)))
-    assert sec3.check_residuals({"dropped log(1+S')": wrong}).verdict == "refuted"
-    del z
+    dropped = lambda sy: sy["rhs"] - sp.log(1 + s2)  # noqa: E731
+    assert sec3.check_kl_identity_numeric(syms, 0, 30, rhs=dropped).verdict == "refuted"
+
+
+def test_inequality_certificates_refute_false_steps() -> None:
+    steps = dkl.kl_inequality_steps()
+    assert sec3.check_certificates(steps).verdict == "verified"
+    s = sp.Symbol("s", nonnegative=True)
+    # the reversed step "S' <= log(1+S')": its certificate -s/(1+s) is not nonnegative
+    reversed_step = {"S' <= log(1+S')": {"residuals": {}, "certificates": {"-s/(1+s)": -s / (1 + s)}}}
+    assert sec3.check_certificates(reversed_step).verdict == "refuted"
+    # "d_l - d'_l <= rho r_max" (factor 2 dropped): the certificate identity fails
+    rr, rh, ds = sp.symbols("r rho s_r", positive=True)
+    ph, psi = sp.symbols("phi psi", real=True)
+    gap = rh * (rr + ds) - rh * rr * (sp.cos(ph) - sp.cos(psi))
+    cert = rh * ds + 2 * rh * rr * sp.sin(ph / 2) ** 2 + 2 * rh * rr * sp.cos(psi / 2) ** 2
+    raw = gap - cert
+    reduced = sp.expand(sp.powsimp(sp.expand(raw.rewrite(sp.exp))))
+    halved = {"halved": {"residuals": {"gap - certificate": (raw, reduced)},
+                         "certificates": {"cert": cert}}}
+    assert sec3.check_certificates(halved).verdict == "refuted"
+
+
+def test_margin_certificate_refutes_wider_domains() -> None:
+    assert sec3.check_sign_factors(dkl.margin_monotone()).verdict == "verified"
+    # labels further apart than pi: the cosine factor's argument leaves [-pi/2, pi/2]
+    assert sec3.check_sign_factors(dkl.margin_monotone(alpha_max=2 * sp.pi)).verdict == "refuted"
+    # jitter up to the label gap: h(phi_max) > 0 is lost (sin(alpha/2 - phi_max) argument < 0)
+    assert sec3.check_sign_factors(dkl.margin_monotone(jitter_ratio=1)).verdict == "refuted"
+
+
+def test_grid_uncorrelated_refuted_for_bad_constructions() -> None:
+    c = grid(3)
+    assert sec3.check_grid_uncorrelated(c).verdict == "verified"
+    assert sec3.check_grid_uncorrelated(c.with_perm(tuple(range(7)))).verdict == "refuted"  # E f f'^T = (r^2/2) I
+    assert sec3.check_grid_uncorrelated(c.with_perm(affine_permutation(1, 1, 7))).verdict == "refuted"
+    assert sec3.check_grid_uncorrelated(paper_random(0, per_class=3)).verdict == "refuted"  # per-class jitter
 
 
 def test_rho_eps_halved_is_refuted() -> None:
@@ -134,17 +169,27 @@ def test_leq_via_upper_never_refutes_from_a_bound_alone() -> None:
 
 
 def test_table1_variants_are_refuted() -> None:
-    c = paper_random(0, per_class=4)
+    c = paper_random(0, per_class=10)  # the draw of the default check
     ctx = Context(dps=20, seed=0)
-    assert sec3.check_table1(c, [1, 2, 10], ctx).verdict == "verified"
-    assert sec3.check_table1(c, [1, 2, 10], ctx, decreasing_from=1).verdict == "refuted"  # rises 1 → 2
+    rhos = [1, 2, 10, 20]
+    assert sec3.check_table1(c, rhos, ctx).verdict == "verified"
+    assert sec3.check_table1(c, rhos, ctx, decreasing_from=1).verdict == "refuted"  # rises 1 → 2
+    assert sec3.check_table1(c, rhos, ctx, rise=(2, 10)).verdict == "refuted"  # falls 2 → 10
+    assert sec3.check_table1(c, rhos, ctx, kl_at=(20, 5e-5, 0.05)).verdict == "refuted"
+    assert sec3.check_table1(c, rhos, ctx, llv_near=(1.5, 0.01)).verdict == "refuted"
     assert sec3.check_table1(c, [2, 10], ctx, llv_min=2.0).verdict == "refuted"
+    assert sec3.check_table1(c, [2, 10, 20], ctx).verdict == "undecided"  # the rise needs rho = 1
 
 
-def test_float_accuracy_refuted_with_a_too_small_tolerance() -> None:
+def test_float_accuracy_variants_are_refuted() -> None:
     c = paper_random(0, per_class=4)
-    assert sec3.check_float_accuracy(c, [1, 20], CTX, tol32=1e-10, underflow_rho=None).verdict == "refuted"
-    assert sec3.check_float_accuracy(c, [1, 20], CTX, underflow_rho=30).verdict == "refuted"  # no underflow yet
+    ok = sec3.check_float_accuracy(c, [1, 20], 30, sweep=[60, 120, 150, 200])
+    assert ok.verdict == "verified", ok.evidence
+    assert sec3.check_float_accuracy(c, [1, 20], 30, tol32=1e-10, underflow_rho=None).verdict == "refuted"
+    assert sec3.check_float_accuracy(c, [1], 30, sweep=[120], tol32_normal=1e-8,
+                                     underflow_rho=None).verdict == "refuted"
+    assert sec3.check_float_accuracy(c, [1], 30, underflow_rho=30).verdict == "refuted"  # no underflow yet
+    assert sec3.check_float_accuracy(c, [1], 30, underflow_range=(1e-50, 1e-49)).verdict == "refuted"
 
 
 def test_phenomenon_search_finds_pairs_and_cannot_beat_one() -> None:

@@ -1,34 +1,44 @@
 """Section 3 derived with sympy: the KL bound, ``ρ(ε)``, scale invariance, the root-of-unity sums,
-and Corollary 3.2.  Every function returns sympy expressions that must vanish (residuals) or the
-exact objects a check inspects; nothing here decides a verdict.
+the exact uncorrelatedness of the grid construction, and Corollary 3.2.  Every function returns
+sympy expressions that must vanish (residuals), certificates that must be manifestly nonnegative,
+or the exact objects a check inspects; nothing here decides a verdict.
 
-Derivation of the KL bound (one input x of true class k; ``d_l = z_l − z_k ≤ 0`` and ``d'_l``
-the logit gaps of the two models, ``S = Σ_{l≠k} e^{d_l}``, ``S'`` likewise):
+Derivation of the KL bound (one input x of true class k; ``d_l = z_l − z_k`` and ``d'_l`` the
+logit gaps of the two models, ``S = Σ_{l≠k} e^{d_l}``, ``S'`` likewise):
 
 1. ``KL(p‖p')(x) = Σ_{l≠k} p_l (d_l − d'_l) + log(1 + S') − log(1 + S)``          (:func:`kl_identity`)
-2. ``log(1+S') ≤ S'``, ``−log(1+S) ≤ 0``, ``p_l = e^{d_l}/(1+S) ≤ e^{d_l}``;
-3. ``d_l − d'_l ≤ −d'_l = ρ r (cos φ' − cos ψ') ≤ 2ρ r_max``;
-4. ``−d_l = ρ r (cos φ − cos ψ_l) ≥ ρ r_min (cos φ_max − cos(α_{kl} − φ_max)) = ρ δ_{kl}`` because
-   ``h(φ) = cos φ − cos(α − φ)`` decreases on ``[0, α/2]``                         (:func:`margin_monotone`)
+2. ``log(1+S') ≤ S'``, ``−log(1+S) ≤ 0``, ``p_l = e^{d_l}/(1+S) ≤ e^{d_l}``;      (:func:`kl_inequality_steps`)
+3. ``d_l − d'_l ≤ −d'_l = ρ r (cos φ' − cos ψ') ≤ 2ρ r_max`` (as ``d_l ≤ 0``);    (:func:`kl_inequality_steps`)
+4. ``−d_l = ρ r h(φ)``, ``h(φ) = cos φ − cos(α − φ) = 2 sin(α/2) sin(α/2 − φ)`` with ``α = α_{kl}``
+   (a label at ``θ_k − α`` is the case ``φ ↦ −φ``); for ``|φ| ≤ φ_max < α/2 ≤ π/2``,
+   ``h(φ) ≥ h(φ_max) > 0``, and ``h_α(φ_max)`` grows with ``α``, so
+   ``−d_l ≥ ρ r_min (cos φ_max − cos(α_{kl} − φ_max)) = ρ δ_{kl} ≥ ρΔ``           (:func:`margin_monotone`)
 so ``KL(x) ≤ S' + 2ρ r_max S ≤ (K−1)e^{−ρΔ}(1 + 2ρ r_max)`` with ``Δ = min δ_{kl}``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sympy as sp
 
+from theory.errors import ClosenessError
+
 __all__ = [
     "kl_identity",
+    "kl_inequality_steps",
     "margin_monotone",
+    "polytope_vertices",
+    "linear_range",
     "kl_bound_expr",
     "rho_eps_log",
     "rho_eps_lambert",
     "tangent_inequality",
     "standardise_scale",
     "root_sums",
-    "cross_moment",
+    "grid_moments",
     "vanishing_affine_maps",
     "limits_to_zero",
 ]
@@ -37,11 +47,31 @@ rho, delta, r_max, eps, u, c = sp.symbols("rho Delta r_max epsilon u c", positiv
 K = sp.Symbol("K", integer=True, positive=True)
 
 
+def _res(raw: sp.Expr, reduce: Callable[[sp.Expr], sp.Expr]) -> tuple[sp.Expr, sp.Expr]:
+    """A residual as ``(raw difference, its reduced form)``: the reduced form must be exactly 0,
+    the raw one is what a numeric cross-check evaluates."""
+    return raw, reduce(raw)
+
+
+def _trig_zero(e: sp.Expr) -> sp.Expr:
+    """A trigonometric expression through ``e^{iθ}``, expanded: identically zero iff it returns 0."""
+    return sp.expand(sp.powsimp(sp.expand(e.rewrite(sp.exp))))
+
+
+def _exp_zero(e: sp.Expr, logits: tuple[sp.Symbol, ...]) -> sp.Expr:
+    """An expression in ``e^{z_i}`` as a rational function of ``X_i = e^{z_i}``, cancelled."""
+    xs = sp.symbols(f"X0:{len(logits)}", positive=True)
+    e = sp.expand(e, power_exp=True).subs({sp.exp(t): x for t, x in zip(logits, xs, strict=True)})
+    return sp.cancel(e.subs({sp.exp(-t): 1 / x for t, x in zip(logits, xs, strict=True)}))
+
+
 def kl_identity(k_labels: int = 4) -> tuple[sp.Expr, dict[str, Any]]:
     """Step 1 for ``k_labels`` labels (true class 0), as a residual that must be identically 0.
 
     Logits are free real symbols; the residual is ``KL − (Σ p_l(d_l − d'_l) + log(1+S') − log(1+S))``
-    after ``log(e^a/Σ) = a − log Σ``; returned with the symbols for a numeric cross-check.
+    after ``log(1+S) = LSE(z) − z_0``.  Also returned: the symbols, ``KL`` as defined, and the
+    right-hand side *before* that substitution (``rhs``, with ``log(1+S)`` literal) for an
+    independent numeric cross-check.
     """
     z = sp.symbols(f"z0:{k_labels}", real=True)
     w = sp.symbols(f"w0:{k_labels}", real=True)
@@ -55,25 +85,140 @@ def kl_identity(k_labels: int = 4) -> tuple[sp.Expr, dict[str, Any]]:
     s2 = sum(sp.exp(d2[l]) for l in range(1, k_labels))
     rhs = sum(p[l] * (d[l] - d2[l]) for l in range(1, k_labels)) + sp.log(1 + s2) - sp.log(1 + s)
     # log(1+S) = LSE(z) − z_0 exactly; substitute it, then the residual is a rational identity in p
-    rhs = rhs.subs({sp.log(1 + s2): lse2 - w[0], sp.log(1 + s): lse - z[0]})
-    residual = sp.expand(kl - rhs)
+    substituted = rhs.subs({sp.log(1 + s2): lse2 - w[0], sp.log(1 + s): lse - z[0]})
+    residual = sp.expand(kl - substituted)
     residual = sp.simplify(residual.subs(sum(p[1:]), 1 - p[0]))
-    return residual, {"z": z, "w": w, "kl": kl, "rhs_unsubstituted": rhs}
+    return residual, {"z": z, "w": w, "kl": kl, "rhs": rhs}
 
 
-def margin_monotone() -> dict[str, sp.Expr]:
-    """Step 4: ``h(φ) = cos φ − cos(α − φ)`` has ``h' = −sin φ − sin(α − φ)`` (≤ 0 on ``[0, α]`` for
-    ``α ≤ π``) and ``h(α/2) = 0``; so on ``0 ≤ φ ≤ φ_max < α/2``, ``h(φ) ≥ h(φ_max) > 0``."""
-    phi, alpha = sp.symbols("phi alpha", real=True)
+def kl_inequality_steps(k_labels: int = 3) -> dict[str, dict[str, Any]]:
+    """Steps 2–3 and their assembly, each as residuals ``(raw, reduced)`` (the reduced one must be 0) and
+    certificates (must be manifestly nonnegative under the symbols' assumptions).
+
+    * ``log(1+S') ≤ S'``: ``G(s) = s − log(1+s)`` has ``G(0) = 0``, ``G'(s) = s/(1+s) ≥ 0``;
+    * ``log(1+S) ≥ 0``: ``log(1+0) = 0``, ``(log(1+s))' = 1/(1+s) ≥ 0``;
+    * ``p_l ≤ e^{d_l}``: ``p_l = e^{d_l}/(1+S)`` (softmax of the logits) and
+      ``e^{d_l} − p_l = e^{d_l} S/(1+S)``;
+    * ``d_l − d'_l ≤ 2ρ r_max``: model 2's gap from the dot products ``⟨r u(β+φ'), ρ u(γ)⟩``,
+      and ``2ρ r_max − (d_l − d'_l) = μ + 2ρ(r_max − r) + 2ρr sin²(φ'/2) + 2ρr cos²(ψ/2)``
+      with ``μ = −d_l ≥ 0`` (step 4), ``ψ = β + φ' − γ``;
+    * assembly: ``S' + 2ρ r_max S − KL = Σ_l [p_l(2ρ r_max − (d_l − d'_l)) + 2ρ r_max (e^{d_l} − p_l)]
+      + (S' − log(1+S')) + log(1+S)``, every bracket nonnegative by the steps above.
+    """
+    s = sp.Symbol("s", nonnegative=True)
+    steps: dict[str, dict[str, Any]] = {}
+    g = s - sp.log(1 + s)
+    steps["log(1+S') <= S'"] = {
+        "residuals": {"G(0)": _res(g.subs(s, 0), sp.cancel),
+                      "G' - s/(1+s)": _res(sp.diff(g, s) - s / (1 + s), sp.cancel)},
+        "certificates": {"s/(1+s)": s / (1 + s)}}
+    lg = sp.log(1 + s)
+    steps["log(1+S) >= 0"] = {
+        "residuals": {"log(1+0)": _res(lg.subs(s, 0), sp.cancel),
+                      "log' - 1/(1+s)": _res(sp.diff(lg, s) - 1 / (1 + s), sp.cancel)},
+        "certificates": {"1/(1+s)": 1 / (1 + s)}}
+    z = sp.symbols(f"z0:{k_labels}", real=True)
+    big_s = sum(sp.exp(z[l] - z[0]) for l in range(1, k_labels))
+    p1 = sp.exp(z[1]) / sum(sp.exp(t) for t in z)
+    e1 = sp.exp(z[1] - z[0])
+    in_x = partial(_exp_zero, logits=z)
+    steps["p_l <= e^{d_l}"] = {
+        "residuals": {"p_l - e^{d_l}/(1+S)": _res(p1 - e1 / (1 + big_s), in_x),
+                      "gap - e^{d_l} S/(1+S)": _res((e1 - e1 / (1 + big_s)) - e1 * big_s / (1 + big_s), in_x)},
+        "certificates": {"e^{d_l} S/(1+S)": e1 * big_s / (1 + big_s)}}
+    rr, rh, ds = sp.symbols("r rho s_r", positive=True)
+    mu = sp.Symbol("mu", nonnegative=True)
+    beta, gamma, ph = sp.symbols("beta gamma phi", real=True)
+    f2 = sp.Matrix([rr * sp.cos(beta + ph), rr * sp.sin(beta + ph)])
+    zl, zk = (f2.dot(rh * sp.Matrix([sp.cos(a), sp.sin(a)])) for a in (gamma, beta))
+    d2 = zl - zk
+    psi = beta + ph - gamma
+    gap = 2 * rh * (rr + ds) - (-mu - d2)  # r_max = r + s_r, d_l = −μ
+    cert = mu + 2 * rh * ds + 2 * rh * rr * sp.sin(ph / 2) ** 2 + 2 * rh * rr * sp.cos(psi / 2) ** 2
+    steps["d_l - d'_l <= 2 rho r_max"] = {
+        "residuals": {"d'_l - rho r (cos psi - cos phi')": _res(d2 - rh * rr * (sp.cos(psi) - sp.cos(ph)), _trig_zero),
+                      "gap - certificate": _res(gap - cert, _trig_zero)},
+        "certificates": {"mu + 2rho s_r + 2rho r sin^2(phi'/2) + 2rho r cos^2(psi/2)": cert}}
+    dl = sp.symbols(f"d1:{k_labels}", real=True)
+    dl2 = sp.symbols(f"dp1:{k_labels}", real=True)
+    rm = sp.Symbol("r_max", positive=True)
+    es = [sp.exp(t) for t in dl]
+    s1, s2 = sum(es), sum(sp.exp(t) for t in dl2)
+    ps = [e / (1 + s1) for e in es]
+    kl = sum(pl * (a - b) for pl, a, b in zip(ps, dl, dl2, strict=True)) + sp.log(1 + s2) - sp.log(1 + s1)
+    parts = (sum(pl * (2 * rh * rm - (a - b)) + 2 * rh * rm * (e - pl)
+                 for pl, a, b, e in zip(ps, dl, dl2, es, strict=True))
+             + (s2 - sp.log(1 + s2)) + sp.log(1 + s1))
+    steps["KL <= S' + 2 rho r_max S"] = {"residuals": {"assembly": _res(s2 + 2 * rh * rm * s1 - kl - parts, sp.cancel)},
+                                         "certificates": {}}
+    return steps
+
+
+HALF = sp.Rational(1, 2)
+
+
+def margin_monotone(alpha_max: sp.Expr = sp.pi, jitter_ratio: sp.Expr = HALF) -> dict[str, Any]:
+    """Step 4 for jitter of either sign: with ``0 < α ≤ alpha_max``, ``0 ≤ φ_max < jitter_ratio·α``,
+    ``|φ| ≤ φ_max`` (the theorem: ``alpha_max = π``, ``jitter_ratio = 1/2``):
+
+    * the gap from the dot products: ``z_l − z_k = −ρ r h(φ)``, ``h(φ) = cos φ − cos(α − φ)``;
+    * ``h(φ) = 2 sin(α/2) sin(α/2 − φ)``;
+    * ``h(φ) − h(φ_max) = 4 sin(α/2) cos((α − φ − φ_max)/2) sin((φ_max − φ)/2)``;
+    * ``∂_α h_α(φ_max) = sin(α − φ_max)`` (``Δ`` uses the smallest gap);
+    * ``ρ r h(φ) − ρ r_min h(φ_max) = ρ(r − r_min) h(φ) + ρ r_min (h(φ) − h(φ_max))``.
+
+    ``sign_factors`` lists each sine/cosine factor with its linear argument; on the polytope
+    ``domain`` (``expr ≥ 0`` constraints in ``variables``) every sine argument must lie in
+    ``[0, π]`` and every cosine argument in ``[−π/2, π/2]`` (checked at the vertices).
+    """
+    phi, alpha, pmax = sp.symbols("phi alpha phi_max", real=True)
+    rr, rh, rmin = sp.symbols("r rho r_min", positive=True)
+    theta = sp.Symbol("theta", real=True)
     h = sp.cos(phi) - sp.cos(alpha - phi)
-    hp = sp.diff(h, phi)
-    return {
-        "h": h,
-        "derivative_residual": sp.simplify(hp - (-sp.sin(phi) - sp.sin(alpha - phi))),
-        "midpoint_value": sp.simplify(h.subs(phi, alpha / 2)),
-        # −sin φ − sin(α−φ) = −2 sin(α/2) cos(φ − α/2): ≤ 0 when |φ − α/2| ≤ π/2
-        "product_form_residual": sp.simplify(sp.expand_trig(hp + 2 * sp.sin(alpha / 2) * sp.cos(phi - alpha / 2))),
+    hmax = h.subs(phi, pmax)
+    f = sp.Matrix([rr * sp.cos(theta + phi), rr * sp.sin(theta + phi)])
+    zl, zk = (f.dot(rh * sp.Matrix([sp.cos(a), sp.sin(a)])) for a in (theta + alpha, theta))
+
+    residuals = {
+        "z_l - z_k + rho r h(phi)": _res(zl - zk + rh * rr * h, _trig_zero),
+        "h - 2 sin(a/2) sin(a/2 - phi)": _res(h - 2 * sp.sin(alpha / 2) * sp.sin(alpha / 2 - phi), _trig_zero),
+        "h(phi) - h(phi_max) - 4 sin cos sin": _res(
+            h - hmax - 4 * sp.sin(alpha / 2) * sp.cos((alpha - phi - pmax) / 2) * sp.sin((pmax - phi) / 2), _trig_zero),
+        "d/da h_a(phi_max) - sin(a - phi_max)": _res(sp.diff(hmax, alpha) - sp.sin(alpha - pmax), _trig_zero),
+        "r step": _res(rh * rr * h - rh * rmin * hmax - (rh * (rr - rmin) * h + rh * rmin * (h - hmax)), sp.expand),
     }
+    sign_factors = [
+        ("sin", alpha / 2), ("sin", alpha / 2 - phi), ("sin", alpha / 2 - pmax),
+        ("cos", (alpha - phi - pmax) / 2), ("sin", (pmax - phi) / 2), ("sin", alpha - pmax),
+    ]
+    domain = [alpha_max - alpha, pmax, jitter_ratio * alpha - pmax, pmax - phi, pmax + phi]
+    return {"h": h, "residuals": residuals, "sign_factors": sign_factors, "domain": domain,
+            "variables": (alpha, pmax, phi)}
+
+
+def polytope_vertices(constraints: list[sp.Expr], variables: tuple[sp.Symbol, ...]) -> list[dict[sp.Symbol, sp.Expr]]:
+    """Vertices of the bounded polytope ``{constraint ≥ 0 for all}`` (linear constraints), exactly:
+    every choice of ``len(variables)`` active constraints with a unique feasible solution."""
+    from itertools import combinations
+
+    out: list[dict[sp.Symbol, sp.Expr]] = []
+    for active in combinations(constraints, len(variables)):
+        a, b = sp.linear_eq_to_matrix(list(active), list(variables))
+        if a.det() == 0:
+            continue
+        point = dict(zip(variables, a.LUsolve(b), strict=True))
+        if all(bool(sp.expand(cn.subs(point)) >= 0) for cn in constraints) and point not in out:
+            out.append(point)
+    return out
+
+
+def linear_range(expr: sp.Expr, vertices: list[dict[sp.Symbol, sp.Expr]]) -> tuple[sp.Expr, sp.Expr]:
+    """Exact ``(min, max)`` of a linear ``expr`` over the polytope with these vertices."""
+    variables = list(vertices[0])
+    if sp.Poly(expr, *variables).total_degree() > 1:
+        raise ClosenessError(f"not linear in {variables}: {expr}")
+    vals = [sp.expand(expr.subs(v)) for v in vertices]
+    return min(vals, key=float), max(vals, key=float)
 
 
 def kl_bound_expr(exponent_factor: int | sp.Expr = 1) -> sp.Expr:
@@ -158,31 +303,69 @@ def root_sums(perm: tuple[int, ...]) -> dict[str, Any]:
     }
 
 
-def cross_moment(perm: tuple[int, ...]) -> tuple[sp.Matrix, sp.Matrix]:
-    """``E_k[u(θ_k) u(θ_{σ(k)})ᵀ]`` and ``E_k[u(θ_k)]`` with entries reduced exactly in ``Q(ω)``
-    (cos and sin as ``(ω^a ± ω^{−a})/2``, ``/2i``); zero matrices mean the jitter-free
-    embeddings are exactly uncorrelated, hence ``Cov(f, f') = 0`` for the grid construction."""
-    k_labels = len(perm)
-    x = sp.Symbol("x")
-    phi = sp.cyclotomic_poly(k_labels, x)
+def grid_moments(perm: tuple[int, ...], per_class: int = 1, same_pattern: bool = True) -> dict[str, sp.Matrix]:
+    """The moments behind ``Cov(f, f') = 0``, ``m_CCA = 0`` and ``d_{f,g} = 1``, exactly, for symbolic
+    jitters ``φ_{k,j}`` (as ``c = cos φ``, ``s = sin φ``) and radii ``r_{k,j} > 0``, built as
+    :class:`theory.counterexample.KLConstruction` does: ``f(x_{k,j}) = r_{k,j} u(θ_k + φ_{k,j})``,
+    ``f'(x_{k,j}) = r_{k,j} u(θ_{σ(k)} + φ_{σ(k),j})``, ``g(y_k) = ρ u(θ_k)``, ``g'(y_k) = ρ u(θ_{σ(k)})``.
 
-    def cs(a: int) -> tuple[sp.Expr, sp.Expr]:
+    ``same_pattern`` sets ``φ_{k,j} = φ_j``, ``r_{k,j} = r_j`` (the grid construction).  Entries are
+    polynomials in ``ω = e^{2πi/K}``, ``c_j``, ``s_j``, ``r_j``, ``ρ`` reduced modulo the cyclotomic
+    polynomial ``Φ_K(ω)`` (and ``s_j² = 1 − c_j²``), so a zero entry is exactly zero.  With one
+    pattern, the grid's inputs split into ``m`` blocks ``{x_{k,j}: k}``, each the ``per_class = 1``
+    construction with ``(φ_j, r_j)``, and every moment over all inputs is the average of the
+    block moments: vanishing block moments give ``Cov(f, f') = 0`` for every ``m``.
+    """
+    k_labels, m = len(perm), per_class
+    x, rh = sp.Symbol("x"), sp.Symbol("rho", positive=True)
+
+    def syms(name: str, **kw: Any) -> list[list[sp.Symbol]]:
+        if same_pattern:
+            return [[sp.Symbol(f"{name}{j}", **kw) for j in range(m)]] * k_labels
+        return [[sp.Symbol(f"{name}{k}_{j}", **kw) for j in range(m)] for k in range(k_labels)]
+
+    cs, sn, rr = syms("c", real=True), syms("s", real=True), syms("r", positive=True)
+    gens = [x, rh, *sorted({v for rows in (cs, sn, rr) for row in rows for v in row}, key=str)]
+    cyclo = sp.Poly(sp.cyclotomic_poly(k_labels, x), *gens, domain="QQ_I")
+    pythagoras = {sn[k][j] ** 2: 1 - cs[k][j] ** 2 for k in range(k_labels) for j in range(m)}
+
+    def u(a: int) -> tuple[sp.Expr, sp.Expr]:
         e1, e2 = x ** (a % k_labels), x ** ((-a) % k_labels)
         return (e1 + e2) / 2, (e1 - e2) / (2 * sp.I)
 
-    def reduce(expr: sp.Expr) -> sp.Expr:
-        num = sp.expand(expr * 4 * k_labels)
-        return sp.expand(sp.rem(num, phi, x)) / (4 * k_labels)
+    def rot(a: int, c: sp.Expr, s: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        """``u(θ_a + φ)`` with ``cos φ = c``, ``sin φ = s`` (angle addition)."""
+        ca, sa = u(a)
+        return ca * c - sa * s, sa * c + ca * s
 
-    cross = sp.zeros(2, 2)
-    mean = sp.zeros(2, 1)
+    def reduce(e: sp.Expr) -> sp.Expr:
+        e = sp.expand(sp.expand(e).subs(pythagoras))
+        return sp.Poly(e, *gens, domain="QQ_I").rem(cyclo).as_expr()
+
+    def mean(a: list[tuple[sp.Expr, sp.Expr]]) -> sp.Matrix:
+        return sp.Matrix(2, 1, lambda i, _: reduce(sum(v[i] for v in a) / len(a)))
+
+    def second(a: list[tuple[sp.Expr, sp.Expr]], b: list[tuple[sp.Expr, sp.Expr]]) -> sp.Matrix:
+        return sp.Matrix(2, 2, lambda i, j: reduce(sum(p[i] * q[j] for p, q in zip(a, b, strict=True)) / len(a)))
+
+    f, f2 = [], []
     for k in range(k_labels):
-        a, b = cs(k), cs(perm[k])
-        for i in range(2):
-            mean[i] += a[i]
-            for j in range(2):
-                cross[i, j] += a[i] * b[j]
-    return cross.applyfunc(lambda e: reduce(e / k_labels)), mean.applyfunc(lambda e: reduce(e / k_labels))
+        sk = perm[k]
+        for j in range(m):
+            f.append(tuple(rr[k][j] * t for t in rot(k, cs[k][j], sn[k][j])))
+            f2.append(tuple(rr[k][j] * t for t in rot(sk, cs[sk][j], sn[sk][j])))
+    g = [tuple(rh * t for t in u(k)) for k in range(k_labels)]
+    g2 = [g[perm[k]] for k in range(k_labels)]
+    half_r2 = sum(r ** 2 for row in rr for r in row) / (2 * k_labels * m)
+    return {
+        "E f": mean(f),
+        "E f'": mean(f2),
+        "E f f'^T": second(f, f2),
+        "E f f^T - (E r^2/2) I": second(f, f) - reduce(half_r2) * sp.eye(2),
+        "E_y g": mean(g),
+        "E_y g g'^T": second(g, g2),
+        "E_y g g^T - (rho^2/2) I": second(g, g) - rh ** 2 / 2 * sp.eye(2),
+    }
 
 
 def vanishing_affine_maps(k_labels: int) -> list[tuple[int, int]]:
