@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from theory import __version__
 from theory.errors import ClosenessError
@@ -27,11 +28,40 @@ COMMAND_MODULES = (
 )
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help that states each option's default, where it has a meaningful one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if default is None or default is False or default == argparse.SUPPRESS or "default" in text:
+            return text
+        if not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with status 2 and one line, never a traceback."""
+    """argparse that exits with status 2 and one line, never a traceback, and shows defaults."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+#: Options shared by several subcommands, with the smallest value each accepts.
+_LOWER_BOUNDS = {"seed": 0, "samples": 1, "examples": 1}
+
+
+def _check_common(args: argparse.Namespace) -> None:
+    """One rule for the options every subcommand shares (a negative seed is a usage error)."""
+    for name, low in _LOWER_BOUNDS.items():
+        value = getattr(args, name, None)
+        if isinstance(value, int) and value < low:
+            raise ClosenessError(f"--{name} must be at least {low}, got {value}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _check_common(args)
         return int(args.func(args) or 0)
     except ClosenessError as err:
         print(f"closeness: error: {err}", file=sys.stderr)

@@ -117,6 +117,10 @@ def select(
         ms = [m for m in c.methods if not methods or m in methods]
         if ms:
             chosen.append((c, ms))
+    if not chosen:
+        raise ClosenessError(
+            f"no check matches claims {ids or 'all'} with methods {methods}; `closeness verify --list` shows them"
+        )
     return chosen
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from checks.registry import METHODS, Context, all_claims
-from checks.runner import exit_status, print_report, run_claims
+from checks.runner import exit_status, print_report, run_claims, select
 from theory.errors import ClosenessError
 
 
@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        for c in all_claims().values():
-            print(f"{c.id:32s} [{c.provenance}] {c.paper_ref}: {c.statement}  ({', '.join(c.methods)})")
+        for c, methods in select(all_claims(), args.claim, args.method):
+            print(f"{c.id:36s} [{c.provenance}] {c.paper_ref}: {c.statement}  ({', '.join(methods)})")
         return 0
     if args.dps < 15:
         raise ClosenessError(f"--dps must be at least 15, got {args.dps}")

@@ -178,3 +178,32 @@ def test_default_inputs_found_when_greedy_order_misses_them() -> None:
     assert greedy_affine_basis([a], 2, 0) == (1, 2)
     assert greedy_affine_basis([a, b], 2, 0) == (2, 3)
     assert greedy_affine_basis([a, b], 2, 0, limit=1) is None
+
+
+def test_overflow_is_an_error_not_nan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Logits beyond float64's range give a clear error asking for --dps, never NaN (or bad JSON)."""
+    a, b = write_pair(tmp_path)
+    with np.load(a) as z:
+        huge = save_model(tmp_path / "huge.npz", Model(z["f"] * 1e300, z["g"]))
+    code, out, err = run(["compare", str(huge), str(b), "--json"], capsys)
+    assert code == 2 and "not finite" in err and "--dps" in err and out == ""
+
+
+def test_singularity_is_scale_invariant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """f' = 1e100·f, g' = 1e-100·g is ~_L-equivalent to (f, g): L' is not 'singular' because it is small."""
+    a, _ = write_pair(tmp_path)
+    with np.load(a) as z:
+        b = save_model(tmp_path / "scaled.npz", Model(z["f"] * 1e100, z["g"] * 1e-100))
+    code, out, _ = run(["compare", str(a), str(b), "--json"], capsys)
+    assert code == 0 and json.loads(out)["d_llv"] < 1e-9
+
+
+def test_unwritable_and_odd_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = write_pair(tmp_path)
+    np.save(tmp_path / "single.npy", np.ones((3, 2)))
+    (tmp_path / "text.npz").write_text("hello")
+    for bad, word in ((tmp_path / "single.npy", "single array"), (tmp_path / "text.npz", "cannot read")):
+        code, _, err = run(["compare", str(bad), str(b)], capsys)
+        assert code == 2 and word in err and "pickle" not in err
+    code, _, err = run(["verify", "--claim", "sec1", "--json", str(tmp_path)], capsys)
+    assert code == 2 and "directory" in err

@@ -110,3 +110,24 @@ def test_certified_helpers_never_overclaim() -> None:
         assert certified_zero([third - third]).verdict in ("verified", "undecided")
         assert certified_zero([B.scalar(0)]).verdict == "verified"
         assert certified_zero([third]).verdict == "refuted"
+
+
+def test_a_filter_matching_nothing_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--method search` on a claim without a search method must not report 'all verified'."""
+    first = next(iter(all_claims().values()))
+    missing = next(m for m in METHODS if m not in first.methods) if len(first.methods) < 4 else None
+    if missing is not None:
+        assert main(["verify", "--claim", first.id, "--method", missing]) == 2
+        assert "no check matches" in capsys.readouterr().err
+
+
+def test_list_honours_the_claim_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--list", "--claim", "thm2.2"]) == 0
+    ids = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert ids and all(i.startswith("thm2.2") for i in ids)
+
+
+@pytest.mark.parametrize("args", [["verify", "--seed", "-1"], ["compare", "a.npz", "b.npz", "--samples", "0"]])
+def test_shared_options_are_checked_once(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert "must be at least" in capsys.readouterr().err

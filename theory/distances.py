@@ -183,11 +183,12 @@ def label_terms(
     sy, y0 = list(labels), pivot
     _check_indices("label", y0, labels, ell.shape[1])
     with P.active():
-        scale = P.max(P.abs(ell[:, [*sy, y0]]).ravel())
         sigma = sd(ell[:, sy] - ell[:, [y0]], P, w, axis=0, ddof=ddof)
         sigma2 = sd(ell2[:, sy] - ell2[:, [y0]], P, w, axis=0, ddof=ddof)
-        _positive(sigma, scale, P, "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
-        _positive(sigma2, scale, P, "σ'_y = SD_x[ℓ'(y|x) − ℓ'(y_0|x)] of model 2", tuple(sy))
+        _positive(sigma, P.max(P.abs(ell[:, [*sy, y0]]).ravel()), P,
+                  "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
+        _positive(sigma2, P.max(P.abs(ell2[:, [*sy, y0]]).ravel()), P,
+                  "σ'_y = SD_x[ℓ'(y|x) − ℓ'(y_0|x)] of model 2", tuple(sy))
         a = sd(ell[:, sy] / sigma - ell2[:, sy] / sigma2, P, w, axis=0, ddof=ddof)
         b = sd(ell[:, [y0]] / sigma - ell2[:, [y0]] / sigma2, P, w, axis=0, ddof=ddof)
         return sigma, sigma2, a, b
@@ -206,11 +207,12 @@ def input_terms(
     sx, x0 = list(inputs), pivot
     _check_indices("input", x0, inputs, ell.shape[0])
     with P.active():
-        scale = P.max(P.abs(ell[[*sx, x0], :]).ravel())
         s = sd(ell[sx, :] - ell[[x0], :], P, None, axis=1, ddof=ddof)
         s2 = sd(ell2[sx, :] - ell2[[x0], :], P, None, axis=1, ddof=ddof)
-        _positive(s, scale, P, "s_x = SD_y[ℓ(y|x) − ℓ(y|x_0)] of model 1", tuple(sx))
-        _positive(s2, scale, P, "s'_x = SD_y[ℓ'(y|x) − ℓ'(y|x_0)] of model 2", tuple(sx))
+        _positive(s, P.max(P.abs(ell[[*sx, x0], :]).ravel()), P,
+                  "s_x = SD_y[ℓ(y|x) − ℓ(y|x_0)] of model 1", tuple(sx))
+        _positive(s2, P.max(P.abs(ell2[[*sx, x0], :]).ravel()), P,
+                  "s'_x = SD_y[ℓ'(y|x) − ℓ'(y|x_0)] of model 2", tuple(sx))
         c = sd(ell[sx, :] / s[:, None] - ell2[sx, :] / s2[:, None], P, None, axis=1, ddof=ddof)
         e = sd(ell[[x0], :] / s[:, None] - ell2[[x0], :] / s2[:, None], P, None, axis=1, ddof=ddof)
         return s, s2, c, e

@@ -177,6 +177,12 @@ class Float(Arithmetic):
         eps = float(np.finfo(self.dtype).eps)
         return bool(abs(float(x)) <= 64 * eps * abs(float(scale)))
 
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Overflow produces inf/NaN quietly; :meth:`require_finite` then refuses the result."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield
+
     def require_finite(self, values: Any, what: str) -> None:
         if not np.all(np.isfinite(np.asarray(values, dtype=np.float64))):
             raise ClosenessError(
