@@ -199,7 +199,7 @@ def test_singularity_is_scale_invariant(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_unwritable_and_odd_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    a, b = write_pair(tmp_path)
+    _, b = write_pair(tmp_path)
     np.save(tmp_path / "single.npy", np.ones((3, 2)))
     (tmp_path / "text.npz").write_text("hello")
     for bad, word in ((tmp_path / "single.npy", "single array"), (tmp_path / "text.npz", "cannot read")):
