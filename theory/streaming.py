@@ -348,7 +348,9 @@ def _main_pass(
             on_block(r.ell, r.ell2, w)
         if progress is not None:
             progress(r.hi, a.n)
-    return StreamedKL(math.fsum(kl_ab) / total_w, math.fsum(kl_ba) / total_w)
+    result = StreamedKL(math.fsum(kl_ab) / total_w, math.fsum(kl_ba) / total_w)
+    FLOAT64.require_finite([result.ab, result.ba], "d_KL")
+    return result
 
 
 def stream_kl(
@@ -415,6 +417,7 @@ def assemble_llv_terms(
     argmaxima, as :func:`theory.distances.llv_terms` assembles them (float64)."""
     sy, sx = list(sets.labels), list(sets.inputs)
     ab, ce = np.concatenate([a, b]), np.concatenate([c, e])
+    FLOAT64.require_finite(np.concatenate([ab, ce, sigma, sigma2, s, s2]), "a d_LLV term")
     d3, d4 = np.abs(sigma - sigma2), np.abs(s - s2)
     i1, i2, i3, i4 = (int(np.argmax(v)) for v in (ab, ce, d3, d4))
     argmax = {
@@ -469,8 +472,7 @@ def _d_svd(cov: np.ndarray, var_u: np.ndarray, var_v: np.ndarray, scales: tuple[
         for j, v in enumerate(sd):
             if FLOAT64.is_zero(v, scale):
                 raise ClosenessError(f"coordinate {j} has zero variance: it cannot be standardised")
-    vals = FLOAT64.svdvals(cov / np.outer(sd_u, sd_v))
-    return 1.0 - vals.sum() / cov.shape[0]
+    return 1.0 - FLOAT64.nuclear_norm(cov / np.outer(sd_u, sd_v)) / cov.shape[0]
 
 
 def _fg_from_moments(
@@ -496,8 +498,9 @@ def _fg_from_moments(
     for u, v in _in_order(block, _blocks(a.K, max(chunk, 1024)), _threads(workers)):
         mom.add(u, v)
     g_side = _d_svd(mom.cov(), mom.var_u(), mom.var_v(), (mom.absmax_u, mom.absmax_v))
-    value = max([d for _, d in f_side] + [g_side])
-    return FGResult(f_side, g_side, value)
+    sides = [d for _, d in f_side] + [g_side]
+    FLOAT64.require_finite(sides, "d_SVD")
+    return FGResult(f_side, g_side, max(sides))
 
 
 def stream_d_fg(
