@@ -23,8 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "for `closeness verify` (of the claims reported).",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="directory to write the report into")
-    p.add_argument("--seed", type=int, default=0, help="seed for the checks and the figure's random pairs")
-    p.add_argument("--dps", type=int, default=50, help="working decimal precision (re-checked at twice it)")
+    p.add_argument("--seed", type=int, help="seed for the checks and the figure's random pairs (default 0; "
+                   "with --from-json the JSON's seed)")
+    p.add_argument("--dps", type=int, help="working decimal precision, re-checked at twice it (default 50)")
     p.add_argument("--deep", action="store_true", help="run the long searches and larger samples")
     p.add_argument("--claim", action="append", metavar="ID", help="only these claims or id prefixes")
     p.add_argument("--from-json", metavar="FILE", help="report this closeness-verify/1 JSON instead of running")
@@ -36,21 +37,26 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ClosenessError(f"--out must be a directory, but {out} is a file")
     if args.from_json:
-        if args.claim or args.deep:
-            raise ClosenessError("--claim and --deep select what to run; they do not apply with --from-json")
+        if args.claim or args.deep or args.seed is not None or args.dps is not None:
+            raise ClosenessError(
+                "--claim, --deep, --seed and --dps choose what to run; with --from-json they come from the JSON"
+            )
         data = load_verify_json(args.from_json)
+        seed = int(data["environment"].get("seed", 0))
         verdicts = [c["verdict"] for c in data["claims"]]
         status = 1 if "refuted" in verdicts else 4 if "error" in verdicts else 3 if "undecided" in verdicts else 0
     else:
-        if args.dps < 15:
-            raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
-        ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
+        seed = 0 if args.seed is None else args.seed
+        dps = 50 if args.dps is None else args.dps
+        if dps < 15:
+            raise ClosenessError(f"--dps must be at least 15, got {dps}")
+        ctx = Context(dps=dps, deep=args.deep, seed=seed)
         progress = sys.stderr if sys.stderr.isatty() else None
         # verify.json is rewritten after every check, so an interrupted run keeps what it computed
         verify = run_claims(ctx, args.claim, None, out / "verify.json", progress)
         data = verify.as_json()
         status = exit_status(verify)
-    files = write_report(args.out, data, seed=args.seed)
+    files = write_report(args.out, data, seed=seed)
     print(f"report written to {files.report}")
     if files.figure is None:
         print("bound figure omitted: matplotlib is not installed", file=sys.stderr)

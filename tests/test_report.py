@@ -251,6 +251,7 @@ def test_cli_report_refuses_a_file_as_out_dir_and_low_precision(tmp_path: Path) 
     assert main(["report", "--out", str(tmp_path / "file"), "--from-json", str(src)]) == 2
     assert main(["report", "--out", str(tmp_path / "o"), "--dps", "10"]) == 2
     assert main(["report", "--out", str(tmp_path / "o"), "--from-json", str(src), "--claim", "x"]) == 2
+    assert main(["report", "--out", str(tmp_path / "o"), "--from-json", str(src), "--seed", "3"]) == 2
 
 
 def test_report_without_matplotlib_marks_the_figure_omitted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
