@@ -100,8 +100,9 @@ class Grid:
             raise ClosenessError(f"--min-models must be at least 2 (a pair), got {self.min_models}")
         if not self.lr > 0:
             raise ClosenessError(f"--lr must be positive, got {self.lr}")
-        if self.test_size < 3 or self.train_size < 1:
-            raise ClosenessError("--train-size must be positive and --test-size at least 3")
+        batch = TrainSettings(width=1, seed=0).batch
+        if self.test_size < 3 or self.train_size < batch:
+            raise ClosenessError(f"--train-size must be at least one batch ({batch}) and --test-size at least 3")
 
     def run_dir(self) -> str:
         """The sub-directory of the trained models: everything that changes a model is in its name."""
