@@ -123,9 +123,12 @@ def _measure(values: dict[str, Any], measure: str) -> float:
 
 
 def search_pairs(eps: float, threshold: float, examples: int, seed: int, dps: int = 50,
-                 measure: str = "fg", keep: int = 5) -> tuple[SearchResult, list[tuple[Candidate, float]]]:
+                 measure: str = "fg", keep: int = 5,
+                 shrink: bool = True) -> tuple[SearchResult, list[tuple[Candidate, float]]]:
     """Run the search; return the result (best pairs re-verified at ``dps`` and ``2·dps``) and the
-    best candidates with their ρ (for saving)."""
+    best candidates with their ρ (for saving).  ``shrink=False`` skips the minimal violating
+    example (the search reports scores capped at 1, so none counts as a violation; the best
+    pairs keep their true scores) -- for callers that need the best pairs only."""
     if not (eps > 0 and math.isfinite(eps)):
         raise ClosenessError(f"--eps must be a positive number, got {eps}")
     if threshold <= 0:
@@ -145,7 +148,7 @@ def search_pairs(eps: float, threshold: float, examples: int, seed: int, dps: in
         s = _measure(vals, measure) / threshold
         rhos[id(c)] = rho
         seen.append((s, c, rho))
-        return s
+        return s if shrink else min(s, 1.0)
 
     def describe(c: Candidate) -> dict[str, Any]:
         rho = rhos[id(c)]
@@ -210,7 +213,7 @@ def high_precision(c: Candidate, rho: float, eps: float, threshold: float, dps: 
 def phenomenon_outcome(eps: float, threshold: float, examples: int, seed: int, dps: int) -> Outcome:
     """Verified when the search finds a pair with ``d_KL ≤ ε`` and ``d_{f,g} ≥ τ`` that survives
     the high-precision re-check; undecided when it finds none (absence is no disproof)."""
-    result, _ = search_pairs(eps, threshold, examples, seed, dps, keep=1)
+    result, _ = search_pairs(eps, threshold, examples, seed, dps, keep=1, shrink=False)
     confirmed = [b for b in result.best if b["high_precision"]["confirmed"]]
     ev = {"examples": examples, "seed": seed, "eps": eps, "threshold": threshold,
           "best": [{k: b.get(k) for k in ("K", "M", "per_class", "perm", "rho", "d_kl", "d_fg", "m_cca")}

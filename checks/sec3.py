@@ -6,8 +6,8 @@ sums do not vanish, ...) and expect ``refuted``.
 
 Default runs certify on the deterministic grid construction (4 inputs per class) and, for
 Theorem 3.1 at ε = 1e-100, on the paper's 3500-input random draw (ball arithmetic over it takes
-~0.4 s); the mpmath checks use 10–20 inputs per class.  ``--deep`` runs every check on the
-paper's 500 inputs per class and Table 1 for ρ = 1..20.
+~0.4 s); the mpmath checks and Table 1 (ρ = 1..20; float precision ρ = 1..200) use 10–20 inputs
+per class.  ``--deep`` runs every check on the paper's 500 inputs per class.
 """
 
 from __future__ import annotations
