@@ -37,6 +37,9 @@ __all__ = [
     "d_llv",
     "standardise",
     "cross_covariance",
+    "standardised_cross",
+    "d_svd_of_cross",
+    "assemble_llv_terms",
     "pls_svd_values",
     "m_svd",
     "d_svd",
@@ -54,6 +57,8 @@ MAX_SUBSETS = 20_000
 # --------------------------------------------------------------------------------------------
 def mean(x: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, axis: int = 0) -> Any:
     """``E[x]`` along ``axis``: weighted by normalised ``w`` (length of that axis) or uniform."""
+    if axis == 0 and x.dtype != object:  # a matrix-vector product: far faster than sum(axis=0)
+        return (np.full(x.shape[0], 1.0 / x.shape[0], dtype=x.dtype) if w is None else w) @ x
     if w is None:
         return x.sum(axis=axis) / P.scalar(x.shape[axis])
     shape = [1] * x.ndim
@@ -227,9 +232,18 @@ def llv_terms(
     ddof: int = 0,
 ) -> LLVTerms:
     """All terms of ``d^λ_LLV`` for log-probability matrices ``ell`` (model p) and ``ell2`` (p')."""
-    sy, sx = list(sets.labels), list(sets.inputs)
     sigma, sigma2, a, b = label_terms(ell, ell2, sets.pivot_label, sets.labels, P, w, ddof)
     s, s2, c, e = input_terms(ell, ell2, sets.pivot_input, sets.inputs, P, ddof)
+    return assemble_llv_terms(sets, sigma, sigma2, a, b, s, s2, c, e, P)
+
+
+def assemble_llv_terms(
+    sets: Sets, sigma: np.ndarray, sigma2: np.ndarray, a: np.ndarray, b: np.ndarray,
+    s: np.ndarray, s2: np.ndarray, c: np.ndarray, e: np.ndarray, P: Arithmetic = FLOAT64,
+) -> LLVTerms:
+    """``T1 = max(a, b)``, ``T2 = max(c, e)``, ``T3 = max|σ − σ'|``, ``T4 = max|s − s'|`` and the
+    label/input attaining each, from the per-label and per-input terms (however they were computed)."""
+    sy, sx = list(sets.labels), list(sets.inputs)
     with P.active():
         ab = np.concatenate([a, b])
         ce = np.concatenate([c, e])
@@ -291,6 +305,23 @@ def cross_covariance(
     return wu.T @ sv
 
 
+def standardised_cross(
+    cov: np.ndarray, sd_u: np.ndarray, sd_v: np.ndarray, scales: tuple[Any, Any], P: Arithmetic = FLOAT64
+) -> np.ndarray:
+    """``Cov(ũ, ṽ) = Cov(u, v) / (SD u · SD vᵀ)`` from moments (as the streamed and the subset paths
+    have them), refusing a constant coordinate (relative to ``scales``) as :func:`standardise` does."""
+    for spread, scale in ((sd_u, scales[0]), (sd_v, scales[1])):
+        for j, v in enumerate(spread):
+            if P.is_zero(v, scale):
+                raise ClosenessError(f"coordinate {j} has zero variance: it cannot be standardised")
+    return cov / (sd_u[:, None] * sd_v[None, :])
+
+
+def d_svd_of_cross(c: np.ndarray, P: Arithmetic = FLOAT64) -> Any:
+    """``d_SVD = 1 − ‖C‖_*/M`` for the standardised cross-covariance ``C``."""
+    return P.scalar(1) - P.nuclear_norm(c) / P.scalar(c.shape[0])
+
+
 def pls_svd_values(u: np.ndarray, v: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> np.ndarray:
     """The PLS-SVD covariances: singular values of ``Cov(ũ, ṽ)``."""
     _paired(u, v)
@@ -325,8 +356,9 @@ def label_subsets(labels: tuple[int, ...], m: int, limit: int = MAX_SUBSETS) -> 
     """All M-subsets of ``S_Y``, refusing when there are more than ``limit``."""
     count = comb(len(labels), m)
     if count > limit:
+        size = f"{count}" if count < 10**12 else f"about 10^{len(str(count // 10**12)) + 11}"
         raise ClosenessError(
-            f"d_fg would enumerate C({len(labels)}, {m}) = {count} label subsets (limit {limit}); "
+            f"d_fg would enumerate C({len(labels)}, {m}) = {size} label subsets (limit {limit}); "
             f"pass a smaller label set, e.g. exactly M = {m} labels with --labels"
         )
     return list(itertools.combinations(labels, m))
@@ -342,14 +374,29 @@ def d_fg(
     w: np.ndarray | None = None,
     limit: int = MAX_SUBSETS,
 ) -> FGResult:
-    """``d_{f,g} = max(max_{M-subsets of S_Y} d_SVD(Lᵀf, L'ᵀf') over x, d_SVD(Nᵀg, N'ᵀg') over y)``."""
+    """``d_{f,g} = max(max_{M-subsets of S_Y} d_SVD(Lᵀf, L'ᵀf') over x, d_SVD(Nᵀg, N'ᵀg') over y)``.
+
+    The f side forms the log-odds ``g_0(y)ᵀf(x)`` of all of ``S_Y`` once, with their moments and
+    cross-covariances; each M-subset's ``Cov(ũ, ũ')`` is then a block of it (only the diagonal is
+    needed when M = 1)."""
     m = f.shape[1]
     with P.active():
         ff, gg, ff2, gg2 = (P.array(a) for a in (f, g, f2, g2))
+        subsets = label_subsets(sets.labels, m, limit)
+        u = ff @ label_matrix(gg, sets.pivot_label, sets.labels, P)
+        u2 = ff2 @ label_matrix(gg2, sets.pivot_label, sets.labels, P)
+        uc, uc2 = u - mean(u, P, w), u2 - mean(u2, P, w)
+        sd_u, sd_u2 = sd(u, P, w), sd(u2, P, w)
+        weighted = uc / P.scalar(u.shape[0]) if w is None else uc * w[:, None]
+        cov = (weighted * uc2).sum(axis=0) if m == 1 else weighted.T @ uc2
+        scales = (P.max(P.abs(u).ravel()), P.max(P.abs(u2).ravel()))
+        pos = {y: i for i, y in enumerate(sets.labels)}
         f_side = []
-        for subset in label_subsets(sets.labels, m, limit):
-            lab, lab2 = (label_matrix(h, sets.pivot_label, subset, P) for h in (gg, gg2))
-            f_side.append((subset, d_svd(ff @ lab, ff2 @ lab2, P, w)))
+        for subset in subsets:
+            ix = [pos[y] for y in subset]
+            block = cov[ix][:, None] if m == 1 else cov[np.ix_(ix, ix)]
+            c = standardised_cross(block, sd_u[ix], sd_u2[ix], scales, P)
+            f_side.append((subset, d_svd_of_cross(c, P)))
         nn = input_matrix(ff, sets.pivot_input, sets.inputs, P)
         nn2 = input_matrix(ff2, sets.pivot_input, sets.inputs, P)
         g_side = d_svd(gg @ nn, gg2 @ nn2, P, None)

@@ -50,10 +50,13 @@ from theory.distances import (
     FGResult,
     LLVTerms,
     Sets,
+    assemble_llv_terms,
     d_llv,
+    d_svd_of_cross,
     input_terms,
     label_subsets,
     m_cca,
+    standardised_cross,
 )
 from theory.errors import ClosenessError
 from theory.identifiability import input_matrix, label_matrix
@@ -79,7 +82,6 @@ __all__ = [
     "default_workers",
     "stream_kl",
     "stream_input_terms",
-    "assemble_llv_terms",
     "stream_llv_terms",
     "stream_d_fg",
     "stream_distances",
@@ -409,27 +411,6 @@ def stream_input_terms(
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
 
 
-def assemble_llv_terms(
-    sets: Sets, sigma: np.ndarray, sigma2: np.ndarray, a: np.ndarray, b: np.ndarray,
-    s: np.ndarray, s2: np.ndarray, c: np.ndarray, e: np.ndarray,
-) -> LLVTerms:
-    """``T1 = max(a, b)``, ``T2 = max(c, e)``, ``T3 = max|σ − σ'|``, ``T4 = max|s − s'|`` with their
-    argmaxima, as :func:`theory.distances.llv_terms` assembles them (float64)."""
-    sy, sx = list(sets.labels), list(sets.inputs)
-    ab, ce = np.concatenate([a, b]), np.concatenate([c, e])
-    FLOAT64.require_finite(np.concatenate([ab, ce, sigma, sigma2, s, s2]), "a d_LLV term")
-    d3, d4 = np.abs(sigma - sigma2), np.abs(s - s2)
-    i1, i2, i3, i4 = (int(np.argmax(v)) for v in (ab, ce, d3, d4))
-    argmax = {
-        "T1": {"label": sy[i1 % len(sy)], "term": "a" if i1 < len(sy) else "b"},
-        "T2": {"input": sx[i2 % len(sx)], "term": "c" if i2 < len(sx) else "e"},
-        "T3": {"label": sy[i3]},
-        "T4": {"input": sx[i4]},
-    }
-    return LLVTerms(sets, sigma, sigma2, s, s2, a, b, c, e,
-                    np.max(ab), np.max(ce), np.max(d3), np.max(d4), argmax, FLOAT64)
-
-
 def _llv_and_kl(
     a: Model, b: Model, sets: Sets, chunk: int, outer: bool, progress: Progress | None, workers: int | None
 ) -> tuple[StreamedKL, LLVTerms, Moments]:
@@ -464,15 +445,9 @@ def stream_llv_terms(
 # d_{f,g}
 # --------------------------------------------------------------------------------------------
 def _d_svd(cov: np.ndarray, var_u: np.ndarray, var_v: np.ndarray, scales: tuple[float, float]) -> Any:
-    """``d_SVD = 1 − (1/M) Σ σ_k(C)``, ``C`` the cross-covariance of the standardised vectors,
-    here from accumulated moments (``C = Cov(u, v) / (SD u SD vᵀ)``), refusing a constant coordinate
-    as :func:`theory.distances.standardise` does."""
-    sd_u, sd_v = FLOAT64.sqrt(var_u), FLOAT64.sqrt(var_v)
-    for sd, scale in ((sd_u, scales[0]), (sd_v, scales[1])):
-        for j, v in enumerate(sd):
-            if FLOAT64.is_zero(v, scale):
-                raise ClosenessError(f"coordinate {j} has zero variance: it cannot be standardised")
-    return 1.0 - FLOAT64.nuclear_norm(cov / np.outer(sd_u, sd_v)) / cov.shape[0]
+    """``d_SVD`` from accumulated moments, through the same two steps as the in-memory path."""
+    c = standardised_cross(cov, FLOAT64.sqrt(var_u), FLOAT64.sqrt(var_v), scales)
+    return d_svd_of_cross(c)
 
 
 def _fg_from_moments(
