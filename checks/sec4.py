@@ -20,7 +20,7 @@ from checks.evidence import ball_str, certified_leq, numeric_leq, numeric_zero
 from checks.registry import Context, Outcome, claim
 from theory.derivations import bound as dbound
 from theory.derivations import metric as dmetric
-from theory.distances import Sets, cross_covariance, input_terms, label_terms, llv_terms, mean, pls_svd_values, sd
+from theory.distances import Sets, cross_covariance, input_terms, label_terms, mean, pls_svd_values, sd
 from theory.errors import ClosenessError
 from theory.families import (
     FIGURE_LABEL_COUNTS,

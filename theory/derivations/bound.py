@@ -280,10 +280,12 @@ def nuclear_norm_trace(M: int, factor: Any = 1) -> Certificate:
     v = sp.Matrix(M, M, lambda i, j: sp.Symbol(f"v{i}_{j}", real=True))
     sig = sp.symbols(f"s0:{M}", nonnegative=True)
     q = v.T * u
-    checks["trace_identity"] = _zero((u * sp.diag(*sig) * v.T).trace() - sp.Add(*[sig[k] * q[k, k] for k in range(M)]))
+    trace_c = (u * sp.diag(*sig) * v.T).trace()
+    checks["trace_identity"] = _zero(trace_c - sp.Add(*[sig[k] * q[k, k] for k in range(M)]))
     checks["product_orthogonal"] = all(_zero(x) for x in (q.T * q - u.T * (v * v.T) * u))
-    checks["unit_column"] = all(_zero((q.T * q)[k, k] - q[k, k] ** 2 - sp.Add(*[q[i, k] ** 2 for i in range(M) if i != k]))
-                                for k in range(M))
+    gram_q = q.T * q
+    checks["unit_column"] = all(
+        _zero(gram_q[k, k] - q[k, k] ** 2 - sp.Add(*[q[i, k] ** 2 for i in range(M) if i != k])) for k in range(M))
     checks["conclusion"] = _zero(sp.Add(*sig) - k_f * sp.Add(*[sig[k] * q[k, k] for k in range(M)])
                                  - sp.Add(*[sig[k] * (1 - k_f * q[k, k]) for k in range(M)])) and bool(abs(k_f) <= 1)
     # exact instances: C = U diag(s) Vᵀ with rational orthogonal U, V (Cayley transform), and U = V = I
@@ -473,7 +475,8 @@ def flip_root_monotone(M: int) -> Certificate:
     at_zero = _zero(h.subs(t, 0) - (sp.log(M) - kappa))
     link = _zero((s + sp.log(sp.exp(t) + M - 1)) - ((s + t / M) - (-kappa)) - h)
     return Certificate("flip root unique; root ⇔ σ kept", deriv and at_zero and link and M >= 2,
-                       {"M": M, "derivative": deriv, "h(0) = log M - kappa": at_zero, "root_is_variance_condition": link})
+                       {"M": M, "derivative": deriv, "h(0) = log M - kappa": at_zero,
+                        "root_is_variance_condition": link})
 
 
 def chain(M: int) -> dict[str, Certificate]:

@@ -272,7 +272,8 @@ def power_family_terms(r_sign: int = 1, K: int = 3, n: int = 3) -> Certificate:
                         "instance_r": instance_r})
 
 
-def equivalence_keeps_log_probs(M: int = 2, K: int = 3, n: int = 2, transform: str = "inverse-transpose") -> Certificate:
+def equivalence_keeps_log_probs(M: int = 2, K: int = 3, n: int = 2,
+                                transform: str = "inverse-transpose") -> Certificate:
     """Invariance under ``~_L`` (Section 2): ``F' = F A⁻ᵀ``, ``G' = G A + 1bᵀ`` give logits
     ``Z' = Z + (F A⁻ᵀ b) 1ᵀ``, a shift constant within each row, and log-softmax ignores such a
     shift; so ``ℓ' = ℓ`` and every distance written in ``ℓ`` alone (``d_KL`` in both directions,
