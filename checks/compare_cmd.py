@@ -11,22 +11,29 @@ from typing import Any, TextIO
 from theory.compare import STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
+from theory.identifiability import greedy_affine_basis
 from theory.io import load_model
+from theory.model import Model
+from theory.precision import MP, arithmetic
 
 
 def _indices(text: str) -> tuple[int, ...]:
-    """``"1,2,5"`` or ``"1-4"`` (inclusive ranges allowed, mixed with commas)."""
+    """``"1,2,5"`` or ``"1-4"`` (inclusive ascending ranges allowed, mixed with commas)."""
     out: list[int] = []
     try:
         for raw in text.split(","):
             part = raw.strip()
             if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
+                lo, hi = (int(v) for v in part.split("-", 1))
+                if hi < lo:
+                    raise argparse.ArgumentTypeError(f"descending range {part!r} in {text!r}")
+                out.extend(range(lo, hi + 1))
             elif part:
                 out.append(int(part))
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"not a list of indices: {text!r}") from err
+    if not out:
+        raise argparse.ArgumentTypeError(f"no indices in {text!r}")
     return tuple(out)
 
 
@@ -60,28 +67,34 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def sets_from_args(args: argparse.Namespace, n: int, k: int, m: int) -> Sets | None:
-    """Explicit sets from the options, completing unspecified parts with the defaults."""
+def sets_from_args(args: argparse.Namespace, a: Model, b: Model) -> Sets | None:
+    """Explicit sets from the options, completing unspecified parts with the defaults: pivots 0,
+    all other labels, and the inputs :func:`greedy_affine_basis` picks for the pivot input."""
     given = (args.pivot_label, args.labels, args.pivot_input, args.inputs)
     if all(v is None for v in given):
         return None
     if args.select == "paper":
         raise ClosenessError("--select paper chooses the sets itself; drop --pivot-*/--labels/--inputs")
-    if args.inputs is None:
-        raise ClosenessError("give --inputs (exactly M input indices) together with the other set options")
     y0 = 0 if args.pivot_label is None else args.pivot_label
-    labels = args.labels if args.labels is not None else tuple(y for y in range(k) if y != y0)
+    if not 0 <= y0 < a.K:
+        raise ClosenessError(f"label index {y0} is out of range 0..{a.K - 1}")
+    labels = args.labels if args.labels is not None else tuple(y for y in range(a.K) if y != y0)
     x0 = 0 if args.pivot_input is None else args.pivot_input
-    return Sets(y0, labels, x0, args.inputs)
+    if not 0 <= x0 < a.n:
+        raise ClosenessError(f"input index {x0} is out of range 0..{a.n - 1}")
+    inputs = args.inputs
+    if inputs is None:
+        inputs = greedy_affine_basis([a.f, b.f], a.M, x0)
+        if inputs is None:
+            raise ClosenessError(f"no M inputs make N and N' invertible with pivot input {x0}; pass --inputs")
+    return Sets(y0, labels, x0, inputs)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.dps is not None and args.dps < 15:
-        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
-    if args.lam < 0 or args.lam != args.lam:
-        raise ClosenessError(f"--lambda must be non-negative, got {args.lam}")
+    if args.dps is not None:
+        arithmetic(args.dps)  # refuses a precision out of range before any file is read
     a, b = load_model(args.model_a), load_model(args.model_b)
-    sets = sets_from_args(args, a.n, a.K, a.M)
+    sets = sets_from_args(args, a, b)
     if args.chunk is not None and args.chunk < 1:
         raise ClosenessError(f"--chunk must be a positive number of inputs, got {args.chunk}")
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
@@ -162,7 +175,11 @@ def _short(indices: list[int], most: int = 12) -> str:
 
 
 def _times(c: int, v: Any) -> Any:
-    return c * v if isinstance(v, float) else str(c * float(v))
+    """``c·v`` for a JSON number or, keeping every digit, for a decimal string."""
+    if isinstance(v, float):
+        return c * v
+    P = MP(max(15, len(v)))
+    return P.to_str(P.scalar(v) * c)
 
 
 def _fmt(v: Any) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -456,7 +457,7 @@ def check_uncorrelated_certified(c: KLConstruction, P: Ball, rho: Any = 1, tau: 
             for i, y1 in enumerate(others):
                 for y2 in others[i + 1:]:
                     u, v = f @ label_matrix(g, y0, (y1, y2), P), f2 @ label_matrix(g2, y0, (y1, y2), P)
-                    fside[(y0, y1, y2)] = leq_via_upper(svd_upper(u, v, P), lambda u=u, v=v: m_svd(u, v, P), t)
+                    fside[(y0, y1, y2)] = leq_via_upper(svd_upper(u, v, P), partial(m_svd, u, v, P), t)
         parts["f side: every pivot and label pair: 1 - d_svd <= tau"] = _summary(fside)
         cg = cross_covariance(g, g2, P)
         largest = max((abs(v) for v in cg.ravel()), key=lambda v: float(v.upper()))
@@ -467,7 +468,7 @@ def check_uncorrelated_certified(c: KLConstruction, P: Ball, rho: Any = 1, tau: 
             idx = [int(i) for i in rng.choice(c.n, size=3, replace=False)]
             u = g @ input_matrix(f, idx[0], tuple(idx[1:]), P)
             v = g2 @ input_matrix(f2, idx[0], tuple(idx[1:]), P)
-            gside[tuple(idx)] = leq_via_upper(svd_upper(u, v, P), lambda u=u, v=v: m_svd(u, v, P), t)
+            gside[tuple(idx)] = leq_via_upper(svd_upper(u, v, P), partial(m_svd, u, v, P), t)
         parts[f"g side: {input_sets} seeded input sets: 1 - d_svd <= tau"] = _summary(gside)
     out = Outcome.combine(parts)
     out.evidence.update({"tau": tau, "construction": c.name, "dps": P.dps})
@@ -520,8 +521,10 @@ def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: in
         def on(R: Arithmetic) -> tuple[np.ndarray, ...]:
             return arrays.setdefault(R.kind, c.arrays(rho, R))
 
-        f_side = [_ball_or_mp(lambda R, labels=labels: _d_svd_f(on(R), sets, labels, R), P, Q)
-                  for labels in label_subsets(sets.labels, ea.f.shape[1])]
+        def d_svd_f(labels: tuple[int, ...]) -> Callable[[Arithmetic], Any]:
+            return lambda R: _d_svd_f(on(R), sets, labels, R)
+
+        f_side = [_ball_or_mp(d_svd_f(labels), P, Q) for labels in label_subsets(sets.labels, ea.f.shape[1])]
         g_side = _ball_or_mp(lambda R: _d_svd_g(on(R), sets, R), P, Q)
         cca = _ball_or_mp(lambda R: m_cca(on(R)[0], on(R)[2], R), P, Q)
         return {

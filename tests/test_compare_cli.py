@@ -124,7 +124,7 @@ def bad_models(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "singular N": ([str(a), str(b), "--inputs", "1,1"], "repeated"),
         "no diverse inputs": ([npz("same", f=same_f, g=g), npz("same2", f=same_f, g=g)], "Def 2.1"),
         "negative lambda": ([str(a), str(b), "--lambda", "-1"], "non-negative"),
-        "dps too small": ([str(a), str(b), "--dps", "10"], "at least 15"),
+        "dps too small": ([str(a), str(b), "--dps", "10"], "between 15"),
         "missing file": ([str(tmp / "nope.npz"), str(b)], "not found"),
         "unreadable file": ([str(tmp / "garbage.npz"), str(b)], "cannot read"),
         "missing array": ([npz("nog", f=f), str(b)], "lacks"),
@@ -207,3 +207,22 @@ def test_unwritable_and_odd_files(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert code == 2 and word in err and "pickle" not in err
     code, _, err = run(["verify", "--claim", "sec1", "--json", str(tmp_path)], capsys)
     assert code == 2 and "directory" in err
+
+
+def test_partial_set_options_are_completed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--pivot-label alone keeps the other defaults (all other labels; inputs chosen for x_0)."""
+    a, b = write_pair(tmp_path)
+    code, out, _ = run(["compare", str(a), str(b), "--json", "--pivot-label", "2", "--pivot-input", "4"], capsys)
+    sets = json.loads(out)["sets"]
+    assert code == 0 and sets["pivot_label"] == 2 and sets["labels"] == [0, 1, 3, 4, 5]
+    assert sets["pivot_input"] == 4 and len(sets["inputs"]) == 2 and 4 not in sets["inputs"]
+    code, _, err = run(["compare", str(a), str(b), "--pivot-label", "9"], capsys)
+    assert code == 2 and "out of range" in err
+
+
+@pytest.mark.parametrize("labels", ["3-1", ",", ""])
+def test_empty_or_descending_index_lists_are_refused(tmp_path: Path, labels: str) -> None:
+    a, b = write_pair(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["compare", str(a), str(b), "--labels", labels, "--inputs", "1,2"])
+    assert info.value.code == 2

@@ -94,8 +94,8 @@ def compare(
     log-probabilities; ``progress(done, n)`` is then called after each block.
     """
     check_pair(a, b)
-    if lam < 0:
-        raise ClosenessError(f"λ must be non-negative, got {lam}")
+    if not 0 <= lam < float("inf"):
+        raise ClosenessError(f"λ must be a finite non-negative number, got {lam}")
     if mode not in ("max", "sum"):
         raise ClosenessError(f"mode must be 'max' or 'sum', got {mode!r}")
     if select not in ("fixed", "paper"):
