@@ -87,9 +87,10 @@ def run_counterexample(args: argparse.Namespace) -> int:
     a, b = c.models(args.rho)
     out = Path(args.out)
     pa, pb = save_model(out / "model_a.npz", a), save_model(out / "model_b.npz", b)
-    bound = kl_bound(c, args.rho)
+    P = MP(30)  # the bound underflows float64 for large ρ
+    bound = kl_bound(c, P.scalar(repr(args.rho)), P)
     print(f"{c.name}: n = {c.n} inputs, K = {c.K}, M = 2, ρ = {args.rho:g}, σ = {list(c.perm)}")
-    print(f"Δ = {float(margin(c)):.6g}; d_KL ≤ (K−1)e^(−ρΔ)(1+2ρ r_max) = {float(bound):.6g}")
+    print(f"Δ = {float(margin(c)):.6g}; d_KL ≤ (K−1)e^(−ρΔ)(1+2ρ r_max) = {P.ctx.nstr(bound, 6)}")
     print(f"wrote {pa} and {pb}; try: closeness compare {pa} {pb} --select paper")
     return 0
 
