@@ -131,8 +131,8 @@ def search_pairs(eps: float, threshold: float, examples: int, seed: int, dps: in
     pairs keep their true scores) -- for callers that need the best pairs only."""
     if not (eps > 0 and math.isfinite(eps)):
         raise ClosenessError(f"--eps must be a positive number, got {eps}")
-    if not 0 < threshold <= 1:
-        raise ClosenessError(f"the threshold τ must lie in (0, 1] (d_fg and 1 − m_CCA are at most 1), got {threshold}")
+    if threshold <= 0:
+        raise ClosenessError(f"the threshold τ must be positive, got {threshold}")
     if measure not in ("fg", "cca"):
         raise ClosenessError(f"measure must be 'fg' or 'cca', got {measure!r}")
     seen: list[tuple[float, Candidate, float]] = []
@@ -317,6 +317,8 @@ def run(args: argparse.Namespace) -> int:
         raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
     if args.keep < 1:
         raise ClosenessError(f"--keep must be at least 1, got {args.keep}")
+    if not 0 < args.threshold <= 1:
+        raise ClosenessError(f"--threshold must lie in (0, 1] (d_fg and 1 − m_CCA are at most 1), got {args.threshold}")
     result, best = search_pairs(args.eps, args.threshold, args.examples, args.seed, args.dps, args.measure, args.keep)
     saved = save_pairs(args.save, best, result.best) if args.save else []
     if args.json:
