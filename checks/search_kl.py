@@ -251,8 +251,10 @@ def search_kl_bound(examples: int, seed: int, dps: int, bound: Bound = kl_bound)
     def score(x: tuple[KLConstruction, float]) -> float | None:
         c, rho = x
         a, b = c.models(rho)
-        kl = float(_kl_max(a, b))
-        return kl / float(bound(c, rho, FLOAT64))
+        kl, cap = float(_kl_max(a, b)), float(bound(c, rho, FLOAT64))
+        if cap == 0.0:  # the bound underflowed float64: a violation if d_KL did not, else no evidence
+            return float("inf") if kl > 0 else None
+        return kl / cap
 
     def describe(x: tuple[KLConstruction, float]) -> dict[str, Any]:
         c, rho = x
