@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from theory.compare import STREAM_ENTRIES, Comparison, compare
@@ -52,6 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--pivot-label", type=int, help="pivot label y_0")
     p.add_argument("--labels", type=_indices, help="label set S_Y, e.g. 1,2,3 or 1-6")
     p.add_argument("--pivot-input", type=int, help="pivot input x_0")
+    p.add_argument("--sets", metavar="FILE", help="read pivot_label, labels, pivot_input, inputs from a JSON "
+                   "file (a saved search witness, or the 'sets' of a closeness-compare/1 object)")
     p.add_argument("--inputs", type=_indices, help="input set S_X (exactly M indices)")
     p.add_argument("--select", choices=("fixed", "paper"), default="fixed",
                    help="'paper': the selection of the paper's experiments (not a metric)")
@@ -71,6 +74,10 @@ def sets_from_args(args: argparse.Namespace, a: Model, b: Model) -> Sets | None:
     """Explicit sets from the options, completing unspecified parts with the defaults: pivots 0,
     all other labels, and the inputs :func:`greedy_affine_basis` picks for the pivot input."""
     given = (args.pivot_label, args.labels, args.pivot_input, args.inputs)
+    if args.sets is not None:
+        if any(v is not None for v in given) or args.select == "paper":
+            raise ClosenessError("--sets gives every set; drop --pivot-*/--labels/--inputs/--select paper")
+        return sets_from_file(args.sets)
     if all(v is None for v in given):
         return None
     if args.select == "paper":
@@ -88,6 +95,29 @@ def sets_from_args(args: argparse.Namespace, a: Model, b: Model) -> Sets | None:
         if inputs is None:
             raise ClosenessError(f"no M inputs make N and N' invertible with pivot input {x0}; pass --inputs")
     return Sets(y0, labels, x0, inputs)
+
+
+def sets_from_file(path: str) -> Sets:
+    """Fixed sets from JSON: an object with ``pivot_label``, ``labels``, ``pivot_input``, ``inputs``,
+    possibly under ``"sets"`` (a compare result) or as the first of ``"pairs"`` (a saved witness)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ClosenessError(f"sets file not found: {path}") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ClosenessError(f"cannot read sets file {path}: {err}") from err
+    if isinstance(data, dict) and isinstance(data.get("pairs"), list) and data["pairs"]:
+        data = data["pairs"][0]
+    if isinstance(data, dict) and isinstance(data.get("sets"), dict):
+        data = data["sets"]
+    keys = ("pivot_label", "labels", "pivot_input", "inputs")
+    if not isinstance(data, dict) or any(k not in data for k in keys):
+        raise ClosenessError(f"{path} does not hold sets: it needs the keys {', '.join(keys)}")
+    try:
+        return Sets(int(data["pivot_label"]), tuple(int(y) for y in data["labels"]),
+                    int(data["pivot_input"]), tuple(int(x) for x in data["inputs"]))
+    except (TypeError, ValueError) as err:
+        raise ClosenessError(f"{path}: the sets must be whole-number indices ({err})") from err
 
 
 def run(args: argparse.Namespace) -> int:

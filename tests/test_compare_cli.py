@@ -226,3 +226,20 @@ def test_empty_or_descending_index_lists_are_refused(tmp_path: Path, labels: str
     with pytest.raises(SystemExit) as info:
         main(["compare", str(a), str(b), "--labels", labels, "--inputs", "1,2"])
     assert info.value.code == 2
+
+
+def test_sets_from_a_file_replay_a_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The 'sets' of a compare result (or a saved witness) given back with --sets reproduce it."""
+    a, b = write_pair(tmp_path)
+    code, out, _ = run(["compare", str(a), str(b), "--json", "--pivot-label", "3", "--inputs", "5,9"], capsys)
+    first = json.loads(out)
+    (tmp_path / "result.json").write_text(out)
+    code, out, _ = run(["compare", str(a), str(b), "--json", "--sets", str(tmp_path / "result.json")], capsys)
+    assert code == 0 and json.loads(out)["d_llv"] == first["d_llv"] and json.loads(out)["sets"] == first["sets"]
+    (tmp_path / "bad.json").write_text('{"labels": [1]}')
+    for bad, word in ((tmp_path / "bad.json", "does not hold sets"), (tmp_path / "none.json", "not found")):
+        code, _, err = run(["compare", str(a), str(b), "--sets", str(bad)], capsys)
+        assert code == 2 and word in err
+    both = ["--sets", str(tmp_path / "result.json"), "--pivot-label", "1"]
+    code, _, err = run(["compare", str(a), str(b), *both], capsys)
+    assert code == 2 and "--sets gives every set" in err
