@@ -26,6 +26,8 @@ from hypothesis import HealthCheck, Phase, find, given, seed, settings, target
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
+from theory import __version__
+
 __all__ = ["SearchResult", "run_search", "search_settings", "SCHEMA"]
 
 SCHEMA = "closeness-search/1"
@@ -60,6 +62,7 @@ class SearchResult:
     def as_json(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
+            "version": __version__,
             "target": self.target,
             "factor": self.factor,
             "examples": self.examples,
