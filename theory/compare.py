@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
-from math import comb
 from typing import Any
 
 import numpy as np
@@ -12,10 +10,9 @@ import numpy as np
 from theory import __version__
 from theory.distances import MAX_SUBSETS, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
 from theory.errors import ClosenessError
-from theory.identifiability import input_matrix, label_matrix, require_invertible
 from theory.model import Model, check_pair, input_weights, log_probs
 from theory.precision import FLOAT64, Arithmetic, arithmetic
-from theory.selection import MAX_PAPER_LABELS, default_sets, paper_sets
+from theory.selection import MAX_PAPER_LABELS, default_sets, paper_sets, require_invertible_sets
 from theory.streaming import Progress, default_chunk, stream_distances
 
 __all__ = ["Comparison", "compare", "check_sets", "in_memory_values", "SCHEMA", "STREAM_ENTRIES"]
@@ -127,7 +124,7 @@ def compare(
         check_sets(a, b, sets, max_subsets)
         return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
     if sets is None:
-        _check_subset_count(a.K - 1, a.M, max_subsets)  # the default S_Y: refuse before the search for S_X
+        label_subsets(tuple(range(1, a.K)), a.M, max_subsets)  # the default S_Y: refuse before choosing S_X
         sets = default_sets(a, b)
     check_sets(a, b, sets, max_subsets)
     if stream:
@@ -144,30 +141,7 @@ def check_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -
     """The sets fit the models, the subsets of ``d_{f,g}`` are few enough, every ``L``, ``N`` is
     invertible: checked before any n×K work, so a refusal comes at once."""
     sets.validate(a.n, a.K, a.M)
-    _check_subset_count(len(sets.labels), a.M, max_subsets)
-    for subset in label_subsets(sets.labels, a.M, max_subsets):
-        require_invertible(label_matrix(a.g, sets.pivot_label, subset), f"L for labels {list(subset)}")
-        require_invertible(label_matrix(b.g, sets.pivot_label, subset), f"L' for labels {list(subset)}")
-    require_invertible(input_matrix(a.f, sets.pivot_input, sets.inputs), "N")
-    require_invertible(input_matrix(b.f, sets.pivot_input, sets.inputs), "N'")
-
-
-def _check_subset_count(size: int, m: int, limit: int) -> None:
-    """Refuse a label set whose M-subsets (the maximum in ``d_{f,g}``) are too many to enumerate."""
-    count = comb(size, m)
-    if count > limit:
-        raise ClosenessError(
-            f"d_fg would take the maximum over C({size}, {m}) {_big(count)} label subsets "
-            f"(limit {limit}); pass a label set of exactly M = {m} labels, e.g. --labels 1-{m} "
-            f"(and --inputs, exactly M input indices)"
-        )
-
-
-def _big(count: int) -> str:
-    """``= count`` when short, else ``≈ 10^k`` (C(50000, 256) has 700 digits)."""
-    if count < 10**12:
-        return f"= {count}"
-    return f"≈ 10^{math.floor(math.log10(count))}"
+    require_invertible_sets(a, b, sets, max_subsets)
 
 
 def in_memory_values(

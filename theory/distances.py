@@ -356,10 +356,10 @@ def label_subsets(labels: tuple[int, ...], m: int, limit: int = MAX_SUBSETS) -> 
     """All M-subsets of ``S_Y``, refusing when there are more than ``limit``."""
     count = comb(len(labels), m)
     if count > limit:
-        size = f"{count}" if count < 10**12 else f"about 10^{len(str(count // 10**12)) + 11}"
+        size = f"= {count}" if count < 10**12 else f"≈ 10^{len(str(count // 10**12)) + 11}"
         raise ClosenessError(
-            f"d_fg would enumerate C({len(labels)}, {m}) = {size} label subsets (limit {limit}); "
-            f"pass a smaller label set, e.g. exactly M = {m} labels with --labels"
+            f"d_fg would take the maximum over C({len(labels)}, {m}) {size} label subsets (limit {limit}); "
+            f"pass a label set of exactly M = {m} labels, e.g. --labels 1-{m} (and --inputs, exactly M indices)"
         )
     return list(itertools.combinations(labels, m))
 
