@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from checks.options import int_list
 from theory.compare import STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
@@ -16,26 +17,6 @@ from theory.identifiability import greedy_affine_basis
 from theory.io import load_model
 from theory.model import Model
 from theory.precision import MP, arithmetic
-
-
-def _indices(text: str) -> tuple[int, ...]:
-    """``"1,2,5"`` or ``"1-4"`` (inclusive ascending ranges allowed, mixed with commas)."""
-    out: list[int] = []
-    try:
-        for raw in text.split(","):
-            part = raw.strip()
-            if "-" in part[1:]:
-                lo, hi = (int(v) for v in part.split("-", 1))
-                if hi < lo:
-                    raise argparse.ArgumentTypeError(f"descending range {part!r} in {text!r}")
-                out.extend(range(lo, hi + 1))
-            elif part:
-                out.append(int(part))
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a list of indices: {text!r}") from err
-    if not out:
-        raise argparse.ArgumentTypeError(f"no indices in {text!r}")
-    return tuple(out)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,11 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("model_a")
     p.add_argument("model_b")
     p.add_argument("--pivot-label", type=int, help="pivot label y_0")
-    p.add_argument("--labels", type=_indices, help="label set S_Y, e.g. 1,2,3 or 1-6")
+    p.add_argument("--labels", type=int_list, help="label set S_Y, e.g. 1,2,3 or 1-6")
     p.add_argument("--pivot-input", type=int, help="pivot input x_0")
     p.add_argument("--sets", metavar="FILE", help="read pivot_label, labels, pivot_input, inputs from a JSON "
                    "file (a saved search witness, or the 'sets' of a closeness-compare/1 object)")
-    p.add_argument("--inputs", type=_indices, help="input set S_X (exactly M indices)")
+    p.add_argument("--inputs", type=int_list, help="input set S_X (exactly M indices)")
     p.add_argument("--select", choices=("fixed", "paper"), default="fixed",
                    help="'paper': the selection of the paper's experiments (not a metric)")
     p.add_argument("--samples", type=int, default=100, help="random input sets tried by --select paper")

@@ -42,6 +42,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from checks.options import int_list
 from theory.compare import compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
@@ -645,20 +646,6 @@ class _Terminal:
 # ------------------------------------------------------------------------------------------
 # command line
 # ------------------------------------------------------------------------------------------
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        out: list[int] = []
-        for part in text.replace(",", " ").split():
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
-            else:
-                out.append(int(part))
-        return tuple(out)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from err
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "experiment",
@@ -683,8 +670,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     w.add_argument("--quick", action="store_true", help="the quick setting (a few minutes on 2 cores)")
     w.add_argument("--classes", type=int, help=f"number of classes K (default {FULL.classes})")
-    w.add_argument("--widths", type=_ints, help="network widths, e.g. '16 32 64' or 16,32")
-    w.add_argument("--seeds", type=_ints, help="training seeds, e.g. 0-9")
+    w.add_argument("--widths", type=int_list, help="network widths, e.g. '16 32 64' or 16,32")
+    w.add_argument("--seeds", type=int_list, help="training seeds, e.g. 0-9")
     w.add_argument("--steps", type=int, help="Adam steps per model")
     w.add_argument("--train-size", type=int, help=f"training points (default {FULL.train_size})")
     w.add_argument("--test-size", type=int,

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from checks.options import int_list
 from checks.sec3 import TABLE1_FIELDS, table1_row
 from theory.counterexample import KLConstruction, grid, kl_bound, margin, paper_random
 from theory.errors import ClosenessError
@@ -25,15 +26,8 @@ from theory.precision import MP
 
 def _rho_range(text: str) -> list[int]:
     """``"1..20"``, ``"5"`` or ``"1,2,5,10"``: positive integers."""
-    try:
-        if ".." in text:
-            lo, hi = (int(t) for t in text.split("..", 1))
-            out = list(range(lo, hi + 1))
-        else:
-            out = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a ρ range like 1..20 or 1,2,5: {text!r}") from err
-    if not out or min(out) < 1:
+    out = list(int_list(text))
+    if min(out) < 1:
         raise argparse.ArgumentTypeError(f"ρ values must be positive integers, got {text!r}")
     return out
 
