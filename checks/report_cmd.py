@@ -8,7 +8,7 @@ from pathlib import Path
 
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
-from checks.runner import exit_status, run_claims
+from checks.runner import exit_status, run_claims, verdicts_status
 from theory.errors import ClosenessError
 
 
@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
             )
         data = load_verify_json(args.from_json)
         seed = int(data["environment"].get("seed", 0))
-        verdicts = [c["verdict"] for c in data["claims"]]
-        status = 1 if "refuted" in verdicts else 4 if "error" in verdicts else 3 if "undecided" in verdicts else 0
+        status = verdicts_status(c["verdict"] for c in data["claims"])
     else:
         seed = 0 if args.seed is None else args.seed
         dps = 50 if args.dps is None else args.dps

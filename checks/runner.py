@@ -74,13 +74,18 @@ class VerifyReport:
         }
 
 
+def worst_verdict(verdicts: Iterable[str]) -> str:
+    """Refuted if any is, else error, else undecided, else verified (nothing checked: undecided)."""
+    seen = set(verdicts)
+    for v in ("refuted", "error", "undecided"):
+        if v in seen:
+            return v
+    return "verified" if seen else "undecided"
+
+
 def claim_verdict(checks: list[dict[str, Any]]) -> str:
     """A claim is refuted if any check refutes it, else error, else undecided, else verified."""
-    verdicts = {c["verdict"] for c in checks}
-    for v in ("refuted", "error", "undecided"):
-        if v in verdicts:
-            return v
-    return "verified" if checks else "undecided"
+    return worst_verdict(c["verdict"] for c in checks)
 
 
 def run_method(fn: Any, ctx: Context) -> tuple[Outcome, float]:
@@ -173,16 +178,19 @@ def run_claims(
     return report
 
 
+#: The exit status of ``closeness verify`` (and ``report``) for the worst claim verdict.
+EXIT_STATUS = {"verified": 0, "refuted": 1, "undecided": 3, "error": 4}
+
+
 def exit_status(report: VerifyReport) -> int:
     """0 all verified; 1 something refuted; 4 a check crashed (nothing refuted); 3 undecided."""
-    s = report.summary()
-    if s["refuted"]:
-        return 1
-    if s["error"]:
-        return 4
-    if s["undecided"]:
-        return 3
-    return 0
+    return verdicts_status(c["verdict"] for c in report.claims)
+
+
+def verdicts_status(verdicts: Iterable[str]) -> int:
+    """The exit status for these claim verdicts (all verified, including none at all: 0)."""
+    seen = list(verdicts)
+    return EXIT_STATUS[worst_verdict(seen)] if seen else 0
 
 
 def _jsonable(x: Any) -> Any:

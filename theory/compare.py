@@ -12,7 +12,7 @@ from theory.distances import MAX_SUBSETS, Sets, d_fg, d_kl, d_llv, label_subsets
 from theory.errors import ClosenessError
 from theory.model import Model, check_pair, input_weights, log_probs
 from theory.precision import FLOAT64, Arithmetic, arithmetic
-from theory.selection import MAX_PAPER_LABELS, default_sets, paper_sets, require_invertible_sets
+from theory.selection import default_sets, paper_sets, require_invertible_sets, require_paper_selection
 from theory.streaming import Progress, default_chunk, stream_distances
 
 __all__ = ["Comparison", "compare", "check_sets", "in_memory_values", "SCHEMA", "STREAM_ENTRIES"]
@@ -112,11 +112,7 @@ def compare(
     if select == "paper":
         if sets is not None:
             raise ClosenessError("give either explicit sets or --select paper, not both")
-        if a.K > MAX_PAPER_LABELS:
-            raise ClosenessError(
-                f"the paper's label selection scans all K(K−1) = {a.K * (a.K - 1)} pivot pairs "
-                f"(K = {a.K} > {MAX_PAPER_LABELS}); pass fixed sets with --pivot-label/--labels instead"
-            )
+        require_paper_selection(a.K)  # before any n×K work
         P = arithmetic(dps)
         ell, ell2 = log_probs(a, P), log_probs(b, P)
         mid = arithmetic(None)

@@ -26,10 +26,22 @@ __all__ = [
     "paper_labels",
     "paper_sets",
     "require_invertible_sets",
+    "require_paper_selection",
 ]
 
 #: Largest K for which the O(n K²) pivot/left-out search of the paper's selection is run.
 MAX_PAPER_LABELS = 2_000
+
+
+def require_paper_selection(k: int) -> None:
+    """The paper's label selection is defined (K ≥ 3) and affordable (K ≤ :data:`MAX_PAPER_LABELS`)."""
+    if k > MAX_PAPER_LABELS:
+        raise ClosenessError(
+            f"the paper's label selection scans all K(K−1) = {k * (k - 1)} pivot pairs (K = {k} > "
+            f"{MAX_PAPER_LABELS}); pass fixed sets with --pivot-label/--labels instead"
+        )
+    if k < 3:
+        raise ClosenessError("the paper's label selection needs K ≥ 3 (a pivot, a left-out label and S_Y)")
 
 
 def default_sets(a: Model, b: Model) -> Sets:
@@ -52,13 +64,7 @@ def paper_labels(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None)
     Pivots that leave some label with a zero ``σ_y`` or ``σ'_y`` are skipped.
     """
     k = ell.shape[1]
-    if k > MAX_PAPER_LABELS:
-        raise ClosenessError(
-            f"the paper's label selection scans all K(K−1) = {k * (k - 1)} pivot pairs (K = {k} > "
-            f"{MAX_PAPER_LABELS}); pass fixed sets with --pivot-label/--labels instead"
-        )
-    if k < 3:
-        raise ClosenessError("the paper's label selection needs K ≥ 3 (a pivot, a left-out label and S_Y)")
+    require_paper_selection(k)
     best: tuple[float, int, int] = (np.inf, -1, -1)
     for y0 in range(k):
         others = tuple(y for y in range(k) if y != y0)
