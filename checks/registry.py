@@ -12,6 +12,16 @@ A section module declares a claim once and attaches its methods::
 
 Every method returns an :class:`Outcome`: verified (with evidence), refuted (with a witness),
 or undecided (with the reason).  A method that raises is reported as ``error`` by the runner.
+
+**Premises.** ``depends_on`` names the claims a claim's proof rests on (its lemmas).  The runner
+runs them first and a ``symbolic`` or ``formal`` verdict of the claim stands only when every
+premise is verified (see :func:`checks.runner.compose_with_premises`).
+
+**Scope.** Every outcome states its scope in ``evidence["scope"]``: ``"general"`` only for a
+derivation for general dimensions or a kernel-checked proof; ``"instances (…)"`` for a check at
+fixed sizes or on finitely many examples (what they are, e.g. ``"instances (n = 3, 4)"``).  The
+runner fills in ``"instances"`` when a method does not say (numeric, certified and search checks
+are always on instances).
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ __all__ = [
     "Context",
     "Outcome",
     "METHODS",
+    "GENERAL",
+    "instances",
     "PROVENANCES",
     "VERDICTS",
     "REGISTRY",
@@ -33,7 +45,10 @@ __all__ = [
     "all_claims",
 ]
 
-METHODS = ("symbolic", "numeric", "certified", "search")
+METHODS = ("symbolic", "numeric", "certified", "search", "formal")
+
+#: Scope of a check proved for general dimensions (a derivation or a kernel-checked proof).
+GENERAL = "general"
 PROVENANCES = ("paper", "paper-code", "new")
 VERDICTS = ("verified", "refuted", "undecided", "error")
 
@@ -77,6 +92,11 @@ class Outcome:
     def undecided(cls, reason: str, **evidence: Any) -> Outcome:
         return cls("undecided", {"reason": reason, **evidence})
 
+    @property
+    def scope(self) -> str:
+        """``general`` or ``instances (…)`` (see the module docstring)."""
+        return str(self.evidence.get("scope", "instances"))
+
     @classmethod
     def combine(cls, parts: dict[str, Outcome]) -> Outcome:
         """Several sub-checks as one: refuted if any is, else undecided if any is, else verified."""
@@ -99,6 +119,7 @@ class Claim:
     paper_ref: str
     provenance: str
     section: str
+    depends_on: tuple[str, ...] = ()
     methods: dict[str, MethodFn] = field(default_factory=dict)
 
     def method(self, name: str) -> Callable[[MethodFn], MethodFn]:
@@ -118,17 +139,31 @@ class Claim:
 REGISTRY: dict[str, Claim] = {}
 
 
-def claim(id: str, statement: str, latex: str, paper_ref: str, provenance: str, section: str = "") -> Claim:
+def instances(description: str) -> str:
+    """The scope of a check at fixed sizes: ``instances('n = 3, 4')`` → ``'instances (n = 3, 4)'``."""
+    return f"instances ({description})"
+
+
+def claim(
+    id: str,
+    statement: str,
+    latex: str,
+    paper_ref: str,
+    provenance: str,
+    section: str = "",
+    depends_on: tuple[str, ...] = (),
+) -> Claim:
     """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`.
 
-    ``section`` defaults to the declaring module's name (``sec3`` for ``checks/sec3.py``).
+    ``section`` defaults to the declaring module's name (``sec3`` for ``checks/sec3.py``);
+    ``depends_on`` lists the ids of its premises (checked to exist by :func:`all_claims`).
     """
     if provenance not in PROVENANCES:
         raise ValueError(f"claim {id}: provenance must be one of {PROVENANCES}, got {provenance!r}")
     if id in REGISTRY:
         raise ValueError(f"claim {id} is registered twice")
     caller = sys._getframe(1).f_globals.get("__name__", "")
-    c = Claim(id, statement, latex, paper_ref, provenance, section or caller.rsplit(".", 1)[-1])
+    c = Claim(id, statement, latex, paper_ref, provenance, section or caller.rsplit(".", 1)[-1], tuple(depends_on))
     REGISTRY[id] = c
     return c
 
@@ -139,4 +174,8 @@ def all_claims() -> dict[str, Claim]:
 
     rank = {name: i for i, name in enumerate(SECTIONS)}
     order = sorted(REGISTRY.values(), key=lambda c: rank.get(c.section, len(rank)))  # stable
+    for c in order:
+        unknown = [d for d in c.depends_on if d not in REGISTRY]
+        if unknown:
+            raise ValueError(f"claim {c.id} depends on unregistered claims {unknown}")
     return {c.id: c for c in order}

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from checks.registry import METHODS, VERDICTS, Claim, Context, Outcome, all_claims
+from checks.registry import GENERAL, METHODS, VERDICTS, Claim, Context, Outcome, all_claims
 from theory import __version__
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text
@@ -58,6 +58,8 @@ class VerifyReport:
 
     ctx: Context
     claims: list[dict[str, Any]] = field(default_factory=list)
+    #: False until every selected check has run: a report written before that is partial.
+    complete: bool = False
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)
@@ -68,6 +70,7 @@ class VerifyReport:
     def as_json(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
+            "complete": self.complete,
             "environment": environment(self.ctx),
             "claims": self.claims,
             "summary": self.summary(),
@@ -95,8 +98,7 @@ def run_method(fn: Any, ctx: Context) -> tuple[Outcome, float]:
         outcome = fn(ctx)
         if not isinstance(outcome, Outcome):
             outcome = Outcome("error", {"message": f"method returned {type(outcome).__name__}, not an Outcome"})
-    except (ClosenessError, ArithmeticError, ValueError, TypeError, RuntimeError, AssertionError,
-            KeyError, IndexError, AttributeError, NotImplementedError, ZeroDivisionError) as err:
+    except Exception as err:  # any failure of one method is that method's `error`; the run goes on
         tb = traceback.extract_tb(err.__traceback__)
         where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
         outcome = Outcome("error", {"message": f"{type(err).__name__}: {err}", "where": where})
@@ -106,19 +108,33 @@ def run_method(fn: Any, ctx: Context) -> tuple[Outcome, float]:
 def select(
     claims: dict[str, Claim], ids: Iterable[str] | None, methods: Iterable[str] | None
 ) -> list[tuple[Claim, list[str]]]:
-    """The claims and methods to run; unknown ids or methods are a usage error."""
+    """The claims and methods to run, each claim after its premises (``depends_on``, included
+    transitively even when not asked for); unknown ids or methods are a usage error."""
     ids = list(ids or [])
     methods = list(methods or [])
     for m in methods:
         if m not in METHODS:
             raise ClosenessError(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
-    chosen = []
     for cid in ids:
         if cid not in claims and not any(k.startswith(cid) for k in claims):
             raise ClosenessError(f"unknown claim {cid!r}; `closeness verify --list` shows them")
-    for cid, c in claims.items():
-        if ids and not any(cid == i or cid.startswith(i) for i in ids):
-            continue
+    wanted = [cid for cid in claims if not ids or any(cid == i or cid.startswith(i) for i in ids)]
+    ordered: list[str] = []
+
+    def visit(cid: str, path: tuple[str, ...]) -> None:
+        if cid in path:
+            raise ValueError(f"the premises of {cid} form a cycle: {' -> '.join((*path, cid))}")
+        if cid in ordered:
+            return
+        for dep in claims[cid].depends_on:
+            visit(dep, (*path, cid))
+        ordered.append(cid)
+
+    for cid in wanted:
+        visit(cid, ())
+    chosen = []
+    for cid in ordered:
+        c = claims[cid]
         ms = [m for m in c.methods if not methods or m in methods]
         if ms:
             chosen.append((c, ms))
@@ -127,6 +143,23 @@ def select(
             f"no check matches claims {ids or 'all'} with methods {methods}; `closeness verify --list` shows them"
         )
     return chosen
+
+
+#: Methods whose verdict is a proof assembled from the premises' verdicts.
+COMPOSED_METHODS = ("symbolic",)
+
+
+def compose_with_premises(check: dict[str, Any], premises: dict[str, str]) -> dict[str, Any]:
+    """A ``symbolic`` verification stands only when every premise is verified; otherwise it becomes
+    undecided, naming the premises that are not (a kernel-checked ``formal`` proof carries its own
+    lemmas and is not composed)."""
+    if check["method"] not in COMPOSED_METHODS or check["verdict"] != "verified":
+        return check
+    open_premises = {d: v for d, v in premises.items() if v != "verified"}
+    if not open_premises:
+        return check
+    reason = "rests on premises that are not verified: " + ", ".join(f"{d} ({v})" for d, v in open_premises.items())
+    return {**check, "verdict": "undecided", "evidence": {"reason": reason, **check["evidence"]}}
 
 
 def run_claims(
@@ -140,8 +173,10 @@ def run_claims(
     plan = select(all_claims(), ids, methods)
     total = sum(len(ms) for _, ms in plan)
     report = VerifyReport(ctx)
+    verdicts: dict[str, str] = {}
     done = 0
     for c, ms in plan:
+        premises = {d: verdicts.get(d, "not run") for d in c.depends_on}
         entry: dict[str, Any] = {
             "id": c.id,
             "statement": c.statement,
@@ -149,6 +184,8 @@ def run_claims(
             "paper_ref": c.paper_ref,
             "provenance": c.provenance,
             "section": c.section,
+            "depends_on": list(c.depends_on),
+            "premises": premises,
             "verdict": "undecided",
             "checks": [],
         }
@@ -159,23 +196,35 @@ def run_claims(
                 progress.write(f"\r[{done}/{total}] {c.id} ({m})…".ljust(72))
                 progress.flush()
             outcome, seconds = run_method(c.methods[m], ctx)
-            entry["checks"].append(
-                {
-                    "method": m,
-                    "verdict": outcome.verdict,
-                    "evidence": _jsonable(outcome.evidence),
-                    "seconds": round(seconds, 4),
-                }
-            )
+            check = {
+                "method": m,
+                "verdict": outcome.verdict,
+                "scope": outcome.scope,
+                "evidence": _jsonable(outcome.evidence),
+                "seconds": round(seconds, 4),
+            }
+            entry["checks"].append(compose_with_premises(check, premises))
             entry["verdict"] = claim_verdict(entry["checks"])
+            entry["scope"] = claim_scope(entry["checks"])
             if json_path is not None:
                 atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
+        verdicts[c.id] = entry["verdict"]
     if progress is not None:
         progress.write("\r".ljust(73) + "\r")
         progress.flush()
+    report.complete = True
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
     return report
+
+
+def claim_scope(checks: list[dict[str, Any]]) -> str:
+    """``general`` when a verified check is general (a kernel-checked proof or a derivation for
+    general dimensions), else the scopes of the verified checks (``instances …``)."""
+    verified = [c for c in checks if c["verdict"] == "verified"]
+    if any(c["scope"] == GENERAL for c in verified):
+        return GENERAL
+    return "; ".join(sorted({c["scope"] for c in verified})) or "none verified"
 
 
 #: The exit status of ``closeness verify`` (and ``report``) for the worst claim verdict.
