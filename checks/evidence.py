@@ -1,7 +1,10 @@
 """Turning computed numbers into honest verdicts.
 
 * numeric (mpmath): every quantity is computed at the working precision and again at a higher
-  one; the verdict needs the two to agree to the requested digits, and records both.
+  one; the verdict needs the two to agree to the requested digits, and records both.  The
+  agreement is reported as measured (never capped at the working precision); results that are
+  *identical* at the two precisions mean the higher precision had no effect (a broken or
+  float64-bound arithmetic), so they are undecided, never verified.
 * certified (arb balls): ``lhs ≤ rhs`` is verified only when the enclosure of ``rhs − lhs`` lies
   in ``[0, ∞)``, refuted only when it lies in ``(−∞, 0)``; an overlap is undecided.
 """
@@ -20,6 +23,7 @@ from theory.precision import MP, Arithmetic, Ball
 __all__ = [
     "digits_agreed",
     "numeric_zero",
+    "precision_agreement",
     "numeric_leq",
     "certified_leq",
     "certified_zero",
@@ -40,9 +44,26 @@ def _as_list(v: Any) -> list[Any]:
     return list(np.asarray(v, dtype=object).ravel())
 
 
+def precision_agreement(lo: Any, hi: Any, dps: int, digits: int) -> tuple[float, str | None]:
+    """Digits to which the value at ``dps`` and its re-computation at a higher precision agree,
+    and why that agreement cannot support a verdict (``None`` when it can).
+
+    Bit-identical values mean the higher precision had no effect: the arithmetic did not carry
+    the digits it claims (a float64-bound path), so nothing can be concluded from the agreement.
+    """
+    agreed = digits_agreed(lo, hi)
+    if MP(60).scalar(lo) == MP(60).scalar(hi) and lo != 0:
+        return agreed, (f"identical at {dps} digits and at the re-check precision: the higher precision "
+                        "had no effect (broken or float64-bound arithmetic)")
+    if agreed < digits:
+        return agreed, f"precisions agree to {agreed:.1f} < {digits} digits"
+    return agreed, None
+
+
 def numeric_zero(fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10) -> Outcome:
     """Verified when every residual returned by ``fn(P)`` is below ``10^{-(dps-guard)}`` both at
-    ``ctx.dps`` and at ``ctx.check_dps``; refuted when some residual is large at both."""
+    ``ctx.dps`` and at ``ctx.check_dps``; refuted when some residual is large at both (and not
+    bit-identical at both, which would mean the higher precision had no effect)."""
     lo, hi = MP(ctx.dps), MP(ctx.check_dps)
     r_lo, r_hi = _as_list(fn(lo)), _as_list(fn(hi))
     worst_lo = max(abs(lo.scalar(v)) for v in r_lo)
@@ -59,6 +80,10 @@ def numeric_zero(fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10)
     if worst_lo <= tol_lo and worst_hi <= tol_hi:
         return Outcome.verified(**evidence)
     if worst_lo > tol_lo and worst_hi > tol_lo:
+        if worst_lo == worst_hi:
+            return Outcome.undecided(
+                "the residual is bit-identical at both precisions: the higher precision had no effect "
+                "(broken or float64-bound arithmetic)", **evidence)
         return Outcome.refuted(witness={"residual": lo.ctx.nstr(worst_hi, 10)}, **evidence)
     return Outcome.undecided("residual small at one precision only", **evidence)
 
@@ -74,13 +99,14 @@ def numeric_leq(
 
     Verified when the margin ``rhs − lhs`` is positive, larger than the working precision's
     noise (``10^{-(dps-guard)}`` relative to ``|lhs|, |rhs|, 1``) and agrees between the two
-    precisions to ``digits`` digits; refuted likewise when negative; undecided otherwise.
+    precisions to ``digits`` digits without being bit-identical (:func:`precision_agreement`);
+    refuted likewise when negative; undecided otherwise.
     """
     lo, hi = MP(ctx.dps), MP(ctx.check_dps)
     l1, r1 = (lo.scalar(v) for v in fn(lo))
     l2, r2 = (hi.scalar(v) for v in fn(hi))
     m1, m2 = r1 - l1, r2 - l2
-    agreed = min(digits_agreed(m1, m2), float(ctx.dps))
+    agreed, problem = precision_agreement(m1, m2, ctx.dps, digits)
     evidence = {
         "dps": ctx.dps,
         "check_dps": ctx.check_dps,
@@ -89,8 +115,8 @@ def numeric_leq(
         "margin": lo.ctx.nstr(m1, 17),
         "digits_agreed": agreed,
     }
-    if agreed < digits:
-        return Outcome.undecided(f"precisions agree to {agreed:.1f} < {digits} digits", **evidence)
+    if problem is not None:
+        return Outcome.undecided(problem, **evidence)
     noise = lo.ctx.mpf(10) ** (-(ctx.dps - guard)) * max(abs(l1), abs(r1), 1)
     if abs(m1) <= noise:
         return Outcome.undecided("the margin is below the working precision's noise", **evidence)

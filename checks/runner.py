@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from checks.canaries import ARITHMETIC_METHODS, Canary, run_canaries
 from checks.registry import GENERAL, METHODS, VERDICTS, Claim, Context, Outcome, all_claims
 from theory import __version__
 from theory.errors import ClosenessError
@@ -60,6 +61,12 @@ class VerifyReport:
     claims: list[dict[str, Any]] = field(default_factory=list)
     #: False until every selected check has run: a report written before that is partial.
     complete: bool = False
+    #: The canaries run before the claims (:mod:`checks.canaries`).
+    canaries: list[Canary] = field(default_factory=list)
+
+    @property
+    def arithmetic_broken(self) -> bool:
+        return any(not c.ok for c in self.canaries)
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(VERDICTS, 0)
@@ -71,6 +78,7 @@ class VerifyReport:
         return {
             "schema": SCHEMA,
             "complete": self.complete,
+            "arithmetic": {"ok": not self.arithmetic_broken, "canaries": [c.as_dict() for c in self.canaries]},
             "environment": environment(self.ctx),
             "claims": self.claims,
             "summary": self.summary(),
@@ -172,7 +180,8 @@ def run_claims(
     """Run the selected claims; rewrite ``json_path`` atomically after every check."""
     plan = select(all_claims(), ids, methods)
     total = sum(len(ms) for _, ms in plan)
-    report = VerifyReport(ctx)
+    report = VerifyReport(ctx, canaries=run_canaries(ctx.dps))
+    broken = "; ".join(c.detail for c in report.canaries if not c.ok)
     verdicts: dict[str, str] = {}
     done = 0
     for c, ms in plan:
@@ -195,7 +204,10 @@ def run_claims(
             if progress is not None:
                 progress.write(f"\r[{done}/{total}] {c.id} ({m})…".ljust(72))
                 progress.flush()
-            outcome, seconds = run_method(c.methods[m], ctx)
+            if broken and m in ARITHMETIC_METHODS:
+                outcome, seconds = Outcome("error", {"message": f"broken arithmetic, no verdict given: {broken}"}), 0.0
+            else:
+                outcome, seconds = run_method(c.methods[m], ctx)
             check = {
                 "method": m,
                 "verdict": outcome.verdict,
@@ -272,6 +284,10 @@ def format_table(report: VerifyReport, width: int = 60) -> str:
     s = report.summary()
     lines.append("")
     lines.append(", ".join(f"{v} {k}" for k, v in s.items()))
+    for canary in report.canaries:
+        if not canary.ok:
+            lines.append(f"BROKEN ARITHMETIC ({canary.name}): {canary.detail}; numeric, certified and search "
+                         "checks gave no verdict")
     return "\n".join(lines)
 
 

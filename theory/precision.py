@@ -323,8 +323,10 @@ class Ball(_ObjectArithmetic):
         if isinstance(x, (int, float, str)):
             return arb(x)
         if type(x).__name__ == "mpf":
-            man, exp = x.man_exp  # exact binary data: the ball encloses the mpf itself
-            return arb((int(man), int(exp)))
+            sign, man, exp, _ = x._mpf_  # exact binary data: the ball encloses the mpf itself
+            if not man and exp:  # ±inf or nan (mpmath's special values have a zero mantissa)
+                return arb(str(x))
+            return arb((-int(man) if sign else int(man), int(exp)))
         if type(x).__name__ == "fmpq":
             return arb(x)
         return arb(x)
