@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,15 +17,20 @@ from checks.runner import exit_status, run_claims
 from theory.precision import Ball
 
 
+def _sqrt(P: Any, x: int) -> Any:
+    """``√x`` in the arithmetic ``P`` (an irrational value: it differs between precisions)."""
+    return P.sqrt(P.array([x]))[0]
+
+
 @pytest.fixture
 def toy_claims() -> Iterator[list[str]]:
     """Three throw-away claims: verified, refuted, and one whose method crashes."""
     all_claims()  # register the real ones first
     ids = ["zz-toy-true", "zz-toy-false", "zz-toy-crash"]
-    ok = claim(ids[0], "1 ≤ 2", r"1 \le 2", "none", "new")
-    ok.method("numeric")(lambda ctx: numeric_leq(lambda P: (P.scalar(1), P.scalar(2)), ctx))
-    bad = claim(ids[1], "3 ≤ 2", r"3 \le 2", "none", "new")
-    bad.method("numeric")(lambda ctx: numeric_leq(lambda P: (P.scalar(3), P.scalar(2)), ctx))
+    ok = claim(ids[0], "√2 ≤ 2", r"\sqrt 2 \le 2", "none", "new")
+    ok.method("numeric")(lambda ctx: numeric_leq(lambda P: (_sqrt(P, 2), P.scalar(2)), ctx))
+    bad = claim(ids[1], "√10 ≤ 2", r"\sqrt{10} \le 2", "none", "new")
+    bad.method("numeric")(lambda ctx: numeric_leq(lambda P: (_sqrt(P, 10), P.scalar(2)), ctx))
     crash = claim(ids[2], "crashes", "", "none", "new")
 
     def boom(ctx: Context) -> Outcome:
@@ -72,7 +78,7 @@ def test_runner_verdicts_and_crash_isolation(toy_claims: list[str], tmp_path: Pa
     for c in j["claims"]:
         assert set(c) >= {"id", "statement", "paper_ref", "provenance", "verdict", "checks"}
         for chk in c["checks"]:
-            assert set(chk) == {"method", "verdict", "evidence", "seconds"}
+            assert set(chk) == {"method", "verdict", "scope", "evidence", "seconds"}
     assert exit_status(report) == 1
     assert not list(tmp_path.glob(".report.json*"))  # no temporary files left behind
 
@@ -96,7 +102,9 @@ def test_numeric_helpers_decide_both_ways() -> None:
     assert numeric_zero(lambda P: [P.scalar("1e-5")], ctx).verdict == "refuted"
     close = numeric_leq(lambda P: (P.scalar(1), P.scalar(1) + P.scalar(10) ** -25), ctx)
     assert close.verdict == "undecided"  # a margin of 1e-25 at 30 digits is noise
-    assert numeric_leq(lambda P: (P.scalar(2), P.scalar(1)), ctx).verdict == "refuted"
+    assert numeric_leq(lambda P: (_sqrt(P, 5), P.scalar(2)), ctx).verdict == "refuted"
+    exact = numeric_leq(lambda P: (P.scalar(1), P.scalar(2)), ctx)  # identical at both precisions
+    assert exact.verdict == "undecided" and "no effect" in exact.evidence["reason"]
 
 
 def test_certified_helpers_never_overclaim() -> None:

@@ -1,0 +1,187 @@
+"""Verdicts say no more than the checks establish: a broken arithmetic is noticed, premises are
+composed, one failing method does not stop the run, and a partial report says it is partial."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+
+from checks import registry, runner
+from checks.canaries import ball_enclosure, e_enclosure, mp_digits, run_canaries
+from checks.evidence import numeric_leq
+from checks.registry import Context, Outcome, all_claims, claim
+from checks.runner import compose_with_premises, exit_status, run_claims, select
+from theory.precision import MP, Ball
+
+#: Numeric methods that do not rest on mpmath at all: Section 5 is float64 statistics of trained
+#: models, and table1-float-precision compares float32/float64 against ball enclosures.
+NOT_MPMATH = ("sec5-", "table1-float-precision")
+
+
+@pytest.fixture
+def float64_mp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``MP(dps)`` silently computes at 15 digits (the precision collapse of a float64 path)."""
+    original = MP.__init__
+
+    def collapsed(self: MP, dps: int) -> None:
+        original(self, dps)
+        self.ctx.dps = 15
+
+    monkeypatch.setattr(MP, "__init__", collapsed)
+
+
+@pytest.fixture
+def radiusless_balls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every elementwise ball result loses its radius (keeps only the midpoint)."""
+    original = Ball._map
+
+    def midpoints(self: Ball, fn: Any, x: np.ndarray) -> np.ndarray:
+        out = original(self, fn, x)
+        return np.asarray(np.frompyfunc(lambda v: self.flint.arb(v.mid()), 1, 1)(out), dtype=object)
+
+    monkeypatch.setattr(Ball, "_map", midpoints)
+
+
+def test_e_enclosure_is_tight_and_correct() -> None:
+    lo, hi = e_enclosure(60)
+    assert lo < hi and float(hi - lo) < 1e-60
+    with mpmath.workdps(80):
+        e = mpmath.e
+        assert mpmath.mpf(lo.numerator) / lo.denominator < e < mpmath.mpf(hi.numerator) / hi.denominator
+
+
+def test_canaries_pass_on_the_real_arithmetic() -> None:
+    assert all(c.ok for c in run_canaries(50))
+    assert all(c.ok for c in run_canaries(400))
+
+
+def test_mp_canary_notices_a_float64_path(float64_mp: None) -> None:
+    canary = mp_digits(50)
+    assert not canary.ok and "1e-50" in canary.detail
+
+
+def test_ball_canary_notices_lost_radii(radiusless_balls: None) -> None:
+    canary = ball_enclosure(50)
+    assert not canary.ok and "radius 0" in canary.detail
+
+
+def test_float64_forced_mp_never_verifies_a_numeric_check(
+    float64_mp: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the canaries switched off, every mpmath-based numeric method must still notice the
+    collapse by itself: undecided or refuted, never verified."""
+    monkeypatch.setattr(runner, "run_canaries", lambda dps: [])
+    ids = [cid for cid, c in all_claims().items() if "numeric" in c.methods and not cid.startswith(NOT_MPMATH)]
+    report = run_claims(Context(), ids=ids, methods=["numeric"])
+    verified = [c["id"] for c in report.claims for k in c["checks"] if k["verdict"] == "verified"]
+    assert verified == []
+
+
+def test_broken_arithmetic_gives_no_verdict_and_no_refutation(float64_mp: None, tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    report = run_claims(Context(), ids=["sec4-bound-cov-identity", "thm2.2-if"], json_path=out)
+    checks = [k for c in report.claims for k in c["checks"]]
+    assert not any(k["verdict"] in ("verified", "refuted") for k in checks if k["method"] != "symbolic")
+    assert all("broken arithmetic" in k["evidence"]["message"] for k in checks if k["method"] == "numeric")
+    assert exit_status(report) == 4
+    data = json.loads(out.read_text())
+    assert data["arithmetic"]["ok"] is False and data["complete"] is True
+
+
+def test_radiusless_balls_leave_no_certified_verdict(radiusless_balls: None) -> None:
+    ids = [cid for cid, c in all_claims().items() if "certified" in c.methods]
+    report = run_claims(Context(), ids=ids, methods=["certified"])
+    assert report.arithmetic_broken
+    assert not any(k["verdict"] == "verified" for c in report.claims for k in c["checks"])
+
+
+def test_agreement_is_reported_uncapped() -> None:
+    out = numeric_leq(lambda P: (P.sqrt(P.array([2]))[0], P.scalar(2)), Context(dps=20))
+    assert out.verdict == "verified" and out.evidence["digits_agreed"] > 20
+
+
+def test_ball_scalar_keeps_the_sign_of_an_mpf() -> None:
+    B = Ball(30)
+    assert B.scalar(mpmath.mpf("-0.25")) == B.scalar(-0.25)
+    assert B.scalar(mpmath.mpf("-0.25")) < 0
+
+
+@pytest.fixture
+def chain() -> Iterator[list[str]]:
+    """A lemma refuted by its numeric method and a theorem whose symbolic step rests on it."""
+    all_claims()
+    ids = ["zz-lemma", "zz-theorem", "zz-stop"]
+    lemma = claim(ids[0], "a false lemma", "", "none", "new")
+    lemma.method("numeric")(lambda ctx: Outcome.refuted(witness="x = 1"))
+    theorem = claim(ids[1], "a theorem", "", "none", "new", depends_on=(ids[0],))
+    theorem.method("symbolic")(lambda ctx: Outcome.verified(scope=registry.GENERAL))
+
+    def stops(ctx: Context) -> Outcome:
+        return next(iter({}))  # StopIteration, as `_summary({})` once raised
+
+    stop = claim(ids[2], "a method raising StopIteration", "", "none", "new")
+    stop.method("search")(stops)
+    stop.method("numeric")(lambda ctx: Outcome.verified())
+    yield ids
+    for i in ids:
+        registry.REGISTRY.pop(i)
+
+
+def test_premises_run_first_even_when_not_asked_for(chain: list[str]) -> None:
+    plan = select(all_claims(), ["zz-theorem"], None)
+    assert [c.id for c, _ in plan] == ["zz-lemma", "zz-theorem"]
+
+
+def test_a_symbolic_verdict_stands_only_on_verified_premises(chain: list[str]) -> None:
+    report = run_claims(Context(), ids=["zz-theorem"])
+    theorem = next(c for c in report.claims if c["id"] == "zz-theorem")
+    assert theorem["premises"] == {"zz-lemma": "refuted"}
+    assert theorem["verdict"] == "undecided"
+    assert "zz-lemma (refuted)" in theorem["checks"][0]["evidence"]["reason"]
+    kept = compose_with_premises({"method": "symbolic", "verdict": "verified", "evidence": {}}, {"a": "verified"})
+    assert kept["verdict"] == "verified"
+
+
+def test_unknown_premise_is_refused(chain: list[str]) -> None:
+    claim("zz-orphan", "x", "", "none", "new", depends_on=("zz-no-such-claim",))
+    try:
+        with pytest.raises(ValueError, match="unregistered"):
+            all_claims()
+    finally:
+        registry.REGISTRY.pop("zz-orphan")
+
+
+def test_any_exception_is_that_methods_error_and_the_run_goes_on(chain: list[str]) -> None:
+    report = run_claims(Context(), ids=["zz-stop"])
+    (entry,) = report.claims
+    verdicts = {k["method"]: k["verdict"] for k in entry["checks"]}
+    assert verdicts == {"search": "error", "numeric": "verified"}
+    assert "StopIteration" in entry["checks"][0]["evidence"]["message"]
+
+
+def test_a_report_written_mid_run_says_it_is_partial(chain: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    seen: list[bool] = []
+
+    def peek(ctx: Context) -> Outcome:
+        seen.append(json.loads(out.read_text())["complete"])
+        return Outcome.verified()
+
+    registry.REGISTRY["zz-stop"].methods["numeric"] = peek
+    run_claims(Context(), ids=["zz-stop"], json_path=out)
+    assert seen == [False]
+    assert json.loads(out.read_text())["complete"] is True
+
+
+def test_every_check_states_its_scope() -> None:
+    report = run_claims(Context(), ids=["sec1"])
+    for c in report.claims:
+        assert c["scope"]
+        for k in c["checks"]:
+            assert k["scope"] == registry.GENERAL or k["scope"].startswith("instances")
