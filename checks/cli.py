@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "checks.search_cmd",
     "checks.report_cmd",
     "checks.experiment_cmd",
+    "checks.selftest_cmd",
 )
 
 

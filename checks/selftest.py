@@ -1,0 +1,385 @@
+"""The checks checked: planted bugs in ``theory/`` that ``closeness verify`` must catch.
+
+Each :class:`Mutant` is one small named change to the source of one function (or method) of
+``theory/``: its edits replace text that must occur exactly once in that function's current
+source.  :func:`applied` compiles the changed source in the function's own module and installs it
+wherever the original is looked up -- for a module-level function every module attribute that *is*
+the original object (so ``from theory.distances import d_fg`` copies are patched too), for a
+method the attribute of the named class -- and restores everything afterwards.
+
+:func:`run_mutant` runs the mutant's claims (ids or prefixes, as ``closeness verify --claim``
+takes them) with the mutant applied.  The mutant is **killed** when some claim that is verified
+without any mutant is not verified with it (refuted, undecided or error); it **survives** when all
+of them stay verified; it is **stale** when its edits no longer match the source (the function was
+rewritten: the catalogue must follow).  A claim that is not verified without the mutant (see
+:class:`Baseline`) never counts as a kill.  Cached results (``functools`` caches of ``theory`` and
+``checks``) are cleared before and after each mutant, so no value computed with or without it
+leaks across; warnings are ignored, as ``closeness verify`` never turns one into a verdict.
+"""
+
+from __future__ import annotations
+
+import __future__
+
+import importlib
+import inspect
+import linecache
+import sys
+import textwrap
+import time
+import types
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.registry import Context, all_claims
+from checks.runner import run_claims
+from theory.errors import ClosenessError
+
+__all__ = [
+    "Mutant",
+    "MutantResult",
+    "Baseline",
+    "StaleMutant",
+    "CATALOGUE",
+    "by_name",
+    "mutated_function",
+    "applied",
+    "run_mutant",
+    "SCHEMA",
+]
+
+SCHEMA = "closeness-selftest/1"
+
+#: Packages whose module attributes may hold copies of a target and whose caches are cleared.
+PACKAGES = ("theory", "checks")
+
+
+class StaleMutant(ClosenessError):
+    """A mutant's edits no longer match its target's source."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A planted bug: ``edits`` (old, new) applied to the source of ``target``
+    (``"module:function"`` or ``"module:Class.method"``), expected to break ``claims``."""
+
+    name: str
+    description: str
+    target: str
+    edits: tuple[tuple[str, str], ...]
+    claims: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "target": self.target,
+            "edits": [{"old": old, "new": new} for old, new in self.edits],
+            "claims": list(self.claims),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# the catalogue
+# --------------------------------------------------------------------------------------------
+CATALOGUE: tuple[Mutant, ...] = (
+    Mutant(
+        "msvd-top-singular-value",
+        "m_SVD is the largest singular value of Cov(ũ, ũ') instead of their mean",
+        "theory.distances:m_svd",
+        (("return P.nuclear_norm(cross_covariance(u, v, P, w, ddof=ddof)) / P.scalar(u.shape[1])",
+          "return P.max(P.svdvals(cross_covariance(u, v, P, w, ddof=ddof)))"),),
+        ("sec1-", "sec4-msvd-range", "sec4-bound-sharp", "sec4-bound-tight"),
+    ),
+    Mutant(
+        "llv-unstandardised",
+        "a_y and b_y of d_LLV compare ℓ and ℓ' without dividing by σ_y, σ'_y",
+        "theory.distances:label_terms",
+        (("a = sd(ell[:, sy] / sigma - ell2[:, sy] / sigma2,", "a = sd(ell[:, sy] - ell2[:, sy],"),
+         ("b = sd(ell[:, [y0]] / sigma - ell2[:, [y0]] / sigma2,", "b = sd(ell[:, [y0]] - ell2[:, [y0]],")),
+        ("sec4-bound-sd-difference", "sec4-bound-sharp", "sec4-bound-tight", "sec4-invariance"),
+    ),
+    Mutant(
+        "llv-lambda-dropped",
+        "d_LLV (max mode) takes T3 and T4 without the factor λ",
+        "theory.distances:d_llv",
+        (("np.array([t1, t2, lam_p * t3, lam_p * t4], dtype=object)", "np.array([t1, t2, t3, t4], dtype=object)"),),
+        ("sec4-llv-lambda-needed", "sec4-bound-tight", "sec4-bound-sharp"),
+    ),
+    Mutant(
+        "fg-min-over-subsets",
+        "d_{f,g} takes the minimum of d_SVD over the M-subsets of S_Y instead of the maximum (in memory)",
+        "theory.distances:d_fg",
+        (("sides = np.array([d for _, d in f_side] + [g_side], dtype=object)",
+          "sides = np.array([min((d for _, d in f_side), key=float), g_side], dtype=object)"),),
+        ("sec4-bound-sharp", "sec4-bound-tight", "sec4-bound"),
+    ),
+    Mutant(
+        "stream-fg-min-over-subsets",
+        "the streamed d_{f,g} takes the minimum of d_SVD over the M-subsets of S_Y instead of the maximum",
+        "theory.streaming:_fg_from_moments",
+        (("sides = [d for _, d in f_side] + [g_side]", "sides = [min(d for _, d in f_side), g_side]"),),
+        ("sec4-bound-sharp", "sec4-bound-tight", "sec4-bound"),
+    ),
+    Mutant(
+        "fg-sample-covariance",
+        "the f side of d_{f,g} divides the cross-covariance by n − 1 (sample) while the SDs stay population",
+        "theory.distances:d_fg",
+        (("weighted = uc / P.scalar(u.shape[0])", "weighted = uc / P.scalar(u.shape[0] - 1)"),),
+        ("sec4-bound-tight", "sec4-invariance", "sec4-bound-sharp", "sec3-scale-invariance"),
+    ),
+    Mutant(
+        "log-softmax-unnormalised",
+        "log_softmax returns the max-shifted logits without subtracting log Σ e^z",
+        "theory.model:log_softmax",
+        (("return d - P.log1p(e.sum(axis=1))[:, None]", "return d"),),
+        ("thm2.2-if", "thm3.1-kl-bound", "sec4-bound-logratio", "sec4-invariance"),
+    ),
+    Mutant(
+        "kl-directions-swapped",
+        "d_kl(ℓ, ℓ') computes KL(p'‖p) instead of KL(p‖p')",
+        "theory.distances:d_kl",
+        (("per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)",
+          "per_input = (P.exp(ell2) * (ell2 - ell)).sum(axis=1)"),),
+        ("thm3.1-kl-bound", "thm3.1-small-kl-dissimilar", "table1-", "sec4-kl-llv-incomparable"),
+    ),
+    Mutant(
+        "kl-weighted-by-p2",
+        "d_KL weights the log-ratio ℓ − ℓ' by p' instead of p",
+        "theory.distances:d_kl",
+        (("per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)",
+          "per_input = (P.exp(ell2) * (ell - ell2)).sum(axis=1)"),),
+        ("thm3.1-kl-bound", "thm3.1-small-kl-dissimilar", "table1-", "sec4-kl-llv-incomparable"),
+    ),
+    Mutant(
+        "mp-at-float64",
+        "MP(dps) reports dps digits but its context computes at 15 (float64's precision)",
+        "theory.precision:MP.__init__",
+        (("self.ctx.dps = self.dps", "self.ctx.dps = 15"),),
+        ("thm2.2-", "thm3.1-kl-bound", "thm3.1-small-kl-dissimilar", "table1-float-precision", "sec4-bound-tight"),
+    ),
+    Mutant(
+        "ball-radii-dropped",
+        "Ball's elementwise results (conversions, exp, log, sqrt, abs) keep only their midpoints",
+        "theory.precision:Ball._map",
+        (("return np.asarray(out, dtype=object)",
+          "return np.asarray(np.frompyfunc(lambda v: v.mid(), 1, 1)(out), dtype=object)"),),
+        ("thm2.2-if", "thm3.1-kl-bound", "thm3.1-small-kl-dissimilar", "sec3-uncorrelated", "sec4-bound"),
+    ),
+    Mutant(
+        "ball-scalar-unsigned",
+        "Ball.scalar drops the sign of an mpf (encloses |x| instead of x)",
+        "theory.precision:Ball.scalar",
+        (("return arb((-int(man) if sign else int(man), int(exp)))", "return arb((int(man), int(exp)))"),),
+        ("thm2.2-", "thm3.1-kl-bound", "thm3.1-small-kl-dissimilar", "sec3-uncorrelated", "sec4-bound"),
+    ),
+    Mutant(
+        "stream-block-off-by-one",
+        "the streamed block loop stops one short: the last input (and the last label of the tiles) is dropped",
+        "theory.streaming:_blocks",
+        (("return [(lo, min(lo + size, n)) for lo in range(0, n, size)]",
+          "return [(lo, min(lo + size, n - 1)) for lo in range(0, n, size)]"),),
+        ("thm3.1-kl-bound", "sec4-bound"),
+    ),
+    Mutant(
+        "sec3-permutation-inverted",
+        "the Section 3 pair permutes the unembeddings by σ⁻¹ where the embeddings use σ",
+        "theory.counterexample:KLConstruction.arrays",
+        (("g2 = g[perm]", "g2 = g[np.argsort(perm)]"),),
+        ("thm3.1-kl-bound", "thm3.1-small-kl-dissimilar", "cor3.2-nll", "table1-shape"),
+    ),
+    Mutant(
+        "paper-pivot-argmax",
+        "the paper's label selection picks the pivot maximising T1 instead of minimising it",
+        "theory.selection:paper_labels",
+        (("best: tuple[float, int, int] = (np.inf, -1, -1)", "best: tuple[float, int, int] = (-np.inf, -1, -1)"),
+         ("if t1 < best[0]:", "if t1 > best[0]:")),
+        ("sec4-llv-paper-selection-not-metric", "table1-shape"),
+    ),
+    Mutant(
+        "cca-squared",
+        "m_CCA averages the squared canonical correlations instead of the correlations",
+        "theory.distances:m_cca",
+        (("value = P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))",
+          "value = (P.svdvals(k) ** 2).sum() / P.scalar(min(x.shape[1], y.shape[1]))"),),
+        ("sec3-uncorrelated", "sec3-scale-invariance", "thm3.1-small-kl-dissimilar", "table1-shape"),
+    ),
+)
+
+
+def by_name(names: Iterable[str] | None) -> list[Mutant]:
+    """The mutants named (all when ``names`` is empty or None); an unknown name is a usage error."""
+    wanted = list(names or [])
+    known = {m.name: m for m in CATALOGUE}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise ClosenessError(f"unknown mutant(s) {', '.join(unknown)}; `closeness selftest --list` shows them")
+    return [known[n] for n in wanted] if wanted else list(CATALOGUE)
+
+
+# --------------------------------------------------------------------------------------------
+# applying a mutant
+# --------------------------------------------------------------------------------------------
+def _resolve(target: str) -> tuple[types.ModuleType, Any, str, types.FunctionType]:
+    """``(module, owner, attribute, original function)`` for ``"module:name"`` or ``"module:Class.name"``."""
+    module_name, _, path = target.partition(":")
+    module = importlib.import_module(module_name)
+    *owners, attr = path.split(".")
+    owner: Any = module
+    for name in owners:
+        owner = getattr(owner, name)
+    original = getattr(owner, attr)
+    if not isinstance(original, types.FunctionType):
+        raise StaleMutant(f"{target} is not a plain function ({type(original).__name__})")
+    return module, owner, attr, original
+
+
+def mutated_function(mutant: Mutant) -> types.FunctionType:
+    """The target compiled from its source with the mutant's edits, in the target's module globals."""
+    module, _, attr, original = _resolve(mutant.target)
+    source = textwrap.dedent(inspect.getsource(original))
+    if "super()" in source:
+        raise StaleMutant(f"{mutant.target} uses super(): it cannot be recompiled outside its class")
+    for old, new in mutant.edits:
+        count = source.count(old)
+        if count != 1:
+            raise StaleMutant(f"mutant {mutant.name}: {old!r} occurs {count} times in {mutant.target}, expected once")
+        source = source.replace(old, new)
+    filename = f"<mutant {mutant.name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    code = compile(source, filename, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    namespace: dict[str, Any] = {}
+    exec(code, module.__dict__, namespace)
+    fn = namespace[attr]
+    fn.__qualname__ = original.__qualname__
+    return fn
+
+
+def _sites(owner: Any, attr: str, original: types.FunctionType) -> list[tuple[Any, str]]:
+    """Where ``original`` is looked up: the class attribute of a method, or every module attribute
+    of ``theory``/``checks`` (and the defining module) bound to the function itself."""
+    if isinstance(owner, type):
+        return [(owner, attr)]
+    sites = []
+    for name, module in list(sys.modules.items()):
+        if module is owner or name.split(".")[0] in PACKAGES:
+            sites.extend((module, key) for key, value in list(vars(module).items()) if value is original)
+    return sites
+
+
+def clear_caches() -> None:
+    """Empty every ``functools`` cache held at module level in ``theory`` and ``checks``."""
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in PACKAGES:
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "__wrapped__"):
+                value.cache_clear()
+
+
+@contextmanager
+def applied(mutant: Mutant) -> Iterator[types.FunctionType]:
+    """Install the mutant everywhere its target is looked up; restore the original on exit (also
+    where a module imported meanwhile copied the mutant)."""
+    all_claims()  # import every claim module first, so that their copies of the target are patched
+    _, owner, attr, original = _resolve(mutant.target)
+    replacement = mutated_function(mutant)
+    sites = _sites(owner, attr, original)
+    saved = [(obj, key, key in vars(obj)) for obj, key in sites]  # a class may inherit the method
+    clear_caches()
+    try:
+        for obj, key in sites:
+            setattr(obj, key, replacement)
+        yield replacement
+    finally:
+        for obj, key, own in saved:
+            if own:
+                setattr(obj, key, original)
+            else:
+                delattr(obj, key)
+        if not isinstance(owner, type):
+            for obj, key in _sites(owner, attr, replacement):
+                setattr(obj, key, original)
+        clear_caches()
+
+
+# --------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------
+def _verdicts(ctx: Context, ids: Iterable[str] | None) -> dict[str, str]:
+    """Claim verdicts of ``closeness verify`` for these ids (all when None), warnings ignored."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = run_claims(ctx, ids)
+    return {c["id"]: c["verdict"] for c in report.claims}
+
+
+class Baseline:
+    """Verdicts without any mutant, computed on demand (only for claims a mutant makes fail) and kept."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.verdicts: dict[str, str] = {}
+
+    def verified(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` (exact claim ids) verified without any mutant."""
+        ids = list(ids)
+        missing = [i for i in ids if i not in self.verdicts]
+        if missing:
+            clear_caches()
+            self.verdicts.update(_verdicts(self.ctx, missing))
+        return {i for i in ids if self.verdicts[i] == "verified"}
+
+
+@dataclass
+class MutantResult:
+    """The outcome of one mutant: killed / survived / stale, the killing verdicts, the time taken."""
+
+    mutant: Mutant
+    status: str
+    seconds: float
+    killers: dict[str, str] = field(default_factory=dict)
+    verdicts: dict[str, str] = field(default_factory=dict)
+    #: Claims not verified under the mutant that are not verified without it either (no kill).
+    ignored: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def explain(self) -> str:
+        """One line: what happened and why."""
+        if self.status == "stale":
+            return f"{self.mutant.name}: stale -- {self.message}"
+        if self.status == "killed":
+            by = ", ".join(f"{c} ({v})" for c, v in self.killers.items())
+            return f"{self.mutant.name}: killed by {by}"
+        ran = ", ".join(self.verdicts)
+        return f"{self.mutant.name}: SURVIVED {self.mutant.description!r}; claims run, all verified: {ran}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.mutant.as_dict(),
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "killed_by": self.killers,
+            "verdicts": self.verdicts,
+            "ignored": self.ignored,
+            "message": self.message,
+        }
+
+
+def run_mutant(mutant: Mutant, ctx: Context, baseline: Baseline, all_claims_run: bool = False) -> MutantResult:
+    """Run the mutant's claims (every claim with ``all_claims_run``) with the mutant applied."""
+    start = time.perf_counter()
+    try:
+        with applied(mutant):
+            verdicts = _verdicts(ctx, None if all_claims_run else mutant.claims)
+    except StaleMutant as err:
+        return MutantResult(mutant, "stale", time.perf_counter() - start, message=str(err))
+    seconds = time.perf_counter() - start
+    failing = {c: v for c, v in verdicts.items() if v != "verified"}
+    reference = baseline.verified(failing)
+    killers = {c: v for c, v in failing.items() if c in reference}
+    ignored = {c: v for c, v in failing.items() if c not in reference}
+    return MutantResult(mutant, "killed" if killers else "survived", seconds, killers, verdicts, ignored)
