@@ -210,3 +210,43 @@ def test_search_kl_cli_json_and_save(tmp_path, capsys) -> None:
     assert main(["compare", str(tmp_path / "pair0_a.npz"), str(tmp_path / "pair0_b.npz"), "--json"]) == 0
     cmp = json.loads(capsys.readouterr().out)
     assert float(cmp["d_fg"]) == pytest.approx(out["best"][0]["d_fg"], rel=1e-9)
+
+
+def _kl_weighted_by_p2(ell, ell2, P=Float(np.float64), w=None):
+    """False variant of d_KL: weighted by p' instead of p (``= −KL(p'‖p) ≤ 0``)."""
+    with P.active():
+        per_input = (P.exp(ell2) * (ell - ell2)).sum(axis=1)
+        return per_input.sum() / P.scalar(ell.shape[0])
+
+
+def test_theorem31_refutes_a_negative_d_kl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A d_KL weighted by p' is negative, hence ≤ ε: only the certified 0 ≤ d_KL catches it."""
+    monkeypatch.setattr(sec3, "d_kl", _kl_weighted_by_p2)
+    out = sec3.check_theorem31(grid(4), ("1e-3",), Ball(30))
+    assert out.verdict == "refuted"
+    assert out.evidence["eps=1e-3"]["0 <= kl_ab"]["verdict"] == "refuted"
+    assert out.evidence["eps=1e-3"]["kl_ab <= eps"]["verdict"] == "verified"
+    num = sec3.check_theorem31_numeric(paper_random(0, per_class=10), CTX)
+    assert num.verdict == "refuted" and num.evidence["0 <= d_kl"]["verdict"] == "refuted"
+
+
+def test_theorem31_numeric_refutes_too_small_a_rho() -> None:
+    c = paper_random(0, per_class=10)
+    assert sec3.check_theorem31_numeric(c, CTX).verdict == "verified"
+    out = sec3.check_theorem31_numeric(c, CTX, rho=5)
+    assert out.verdict == "refuted" and out.evidence["d_kl <= 1e-10"]["verdict"] == "refuted"
+
+
+def test_rho_eps_symbolic_checks_the_convexity_of_q() -> None:
+    tan = dkl.tangent_inequality()
+    assert sec3.check_rho_eps_symbolic(tan).verdict == "verified"
+    concave = sec3.check_rho_eps_symbolic({**tan, "d2q": -tan["d2q"]})  # u ≥ e^{u−1} would follow
+    assert concave.verdict == "refuted" and concave.evidence["q'' > 0"]["verdict"] == "refuted"
+    unknown = sec3.check_rho_eps_symbolic({**tan, "d2q": sp.cos(dkl.u)})
+    assert unknown.verdict == "undecided"
+
+
+def test_table1_reports_where_its_reference_values_come_from() -> None:
+    claim = all_claims()["table1-shape"]
+    assert "authors' code" in claim.statement and "not from the printed Table 1" in claim.statement
+    assert "500 inputs per class" in sec3.TABLE1_REFERENCE and "seed 0" in sec3.TABLE1_REFERENCE
