@@ -50,9 +50,11 @@ METHODS = ("symbolic", "numeric", "certified", "search", "formal")
 #: Scope of a check proved for general dimensions (a derivation or a kernel-checked proof).
 GENERAL = "general"
 PROVENANCES = ("paper", "paper-code", "new")
-VERDICTS = ("verified", "refuted", "undecided", "error")
+VERDICTS = ("verified", "refuted", "undecided", "error", "skipped")
 
-Verdict = Literal["verified", "refuted", "undecided", "error"]
+#: ``skipped``: the method could not run here (e.g. Coq is not installed); it says why and does not
+#: count towards the claim's verdict, which then rests on its other methods.
+Verdict = Literal["verified", "refuted", "undecided", "error", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class Outcome:
     @classmethod
     def undecided(cls, reason: str, **evidence: Any) -> Outcome:
         return cls("undecided", {"reason": reason, **evidence})
+
+    @classmethod
+    def skipped(cls, reason: str, **evidence: Any) -> Outcome:
+        return cls("skipped", {"reason": reason, **evidence})
 
     @property
     def scope(self) -> str:

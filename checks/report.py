@@ -287,7 +287,7 @@ def _summary(data: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for c in data["claims"]:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-    text = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("verified", "refuted", "undecided", "error"))
+    text = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("verified", "refuted", "undecided", "error", "skipped"))
     out = [f"{len(data['claims'])} claims: {text}."]
     for verdict in ("refuted", "undecided", "error"):
         ids = [c["id"] for c in data["claims"] if c["verdict"] == verdict]

@@ -86,12 +86,15 @@ class VerifyReport:
 
 
 def worst_verdict(verdicts: Iterable[str]) -> str:
-    """Refuted if any is, else error, else undecided, else verified (nothing checked: undecided)."""
+    """Refuted if any is, else error, else undecided, else verified; ``skipped`` checks do not
+    count (only skipped: skipped; nothing checked: undecided)."""
     seen = set(verdicts)
     for v in ("refuted", "error", "undecided"):
         if v in seen:
             return v
-    return "verified" if seen else "undecided"
+    if "verified" in seen:
+        return "verified"
+    return "skipped" if seen else "undecided"
 
 
 def claim_verdict(checks: list[dict[str, Any]]) -> str:
@@ -240,7 +243,7 @@ def claim_scope(checks: list[dict[str, Any]]) -> str:
 
 
 #: The exit status of ``closeness verify`` (and ``report``) for the worst claim verdict.
-EXIT_STATUS = {"verified": 0, "refuted": 1, "undecided": 3, "error": 4}
+EXIT_STATUS = {"verified": 0, "refuted": 1, "undecided": 3, "error": 4, "skipped": 0}
 
 
 def exit_status(report: VerifyReport) -> int:
@@ -251,6 +254,8 @@ def exit_status(report: VerifyReport) -> int:
 def verdicts_status(verdicts: Iterable[str]) -> int:
     """The exit status for these claim verdicts (all verified, including none at all: 0)."""
     seen = list(verdicts)
+    if seen and all(v == "skipped" for v in seen):
+        return EXIT_STATUS["undecided"]  # nothing could be checked at all
     return EXIT_STATUS[worst_verdict(seen)] if seen else 0
 
 
