@@ -18,11 +18,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from checks.evidence import ball_str, certified_leq, digits_agreed, numeric_leq
 from checks.registry import Context, Outcome, claim
+from theory import counterexample as cx
 from theory.compare import compare
 from theory.counterexample import (
     KLConstruction,
@@ -63,6 +65,7 @@ __all__ = [
     "cca_upper",
     "table1_row",
     "check_residuals",
+    "check_bound_matches_construction",
     "check_kl_bound",
     "check_rho_eps",
     "check_rho_eps_symbolic",
@@ -269,6 +272,36 @@ def check_kl_identity_numeric(syms: dict[str, Any], seed: int, dps: int,
         shown.append({"d_kl": str(kl)[:16], "rhs": str(right)[:16]})
     ev = {"K": k_labels, "dps": dps, "max_abs_difference": worst, "points": shown}
     return Outcome.verified(**ev) if worst <= tol else Outcome.refuted(witness={"difference": worst}, **ev)
+
+
+def check_bound_matches_construction(c: KLConstruction, rhos: list[Any], dps: int) -> Outcome:
+    """The derived ``Δ`` and ``B(ρ)`` are what the checks evaluate: ``B(ρ)`` is the assembly's
+    ``S' + 2ρ r_max S`` at ``S = S' = (K−1)e^{−ρΔ}`` (exact residual), and sympy's ``Δ`` (step 4 at
+    the smallest gap, :func:`theory.derivations.kl.margin_expr`) and ``B(ρ)``, lambdified with
+    mpmath at the construction's ``K, r_min, r_max, φ_max``, agree to ``dps − 10`` digits with
+    :func:`theory.counterexample.margin` and :func:`theory.counterexample.kl_bound` (looked up at
+    call time, so a replaced function is what gets compared)."""
+    tail = (dkl.K - 1) * sp.exp(-dkl.rho * dkl.delta)
+    assembled = check_residuals({"B(rho) - (S' + 2 rho r_max S) at S = S' = (K-1)e^{-rho Delta}":
+                                 sp.expand(dkl.kl_bound_expr() - dkl.kl_upper(tail, tail))})
+    d_expr, syms = dkl.margin_expr()
+    args = (syms["K"], syms["r_min"], dkl.r_max, syms["phi_max"], dkl.rho)
+    b_fn = sp.lambdify(args, dkl.kl_bound_expr().subs(dkl.delta, d_expr), "mpmath")
+    d_fn = sp.lambdify(args[:4], d_expr, "mpmath")
+    P = MP(dps)
+    with mpmath.workdps(dps), P.active():  # lambdify's "mpmath" module uses the global context
+        params = (c.K, mpmath.mpf(c.r_min), mpmath.mpf(c.r_max), mpmath.mpf(c.phi_max))
+        pairs = {"Delta": (d_fn(*params), cx.margin(c, P))}
+        pairs.update({f"B(rho={r})": (b_fn(*params, mpmath.mpf(r)), cx.kl_bound(c, r, P)) for r in rhos})
+        pairs = {k: (P.scalar(str(a)), b) for k, (a, b) in pairs.items()}
+        digits = {k: min(digits_agreed(a / b, 1), float(dps)) for k, (a, b) in pairs.items()}
+    need = dps - 10
+    ev = {"construction": c.name, "dps": dps, "digits_agreed": digits,
+          "Delta": P.ctx.nstr(pairs["Delta"][0], 20)}
+    bad = {k: {"sympy": P.ctx.nstr(pairs[k][0], 20), "theory": P.ctx.nstr(pairs[k][1], 20)}
+           for k, d in digits.items() if d < need}
+    values = Outcome.refuted(witness=bad, **ev) if bad else Outcome.verified(**ev)
+    return Outcome.combine({"B from the assembly": assembled, "sympy = theory.counterexample": values})
 
 
 def check_kl_bound(
@@ -759,6 +792,7 @@ def _(ctx: Context) -> Outcome:
             identities["K=3"][1], ctx.seed, ctx.dps),
         "steps 2-3 and assembly": check_certificates(dkl.kl_inequality_steps(), ctx.seed),
         "step 4: margin, |phi| <= phi_max < alpha/2, alpha <= pi": check_sign_factors(dkl.margin_monotone(), ctx.seed),
+        "B and Delta as evaluated": check_bound_matches_construction(_grid(), [1, 20, 355], ctx.dps),
     })
     out.evidence["not encoded"] = (
         "exp monotone (S <= T_k, S' <= T_sigma(k)); averaging over classes of equal size; "

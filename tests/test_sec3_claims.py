@@ -250,3 +250,30 @@ def test_table1_reports_where_its_reference_values_come_from() -> None:
     claim = all_claims()["table1-shape"]
     assert "authors' code" in claim.statement and "not from the printed Table 1" in claim.statement
     assert "500 inputs per class" in sec3.TABLE1_REFERENCE and "seed 0" in sec3.TABLE1_REFERENCE
+
+
+def test_assembly_ties_the_constant_to_step_3() -> None:
+    """With the bracket built from the step-3 certificate, the assembly fails for any constant but 2."""
+    out = sec3.check_certificates(dkl.kl_inequality_steps(tail_factor=1))
+    assert out.verdict == "refuted"
+    assert out.evidence["KL <= S' + 2 rho r_max S"]["verdict"] == "refuted"
+    assert out.evidence["d_l - d'_l <= 2 rho r_max"]["verdict"] == "verified"
+
+
+def _wrong_margin(c, P=Float(np.float64)):
+    """A wrong margin: 1.5 Δ."""
+    with P.active():
+        return margin(c, P) * P.scalar("1.5")
+
+
+@pytest.mark.parametrize("name", ["margin", "kl_bound"])
+def test_kl_bound_symbolic_notices_a_wrong_delta_or_bound(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    import theory.counterexample as cx
+
+    symbolic = all_claims()["thm3.1-kl-bound"].methods["symbolic"]
+    check = sec3.check_bound_matches_construction
+    assert check(grid(4), [1, 20], 30).verdict == "verified"
+    wrong = _wrong_margin if name == "margin" else _too_steep(1.01)
+    monkeypatch.setattr(cx, name, wrong)
+    assert check(grid(4), [1, 20], 30).verdict == "refuted"
+    assert symbolic(CTX).verdict != "verified"

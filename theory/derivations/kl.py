@@ -33,6 +33,8 @@ __all__ = [
     "polytope_vertices",
     "linear_range",
     "kl_bound_expr",
+    "kl_upper",
+    "margin_expr",
     "rho_eps_log",
     "rho_eps_lambert",
     "tangent_inequality",
@@ -91,7 +93,7 @@ def kl_identity(k_labels: int = 4) -> tuple[sp.Expr, dict[str, Any]]:
     return residual, {"z": z, "w": w, "kl": kl, "rhs": rhs}
 
 
-def kl_inequality_steps(k_labels: int = 3) -> dict[str, dict[str, Any]]:
+def kl_inequality_steps(k_labels: int = 3, tail_factor: int | sp.Expr = 2) -> dict[str, dict[str, Any]]:
     """Steps 2–3 and their assembly, each as residuals ``(raw, reduced)`` (the reduced one must be 0) and
     certificates (must be manifestly nonnegative under the symbols' assumptions).
 
@@ -102,8 +104,14 @@ def kl_inequality_steps(k_labels: int = 3) -> dict[str, dict[str, Any]]:
     * ``d_l − d'_l ≤ 2ρ r_max``: model 2's gap from the dot products ``⟨r u(β+φ'), ρ u(γ)⟩``,
       and ``2ρ r_max − (d_l − d'_l) = μ + 2ρ(r_max − r) + 2ρr sin²(φ'/2) + 2ρr cos²(ψ/2)``
       with ``μ = −d_l ≥ 0`` (step 4), ``ψ = β + φ' − γ``;
-    * assembly: ``S' + 2ρ r_max S − KL = Σ_l [p_l(2ρ r_max − (d_l − d'_l)) + 2ρ r_max (e^{d_l} − p_l)]
-      + (S' − log(1+S')) + log(1+S)``, every bracket nonnegative by the steps above.
+    * assembly: ``S' + 2ρ r_max S − KL = Σ_l [p_l·C_l + 2ρ r_max e^{d_l}S/(1+S)] + G(S') + log(1+S)``
+      with ``C_l`` the step-3 certificate of label l and the other brackets the certificates and
+      functions of step 2, so the identity ties the constant ``2ρ r_max`` to step 3 and every
+      bracket is nonnegative by the steps above; ``r_max = r + s_r``, ``d'_l`` from the dot products.
+
+    ``tail_factor`` (2 in the derivation) is the constant ``tail_factor·ρ r_max`` of the assembly
+    (step 3 always states its true form): any other value is a false variant whose assembly
+    residual does not vanish.
     """
     s = sp.Symbol("s", nonnegative=True)
     steps: dict[str, dict[str, Any]] = {}
@@ -122,35 +130,65 @@ def kl_inequality_steps(k_labels: int = 3) -> dict[str, dict[str, Any]]:
     p1 = sp.exp(z[1]) / sum(sp.exp(t) for t in z)
     e1 = sp.exp(z[1] - z[0])
     in_x = partial(_exp_zero, logits=z)
+
+    def step2_certificate(e: sp.Expr, tail: sp.Expr) -> sp.Expr:
+        """``e^{d_l} − p_l = e^{d_l} S/(1+S)``."""
+        return e * tail / (1 + tail)
+
     steps["p_l <= e^{d_l}"] = {
         "residuals": {"p_l - e^{d_l}/(1+S)": _res(p1 - e1 / (1 + big_s), in_x),
-                      "gap - e^{d_l} S/(1+S)": _res((e1 - e1 / (1 + big_s)) - e1 * big_s / (1 + big_s), in_x)},
-        "certificates": {"e^{d_l} S/(1+S)": e1 * big_s / (1 + big_s)}}
+                      "gap - e^{d_l} S/(1+S)": _res((e1 - e1 / (1 + big_s)) - step2_certificate(e1, big_s), in_x)},
+        "certificates": {"e^{d_l} S/(1+S)": step2_certificate(e1, big_s)}}
     rr, rh, ds = sp.symbols("r rho s_r", positive=True)
     mu = sp.Symbol("mu", nonnegative=True)
     beta, gamma, ph = sp.symbols("beta gamma phi", real=True)
-    f2 = sp.Matrix([rr * sp.cos(beta + ph), rr * sp.sin(beta + ph)])
-    zl, zk = (f2.dot(rh * sp.Matrix([sp.cos(a), sp.sin(a)])) for a in (gamma, beta))
-    d2 = zl - zk
+    rm = r_max  # r_max = r + s_r: the identities below substitute it
+
+    def gap_of_model2(gam: sp.Expr) -> sp.Expr:
+        """``d'_l = z'_l − z'_k`` from the dot products ``⟨r u(β+φ'), ρ u(γ)⟩ − ⟨r u(β+φ'), ρ u(β)⟩``."""
+        f2 = sp.Matrix([rr * sp.cos(beta + ph), rr * sp.sin(beta + ph)])
+        zl, zk = (f2.dot(rh * sp.Matrix([sp.cos(a), sp.sin(a)])) for a in (gam, beta))
+        return zl - zk
+
+    def step3_certificate(m: sp.Expr, gam: sp.Expr) -> sp.Expr:
+        """``μ + 2ρ s_r + 2ρ r sin²(φ'/2) + 2ρ r cos²(ψ/2)``, ``ψ = β + φ' − γ``."""
+        psi = beta + ph - gam
+        return m + 2 * rh * ds + 2 * rh * rr * sp.sin(ph / 2) ** 2 + 2 * rh * rr * sp.cos(psi / 2) ** 2
+
+    d2 = gap_of_model2(gamma)
     psi = beta + ph - gamma
-    gap = 2 * rh * (rr + ds) - (-mu - d2)  # r_max = r + s_r, d_l = −μ
-    cert = mu + 2 * rh * ds + 2 * rh * rr * sp.sin(ph / 2) ** 2 + 2 * rh * rr * sp.cos(psi / 2) ** 2
+    cert = step3_certificate(mu, gamma)
+    gap = (2 * rh * rm - (-mu - d2)).subs(rm, rr + ds)  # d_l = −μ
     steps["d_l - d'_l <= 2 rho r_max"] = {
         "residuals": {"d'_l - rho r (cos psi - cos phi')": _res(d2 - rh * rr * (sp.cos(psi) - sp.cos(ph)), _trig_zero),
                       "gap - certificate": _res(gap - cert, _trig_zero)},
         "certificates": {"mu + 2rho s_r + 2rho r sin^2(phi'/2) + 2rho r cos^2(psi/2)": cert}}
-    dl = sp.symbols(f"d1:{k_labels}", real=True)
-    dl2 = sp.symbols(f"dp1:{k_labels}", real=True)
-    rm = sp.Symbol("r_max", positive=True)
-    es = [sp.exp(t) for t in dl]
-    s1, s2 = sum(es), sum(sp.exp(t) for t in dl2)
-    ps = [e / (1 + s1) for e in es]
+    # assembly over the labels l = 1..K-1 of one input, every bracket built from a step above:
+    # the exponentials e^{d_l} = X_l, e^{d'_l} = Y_l enter only through S, S' and p_l = X_l/(1+S)
+    labels = range(1, k_labels)
+    mus = sp.symbols(f"mu1:{k_labels}", nonnegative=True)
+    gammas = sp.symbols(f"gamma1:{k_labels}", real=True)
+    xs = sp.symbols(f"X1:{k_labels}", positive=True)
+    ys = sp.symbols(f"Y1:{k_labels}", positive=True)
+    s1, s2 = sum(xs), sum(ys)
+    ps = [x / (1 + s1) for x in xs]
+    dl = [-m for m in mus]
+    dl2 = [gap_of_model2(gm) for gm in gammas]
     kl = sum(pl * (a - b) for pl, a, b in zip(ps, dl, dl2, strict=True)) + sp.log(1 + s2) - sp.log(1 + s1)
-    parts = (sum(pl * (2 * rh * rm - (a - b)) + 2 * rh * rm * (e - pl)
-                 for pl, a, b, e in zip(ps, dl, dl2, es, strict=True))
-             + (s2 - sp.log(1 + s2)) + sp.log(1 + s1))
-    steps["KL <= S' + 2 rho r_max S"] = {"residuals": {"assembly": _res(s2 + 2 * rh * rm * s1 - kl - parts, sp.cancel)},
-                                         "certificates": {}}
+    bracket_step3 = [pl * step3_certificate(m, gm) for pl, m, gm in zip(ps, mus, gammas, strict=True)]
+    bracket_step2 = [tail_factor * rh * rm * step2_certificate(x, s1) for x in xs]
+    brackets = sum(bracket_step3) + sum(bracket_step2) + g.subs(s, s2) + lg.subs(s, s1)
+    upper = kl_upper(s1, s2, tail_factor)
+
+    def reduce_assembly(e: sp.Expr) -> sp.Expr:
+        """The numerator over the common denominator ``1 + S``, through ``e^{iθ}``, expanded."""
+        return _trig_zero(sp.numer(sp.together(sp.expand(e))))
+
+    steps["KL <= S' + 2 rho r_max S"] = {
+        "residuals": {"assembly": _res((upper - kl - brackets).subs(rm, rr + ds), reduce_assembly)},
+        "certificates": {"p_l * step-3 certificate": bracket_step3[0],
+                         "2 rho r_max * step-2 certificate": bracket_step2[0]},
+        "labels": list(labels)}
     return steps
 
 
@@ -219,6 +257,21 @@ def linear_range(expr: sp.Expr, vertices: list[dict[sp.Symbol, sp.Expr]]) -> tup
         raise ClosenessError(f"not linear in {variables}: {expr}")
     vals = [sp.expand(expr.subs(v)) for v in vertices]
     return min(vals, key=float), max(vals, key=float)
+
+
+def kl_upper(s1: sp.Expr, s2: sp.Expr, tail_factor: int | sp.Expr = 2) -> sp.Expr:
+    """The per-input upper bound ``S' + 2ρ r_max S`` of the assembly (``S``, ``S'`` the tail sums;
+    ``tail_factor`` replaces the 2 in a false variant)."""
+    return s2 + tail_factor * rho * r_max * s1
+
+
+def margin_expr() -> tuple[sp.Expr, dict[str, sp.Symbol]]:
+    """``Δ = r_min h_{2π/K}(φ_max)`` with ``h`` of :func:`margin_monotone` (step 4 at the smallest
+    label gap ``α = 2π/K``), and its symbols ``K``, ``r_min``, ``phi_max``."""
+    mm = margin_monotone()
+    alpha, pmax, phi = mm["variables"]
+    rmin = sp.Symbol("r_min", positive=True)
+    return rmin * mm["h"].subs(phi, pmax).subs(alpha, 2 * sp.pi / K), {"K": K, "r_min": rmin, "phi_max": pmax}
 
 
 def kl_bound_expr(exponent_factor: int | sp.Expr = 1) -> sp.Expr:
