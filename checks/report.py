@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from checks.registry import all_claims
+from checks.registry import VERDICTS, all_claims
 from checks.runner import SCHEMA as VERIFY_SCHEMA
 from checks.sec3 import table1_row
 from theory import __version__
@@ -218,7 +218,29 @@ def load_verify_json(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ClosenessError(f"{p} is not a {VERIFY_SCHEMA} report (schema: {found!r})")
     if not isinstance(data.get("claims"), list) or not isinstance(data.get("environment"), dict):
         raise ClosenessError(f"{p}: a {VERIFY_SCHEMA} report needs 'claims' (a list) and 'environment'")
+    for i, c in enumerate(data["claims"]):
+        problem = _claim_entry_problem(c)
+        if problem:
+            raise ClosenessError(f"{p}: claim entry {i} is malformed: {problem}")
     return data
+
+
+def _claim_entry_problem(c: Any) -> str | None:
+    """Why a claim entry of a verify report cannot be reported (``None`` when it can)."""
+    if not isinstance(c, dict):
+        return f"expected an object, found {type(c).__name__}"
+    for key in ("id", "statement", "paper_ref", "provenance", "verdict"):
+        if not isinstance(c.get(key), str):
+            return f"{key!r} must be a string"
+    if c["verdict"] not in VERDICTS:
+        return f"unknown verdict {c['verdict']!r} (expected one of {', '.join(VERDICTS)})"
+    if not isinstance(c.get("checks"), list):
+        return "'checks' must be a list"
+    for k in c["checks"]:
+        if not isinstance(k, dict) or not isinstance(k.get("method"), str) or k.get("verdict") not in VERDICTS \
+                or not isinstance(k.get("evidence"), dict):
+            return f"claim {c['id']!r}: each check needs a 'method', a known 'verdict' and an 'evidence' object"
+    return None
 
 
 def _cell(text: Any) -> str:
@@ -259,13 +281,33 @@ def by_section(claims: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def claims_overview(claims: list[dict[str, Any]]) -> str:
-    rows = ["| claim | provenance | paper | methods | verdict |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| claim | provenance | paper | methods | scope | rests on | verdict |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
     for c in claims:
         methods = ", ".join(f"{k['method']}: {k['verdict']}" for k in c["checks"])
         verdict = c["verdict"] if c["verdict"] == "verified" else f"**{c['verdict']}**"
+        premises = ", ".join(f"`{d}`" for d in c.get("depends_on", [])) or "—"
         rows.append(f"| [`{c['id']}`](#{_anchor(c['id'])}) | {c['provenance']} | {_cell(c['paper_ref'])} "
-                    f"| {methods} | {verdict} |")
+                    f"| {methods} | {_cell(c.get('scope', 'not recorded'))} | {premises} | {verdict} |")
     return "\n".join(rows)
+
+
+def dependency_graph(claims: list[dict[str, Any]]) -> str:
+    """The premises of every claim as a Mermaid graph (an arrow from a premise to what rests on
+    it), each node marked with its verdict; GitHub and most Markdown viewers draw it."""
+    ids = {c["id"] for c in claims}
+    edges = [(d, c["id"]) for c in claims for d in c.get("depends_on", []) if d in ids]
+    if not edges:
+        return "> No claim of this report rests on another."
+    used = {x for e in edges for x in e}
+    node = {cid: f"n{i}" for i, cid in enumerate(sorted(used))}
+    verdict = {c["id"]: c["verdict"] for c in claims}
+    lines = ["```mermaid", "graph LR"]
+    lines += [f'  {node[cid]}["{cid}<br/>{verdict[cid]}"]' for cid in sorted(used)]
+    lines += [f"  {node[a]} --> {node[b]}" for a, b in sorted(edges)]
+    lines += [f"  class {node[cid]} {verdict[cid]}" for cid in sorted(used) if verdict[cid] != "verified"]
+    lines += ["  classDef refuted fill:#f88", "  classDef undecided fill:#fd8", "  classDef error fill:#ccc", "```"]
+    return "\n".join(lines)
 
 
 def _anchor(cid: str) -> str:
@@ -275,11 +317,19 @@ def _anchor(cid: str) -> str:
 def claim_details(c: dict[str, Any]) -> str:
     out = [f'<a id="{_anchor(c["id"])}"></a>', f"#### `{c['id']}`: {c['verdict']}", "",
            f"- **Provenance:** `[{c['provenance']}]`  **Paper:** {c['paper_ref']}",
-           f"- **Statement:** {c['statement']}"]
+           f"- **Statement:** {c['statement']}",
+           f"- **Scope:** {c.get('scope', 'not recorded')}"]
+    if c.get("premises"):
+        out.append("- **Rests on:** " + ", ".join(f"`{d}` ({v})" for d, v in c["premises"].items()))
     if c.get("latex"):
         out += ["", "$$", c["latex"], "$$"]
     for k in c["checks"]:
-        out += ["", f"**{k['method']}**: {k['verdict']}", "", _evidence_block(k["evidence"])]
+        statements = k["evidence"].get("coq_statements") if k["method"] == "formal" else None
+        if statements:
+            out += ["", f"Coq ({k['evidence'].get('file', 'theory/formal')}):", "", "```coq",
+                    *(f"{name} : {text.split(':', 1)[-1].strip()}" for name, text in statements.items()), "```"]
+        out += ["", f"**{k['method']}** ({k.get('scope', 'scope not recorded')}): {k['verdict']}", "",
+                _evidence_block(k["evidence"])]
     return "\n".join(out)
 
 
@@ -288,7 +338,15 @@ def _summary(data: dict[str, Any]) -> str:
     for c in data["claims"]:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
     text = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("verified", "refuted", "undecided", "error", "skipped"))
-    out = [f"{len(data['claims'])} claims: {text}."]
+    out = []
+    if data.get("complete") is not True:
+        out.append("> **INCOMPLETE:** this report comes from an interrupted run; claims that had not "
+                   "run are missing and the last claim may lack some of its checks.\n")
+    arithmetic = data.get("arithmetic", {})
+    if arithmetic.get("ok") is False:
+        broken = "; ".join(c["detail"] for c in arithmetic.get("canaries", []) if not c.get("ok"))
+        out.append(f"> **BROKEN ARITHMETIC:** {broken}. No numeric, certified or search verdict was given.\n")
+    out.append(f"{len(data['claims'])} claims: {text}.")
     for verdict in ("refuted", "undecided", "error"):
         ids = [c["id"] for c in data["claims"] if c["verdict"] == verdict]
         if ids:
@@ -340,6 +398,13 @@ def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint
         "## Claims",
         "",
         *[f"**{heading}**\n\n{claims_overview(cs)}\n" for heading, cs in sections.items()],
+        "## What rests on what",
+        "",
+        "A `symbolic` verdict stands only when every premise is verified; a `formal` verdict is a "
+        "kernel-checked Coq proof that carries its own lemmas.",
+        "",
+        dependency_graph(data["claims"]),
+        "",
         *[f"### {heading}\n\n" + "\n".join(claim_details(c) + "\n" for c in cs) for heading, cs in sections.items()],
         "## Table 1: KL divergence vanishes, representations stay dissimilar (Section 3)",
         "",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
-from checks.runner import exit_status, run_claims, verdicts_status
+from checks.runner import EXIT_STATUS, exit_status, run_claims, verdicts_status
 from theory.errors import ClosenessError
 
 
@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Run the claim registry (or read an existing closeness-verify/1 JSON) and write "
         "DIR/report.md (every claim with provenance, paper reference, statement, methods, verdicts and "
         "evidence; Table 1; the bound figure; environment and precision), DIR/bound.png and "
-        "DIR/verify.json. report.md is deterministic for a given seed and precision. Exit status as "
-        "for `closeness verify` (of the claims reported).",
+        "DIR/verify.json. report.md is deterministic for a given seed and precision. Exit status 0 once "
+        "the report is written (the verdicts are in it); with --strict, as for `closeness verify` of the "
+        "claims reported, and 3 for an incomplete (interrupted) verify JSON.",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="directory to write the report into")
     p.add_argument("--seed", type=int, help="seed for the checks and the figure's random pairs (default 0; "
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--deep", action="store_true", help="run the long searches and larger samples")
     p.add_argument("--claim", action="append", metavar="ID", help="only these claims or id prefixes")
     p.add_argument("--from-json", metavar="FILE", help="report this closeness-verify/1 JSON instead of running")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with the verdicts' status (as `closeness verify`) instead of 0")
     p.set_defaults(func=run)
 
 
@@ -44,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         data = load_verify_json(args.from_json)
         seed = int(data["environment"].get("seed", 0))
         status = verdicts_status(c["verdict"] for c in data["claims"])
+        if data.get("complete") is not True:
+            print(f"{args.from_json} is an incomplete (interrupted) run; the report says so", file=sys.stderr)
+            status = max(status, EXIT_STATUS["undecided"])
     else:
         seed = 0 if args.seed is None else args.seed
         dps = 50 if args.dps is None else args.dps
@@ -59,4 +65,4 @@ def run(args: argparse.Namespace) -> int:
     print(f"report written to {files.report}")
     if files.figure is None:
         print("bound figure omitted: matplotlib is not installed", file=sys.stderr)
-    return status
+    return status if args.strict else 0

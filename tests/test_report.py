@@ -117,7 +117,8 @@ def _verify_json(seconds: float = 123.456) -> dict[str, Any]:
     """A small closeness-verify/1 report with every verdict and one long evidence block."""
 
     def chk(method: str, verdict: str, evidence: dict[str, Any]) -> dict[str, Any]:
-        return {"method": method, "verdict": verdict, "evidence": evidence, "seconds": seconds}
+        return {"method": method, "verdict": verdict, "scope": "instances (toy)", "evidence": evidence,
+                "seconds": seconds}
 
     claims = [
         ("zz-true", "paper", "Theorem 2.2 | Def 2.1", "verified",
@@ -130,6 +131,7 @@ def _verify_json(seconds: float = 123.456) -> dict[str, Any]:
     ]
     return {
         "schema": "closeness-verify/1",
+        "complete": True,
         "environment": {"closeness_proofs": __version__, "python": "3.x", "platform": "test",
                         "packages": {"numpy": "2"}, "dps": 50, "check_dps": 100, "seed": 0, "deep": False,
                         "hypothesis": {"database": None}},
@@ -158,7 +160,7 @@ def test_report_has_every_claim_with_its_fields(written: rep.ReportFiles) -> Non
         assert c["paper_ref"] in text
         assert c["statement"] in text
         for k in c["checks"]:
-            assert f"**{k['method']}**: {k['verdict']}" in text
+            assert f"**{k['method']}** ({k['scope']}): {k['verdict']}" in text
     assert r"| paper | Theorem 2.2 \| Def 2.1 |" in text  # escaped inside the overview table
     assert "4 claims: 1 verified, 1 refuted, 1 undecided, 1 error." in text
     assert "### Other claims" in text  # ids the registry does not know are kept, under their own heading
@@ -209,9 +211,22 @@ def test_cli_report_from_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     src = tmp_path / "verify.json"
     src.write_text(json.dumps(_verify_json()))
     out = tmp_path / "out"
-    assert main(["report", "--out", str(out), "--from-json", str(src)]) == 1  # something is refuted
+    assert main(["report", "--out", str(out), "--from-json", str(src)]) == 0  # written: the verdicts are in it
     assert (out / "report.md").exists() and (out / "bound.png").exists()
     assert "report written to" in capsys.readouterr().out
+    assert main(["report", "--out", str(out), "--from-json", str(src), "--strict"]) == 1  # something is refuted
+
+
+def test_an_interrupted_run_is_reported_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _verify_json()
+    data["complete"] = False
+    data["claims"] = [c for c in data["claims"] if c["verdict"] == "verified"]
+    src = tmp_path / "verify.json"
+    src.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out), "--from-json", str(src), "--strict"]) == 3
+    assert "**INCOMPLETE:**" in (out / "report.md").read_text()
+    assert "incomplete" in capsys.readouterr().err
 
 
 def test_cli_report_runs_the_registry(tmp_path: Path) -> None:
@@ -232,6 +247,13 @@ def test_cli_report_runs_the_registry(tmp_path: Path) -> None:
         ("not json", "cannot read verify report"),
         (json.dumps({"schema": "closeness-compare/1"}), "is not a closeness-verify/1 report"),
         (json.dumps({"schema": "closeness-verify/1", "claims": {}}), "needs 'claims'"),
+        (json.dumps({"schema": "closeness-verify/1", "environment": {}, "claims": [7]}), "expected an object"),
+        (json.dumps({"schema": "closeness-verify/1", "environment": {}, "claims": [
+            {"id": "x", "statement": "s", "paper_ref": "r", "provenance": "new", "verdict": "bogus", "checks": []}]}),
+         "unknown verdict 'bogus'"),
+        (json.dumps({"schema": "closeness-verify/1", "environment": {}, "claims": [
+            {"id": "x", "statement": "s", "paper_ref": "r", "provenance": "new", "verdict": "verified",
+             "checks": [{"method": "numeric"}]}]}), "each check needs"),
     ],
 )
 def test_cli_report_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None,
