@@ -10,6 +10,7 @@ from checks.registry import Context
 from checks.report import load_verify_json, write_report
 from checks.runner import EXIT_STATUS, exit_status, run_claims, verdicts_status
 from theory.errors import ClosenessError
+from theory.precision import require_dps
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,8 +54,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         seed = 0 if args.seed is None else args.seed
         dps = 50 if args.dps is None else args.dps
-        if dps < 15:
-            raise ClosenessError(f"--dps must be at least 15, got {dps}")
+        require_dps(dps)
         ctx = Context(dps=dps, deep=args.deep, seed=seed)
         progress = sys.stderr if sys.stderr.isatty() else None
         # verify.json is rewritten after every check, so an interrupted run keeps what it computed

@@ -7,7 +7,7 @@ import sys
 
 from checks.registry import METHODS, Context, all_claims
 from checks.runner import exit_status, print_report, run_claims, select
-from theory.errors import ClosenessError
+from theory.precision import require_dps
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
         for c, methods in select(all_claims(), args.claim, args.method):
             print(f"{c.id:36s} [{c.provenance}] {c.paper_ref}: {c.statement}  ({', '.join(methods)})")
         return 0
-    if args.dps < 15:
-        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    require_dps(args.dps)
     ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
     progress = sys.stderr if sys.stderr.isatty() else None
     report = run_claims(ctx, args.claim, args.method, args.json, progress)

@@ -70,10 +70,19 @@ def _umask_mode() -> int:
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], suffix: str = "") -> Path:
     """Write ``path`` through ``write(file)`` into a temporary file, then ``os.replace``: a reader
-    never sees a half-written file.  Parent folders are created; failures are a ClosenessError."""
+    never sees a half-written file.  Parent folders are created; failures are a ClosenessError.
+
+    Only a regular file (or nothing) is replaced: a symbolic link, a device, a FIFO or a socket
+    at ``path`` is refused, never silently turned into a regular file."""
     p = Path(path)
+    if p.is_symlink():
+        raise ClosenessError(f"refusing to write {p}: it is a symbolic link (to {os.readlink(p)}); "
+                             "give the target's own path")
     if p.is_dir():
         raise ClosenessError(f"cannot write {p}: it is a directory")
+    if p.exists() and not p.is_file():
+        raise ClosenessError(f"refusing to write {p}: it is not a regular file (a device, FIFO or socket), "
+                             "and it would be replaced")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=suffix)

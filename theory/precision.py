@@ -32,6 +32,8 @@ __all__ = [
     "MP",
     "PrecisionSpec",
     "arithmetic",
+    "require_dps",
+    "MAX_DPS",
     "FLOAT64",
 ]
 
@@ -238,7 +240,7 @@ class MP(_ObjectArithmetic):
     kind = "mpmath"
 
     def __init__(self, dps: int) -> None:
-        _check_dps(dps)
+        require_dps(dps)
         self.dps = int(dps)
         self.ctx = mpmath.MPContext()
         self.ctx.dps = self.dps
@@ -300,7 +302,7 @@ class Ball(_ObjectArithmetic):
     def __init__(self, dps: int) -> None:
         import flint
 
-        _check_dps(dps)
+        require_dps(dps)
         self.flint = flint
         self.dps = int(dps)
 
@@ -415,7 +417,8 @@ class Ball(_ObjectArithmetic):
 MAX_DPS = 5000
 
 
-def _check_dps(dps: Any) -> None:
+def require_dps(dps: Any) -> None:
+    """Refuse a working precision outside ``15 … MAX_DPS`` digits (a usage error, before any work)."""
     if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool):
         raise ClosenessError(f"precision must be a whole number of digits, got {dps!r}")
     if not 15 <= dps <= MAX_DPS:

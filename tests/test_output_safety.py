@@ -1,0 +1,61 @@
+"""Output targets and usage errors: nothing but a regular file is ever replaced, a bad precision
+is refused before any work, output piped to a closed reader ends quietly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checks.cli import main
+from theory.errors import ClosenessError
+from theory.io import atomic_write_text
+
+
+def test_a_regular_file_is_replaced_atomically(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    atomic_write_text(target, "new")
+    assert target.read_text() == "new"
+
+
+def test_a_symlink_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("keep")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    with pytest.raises(ClosenessError, match="symbolic link"):
+        atomic_write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "keep"
+
+
+def test_a_fifo_is_refused_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ClosenessError, match="not a regular file"):
+        atomic_write_text(fifo, "x")
+    assert fifo.exists() and not fifo.is_file()
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null")
+def test_a_device_is_refused_through_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["verify", "--claim", "sec4-bound-implies-paper", "--method", "numeric", "--json", "/dev/null"])
+    assert status == 2 and Path("/dev/null").is_char_device()
+    err = capsys.readouterr().err
+    assert "not a regular file" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("dps", ["10", "6000"])
+def test_verify_refuses_a_precision_out_of_range_before_any_work(dps: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--dps", dps]) == 2
+    assert "between 15 and 5000" in capsys.readouterr().err
+
+
+def test_output_piped_to_a_closed_reader_ends_quietly() -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m checks verify --list | head -1", shell=True, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
