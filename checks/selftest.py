@@ -42,7 +42,7 @@ __all__ = [
     "Mutant",
     "MutantResult",
     "Baseline",
-    "StaleMutant",
+    "StaleMutantError",
     "CATALOGUE",
     "by_name",
     "mutated_function",
@@ -57,7 +57,7 @@ SCHEMA = "closeness-selftest/1"
 PACKAGES = ("theory", "checks")
 
 
-class StaleMutant(ClosenessError):
+class StaleMutantError(ClosenessError):
     """A mutant's edits no longer match its target's source."""
 
 
@@ -233,7 +233,7 @@ def _resolve(target: str) -> tuple[types.ModuleType, Any, str, types.FunctionTyp
         owner = getattr(owner, name)
     original = getattr(owner, attr)
     if not isinstance(original, types.FunctionType):
-        raise StaleMutant(f"{target} is not a plain function ({type(original).__name__})")
+        raise StaleMutantError(f"{target} is not a plain function ({type(original).__name__})")
     return module, owner, attr, original
 
 
@@ -242,11 +242,13 @@ def mutated_function(mutant: Mutant) -> types.FunctionType:
     module, _, attr, original = _resolve(mutant.target)
     source = textwrap.dedent(inspect.getsource(original))
     if "super()" in source:
-        raise StaleMutant(f"{mutant.target} uses super(): it cannot be recompiled outside its class")
+        raise StaleMutantError(f"{mutant.target} uses super(): it cannot be recompiled outside its class")
     for old, new in mutant.edits:
         count = source.count(old)
         if count != 1:
-            raise StaleMutant(f"mutant {mutant.name}: {old!r} occurs {count} times in {mutant.target}, expected once")
+            raise StaleMutantError(
+                f"mutant {mutant.name}: {old!r} occurs {count} times in {mutant.target}, expected once"
+            )
         source = source.replace(old, new)
     filename = f"<mutant {mutant.name}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
@@ -263,7 +265,7 @@ def _sites(owner: Any, attr: str, original: types.FunctionType) -> list[tuple[An
     of ``theory``/``checks`` (and the defining module) bound to the function itself."""
     if isinstance(owner, type):
         return [(owner, attr)]
-    sites = []
+    sites: list[tuple[Any, str]] = []
     for name, module in list(sys.modules.items()):
         if module is owner or name.split(".")[0] in PACKAGES:
             sites.extend((module, key) for key, value in list(vars(module).items()) if value is original)
@@ -375,7 +377,7 @@ def run_mutant(mutant: Mutant, ctx: Context, baseline: Baseline, all_claims_run:
     try:
         with applied(mutant):
             verdicts = _verdicts(ctx, None if all_claims_run else mutant.claims)
-    except StaleMutant as err:
+    except StaleMutantError as err:
         return MutantResult(mutant, "stale", time.perf_counter() - start, message=str(err))
     seconds = time.perf_counter() - start
     failing = {c: v for c, v in verdicts.items() if v != "verified"}

@@ -1,0 +1,79 @@
+"""The checks checked: every planted bug of :data:`checks.selftest.CATALOGUE` must be caught by
+``closeness verify`` (its claims, default settings).  The kill runs carry the ``mutants`` marker
+(``python3 -m pytest -m mutants`` runs only them); the machinery tests below are quick."""
+
+from __future__ import annotations
+
+import pytest
+
+import theory.distances
+from checks import sec1
+from checks.registry import Context, all_claims
+from checks.runner import select
+from checks.selftest import (
+    CATALOGUE,
+    Baseline,
+    Mutant,
+    StaleMutantError,
+    applied,
+    by_name,
+    mutated_function,
+    run_mutant,
+)
+from theory.errors import ClosenessError
+from theory.precision import Ball
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Baseline:
+    """Verdicts without any mutant, shared by the kill runs of this module."""
+    return Baseline(Context())
+
+
+@pytest.mark.mutants
+@pytest.mark.parametrize("mutant", CATALOGUE, ids=lambda m: m.name)
+def test_verify_kills(mutant: Mutant, baseline: Baseline) -> None:
+    result = run_mutant(mutant, Context(), baseline)
+    assert result.status == "killed", result.explain()
+
+
+def test_catalogue_is_well_formed() -> None:
+    names = [m.name for m in CATALOGUE]
+    assert len(names) == len(set(names))
+    for m in CATALOGUE:
+        select(all_claims(), m.claims, None)  # every claim id or prefix exists
+        mutated_function(m)  # every edit matches the current source exactly once
+
+
+def test_module_function_is_patched_in_every_copy_and_restored() -> None:
+    original = theory.distances.m_svd
+    assert sec1.m_svd is original  # `from theory.distances import m_svd`
+    with applied(by_name(["msvd-top-singular-value"])[0]) as fn:
+        assert theory.distances.m_svd is fn
+        assert sec1.m_svd is fn
+    assert theory.distances.m_svd is original
+    assert sec1.m_svd is original
+
+
+def test_inherited_method_is_patched_on_its_class_only() -> None:
+    assert "_map" not in vars(Ball)
+    with applied(by_name(["ball-radii-dropped"])[0]) as fn:
+        assert vars(Ball)["_map"] is fn
+        with Ball(30).active():
+            assert Ball(30).exp(Ball(30).array([1])).item().rad() == 0
+    assert "_map" not in vars(Ball)
+
+
+def test_stale_mutant_is_reported() -> None:
+    stale = Mutant("stale", "an edit that matches nothing", "theory.distances:m_svd",
+                   (("no such text", "x"),), ("sec1-",))
+    with pytest.raises(StaleMutantError, match="occurs 0 times"):
+        mutated_function(stale)
+    result = run_mutant(stale, Context(), Baseline(Context()))
+    assert result.status == "stale"
+    assert theory.distances.m_svd.__code__.co_filename == theory.distances.__file__
+
+
+def test_unknown_mutant_is_a_usage_error() -> None:
+    with pytest.raises(ClosenessError, match="unknown mutant"):
+        by_name(["no-such-mutant"])
