@@ -12,6 +12,7 @@ entries, and ``A = Q_1 diag(s) Q_2`` with ``Q_i`` rational orthogonal (Cayley tr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from checks.evidence import numeric_zero
-from checks.registry import Context, Outcome, claim
+from checks.registry import GENERAL, Context, Outcome, claim, instances
 from checks.search import run_search
 from theory.derivations import identifiability as sym
 from theory.distances import Sets
@@ -43,6 +44,14 @@ from theory.identifiability import (
 )
 from theory.model import Model, log_probs
 from theory.precision import FLOAT64, MP, Arithmetic
+
+
+
+def with_scope(outcome: Outcome, scope: str) -> Outcome:
+    """``outcome`` with ``evidence["scope"]`` set (``general`` or ``instances (…)``)."""
+    outcome.evidence["scope"] = scope
+    return outcome
+
 
 # ---------------------------------------------------------------------------------------------
 # test pairs
@@ -186,10 +195,11 @@ def check_if_symbolic(
     matrix_symbol_dual: Callable[[Any], Any] | None = None,
     seed: int = 0,
 ) -> Outcome:
-    """The "if" direction on explicit symbolic matrices (M, K) and in MatrixSymbol form.
+    """The "if" direction for symbolic M and K (:func:`theory.derivations.identifiability.if_direction_general`),
+    cross-checked on explicit symbolic matrices (M, K) and in MatrixSymbol form at fixed M.
 
     Every symbolic zero is cross-checked at a random rational point; ``definition`` (log-softmax
-    straight from its definition) is checked numerically only.
+    straight from its definition) is checked numerically only.  Scope: general.
     """
     parts: dict[str, Outcome] = {}
     lemma = sym.log_softmax_shift_lemma(max(k for _, k in dims))
@@ -210,6 +220,10 @@ def check_if_symbolic(
             else Outcome.refuted(witness={key: str(res[key][v[0]])[:160] for key, v in failing.items() if v},
                                  **evidence)
         )
+    general = sym.if_direction_general(matrix_symbol_dual)
+    shown = {k: str(v)[:120] for k, v in general.items()}
+    parts["general_M_K"] = (Outcome.verified(residuals=shown) if all(_is_zero(v) for v in general.values())
+                            else Outcome.refuted(witness=shown))
     for m in sorted({m for m, _ in dims}):
         ms = sym.if_direction_matrix_symbol(m, matrix_symbol_dual)
         raw_value = _matrix_symbol_at_random_point(ms["raw"], ms["symbols"], seed)
@@ -218,7 +232,14 @@ def check_if_symbolic(
                     "numeric_at_random_point": f"{raw_value:.3g}"}
         parts[f"matrix_symbol_M{m}"] = Outcome.verified(**evidence) if agree else Outcome.refuted(
             witness=str(ms["simplified"])[:200], **evidence)
-    return Outcome.combine(parts)
+    return with_scope(Outcome.combine(parts), GENERAL)
+
+
+def _is_zero(e: Any) -> bool:
+    """A sympy scalar or matrix expression that is exactly zero."""
+    import sympy as sp
+
+    return e == 0 or isinstance(e, sp.ZeroMatrix)
 
 
 def _matrix_symbol_at_random_point(raw: Any, symbols: tuple[Any, ...], seed: int) -> float:
@@ -264,9 +285,13 @@ def check_if_numeric(
     return Outcome(outcome.verdict, {**outcome.evidence, **extra})
 
 
+#: What the "if" instances are (the scope of its numeric, certified and search checks).
+IF_CASES = "pairs f = Af', g_0 = A^{-T}g'_0 with rational A, cond(A) = 1e4, 1e8, M = 1..4"
+
+
 @THM22_IF.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return check_if_numeric(ctx, default_cases(ctx.seed))
+    return with_scope(check_if_numeric(ctx, default_cases(ctx.seed)), instances(IF_CASES))
 
 
 def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inverse_transpose) -> Outcome:
@@ -286,7 +311,7 @@ def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inv
 
 @THM22_IF.method("certified")
 def _(ctx: Context) -> Outcome:
-    return check_if_exact(default_cases(ctx.seed))
+    return with_scope(check_if_exact(default_cases(ctx.seed)), instances(IF_CASES))
 
 
 # -- hypothesis search -------------------------------------------------------------------------
@@ -319,23 +344,27 @@ def _diverse(f: Any, g: Any) -> bool:
     return exact_affine_rank(f) == f.shape[1] and exact_affine_rank(g) == g.shape[1]
 
 
-def search_outcome(ctx: Context, name: str, score: Callable[[Case, Arithmetic], float | None],
-                   examples: int) -> Outcome:
-    """Run a seeded search maximising ``score`` (``> 1`` is a violation), re-verified at ``check_dps``."""
+def search_outcome(ctx: Context, name: str, score: Callable[[Any, Arithmetic], float | None], examples: int,
+                   strategy: st.SearchStrategy[Any] | None = None,
+                   describe: Callable[[Any], dict[str, Any]] | None = None) -> Outcome:
+    """Run a seeded search maximising ``score`` (``> 1`` is a violation), re-verified at ``check_dps``;
+    the examples are ``strategy``'s (default: :func:`searched_case`), shown by ``describe``."""
     lo, hi = MP(ctx.dps), MP(ctx.check_dps)
     tried = {"valid": 0}
+    show = describe or _describe
 
-    def counted(case: Case) -> float | None:
-        s = score(case, lo)
+    def counted(example: Any) -> float | None:
+        s = score(example, lo)
         if s is not None:
             tried["valid"] += 1
         return s
 
-    def reverify(case: Case) -> dict[str, Any] | None:
-        s = score(case, hi)
-        return None if s is None or s <= 1 else {"ratio_check_dps": s, **_describe(case)}
+    def reverify(example: Any) -> dict[str, Any] | None:
+        s = score(example, hi)
+        return None if s is None or s <= 1 else {"ratio_check_dps": s, **show(example)}
 
-    result = run_search(name, searched_case(), counted, _describe, reverify, examples=examples, seed_value=ctx.seed)
+    result = run_search(name, searched_case() if strategy is None else strategy, counted, show, reverify,
+                        examples=examples, seed_value=ctx.seed)
     evidence = {"examples": examples, "valid_examples": tried["valid"], "seed": ctx.seed, "dps": ctx.dps,
                 "check_dps": ctx.check_dps, "worst_ratio": result.best[0]["ratio"] if result.best else None,
                 "unconfirmed_violations": result.dropped, "hypothesis": result.as_json()["hypothesis"]}
@@ -361,7 +390,8 @@ def if_score(dual: DualFn = _inverse_transpose, guard: int = 16) -> Callable[[Ca
 
 @THM22_IF.method("search")
 def _(ctx: Context) -> Outcome:
-    return search_outcome(ctx, "thm2.2-if", if_score(), ctx.examples(40, 1000))
+    return with_scope(search_outcome(ctx, "thm2.2-if", if_score(), ctx.examples(40, 1000)),
+                      instances("searched pairs, M <= 3, cond(A) <= 1e8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,6 +406,7 @@ THM22_ONLY_IF = claim(
     r"A^{-\top}=N^{-\top}N'^{\top}",
     "Theorem 2.2",
     "paper",
+    depends_on=("sec4-bound-logratio", "def2.1-diversity"),
 )
 
 FormulaA = Callable[[Any, Any], Any]
@@ -393,7 +424,9 @@ def check_only_if_symbolic(
     """The derivation: key identities (``identity_dims``, K = n = M+2), the unique solutions
     ``A = L⁻ᵀL'ᵀ`` and ``A⁻ᵀ = N⁻ᵀN'ᵀ``, their consistency and the invertibility of ``L', N'``
     (explicit, ``dims``; M = 3 takes ~10 s and runs with ``--deep``), and the consistency in
-    MatrixSymbol form (``matrix_symbol_dims``, cross-checked on explicit matrices and numerically)."""
+    MatrixSymbol form for symbolic M (with ``det(L'ᵀN') = det(LᵀN)``) and at ``matrix_symbol_dims``
+    (cross-checked on explicit matrices and numerically).  Scope: general (the key identities are
+    the premise ``sec4-bound-logratio``)."""
     parts: dict[str, Outcome] = {}
     work = [("key_identities", m, lambda m=m: sym.key_identities_explicit(m, m + 2, m + 2, subtract_pivot_input))
             for m in identity_dims]
@@ -411,7 +444,16 @@ def check_only_if_symbolic(
         evidence = {"M": m, "simplified_zero": ms["simplified_zero"], "numeric_at_random_point": f"{raw_value:.3g}"}
         parts[f"matrix_symbol_M{m}"] = Outcome.verified(**evidence) if ok else Outcome.refuted(
             witness="N^{-T}N'^T != (L^{-T}L'^T)^{-T} under L^T N = L'^T N'", **evidence)
-    return Outcome.combine(parts)
+    general = sym.only_if_matrix_symbol(sym.DIM)
+    ok = general["simplified_zero"] and _is_zero(general["determinants"])
+    evidence = {"M": "symbolic", "simplified_zero": general["simplified_zero"],
+                "det(L'^T N') - det(L^T N)": str(general["determinants"])}
+    parts["matrix_symbol_general_M"] = Outcome.verified(**evidence) if ok else Outcome.refuted(
+        witness="the consistency or the determinant identity fails for symbolic M", **evidence)
+    out = Outcome.combine(parts)
+    out.evidence["not encoded"] = ("the key identities for symbolic M (the premise sec4-bound-logratio; "
+                                   "explicit here at M in identity_dims)")
+    return with_scope(out, GENERAL)
 
 
 @THM22_ONLY_IF.method("symbolic")
@@ -429,8 +471,106 @@ def _anchor_sets(f: np.ndarray, g: np.ndarray, pivot_label: int = 0, pivot_input
     return Sets(pivot_label, ys, pivot_input, xs)
 
 
+# -- pairs with equal distributions, built from logits (no matrix A is planted) ----------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two models ``(F, G)``, ``(F', G')`` (exact rationals) meant to have equal distributions."""
+
+    f: Exact
+    g: Exact
+    f2: Exact
+    g2: Exact
+
+    @property
+    def m(self) -> int:
+        return int(self.f.shape[1])
+
+
+def _independent_subset(rng: np.random.Generator, count: int, m: int, ok: Callable[[list[int]], bool],
+                        start: int = 0) -> list[int] | None:
+    """A random ``m``-subset of ``start..count−1`` with ``ok(subset)`` (tried in a random order)."""
+    for _ in range(50):
+        subset = sorted(int(i) for i in rng.choice(np.arange(start, count), size=m, replace=False))
+        if ok(subset):
+            return subset
+    return None
+
+
+def logit_pair(rng: np.random.Generator, m: int, n: int, k: int) -> Pair | None:
+    """Equal-distribution models from a random logit matrix, independently of any ``A``.
+
+    A random integer logit matrix ``Z = UVᵀ`` of rank M (n×K); the second model's logits are
+    ``Z + c1ᵀ`` with a random per-input constant ``c``.  Each is displaced by label 0
+    (``D = Z − Z[:, 0]1ᵀ``, the log-odds) and factorised on its own: model 1 through M independent
+    columns (``F = D[:, J]``, ``G_0ᵀ = F[I]⁻¹ D[I, :]``), model 2 through M independent rows
+    (``G'_0ᵀ = D'[I', :]``, ``F' = D'[:, J'] D'[I', J']⁻¹``), each with its own random ``g(y_0)``.
+    None when the draw is not diverse (the theorem's hypothesis).
+    """
+    import flint
+
+    def rational(shape: tuple[int, ...]) -> Exact:
+        return np.vectorize(lambda v: Fraction(int(v), 4), otypes=[object])(rng.integers(-12, 13, size=shape))
+
+    z = exact_matrix(rng.integers(-4, 5, size=(n, m))) * exact_matrix(rng.integers(-4, 5, size=(k, m))).transpose()
+    shift = exact_matrix(rational((n, 1))) * exact_matrix(np.ones((1, k), dtype=object))
+    z2 = z + shift
+
+    def displaced(x: Any) -> Any:
+        return x - flint.fmpq_mat(n, 1, [x[i, 0] for i in range(n)]) * exact_matrix(np.ones((1, k), dtype=object))
+
+    def sub(x: Any, rows: list[int], cols: list[int]) -> Any:
+        return flint.fmpq_mat(len(rows), len(cols), [x[i, j] for i in rows for j in cols])
+
+    d1, d2 = displaced(z), displaced(z2)
+    if d1.rank() != m:
+        return None
+    everything = list(range(max(n, k)))
+    cols = _independent_subset(rng, k, m, lambda c: sub(d1, list(range(n)), c).rank() == m, start=1)
+    if cols is None:
+        return None
+    f = sub(d1, list(range(n)), cols)
+    rows = _independent_subset(rng, n, m, lambda r: sub(f, r, list(range(m))).det() != 0)
+    rows2 = _independent_subset(rng, n, m, lambda r: sub(d2, r, everything[:k]).rank() == m)
+    if rows is None or rows2 is None:
+        return None
+    g0 = (sub(f, rows, list(range(m))).inv() * sub(d1, rows, everything[:k])).transpose()
+    cols2 = _independent_subset(rng, k, m, lambda c: sub(d2, rows2, c).det() != 0, start=1)
+    if cols2 is None:
+        return None
+    g20 = sub(d2, rows2, everything[:k]).transpose()
+    f2 = sub(d2, list(range(n)), cols2) * sub(d2, rows2, cols2).inv()
+    ones = exact_matrix(np.ones((k, 1), dtype=object))
+    g = g0 + ones * exact_matrix(rational((1, m)))
+    g2 = g20 + ones * exact_matrix(rational((1, m)))
+    pair = Pair(*(_from_fmpq_mat(x) for x in (f, g, f2, g2)))
+    return pair if _diverse(pair.f, pair.g) else None
+
+
+def logit_pairs(seed: int, dims: Sequence[int] = (1, 2, 3, 4), per_m: int = 2) -> list[Pair]:
+    """``per_m`` diverse logit pairs (:func:`logit_pair`) for each M in ``dims``: K = M+2, n = M+3."""
+    rng = np.random.default_rng(seed)
+    out: list[Pair] = []
+    for m in dims:
+        made = 0
+        while made < per_m:
+            pair = logit_pair(rng, m, m + 3, m + 2)
+            if pair is not None:
+                out.append(pair)
+                made += 1
+    return out
+
+
+def displaced_log_odds(f: Any, g: Any) -> Any:
+    """``ℓ(y|x) − ℓ(y_0|x) = f(x)ᵀ(g(y) − g(y_0))`` for all x, y (pivot label 0), exactly: two
+    models have equal conditionals iff these matrices are equal."""
+    gg = np.asarray(g, dtype=object)
+    return exact_matrix(f) * exact_matrix(gg - gg[[0]]).transpose()
+
+
 def only_if_residuals(
-    case: Case,
+    pair: Pair,
     P: Arithmetic,
     formula_A: Callable[..., np.ndarray] = recover_A,
     claimed_dual: DualFn = _inverse_transpose,
@@ -443,12 +583,14 @@ def only_if_residuals(
     ``D = LᵀN`` read off ``ℓ``.  The full ``F, G, F', G'`` are used only to measure the residuals
     (relative to the largest entry of each block):
     ``f − Af'`` over all x, ``g_0 − Bg'_0`` over all y, ``B − claimed_dual(A)``, ``A`` against
-    the planted matrix and against the paper's ``L⁻ᵀL'ᵀ``, ``B`` against ``N⁻ᵀN'ᵀ``.  Also
-    reports whether ``L'`` and ``N'`` are invertible.
+    the exact solution of ``F = F'Aᵀ``, ``G_0 A = G'_0`` and against the paper's ``L⁻ᵀL'ᵀ``, ``B``
+    against ``N⁻ᵀN'ᵀ``.  Also reports whether ``L'`` and ``N'`` are invertible.
     """
+    rel = exact_linear_relation(pair.f, pair.g, pair.f2, pair.g2)
+    if rel.a is None:
+        raise ValueError("the pair has no unique A: not a diverse pair with equal distributions")
     with P.active():
-        f, g = unprimed_model(case, P)
-        f2, g2 = in_arithmetic(case.f2, P), in_arithmetic(case.g2, P)
+        f, g, f2, g2 = (in_arithmetic(x, P) for x in (pair.f, pair.g, pair.f2, pair.g2))
         sets = _anchor_sets(f, g)
         if sets is None:
             raise ValueError("the generated model is not diverse")
@@ -460,44 +602,52 @@ def only_if_residuals(
         b = recover_dual(lp, lp2, sets, lab, lab2, P)
         rf, rg = relation_residuals(f, g, f2, g2, a, y0, dual=b, P=P)
 
-        def rel(r: np.ndarray, *scale: np.ndarray) -> list[Any]:
+        def rel_res(r: np.ndarray, *scale: np.ndarray) -> list[Any]:
             big = max([P.scalar(1)] + [abs(v) for s in scale for v in np.asarray(s, dtype=object).ravel()])
             return [abs(v) / big for v in np.asarray(r, dtype=object).ravel()]
 
         g0 = g - g[[y0]]
         paper_a = P.solve(lab.T, lab2.T)  # L⁻ᵀL'ᵀ
         paper_b = P.solve(n.T, n2.T)  # N⁻ᵀN'ᵀ
+        exact_a = in_arithmetic(_from_fmpq_mat(rel.a), P)
         return {
-            "f_minus_Af'": rel(rf, f),
-            "g0_minus_Bg'0": rel(rg, g0),
-            "B_minus_dual(A)": rel(b - claimed_dual(a, P), b),
-            "A_minus_planted": rel(a - in_arithmetic(case.a, P), a),
-            "A_minus_L^-T_L'^T": rel(a - paper_a, a),
-            "B_minus_N^-T_N'^T": rel(b - paper_b, b),
+            "f_minus_Af'": rel_res(rf, f),
+            "g0_minus_Bg'0": rel_res(rg, g0),
+            "B_minus_dual(A)": rel_res(b - claimed_dual(a, P), b),
+            "A_minus_exact_solution": rel_res(a - exact_a, a),
+            "A_minus_L^-T_L'^T": rel_res(a - paper_a, a),
+            "B_minus_N^-T_N'^T": rel_res(b - paper_b, b),
             "L'_N'_invertible": not is_singular(lab2, P) and not is_singular(n2, P),
             "sets": sets.as_dict(),
         }
 
 
-RESIDUALS = ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_planted", "A_minus_L^-T_L'^T",
+RESIDUALS = ("f_minus_Af'", "g0_minus_Bg'0", "B_minus_dual(A)", "A_minus_exact_solution", "A_minus_L^-T_L'^T",
              "B_minus_N^-T_N'^T")
+
+#: What the only-if instances are (the scope of its numeric, certified and search checks).
+ONLY_IF_PAIRS = "pairs from random rank-M logits, factorised independently, M = 1..4"
 
 
 def check_only_if_numeric(
     ctx: Context,
-    cases: Sequence[Case],
+    pairs: Sequence[Pair],
     formula_A: Callable[..., np.ndarray] = recover_A,
     claimed_dual: DualFn = _inverse_transpose,
     guard: int = 16,
 ) -> Outcome:
-    """Recovery of ``A`` from the distributions (see :func:`only_if_residuals`) on every case, at
-    ``ctx.dps`` and re-checked at ``ctx.check_dps``; ``L'``, ``N'`` must be invertible."""
+    """Recovery of ``A`` from the distributions (see :func:`only_if_residuals`) on every pair, at
+    ``ctx.dps`` and re-checked at ``ctx.check_dps``; ``p = p'`` is first certified exactly (equal
+    displaced log-odds) and ``L'``, ``N'`` must be invertible."""
+    for i, pair in enumerate(pairs):
+        if displaced_log_odds(pair.f, pair.g) != displaced_log_odds(pair.f2, pair.g2):
+            return Outcome.undecided(f"pair {i}: p != p' (displaced log-odds differ), not an instance")
     singular: list[int] = []
 
     def residuals(P: Arithmetic) -> list[Any]:
         out: list[Any] = []
-        for i, case in enumerate(cases):
-            r = only_if_residuals(case, P, formula_A, claimed_dual)
+        for i, pair in enumerate(pairs):
+            r = only_if_residuals(pair, P, formula_A, claimed_dual)
             if not r["L'_N'_invertible"] and i not in singular:
                 singular.append(i)
             for key in RESIDUALS:
@@ -505,72 +655,94 @@ def check_only_if_numeric(
         return out
 
     outcome = numeric_zero(residuals, ctx, guard=guard)
-    evidence = {**outcome.evidence, "pairs": len(cases), "M": sorted({c.m for c in cases}),
-                "max_cond_A": f"{float(max(c.cond or 0 for c in cases)):.0e}",
+    evidence = {**outcome.evidence, "pairs": len(pairs), "M": sorted({p.m for p in pairs}),
+                "instances": ONLY_IF_PAIRS,
                 "uses": "log-probability tables, f at x_0..x_M (N, N'), g at y_0..y_M (L, L')"}
     if singular:
-        return Outcome.refuted(witness={"cases_with_singular_L'_or_N'": singular}, **evidence)
+        return Outcome.refuted(witness={"pairs_with_singular_L'_or_N'": singular}, **evidence)
     return Outcome(outcome.verdict, evidence)
 
 
 @THM22_ONLY_IF.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return check_only_if_numeric(ctx, default_cases(ctx.seed))
+    return with_scope(check_only_if_numeric(ctx, logit_pairs(ctx.seed)), instances(ONLY_IF_PAIRS))
 
 
-def check_only_if_exact(cases: Sequence[Case], formula_A: FormulaA | None = None) -> Outcome:
-    """Theorem 2.2 "only if" on rational pairs, exactly over ``Q`` (python-flint ``fmpq``).
+def _paper_A(lab: Any, lab2: Any) -> Any:
+    """``A = L⁻ᵀL'ᵀ`` (Theorem 2.2) for ``fmpq_mat`` L, L'."""
+    return lab.transpose().inv() * lab2.transpose()
 
-    For each pair: ``p_{f,g} = p_{f',g'}`` is certified (logit difference constant in y) and
-    ``(f,g)`` diverse (exact affine ranks); then, not knowing the planted ``A``, the linear
-    system ``F = F'Aᵀ``, ``G_0 A = G'_0`` is solved exactly: it must have a unique solution,
-    invertible, equal to ``formula_A(L, L')`` (default ``L⁻ᵀL'ᵀ``), with ``A⁻ᵀ = N⁻ᵀN'ᵀ`` and
-    ``det L' det N' ≠ 0``.
+
+def check_only_if_exact(pairs: Sequence[Pair], formula_A: FormulaA = _paper_A) -> Outcome:
+    """Theorem 2.2 "only if" on logit pairs, exactly over ``Q`` (python-flint ``fmpq``).
+
+    For each pair, before any verdict: ``p_{f,g} = p_{f',g'}`` (equal displaced log-odds matrices)
+    and ``(f,g)`` diverse (exact affine ranks), else undecided.  Then ``L'``, ``N'`` must be
+    invertible, ``A = formula_A(L, L')`` (default ``L⁻ᵀL'ᵀ``) must satisfy ``F = F'Aᵀ`` and
+    ``G_0 = G'_0 A⁻¹`` (i.e. ``g_0 = A⁻ᵀg'_0``) on every input and label, ``A⁻ᵀ = N⁻ᵀN'ᵀ``, and
+    the linear system for ``A`` solved on its own must have exactly this unique solution.
     """
-
-    def paper(lab: Any, lab2: Any) -> Any:
-        return lab.transpose().inv() * lab2.transpose()
-
-    formula = formula_A or paper
-    for i, case in enumerate(cases):
-        f, g = exact_unprimed_model(case)
-        equal, where = exact_equal_distributions(f, g, case.f2, case.g2)
-        if not equal or not _diverse(f, g):
-            return Outcome.undecided(f"case {i} is not a diverse pair with equal distributions", input_label=where)
+    for i, pair in enumerate(pairs):
+        f, g, f2, g2 = (np.asarray(x, dtype=object) for x in (pair.f, pair.g, pair.f2, pair.g2))
+        if displaced_log_odds(f, g) != displaced_log_odds(f2, g2):
+            return Outcome.undecided(f"pair {i}: p != p' (displaced log-odds differ), not an instance")
+        if not _diverse(f, g):
+            return Outcome.undecided(f"pair {i}: (f, g) is not diverse, not an instance")
         sets = _anchor_sets(FLOAT64.midpoint(f), FLOAT64.midpoint(g))
         if sets is None:
-            return Outcome.undecided(f"case {i}: no anchors found at float64")
-        rel = exact_linear_relation(f, g, case.f2, case.g2)
+            return Outcome.undecided(f"pair {i}: no anchors found at float64")
         ys, xs = [sets.pivot_label, *sets.labels], [sets.pivot_input, *sets.inputs]
-        lab, lab2 = (exact_matrix((h[ys[1:]] - h[[ys[0]]]).T) for h in (g, np.asarray(case.g2, dtype=object)))
-        nin, nin2 = (exact_matrix((h[xs[1:]] - h[[xs[0]]]).T) for h in (f, np.asarray(case.f2, dtype=object)))
+        lab, lab2 = (exact_matrix((h[ys[1:]] - h[[ys[0]]]).T) for h in (g, g2))
+        nin, nin2 = (exact_matrix((h[xs[1:]] - h[[xs[0]]]).T) for h in (f, f2))
         if lab2.det() == 0 or nin2.det() == 0:
-            return Outcome.refuted(witness={"case": i, "why": "L' or N' is singular"})
-        if rel.related is not True:
-            return Outcome.refuted(witness={"case": i, "why": "no unique invertible A", "rank": rel.rank,
-                                            "augmented_rank": rel.augmented_rank})
-        if rel.a != formula(lab, lab2):
-            return Outcome.refuted(witness={"case": i, "why": "A differs from the formula", "A": str(rel.a)})
-        if exact_inverse_transpose(rel.a) != nin.transpose().inv() * nin2.transpose():
-            return Outcome.refuted(witness={"case": i, "why": "A^{-T} differs from N^{-T} N'^T"})
-    return Outcome.verified(pairs=len(cases), exact=True, arithmetic="fmpq (python-flint)",
-                            M=sorted({c.m for c in cases}), uses="exact F, G, F', G' of pairs with certified p = p'")
+            return Outcome.refuted(witness={"pair": i, "why": "L' or N' is singular"})
+        a = formula_A(lab, lab2)
+        if a.det() == 0:
+            return Outcome.refuted(witness={"pair": i, "why": "A is singular", "A": str(a)})
+        g_0, g2_0 = exact_matrix(g - g[[0]]), exact_matrix(g2 - g2[[0]])
+        if exact_matrix(f) != exact_matrix(f2) * a.transpose() or g_0 != g2_0 * a.inv():
+            return Outcome.refuted(witness={"pair": i, "why": "f != A f' or g_0 != A^{-T} g'_0", "A": str(a)})
+        if exact_inverse_transpose(a) != nin.transpose().inv() * nin2.transpose():
+            return Outcome.refuted(witness={"pair": i, "why": "A^{-T} differs from N^{-T} N'^T"})
+        rel = exact_linear_relation(f, g, f2, g2)
+        if rel.related is not True or rel.a != a:
+            return Outcome.refuted(witness={"pair": i, "why": "the linear system's solution is not A",
+                                            "rank": rel.rank, "augmented_rank": rel.augmented_rank})
+    return Outcome.verified(pairs=len(pairs), exact=True, arithmetic="fmpq (python-flint)",
+                            M=sorted({p.m for p in pairs}), instances=ONLY_IF_PAIRS,
+                            uses="exact F, G, F', G' of pairs with certified p = p'")
 
 
 @THM22_ONLY_IF.method("certified")
 def _(ctx: Context) -> Outcome:
-    return check_only_if_exact(default_cases(ctx.seed))
+    return with_scope(check_only_if_exact(logit_pairs(ctx.seed)), instances(ONLY_IF_PAIRS))
+
+
+@st.composite
+def searched_pair(draw: st.DrawFn) -> Pair:
+    """A diverse logit pair (:func:`logit_pair`): M ≤ 3, n ≤ M+4 inputs, K ≤ M+3 labels."""
+    m = draw(st.integers(1, 3))
+    n = m + 1 + draw(st.integers(0, 3))
+    k = m + 1 + draw(st.integers(0, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pair = None
+    while pair is None:
+        pair = logit_pair(rng, m, n, k)
+    return pair
+
+
+def describe_pair(pair: Pair) -> dict[str, Any]:
+    return {"M": pair.m, **{name: [[str(v) for v in row] for row in x]
+                            for name, x in (("f", pair.f), ("g", pair.g), ("f_prime", pair.f2), ("g_prime", pair.g2))}}
 
 
 def only_if_score(
     claimed_dual: DualFn = _inverse_transpose, guard: int = 16
-) -> Callable[[Case, Arithmetic], float | None]:
-    """Largest relative recovery residual / ``10^{-(dps − guard)}``; None for a non-diverse model."""
+) -> Callable[[Pair, Arithmetic], float | None]:
+    """Largest relative recovery residual / ``10^{-(dps − guard)}``."""
 
-    def score(case: Case, P: Arithmetic) -> float | None:
-        if not _diverse(case.f2, case.g2):  # diversity of (f', g') ⇔ of (f, g) (A invertible)
-            return None
-        r = only_if_residuals(case, P, claimed_dual=claimed_dual)
+    def score(pair: Pair, P: Arithmetic) -> float | None:
+        r = only_if_residuals(pair, P, claimed_dual=claimed_dual)
         if not r["L'_N'_invertible"]:
             return math.inf
         worst = max(max(r[k]) for k in RESIDUALS)
@@ -581,7 +753,9 @@ def only_if_score(
 
 @THM22_ONLY_IF.method("search")
 def _(ctx: Context) -> Outcome:
-    return search_outcome(ctx, "thm2.2-only-if", only_if_score(), ctx.examples(30, 1000))
+    out = search_outcome(ctx, "thm2.2-only-if", only_if_score(), ctx.examples(30, 1000),
+                         strategy=searched_pair(), describe=describe_pair)
+    return with_scope(out, instances(ONLY_IF_PAIRS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -595,6 +769,7 @@ NECESSITY = claim(
     r"\exists (f,g),(f',g'):\ p_{f,g}=p_{f',g'},\ (f,g)\not\sim_L(f',g')",
     "Theorem 2.2 (necessity of Def 2.1)",
     "new",
+    depends_on=("def2.1-diversity",),
 )
 
 
@@ -643,7 +818,8 @@ def check_necessity_witness(w: Witness) -> Outcome:
 
 @NECESSITY.method("certified")
 def _(ctx: Context) -> Outcome:
-    return Outcome.combine({w.name: check_necessity_witness(w) for w in WITNESSES})
+    out = Outcome.combine({w.name: check_necessity_witness(w) for w in WITNESSES})
+    return with_scope(out, instances("two exact witnesses, M = 2"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -652,9 +828,11 @@ def _(ctx: Context) -> Outcome:
 
 DIVERSITY = claim(
     "def2.1-diversity",
-    "Def 2.1 holds iff the unembeddings and the embeddings each span an M-dimensional affine space; "
-    "the suite's float64 diversity test decides exactly as an exact rank computation on integer "
-    "models (random and planted affine degeneracies), and its witnessing L, N are invertible.",
+    "Def 2.1 holds iff the unembeddings and the embeddings each span an M-dimensional affine space "
+    "(checked by exact brute force: every pivot and M-tuple enumerated, against exact ranks, for all "
+    "small integer models in a box, M = 1, 2, 3); the suite's float64 diversity test decides exactly as "
+    "an exact rank computation on integer models (random and planted affine degeneracies), and its "
+    "witnessing L, N are invertible.",
     r"\exists y_0..y_M: \det L\neq 0 \ \wedge\ \exists x_0..x_M: \det N \neq 0"
     r"\iff \operatorname{aff\,rank} g = \operatorname{aff\,rank} f = M",
     "Definition 2.1",
@@ -716,14 +894,75 @@ def check_diversity(models: Sequence[tuple[np.ndarray, np.ndarray]], decider: De
     return Outcome.verified(models=len(models), diverse=holds_count, exact=True)
 
 
+def _int_det(rows: list[list[int]]) -> int:
+    """Determinant of a small integer matrix, exactly (Laplace expansion along the first row)."""
+    if len(rows) == 1:
+        return rows[0][0]
+    return sum((-1) ** j * rows[0][j] * _int_det([r[:j] + r[j + 1:] for r in rows[1:]]) for j in range(len(rows)))
+
+
+SideMatrix = Callable[[np.ndarray, int, tuple[int, ...]], np.ndarray]
+
+
+def definition_by_enumeration(points: np.ndarray, matrix_of: SideMatrix) -> bool:
+    """One side of Def 2.1 as defined: some pivot row and M other rows give an invertible
+    ``matrix_of(points, pivot, rows)`` (``label_matrix`` for L, ``input_matrix`` for N)."""
+    count, m = points.shape
+    for pivot in range(count):
+        for rest in itertools.combinations([i for i in range(count) if i != pivot], m):
+            mat = np.asarray(matrix_of(points, pivot, rest))
+            if _int_det([[int(v) for v in row] for row in mat]) != 0:
+                return True
+    return False
+
+
+#: The exhaustive boxes: (M, entries, numbers of rows); every multiset of rows is tried.
+BRUTE_FORCE_BOXES = ((1, (-2, -1, 0, 1, 2), (2, 3, 4)), (2, (-1, 0, 1), (3, 4)), (3, (0, 1), (4,)))
+
+
+def check_diversity_brute_force(
+    boxes: Sequence[tuple[int, Sequence[int], Sequence[int]]] = BRUTE_FORCE_BOXES,
+    rank_rule: Callable[[np.ndarray], int] = exact_affine_rank,
+    sides: Sequence[tuple[str, SideMatrix]] = (("L (labels)", label_matrix), ("N (inputs)", input_matrix)),
+) -> Outcome:
+    """Def 2.1 ⇔ affine ranks, by exact brute force: for every multiset of integer rows in each box
+    and each side, the definition (an invertible ``L``, resp. ``N``, found by enumerating all
+    pivots and M-tuples) holds iff ``rank_rule(rows) = M`` (default: exact affine rank).  Def 2.1
+    is the conjunction of the two sides and the rank rule the conjunction of the two ranks, so this
+    decides the iff for every model whose ``G`` and ``F`` are rows from a box."""
+    checked = 0
+    for m, entries, counts in boxes:
+        box = [np.array(p) for p in itertools.product(entries, repeat=m)]
+        for count in counts:
+            for rows in itertools.combinations_with_replacement(range(len(box)), count):
+                pts = np.array([box[i] for i in rows])
+                by_rank = rank_rule(pts) == m
+                for name, matrix_of in sides:
+                    checked += 1
+                    if definition_by_enumeration(pts, matrix_of) != by_rank:
+                        return Outcome.refuted(witness={"M": m, "rows": pts.tolist(), "side": name,
+                                                        "rank_rule_says": by_rank})
+    return Outcome.verified(point_sets=checked, exact=True,
+                            boxes=[{"M": m, "entries": list(e), "rows": list(c)} for m, e, c in boxes])
+
+
+#: The scope of the Def 2.1 checks.
+DIVERSITY_SCOPE = ("every multiset of integer rows: M = 1 in [-2, 2] (2-4 rows), M = 2 in [-1, 1] (3-4 rows), "
+                   "M = 3 in {0, 1} (4 rows); and 56 random/degenerate integer models, M = 1..4")
+
+
 @DIVERSITY.method("certified")
 def _(ctx: Context) -> Outcome:
-    return check_diversity(diversity_models(np.random.default_rng(ctx.seed)))
+    out = Outcome.combine({
+        "Def 2.1 <=> affine ranks (brute force)": check_diversity_brute_force(),
+        "float64 decider = exact rank rule": check_diversity(diversity_models(np.random.default_rng(ctx.seed))),
+    })
+    return with_scope(out, instances(DIVERSITY_SCOPE))
 
 
 @DIVERSITY.method("search")
 def _(ctx: Context) -> Outcome:
-    return search_diversity(ctx, diversity)
+    return with_scope(search_diversity(ctx, diversity), instances("searched integer models, M = 1..4"))
 
 
 def search_diversity(ctx: Context, decider: Decider, examples: int | None = None) -> Outcome:

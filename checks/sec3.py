@@ -376,7 +376,8 @@ def _dissimilarity(c: KLConstruction, rho: Any, P: Ball, fg_min: float, cca_max:
 def check_theorem31(c: KLConstruction, epsilons: tuple[str, ...], P: Ball, fg_min: float = 0.5,
                     cca_max: float = 0.5, rho_of: Callable[[KLConstruction, str, Ball], Any] = _rho_at) -> Outcome:
     """Theorem 3.1 certified: for each ε a ``ρ`` with both models diverse, both ``0 ≤ d_KL ≤ ε``
-    (the lower end catches a wrongly computed, negative ``d_KL``), and the representations far from linearly related (``d_{f,g} ≥ fg_min``, ``m_CCA ≤ cca_max``)."""
+    (the lower end catches a wrongly computed, negative ``d_KL``), and the representations far
+    from linearly related (``d_{f,g} ≥ fg_min``, ``m_CCA ≤ cca_max``)."""
     parts: dict[str, Outcome] = {}
     for eps in epsilons:
         rho = rho_of(c, eps, P)

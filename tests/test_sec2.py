@@ -22,6 +22,7 @@ from theory.identifiability import (
     exact_affine_rank,
     exact_equal_distributions,
     exact_linear_relation,
+    exact_matrix,
     input_log_ratios,
     input_matrix,
     label_log_ratios,
@@ -67,7 +68,7 @@ def test_section2_claims_are_registered_with_their_provenance() -> None:
     }
     for cid, (prov, methods) in expected.items():
         assert claims[cid].provenance == prov
-        assert set(claims[cid].methods) == methods
+        assert set(claims[cid].methods) - {"formal"} == methods  # a formal proof may be attached
 
 
 # -- the theory functions --------------------------------------------------------------------
@@ -137,6 +138,8 @@ def test_if_symbolic_verified_and_refuted() -> None:
     assert bad.verdict == "refuted"
     assert bad.evidence["explicit_M2_K3"]["verdict"] == "refuted"
     assert bad.evidence["matrix_symbol_M2"]["verdict"] == "refuted"
+    assert bad.evidence["general_M_K"]["verdict"] == "refuted"
+    assert ok.evidence["scope"] == "general"
 
 
 def test_if_matrix_symbol_alone_is_refuted_for_inverse() -> None:
@@ -178,7 +181,8 @@ def test_if_search_finds_nothing_for_the_theorem_and_breaks_the_false_variant() 
 
 def test_only_if_symbolic_verified() -> None:
     out = sec2.check_only_if_symbolic(dims=(1, 2), identity_dims=(1, 2), matrix_symbol_dims=(1, 2, 3))
-    assert out.verdict == "verified"
+    assert out.verdict == "verified" and out.evidence["scope"] == "general"
+    assert out.evidence["matrix_symbol_general_M"]["M"] == "symbolic"
 
 
 @pytest.mark.parametrize(
@@ -194,26 +198,51 @@ def test_only_if_symbolic_refutes_false_formulas(kwargs: dict[str, Any], part: s
     assert out.verdict == "refuted" and out.evidence[part]["verdict"] == "refuted"
 
 
+def small_pairs() -> list[sec2.Pair]:
+    return sec2.logit_pairs(7, dims=(1, 2, 3), per_m=1)
+
+
+def test_logit_pairs_are_not_built_from_a_matrix() -> None:
+    """Equal distributions (equal displaced log-odds), diverse, and two different factorisations."""
+    for pair in sec2.logit_pairs(0):
+        assert sec2.displaced_log_odds(pair.f, pair.g) == sec2.displaced_log_odds(pair.f2, pair.g2)
+        assert exact_affine_rank(pair.f) == pair.m and exact_affine_rank(pair.g) == pair.m
+        assert pair.m == 1 or (pair.f != pair.f2).any()
+
+
+def _perturbed(pair: sec2.Pair) -> sec2.Pair:
+    g2 = pair.g2.copy()
+    g2[1, 0] += Fraction(1, 3)
+    return sec2.Pair(pair.f, pair.g, pair.f2, g2)
+
+
+def test_only_if_needs_equal_distributions_before_any_verdict() -> None:
+    pairs = [_perturbed(small_pairs()[1])]
+    assert sec2.check_only_if_exact(pairs).verdict == "undecided"
+    assert sec2.check_only_if_numeric(CTX, pairs).verdict == "undecided"
+
+
 def test_only_if_numeric_verified_and_reports_what_it_uses() -> None:
-    out = sec2.check_only_if_numeric(CTX, small_cases())
+    out = sec2.check_only_if_numeric(CTX, small_pairs())
     assert out.verdict == "verified" and "log-probability" in out.evidence["uses"]
 
 
 def test_only_if_numeric_refutes_inverse_instead_of_inverse_transpose() -> None:
-    assert sec2.check_only_if_numeric(CTX, small_cases(), claimed_dual=a_inverse).verdict == "refuted"
+    assert sec2.check_only_if_numeric(CTX, small_pairs()[1:], claimed_dual=a_inverse).verdict == "refuted"
 
 
 def test_only_if_numeric_refutes_a_wrong_formula_for_A() -> None:
     def transposed(*args: Any) -> np.ndarray:
         return recover_A(*args).T  # L'L⁻¹ instead of L⁻ᵀL'ᵀ
 
-    assert sec2.check_only_if_numeric(CTX, small_cases()[1:], formula_A=transposed).verdict == "refuted"
+    assert sec2.check_only_if_numeric(CTX, small_pairs()[1:], formula_A=transposed).verdict == "refuted"
 
 
 def test_only_if_search_breaks_the_false_variant() -> None:
-    ok = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(), 6)
+    pairs = {"strategy": sec2.searched_pair(), "describe": sec2.describe_pair}
+    ok = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(), 6, **pairs)
     assert ok.verdict == "verified"
-    bad = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(claimed_dual=a_inverse), 12)
+    bad = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(claimed_dual=a_inverse), 12, **pairs)
     assert bad.verdict == "refuted"
 
 
@@ -271,6 +300,22 @@ def test_diversity_false_deciders_refuted(decider: sec2.Decider) -> None:
     assert out.verdict == "refuted"
 
 
+def test_diversity_brute_force_verified() -> None:
+    out = sec2.check_diversity_brute_force()
+    assert out.verdict == "verified" and out.evidence["point_sets"] > 1000
+
+
+def test_diversity_brute_force_refutes_a_linear_rank_rule() -> None:
+    """Linear rank instead of affine rank: two equal nonzero points have linear rank 1, affine 0."""
+    out = sec2.check_diversity_brute_force(rank_rule=lambda p: exact_matrix(p).rank())
+    assert out.verdict == "refuted" and out.evidence["witness"]["M"] == 1
+
+
+def test_diversity_brute_force_refutes_a_definition_without_the_pivot() -> None:
+    no_pivot = (("no pivot", lambda pts, pivot, rest: pts[list(rest)].T),)
+    assert sec2.check_diversity_brute_force(sides=no_pivot).verdict == "refuted"
+
+
 def test_diversity_search_refutes_false_decider() -> None:
     assert sec2.search_diversity(CTX, sec2.diversity, examples=30).verdict == "verified"
     assert sec2.search_diversity(CTX, _linear_rank_decider, examples=60).verdict == "refuted"
@@ -292,13 +337,14 @@ def test_exact_helpers_reject_mismatched_models() -> None:
 
 
 def test_only_if_exact_verified_and_refuted() -> None:
-    assert sec2.check_only_if_exact(small_cases()).verdict == "verified"
-    out = sec2.check_only_if_exact(small_cases()[1:], formula_A=lambda lab, lab2: lab.inv() * lab2.transpose())
-    assert out.verdict == "refuted" and out.evidence["witness"]["why"] == "A differs from the formula"
+    assert sec2.check_only_if_exact(small_pairs()).verdict == "verified"
+    out = sec2.check_only_if_exact(small_pairs()[1:], formula_A=lambda lab, lab2: lab.inv() * lab2.transpose())
+    assert out.verdict == "refuted" and out.evidence["witness"]["why"] == "f != A f' or g_0 != A^{-T} g'_0"
 
 
 def test_only_if_exact_is_undecided_without_diversity() -> None:
-    case = small_cases()[1]
-    on_a_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(case.f2.shape[0])], dtype=object)
-    out = sec2.check_only_if_exact([sec2.Case(on_a_line, case.g2, case.a, case.g_pivot, case.cond)])
+    pair = small_pairs()[1]
+    on_a_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(pair.f.shape[0])], dtype=object)
+    g_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(pair.g.shape[0])], dtype=object)
+    out = sec2.check_only_if_exact([sec2.Pair(on_a_line, g_line, on_a_line, g_line)])
     assert out.verdict == "undecided"

@@ -16,7 +16,7 @@ from theory.counterexample import affine_permutation, grid, margin, nll_bound, p
 from theory.derivations import kl as dkl
 from theory.distances import Sets
 from theory.io import load_model
-from theory.precision import MP, Ball, Float
+from theory.precision import FLOAT64, MP, Ball, Float
 
 CTX = Context(dps=30, seed=0)
 FAST = ("thm3.1-", "cor3.2-", "sec3-root", "sec3-uncorrelated", "sec3-scale")
@@ -212,7 +212,7 @@ def test_search_kl_cli_json_and_save(tmp_path, capsys) -> None:
     assert float(cmp["d_fg"]) == pytest.approx(out["best"][0]["d_fg"], rel=1e-9)
 
 
-def _kl_weighted_by_p2(ell, ell2, P=Float(np.float64), w=None):
+def _kl_weighted_by_p2(ell, ell2, P=FLOAT64, w=None):
     """False variant of d_KL: weighted by p' instead of p (``= −KL(p'‖p) ≤ 0``)."""
     with P.active():
         per_input = (P.exp(ell2) * (ell - ell2)).sum(axis=1)
@@ -260,7 +260,7 @@ def test_assembly_ties_the_constant_to_step_3() -> None:
     assert out.evidence["d_l - d'_l <= 2 rho r_max"]["verdict"] == "verified"
 
 
-def _wrong_margin(c, P=Float(np.float64)):
+def _wrong_margin(c, P=FLOAT64):
     """A wrong margin: 1.5 Δ."""
     with P.active():
         return margin(c, P) * P.scalar("1.5")

@@ -31,6 +31,9 @@ __all__ = [
     "key_identities_explicit",
     "only_if_explicit",
     "only_if_matrix_symbol",
+    "if_direction_general",
+    "DIM",
+    "LABELS",
     "paper_A",
     "paper_dual",
     "nonzero",
@@ -229,12 +232,44 @@ def only_if_explicit(
             "det_product": det_res}
 
 
-def only_if_matrix_symbol(m: int) -> dict[str, Any]:
-    """MatrixSymbol form of ``N⁻ᵀN'ᵀ = (L⁻ᵀL'ᵀ)⁻ᵀ`` under ``N' = L'⁻ᵀLᵀN``, with its explicit twin."""
+#: A symbolic dimension M: derivations with it hold for every M.
+DIM = sp.Symbol("M", integer=True, positive=True)
+#: A symbolic number of labels K.
+LABELS = sp.Symbol("K", integer=True, positive=True)
+
+
+def if_direction_general(dual: Callable[[sp.MatrixExpr], sp.MatrixExpr] | None = None) -> dict[str, sp.Expr]:
+    """Theorem 2.2 "if" for symbolic M and K (sympy's matrix and Sum calculus):
+
+    * ``(A f')ᵀ B u − f'ᵀu`` simplified, ``B = dual(A)`` (default ``A⁻ᵀ``), ``u = g'_0(y)``, A of size
+      M×M: the displaced logits agree, so the logits differ by a per-input constant;
+    * ``ℓ_j(z + c) − ℓ_j(z)`` with ``ℓ_j(z) = z_j − log Σ_{k<K} e^{z_k}``: log-softmax ignores a
+      per-input constant.
+    Both must be 0; the caller cross-checks on explicit matrices (matrix calculus can err)."""
+    a = sp.MatrixSymbol("A", DIM, DIM)
+    f2, u = sp.MatrixSymbol("fp", DIM, 1), sp.MatrixSymbol("u", DIM, 1)
+    b = a.I.T if dual is None else dual(a)
+    logits = sp.simplify((a * f2).T * (b * u) - f2.T * u)
+    k, j = sp.symbols("k j", integer=True)
+    z, c = sp.IndexedBase("z", real=True), sp.Symbol("c", real=True)
+    total = sp.Sum(sp.exp(z[k]), (k, 0, LABELS - 1))
+    shifted = sp.factor_terms(sp.Sum(sp.expand(sp.exp(z[k] + c)), (k, 0, LABELS - 1)))
+    shift = sp.simplify((z[j] + c - sp.expand_log(sp.log(shifted), force=True)) - (z[j] - sp.log(total)))
+    return {"logit_identity": logits, "log_softmax_shift": shift}
+
+
+def only_if_matrix_symbol(m: int | sp.Symbol) -> dict[str, Any]:
+    """MatrixSymbol form of ``N⁻ᵀN'ᵀ = (L⁻ᵀL'ᵀ)⁻ᵀ`` under ``N' = L'⁻ᵀLᵀN``, with its explicit twin
+    for an integer ``m``; for a symbolic ``m`` (e.g. :data:`DIM`) also ``det(L'ᵀN') − det(LᵀN)``
+    (``= 0``: ``L'``, ``N'`` are invertible when ``L``, ``N`` are) and no explicit twin."""
     lab, lab2, nin = (sp.MatrixSymbol(s, m, m) for s in ("L", "Lp", "N"))
     nin2 = lab2.I.T * lab.T * nin
     raw = nin.I.T * nin2.T - (lab.I.T * lab2.T).I.T
     simplified = sp.simplify(raw)
+    if not isinstance(m, int):
+        dets = sp.simplify(sp.det(lab2.T * nin2) - sp.det(lab.T * nin))
+        zero = simplified == 0 or isinstance(simplified, sp.ZeroMatrix)
+        return {"simplified_zero": zero, "determinants": dets, "raw": raw, "symbols": (lab, lab2, nin)}
     el, el2, en = general_matrix("L", m, m), general_matrix("Lp", m, m), general_matrix("N", m, m)
     explicit = sp.Matrix(raw.subs({lab: el, lab2: el2, nin: en}).doit())
     scale = el.det() * en.det() * el2.det()
