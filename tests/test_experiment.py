@@ -1,5 +1,6 @@
-"""The synthetic experiment: radial data, the numpy trainer (gradients, determinism), the resumable
-grid of ``closeness experiment width``, and the Section 5 checkers (each fed a false variant)."""
+"""The synthetic experiment of Section 5: radial data, the numpy trainer (gradients, determinism,
+snapshots), the resumable grid of ``closeness experiment width``, and the Section 5 checkers (each
+fed a false variant).  The shipped models and their claims: ``tests/test_shipped.py``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import numpy as np
 import pytest
 
 from checks.cli import main
-from checks.experiment_cmd import (
+from checks.sec5 import check_bound, check_trend, trend_outcome
+from theory.errors import ClosenessError
+from theory.experiments import (
     Grid,
     GridResult,
     compare_across,
@@ -20,11 +23,9 @@ from checks.experiment_cmd import (
     run_grid,
     spearman,
     stratified_trend_test,
+    mean_differences,
     trend_data,
 )
-from checks.registry import Context, all_claims
-from checks.sec5 import check_bound, check_trend, trend_outcome
-from theory.errors import ClosenessError
 from theory.io import load_model
 from theory.synthetic import radial_data, radial_labels
 from theory.training import (
@@ -203,15 +204,15 @@ def test_cli_rejects_bad_settings(bad: list[str], tmp_path: Path, capsys: pytest
 # ------------------------------------------------------------------------------------------
 def test_bound_holds_on_trained_pairs_and_a_smaller_constant_is_refuted(small_grid: tuple[GridResult, Path]) -> None:
     result, _ = small_grid
-    assert check_bound(result).verdict == "verified"
-    false = check_bound(result, constant=1e-4)
+    assert check_bound(result.pairs, result.models).verdict == "verified"
+    false = check_bound(result.pairs, result.models, constant=1e-4)
     assert false.verdict == "refuted"
     assert false.evidence["ball_checked"][-1]["verdict"] == "refuted"  # certified, not float64 only
 
 
 def test_bound_check_uses_balls_when_the_margin_is_small(small_grid: tuple[GridResult, Path]) -> None:
     result, _ = small_grid
-    out = check_bound(result, certify_below=np.inf)  # every pair decided in ball arithmetic
+    out = check_bound(result.pairs, result.models, certify_below=np.inf)  # every pair decided in ball arithmetic
     assert out.verdict == "verified" and len(out.evidence["ball_checked"]) == out.evidence["pairs"]
 
 
@@ -315,12 +316,26 @@ def test_trend_outcome_on_a_trained_grid_and_its_refutation(trend_grid: GridResu
     assert trend_outcome(_relabel_values(trend_grid, float)).verdict == "refuted"
 
 
-def test_section5_claims_default_methods() -> None:
-    claims = all_claims()
-    for cid in ("sec5-bound-trained", "sec5-width-trend"):
-        c = claims[cid]
-        assert c.provenance == "paper"
-        for name, fn in c.methods.items():
-            out = fn(Context())
-            assert out.verdict in ("verified", "undecided", "refuted"), (cid, name, out)
-    assert claims["sec5-bound-trained"].methods["numeric"](Context()).verdict == "verified"
+def test_effect_sizes_follow_the_values(trend_grid: GridResult) -> None:
+    """Shrinking values give negative width differences whose bootstrap interval excludes 0;
+    the reversed values give positive ones."""
+    down = mean_differences(_relabel_values(trend_grid, lambda w: 1.0 / w), "d_llv")
+    up = mean_differences(_relabel_values(trend_grid, float), "d_llv")
+    assert [(r["narrower"], r["wider"]) for r in down] == [(4, 8), (8, 16), (4, 16)]
+    assert down[-1]["difference"] < 0 and down[-1]["ci"][1] < 0 and down[-1]["excludes_zero"]
+    assert up[-1]["difference"] > 0 and up[-1]["ci"][0] > 0
+    for r in down + up:
+        assert r["ci"][0] <= r["difference"] <= r["ci"][1] or not r["excludes_zero"]
+
+
+def test_training_snapshot_equals_a_shorter_run() -> None:
+    """The snapshot after s steps is the model of an s-step run (so one run gives two budgets)."""
+    data = radial_data(4, 600, 50)
+    long = train(data, TrainSettings(width=8, seed=2, steps=120, lr=1e-3), snapshots=[40])
+    short = train(data, TrainSettings(width=8, seed=2, steps=40, lr=1e-3))
+    assert np.array_equal(long.at(40).f.flat, short.f.flat) and np.array_equal(long.at(40).g.flat, short.g.flat)
+    assert not np.array_equal(long.f.flat, short.f.flat)
+    with pytest.raises(ClosenessError, match="no snapshot"):
+        long.at(41)
+    with pytest.raises(ClosenessError, match="snapshot steps"):
+        train(data, TrainSettings(width=8, seed=2, steps=10), snapshots=[11])

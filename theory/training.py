@@ -10,7 +10,9 @@ each epoch (the incomplete last batch of an epoch is skipped).  Initialisation i
 ``±1/√fan_in`` for weights and biases (the default of common frameworks).
 
 Everything is float64 and determined by the seed: the same seed gives bit-identical models on
-the same machine and BLAS.
+the same machine and BLAS.  A run can keep snapshots of its parameters at earlier steps; the
+snapshot at step ``s`` equals the model of a run of ``s`` steps (Adam has no schedule that depends
+on the total), so one run gives the models of several training budgets (Section 5).
 """
 
 from __future__ import annotations
@@ -20,19 +22,20 @@ import glob
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 import numpy as np
 
 from theory.errors import ClosenessError
 from theory.model import Model, log_softmax
-from theory.synthetic import RadialData
 
 __all__ = [
+    "TRAINER_VERSION",
     "TrainSettings",
+    "TrainingData",
     "Params",
     "Trained",
     "LEAKY_SLOPE",
@@ -50,10 +53,27 @@ __all__ = [
     "single_threaded_blas",
 ]
 
+#: Version of the trainer's numerics: bump it whenever a change can alter a trained model, so that
+#: shipped and cached models trained by an older trainer are recognised as such.
+TRAINER_VERSION = 1
+
 #: Negative slope of the leaky ReLU.
 LEAKY_SLOPE = 0.01
 
 Progress = Callable[[int, float], None]
+
+
+class TrainingData(Protocol):
+    """What the trainer reads: ``K`` and the training split (inputs n×d, integer labels)."""
+
+    @property
+    def classes(self) -> int: ...
+
+    @property
+    def x_train(self) -> np.ndarray: ...
+
+    @property
+    def y_train(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -259,20 +279,39 @@ class Trained:
     g: Params
     history: list[tuple[int, float]] = field(default_factory=list)
     seconds: float = 0.0
+    #: step → copy of the flat parameter vector (``f`` then ``g``) after that many steps.
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def at(self, step: int) -> Trained:
+        """The networks as they were after ``step`` steps (a snapshot, or the final ones)."""
+        if step == self.settings.steps:
+            return self
+        if step not in self.snapshots:
+            raise ClosenessError(f"no snapshot at step {step}; have {sorted(self.snapshots)}")
+        theta = self.snapshots[step].copy()
+        nf = self.f.flat.size
+        return Trained(replace(self.settings, steps=step), self.classes, Params(self.f.sizes, theta[:nf]),
+                       Params(self.g.sizes, theta[nf:]), [h for h in self.history if h[0] <= step])
 
 
-def train(data: RadialData, settings: TrainSettings, progress: Progress | None = None,
-          every: int = 100) -> Trained:
-    """Train ``f`` and ``g`` on ``data`` with ``settings``; ``progress(step, loss)`` every ``every`` steps.
+def train(data: TrainingData, settings: TrainSettings, progress: Progress | None = None,
+          every: int = 100, snapshots: Collection[int] = ()) -> Trained:
+    """Train ``f`` and ``g`` on ``data`` with ``settings``; ``progress(step, loss)`` every ``every`` steps;
+    the parameters after each step count in ``snapshots`` are kept (:meth:`Trained.at`).
 
     The seed fixes the initialisation of ``f``, of ``g`` and the batch order (three independent
     streams spawned from it), so a run is reproducible and independent of the other seeds.
     """
     n = len(data.y_train)
     settings.validate(n)
+    wanted = set(snapshots)
+    if any(not 1 <= s <= settings.steps for s in wanted):
+        raise ClosenessError(f"snapshot steps must lie in 1..{settings.steps}, got {sorted(snapshots)}")
+    kept: dict[int, np.ndarray] = {}
     k = data.classes
     init_f, init_g, order = (np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(3))
-    sizes_f, sizes_g = mlp_sizes(2, settings.width, settings.dim), mlp_sizes(k, settings.width, settings.dim)
+    sizes_f = mlp_sizes(data.x_train.shape[1], settings.width, settings.dim)
+    sizes_g = mlp_sizes(k, settings.width, settings.dim)
     theta = np.concatenate([init_params(sizes_f, init_f).flat, init_params(sizes_g, init_g).flat])
     grad = np.zeros_like(theta)
     nf = theta.size - Params(sizes_g).flat.size
@@ -294,6 +333,8 @@ def train(data: RadialData, settings: TrainSettings, progress: Progress | None =
             if not np.isfinite(loss):
                 raise ClosenessError(f"training diverged at step {step} (loss {loss})")
             opt.step(theta, grad)
+            if step + 1 in wanted:
+                kept[step + 1] = theta.copy()
             running += loss
             if (step + 1) % every == 0 or step + 1 == settings.steps:
                 count = (step % every) + 1
@@ -301,7 +342,7 @@ def train(data: RadialData, settings: TrainSettings, progress: Progress | None =
                 running = 0.0
                 if progress is not None:
                     progress(step + 1, history[-1][1])
-    return Trained(settings, k, pf, pg, history, time.perf_counter() - start)
+    return Trained(settings, k, pf, pg, history, time.perf_counter() - start, kept)
 
 
 def embed(t: Trained, x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,227 @@
+"""The shipped models of Section 5 (:mod:`theory.shipped`) and the claims decided on them: file
+integrity, the vectorised pair evaluator against :func:`theory.compare.compare`, reproducibility
+(CI retrains two shipped models), progress and resume, the commands, and a false variant of each
+claim that is refuted or left undecided."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import checks.sec5 as sec5
+from checks.cli import main
+from checks.experiment_cmd import _Terminal
+from checks.registry import Context, all_claims
+from theory.compare import compare
+from theory.errors import ClosenessError
+from theory.experiments import GridResult, pair_distances
+from theory.model import Model
+from theory.shipped import (
+    Shipped,
+    ShippedModel,
+    WidthSpec,
+    load_shipped,
+    max_difference,
+    train_model,
+    train_models,
+    write_shipped,
+)
+
+TINY = WidthSpec(widths=(8, 12), seeds=(0, 1, 2), budgets=(60, 120), lr=3e-3, train_size=400, test_size=60)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Shipped, Path]:
+    root = tmp_path_factory.mktemp("shipped")
+    models = train_models(TINY, root / "cache")
+    write_shipped(TINY, models, root / "data")
+    return load_shipped(root / "data"), root
+
+
+@pytest.fixture
+def as_shipped(tiny: tuple[Shipped, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Shipped]:
+    """The Section 5 claims and commands reading the tiny shipped set instead of the package's."""
+    sh, _ = tiny
+    monkeypatch.setattr(sec5, "shipped", lambda: sh)
+    sec5.shipped_table.cache_clear()
+    yield sh
+    sec5.shipped_table.cache_clear()
+
+
+def _perturbed(m: ShippedModel, delta: float) -> ShippedModel:
+    models = {b: Model(np.asarray(x.f) + delta, x.g) for b, x in m.models.items()}
+    return replace(m, models=models)
+
+
+# ------------------------------------------------------------------------------------------
+# files, manifest, training cache
+# ------------------------------------------------------------------------------------------
+def test_manifest_records_every_model(tiny: tuple[Shipped, Path]) -> None:
+    sh, root = tiny
+    manifest = json.loads((root / "data" / "manifest.json").read_text())
+    assert manifest["spec"]["budgets"] == [60, 120] and len(manifest["models"]) == 6
+    e = manifest["models"][0]
+    for key in ("width", "seed", "steps", "lr", "test_accuracy", "config_hash", "trainer_version", "sha256"):
+        assert key in e
+    m = sh.get(12, 2)
+    assert m.models[120].f.shape == (60, 2) and m.models[60].g.shape == (6, 2)
+    assert m.models[120].f.dtype == np.float64
+
+
+def test_a_changed_file_or_configuration_is_refused(tiny: tuple[Shipped, Path], tmp_path: Path) -> None:
+    _, root = tiny
+    data = tmp_path / "data"
+    data.mkdir()
+    for p in (root / "data").iterdir():
+        (data / p.name).write_bytes(p.read_bytes())
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["models"][0]["config"]["settings"]["lr"] = 1.0
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ClosenessError, match="recorded hash"):
+        load_shipped(data)
+    blob = bytearray((root / "data" / "w8_s0.npz").read_bytes())
+    blob[-30] ^= 1
+    (data / "w8_s0.npz").write_bytes(bytes(blob))
+    (data / "manifest.json").write_text((root / "data" / "manifest.json").read_text())
+    with pytest.raises(ClosenessError, match="SHA-256"):
+        load_shipped(data)
+
+
+def test_training_resumes_from_the_cache_and_reports_an_eta(tiny: tuple[Shipped, Path]) -> None:
+    _, root = tiny
+    lines: list[tuple[str, bool]] = []
+    again = train_models(TINY, root / "cache", lambda text, final: lines.append((text, final)))
+    assert len(again) == 6 and lines == []  # nothing retrained
+    spec = replace(TINY, seeds=(0, 1, 2, 3))
+    more = train_models(spec, root / "cache", lambda text, final: lines.append((text, final)))
+    assert len(more) == 8 and sum(final for _, final in lines) == 2  # only the two new models
+    assert any("ETA" in text for text, final in lines if not final)
+    assert all("done" in text for text, _ in lines)
+
+
+def test_progress_is_shown_on_a_terminal_only() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    piped, tty = io.StringIO(), Tty()
+    for stream in (piped, tty):
+        t = _Terminal(stream)
+        t("model 1/2: step 10/20, ETA 0:00:03", False)
+        t("model 1/2: done", True)
+    assert piped.getvalue() == ""
+    assert "ETA 0:00:03" in tty.getvalue() and tty.getvalue().rstrip(" \n").endswith("done")
+
+
+# ------------------------------------------------------------------------------------------
+# the vectorised evaluator is theory.compare
+# ------------------------------------------------------------------------------------------
+def test_pair_distances_equal_compare_on_shipped_models() -> None:
+    """On pairs of the package's shipped models: the same sets and values as theory.compare."""
+    sh = sec5.shipped()
+    models = [m.models[sh.spec.steps] for m in sh.models]
+    rng = np.random.default_rng(0)
+    for i, j in rng.choice(len(models), size=(6, 2), replace=True):
+        if i == j:
+            continue
+        llv, fg, sets = pair_distances(models[i], models[j])
+        ref = compare(models[i], models[j], select="paper", samples=100, seed=0, lam=1e-5)
+        assert sets == ref.sets
+        assert abs(llv - float(ref.values["d_llv"])) <= 1e-12 * max(1.0, llv)
+        assert abs(fg - float(ref.values["fg"].value)) <= 1e-12
+
+
+# ------------------------------------------------------------------------------------------
+# reproducibility
+# ------------------------------------------------------------------------------------------
+def test_reproducibility_checker_verifies_equal_and_refutes_perturbed(tiny: tuple[Shipped, Path]) -> None:
+    sh, _ = tiny
+    retrained = train_model(sh.spec, 12, 1)
+    old = sh.get(12, 1)
+    assert max_difference(old, retrained) == 0.0
+    assert sec5.check_reproduced([(old, retrained)]).verdict == "verified"
+    false = sec5.check_reproduced([(_perturbed(old, 1e-8), retrained)])
+    assert false.verdict == "refuted" and false.evidence["witness"]["max_abs_difference"] == pytest.approx(1e-8)
+
+
+def test_ci_retrains_two_shipped_models_to_their_first_budget() -> None:
+    """A change in the trainer cannot go unnoticed: two of the package's shipped models, retrained."""
+    sh = sec5.shipped()
+    first = sh.spec.budgets[0]
+    spec = replace(sh.spec, budgets=(first,))
+    chosen = sorted(sh.models, key=lambda m: (m.width, m.seed))[:2]
+    data = sh.spec.data()
+    out = sec5.check_reproduced([(m, train_model(spec, m.width, m.seed, data)) for m in chosen])
+    assert out.verdict == "verified", out.evidence
+
+
+def test_reproduce_command(as_shipped: Shipped, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "verified: 3 of 3 checked" in text and "max |Δ| = 0" in text
+    start = time.perf_counter()
+    assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 0  # resumed
+    assert time.perf_counter() - start < 5
+    bad = replace(as_shipped, models=[_perturbed(m, 1e-6) if m.seed == 1 else m for m in as_shipped.models])
+    monkeypatch.setattr(sec5, "shipped", lambda: bad)
+    assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 1
+    assert "refuted" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------
+# the claims on a tiny shipped set, and their false variants
+# ------------------------------------------------------------------------------------------
+def test_claims_run_on_shipped_models_and_the_bound_refutes_a_smaller_constant(as_shipped: Shipped) -> None:
+    claims = all_claims()
+    bound = claims["sec5-bound-trained"].methods["numeric"](Context())
+    assert bound.verdict == "verified"
+    assert set(bound.evidence) >= {"60 steps", "120 steps", "scope"}
+    ratios = bound.evidence["120 steps"]["same_width_ratios"]
+    assert set(ratios) == {"8", "12"} and all(0 <= r["max_dfg_over_2eps2"] for r in ratios.values())
+    models = {(m.width, m.seed): m.models[120] for m in as_shipped.models}
+    pairs = list(sec5.shipped_table(120).values())
+    assert len(pairs) == 12  # C(6, 2) minus the 3 same-seed pairs
+    assert sec5.check_bound(pairs, models, constant=1e-4).verdict == "refuted"
+    repro = claims["sec5-shipped-reproducible"].methods["numeric"](Context())
+    assert repro.verdict == "verified" and repro.evidence["checked"][0]["steps"] == [60]
+
+
+def test_trend_claim_reports_robustness_and_a_reversed_trend_is_refuted(as_shipped: Shipped) -> None:
+    trend = all_claims()["sec5-width-trend"].methods["numeric"](Context())
+    assert trend.verdict in ("verified", "undecided", "refuted")
+    assert set(trend.evidence["robustness"]) == {"accuracy > 0.85", "accuracy > 0.9", "accuracy > 0.95",
+                                                 "seeds 0-0, at least 3 kept a width",
+                                                 "seeds 1-2, at least 3 kept a width", "60 steps"}
+    result = sec5.shipped_result(min_accuracy=0.0, min_models=2)
+    assert _with_values(result, lambda w, s: 1.0 / w + 0.01 * s).summarised_widths() == [8, 12]
+    assert sec5.trend_outcome(_with_values(result, lambda w, s: float(w) + 0.01 * s)).verdict != "verified"
+
+
+def _with_values(result: GridResult, value: object) -> GridResult:
+    """``result`` with d_LLV = d_fg = ``value(width, seed_a + seed_b)`` for every pair."""
+    f = value  # a callable (width, seed sum) -> float
+    pairs = [replace(p, d_llv=f(p.width, p.seed_a + p.seed_b), d_fg=f(p.width, p.seed_a + p.seed_b))  # type: ignore[operator]
+             for p in result.pairs]
+    across = {k: replace(p, d_llv=f(k[0][0], k[0][1] + k[1][1]), d_fg=f(k[0][0], k[0][1] + k[1][1]))  # type: ignore[operator]
+              for k, p in result.across.items()}
+    return GridResult(result.grid, result.models, result.accuracy, pairs, across)
+
+
+def test_package_claims_are_decided_in_seconds() -> None:
+    """The default run decides both Section 5 claims on the package's shipped models."""
+    sec5.shipped_table.cache_clear()
+    start = time.perf_counter()
+    claims = all_claims()
+    verdicts = {cid: claims[cid].methods["numeric"](Context()).verdict
+                for cid in ("sec5-bound-trained", "sec5-width-trend")}
+    assert verdicts["sec5-bound-trained"] == "verified"
+    assert verdicts["sec5-width-trend"] in ("verified", "undecided", "refuted")
+    assert time.perf_counter() - start < 120

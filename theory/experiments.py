@@ -1,0 +1,766 @@
+"""The width experiment of Section 5 of the paper: "wider networks are closer".
+
+For each width ``W`` and seed, ``f`` and ``g`` are trained on the radial task
+(:mod:`theory.training`); models whose test accuracy exceeds the threshold (0.9 in the paper's
+plotting code) are kept, and for every pair of kept seeds of one width ``d_LLV`` (λ = 1e-5, max
+form, the paper's per-pair selection) and ``d_{f,g}`` are computed.  Widths with fewer kept models
+than ``min_models`` (5 in the paper's code) are left out of the summary.
+
+**Trend test.** The statistic is Spearman's ρ between the width and the value (``d_LLV`` resp.
+``d_{f,g}``) over all same-width pairs.  Pairs share models (``C(k, 2)`` pairs from ``k`` models),
+so the pairs are not exchangeable and permuting them gives no valid p-value.  The p-values are
+those of a seed-stratified model-level permutation test (:func:`stratified_trend_test`): under the
+null hypothesis the kept models of each seed are exchangeable across the widths (independently
+across seeds), so the width labels are re-assigned among the models of each seed and the
+same-width pairs and ρ are recomputed from the distances of all pairs of models with different
+seeds (hence the comparisons across widths, :func:`compare_across`).  Stratifying by seed keeps
+models that share a seed (and so the batch order) out of one group.  The exact rank test on the
+width means (valid under the same null, but never below ``1/k!`` for ``k`` widths) is also given.
+
+**Effect sizes** (:func:`mean_differences`): differences of width means with percentile bootstrap
+intervals over seeds.  **Shipped models** (:func:`shipped_grid`): the grid of
+:mod:`theory.shipped` read from the package data, its pairs evaluated by the vectorised float64
+evaluator :func:`pair_distances` (the same selection and values as :func:`theory.compare.compare`).
+
+Models already trained in an output directory with the same settings are loaded, not retrained,
+so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from theory.compare import compare
+from theory.distances import Sets, label_terms
+from theory.errors import ClosenessError
+from theory.io import atomic_write_text, load_model, save_model
+from theory.model import Model
+from theory.synthetic import RadialData, radial_data
+from theory.training import TrainSettings, accuracy, train, trained_model
+
+__all__ = [
+    "Grid",
+    "PairResult",
+    "GridResult",
+    "DIM",
+    "FULL",
+    "QUICK",
+    "Reporter",
+    "run_grid",
+    "compare_pair",
+    "spearman",
+    "rank_test",
+    "stratified_trend_test",
+    "compare_across",
+    "trend_data",
+    "trend_statistics",
+    "Prepared",
+    "pair_distances",
+    "pair_table",
+    "grid_from_table",
+    "mean_differences",
+    "PairKey",
+]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The experiment's settings (defaults: the paper's full setting for K = 6)."""
+
+    classes: int = 6
+    widths: tuple[int, ...] = (16, 32, 64, 128, 256)
+    seeds: tuple[int, ...] = tuple(range(10))
+    steps: int = 15_000
+    train_size: int = 20_000
+    test_size: int = 2_000
+    data_seed: int = 0
+    min_accuracy: float = 0.9
+    min_models: int = 5
+    samples: int = 100
+    lam: float = 1e-5
+    lr: float = 1e-4
+
+    def validate(self) -> None:
+        if self.classes < 3:
+            raise ClosenessError(f"--classes must be at least 3 (d_LLV needs K ≥ M+1 = 3), got {self.classes}")
+        if not self.widths or min(self.widths) < 1:
+            raise ClosenessError(f"--widths must be positive integers, got {list(self.widths)}")
+        if len(set(self.seeds)) != len(self.seeds) or len(self.seeds) < 2:
+            raise ClosenessError(f"--seeds needs at least two distinct seeds, got {list(self.seeds)}")
+        if min(self.seeds) < 0:
+            raise ClosenessError(f"seeds must be non-negative, got {list(self.seeds)}")
+        if self.steps < 1:
+            raise ClosenessError(f"--steps must be positive, got {self.steps}")
+        if not 0 <= self.min_accuracy <= 1:
+            raise ClosenessError(f"--min-accuracy must lie in [0, 1], got {self.min_accuracy}")
+        if self.min_models < 2:
+            raise ClosenessError(f"--min-models must be at least 2 (a pair), got {self.min_models}")
+        if not self.lr > 0:
+            raise ClosenessError(f"--lr must be positive, got {self.lr}")
+        batch = TrainSettings(width=1, seed=0).batch
+        if self.test_size < 3 or self.train_size < batch:
+            raise ClosenessError(f"--train-size must be at least one batch ({batch}) and --test-size at least 3")
+
+    def run_dir(self) -> str:
+        """The sub-directory of the trained models: everything that changes a model is in its name."""
+        return (f"K{self.classes}_n{self.train_size}_t{self.test_size}_d{self.data_seed}_s{self.steps}"
+                f"_lr{self.lr:g}")
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["widths"], d["seeds"] = list(self.widths), list(self.seeds)
+        return d
+
+
+#: Representation dimension M of the trained models.
+DIM = TrainSettings.dim
+
+#: The paper's setting: widths 16..256, 15000 steps (the paper trained 20 seeds per width).
+FULL = Grid()
+#: A few minutes on 2 cores: small widths, fewer seeds and steps, at least 3 kept models a width.
+QUICK = Grid(widths=(16, 32, 64, 128), seeds=tuple(range(8)), steps=5_000, min_models=3)
+
+
+@dataclass
+class PairResult:
+    """Distances between the models of two seeds of one width (or the reason they failed)."""
+
+    width: int
+    seed_a: int
+    seed_b: int
+    d_llv: float = math.nan
+    d_fg: float = math.nan
+    T1: float = math.nan
+    T2: float = math.nan
+    d_kl: float = math.nan
+    m_cca: float = math.nan
+    sets: Sets | None = None
+    error: str = ""
+    #: Width of the second model (0: the same as ``width``; a pair across widths sets it).
+    width_b: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.width_b:
+            self.width_b = self.width
+
+    def row(self, dim: int) -> dict[str, Any]:
+        s = self.sets
+        return {
+            "width": self.width, "seed_a": self.seed_a, "seed_b": self.seed_b,
+            "d_llv": self.d_llv, "d_fg": self.d_fg, "bound_2M_eps": 2 * dim * self.d_llv,
+            "ratio": self.d_fg / (2 * dim * self.d_llv) if self.d_llv > 0 else math.nan,
+            "T1": self.T1, "T2": self.T2, "d_kl": self.d_kl, "m_cca": self.m_cca,
+            "pivot_label": "" if s is None else s.pivot_label,
+            "left_out_label": "" if s is None or s.left_out_label is None else s.left_out_label,
+            "pivot_input": "" if s is None else s.pivot_input,
+            "inputs": "" if s is None else " ".join(map(str, s.inputs)),
+            "error": self.error,
+        }
+
+
+@dataclass
+class GridResult:
+    """Trained models (on the test inputs), their accuracies, and the pair distances."""
+
+    grid: Grid
+    models: dict[tuple[int, int], Model] = field(default_factory=dict)
+    accuracy: dict[tuple[int, int], float] = field(default_factory=dict)
+    pairs: list[PairResult] = field(default_factory=list)
+    #: Pairs of trend models (see :meth:`trend_models`) of different widths and seeds, keyed by
+    #: ``((width_a, seed_a), (width_b, seed_b))`` in the order of :meth:`trend_models`.
+    across: dict[tuple[tuple[int, int], tuple[int, int]], PairResult] = field(default_factory=dict)
+    trained: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+
+    def kept(self, width: int) -> list[int]:
+        """Seeds of ``width`` whose test accuracy exceeds the threshold."""
+        return [s for s in self.grid.seeds if self.accuracy.get((width, s), -1.0) > self.grid.min_accuracy]
+
+    def summarised_widths(self) -> list[int]:
+        """Widths with at least ``min_models`` kept models (the others are left out, as in the paper)."""
+        return [w for w in self.grid.widths if len(self.kept(w)) >= self.grid.min_models]
+
+    def trend_models(self) -> list[tuple[int, int]]:
+        """``(width, seed)`` of the kept models of the summarised widths, ordered by width then seed."""
+        return [(w, s) for w in self.summarised_widths() for s in self.kept(w)]
+
+    def values(self, width: int, key: str) -> np.ndarray:
+        return np.array([getattr(p, key) for p in self.pairs if p.width == width and not p.error])
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per width: kept models, mean accuracy, mean ± sd of d_LLV and d_{f,g}."""
+        rows = []
+        ok = set(self.summarised_widths())
+        for w in self.grid.widths:
+            llv, fg = self.values(w, "d_llv"), self.values(w, "d_fg")
+            acc = [self.accuracy[(w, s)] for s in self.grid.seeds if (w, s) in self.accuracy]
+            failed = sum(1 for p in self.pairs if p.width == w and p.error)
+            rows.append({
+                "width": w, "models": len(acc), "kept": len(self.kept(w)),
+                "mean_accuracy": float(np.mean(acc)), "pairs": len(llv), "failed_pairs": failed,
+                "in_summary": w in ok and len(llv) > 0,
+                "mean_d_llv": _stat(np.mean, llv), "sd_d_llv": _stat(np.std, llv),
+                "mean_d_fg": _stat(np.mean, fg), "sd_d_fg": _stat(np.std, fg),
+                "max_ratio": _stat(np.max, np.divide(fg, 2 * DIM * llv, out=np.zeros_like(fg), where=llv > 0)),
+                "mean_d_kl": _stat(np.mean, self.values(w, "d_kl")),
+                "mean_m_cca": _stat(np.mean, self.values(w, "m_cca")),
+            })
+        return rows
+
+
+def _stat(fn: Callable[[np.ndarray], Any], x: np.ndarray) -> float:
+    return float(fn(x)) if len(x) else math.nan
+
+
+# ------------------------------------------------------------------------------------------
+# training the grid (resumable) and comparing the pairs
+# ------------------------------------------------------------------------------------------
+def _model_paths(out: Path, grid: Grid, width: int, seed: int) -> tuple[Path, Path]:
+    base = out / "models" / grid.run_dir() / f"w{width}_seed{seed}"
+    return base.with_suffix(".npz"), base.with_suffix(".json")
+
+
+def _cached(npz: Path, meta: Path, settings: TrainSettings, data: RadialData) -> tuple[Model, float] | None:
+    """A model trained earlier with exactly these settings, or None."""
+    if not (npz.exists() and meta.exists()):
+        return None
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if info.get("settings") != settings.as_dict() or info.get("data") != data.describe():
+        return None
+    return load_model(npz), float(info["test_accuracy"])
+
+
+Reporter = Callable[[str, bool], None]
+
+
+def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None) -> GridResult:
+    """Train (or load from ``out``) every model of the grid and compare the pairs of kept seeds.
+
+    ``out=None`` keeps everything in memory.  ``report(text, final)`` receives progress lines
+    (``final`` marks the end of one model).
+    """
+    grid.validate()
+    start = time.perf_counter()
+    data = radial_data(grid.classes, grid.train_size, grid.test_size, grid.data_seed)
+    result = GridResult(grid)
+    jobs = [(w, s) for w in grid.widths for s in grid.seeds]
+    cost = {w: w * w + 16 * w for w in grid.widths}  # work per step ~ W² (for the ETA)
+    total = sum(cost[w] for w, _ in jobs) * grid.steps
+    done = 0.0
+    train_time = 0.0
+    for i, (w, s) in enumerate(jobs, 1):
+        settings = TrainSettings(width=w, seed=s, steps=grid.steps, lr=grid.lr)
+        npz, meta = _model_paths(out, grid, w, s) if out is not None else (None, None)
+        hit = _cached(npz, meta, settings, data) if npz is not None and meta is not None else None
+        if hit is not None:
+            model, acc = hit
+            result.reused += 1
+            total -= cost[w] * grid.steps
+            _say(report, f"[{i}/{len(jobs)}] width {w} seed {s}: loaded (test accuracy {acc:.4f})", True)
+        else:
+            label = f"[{i}/{len(jobs)}] width {w} seed {s}"
+            t0 = time.perf_counter()
+
+            def progress(step: int, loss: float, label: str = label, w: int = w, before: float = done,
+                         spent: float = train_time, t0: float = t0, total: float = total) -> None:
+                work = before + cost[w] * step
+                eta = (spent + time.perf_counter() - t0) / work * (total - work)
+                _say(report, f"{label}: step {step}/{grid.steps} loss {loss:.4f}  eta {_hms(eta)}", False)
+
+            t = train(data, settings, progress, every=max(1, grid.steps // 50))
+            train_time += time.perf_counter() - t0
+            done += cost[w] * grid.steps
+            model = trained_model(t, data.x_test)
+            acc = accuracy(model, data.y_test)
+            result.trained += 1
+            if npz is not None and meta is not None:
+                save_model(npz, model)
+                info = {"settings": settings.as_dict(), "data": data.describe(), "test_accuracy": acc,
+                        "final_train_loss": t.history[-1][1], "seconds": t.seconds}
+                atomic_write_text(meta, json.dumps(info, indent=1) + "\n")
+            _say(report, f"{label}: test accuracy {acc:.4f}, train loss {t.history[-1][1]:.4f}, "
+                 f"{t.seconds:.1f} s", True)
+        result.models[(w, s)] = model
+        result.accuracy[(w, s)] = acc
+    for w in grid.widths:
+        kept = result.kept(w)
+        for sa, sb in itertools.combinations(kept, 2):
+            result.pairs.append(compare_pair(result.models[(w, sa)], result.models[(w, sb)], w, sa, sb, grid))
+        _say(report, f"width {w}: {len(kept)} of {len(grid.seeds)} models kept, "
+             f"{len(kept) * (len(kept) - 1) // 2} pairs compared", True)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def compare_pair(a: Model, b: Model, width: int, sa: int, sb: int, grid: Grid, width_b: int = 0) -> PairResult:
+    """``d_LLV`` (paper selection) and ``d_{f,g}`` of one pair by :func:`theory.compare.compare`;
+    a failure is recorded, not raised."""
+    pr = PairResult(width, sa, sb, width_b=width_b)
+    try:
+        c = compare(a, b, select="paper", samples=grid.samples, seed=0, lam=grid.lam)
+    except ClosenessError as err:
+        pr.error = str(err)
+        return pr
+    v = c.values
+    pr.d_llv, pr.d_fg = float(v["d_llv"]), float(v["fg"].value)
+    pr.T1, pr.T2 = float(v["terms"].T1), float(v["terms"].T2)
+    pr.d_kl, pr.m_cca = float(v["d_kl_ab"]), float(v["m_cca"])
+    pr.sets = c.sets
+    return pr
+
+
+def compare_across(result: GridResult, report: Reporter | None = None) -> int:
+    """Compare every pair of trend models with different widths and different seeds (the null
+    distribution of :func:`stratified_trend_test` needs them); pairs already in ``result.across``
+    are kept.  Returns the number of comparisons made."""
+    start = time.perf_counter()
+    keys = result.trend_models()
+    todo = [(a, b) for a, b in itertools.combinations(keys, 2)
+            if a[0] != b[0] and a[1] != b[1] and (a, b) not in result.across]
+    for i, (a, b) in enumerate(todo, 1):
+        result.across[(a, b)] = compare_pair(result.models[a], result.models[b], a[0], a[1], b[1], result.grid,
+                                             width_b=b[0])
+        if i % 50 == 0 or i == len(todo):
+            _say(report, f"pairs across widths (for the trend test): {i}/{len(todo)}", i == len(todo))
+    result.seconds += time.perf_counter() - start
+    return len(todo)
+
+
+def _say(report: Reporter | None, text: str, final: bool) -> None:
+    if report is not None:
+        report(text, final)
+
+
+def _hms(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+# ------------------------------------------------------------------------------------------
+# rank statistics
+# ------------------------------------------------------------------------------------------
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of a 1-d sample, ties given their average rank."""
+    _, inverse, counts = np.unique(np.asarray(x, dtype=float), return_inverse=True, return_counts=True)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # 0-based rank of each distinct value
+    return (first + (counts + 1) / 2)[inverse]
+
+
+def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Spearman's rank correlation (Pearson correlation of average ranks)."""
+    rx, ry = _ranks(np.asarray(x)), _ranks(np.asarray(y))
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float(rx @ rx) * float(ry @ ry))
+    if den == 0:
+        raise ClosenessError("rank correlation undefined: one of the samples is constant")
+    return float(rx @ ry) / den
+
+
+def rank_test(x: Sequence[float], y: Sequence[float], permutations: int = 20_000, seed: int = 0) -> dict[str, Any]:
+    """Spearman ``ρ`` of ``(x, y)`` with one-sided permutation p-values for ``ρ < 0`` and ``ρ > 0``.
+
+    Exact (every permutation of ``y``) for n ≤ 8, else ``permutations`` seeded random ones
+    (p-values with the usual +1 correction).
+    """
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if xa.shape != ya.shape or xa.ndim != 1 or len(xa) < 3:
+        raise ClosenessError(f"rank test needs two paired samples of size ≥ 3, got {xa.shape}, {ya.shape}")
+    rho = spearman(xa, ya)
+    rx = _ranks(xa)
+    rx = rx - rx.mean()
+    ry = _ranks(ya)
+    n = len(xa)
+    if n <= 8:
+        perms = np.array(list(itertools.permutations(range(n))))
+        exact, extra = True, 0
+    else:
+        rng = np.random.default_rng(seed)
+        perms = np.argsort(rng.random((permutations, n)), axis=1)
+        exact, extra = False, 1
+    ryp = ry[perms]
+    ryp = ryp - ryp.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx @ rx) * np.sum(ryp * ryp, axis=1))
+    null = (ryp @ rx) / den
+    tol = 1e-12
+    p_dec = (np.sum(null <= rho + tol) + extra) / (len(null) + extra)
+    p_inc = (np.sum(null >= rho - tol) + extra) / (len(null) + extra)
+    return {"rho": rho, "n": n, "p_decreasing": float(p_dec), "p_increasing": float(p_inc),
+            "null": "exact" if exact else f"{permutations} permutations (seed {seed})"}
+
+
+def _row_ranks(v: np.ndarray) -> np.ndarray:
+    """Average ranks (1..n) within each row of a 2-d array."""
+    order = np.argsort(v, axis=1, kind="stable")
+    ranks = np.empty(v.shape)
+    np.put_along_axis(ranks, order, np.arange(1.0, v.shape[1] + 1), axis=1)
+    tied = np.any(np.diff(np.take_along_axis(v, order, axis=1), axis=1) == 0, axis=1)
+    for i in np.flatnonzero(tied):
+        ranks[i] = _ranks(v[i])
+    return ranks
+
+
+def _relabellings(strata: list[np.ndarray], permutations: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """Rows of slot → model index maps permuting within each stratum: all of them (exact) when
+    there are at most ``permutations``, else the identity and ``permutations`` random ones."""
+    n = sum(len(g) for g in strata)
+    count = math.prod(math.factorial(len(g)) for g in strata)
+    if count <= permutations:
+        rows = []
+        for choice in itertools.product(*(itertools.permutations(g) for g in strata)):
+            rows.append(np.concatenate([np.asarray(c, dtype=np.int64) for c in choice]))
+        return np.array(rows).reshape(count, n), True
+    out = np.empty((permutations + 1, n), dtype=np.int64)
+    pos = 0
+    for g in strata:
+        out[0, pos:pos + len(g)] = g
+        out[1:, pos:pos + len(g)] = g[np.argsort(rng.random((permutations, len(g))), axis=1)]
+        pos += len(g)
+    return out, False
+
+
+def stratified_trend_test(widths: Sequence[int], seeds: Sequence[int], dist: np.ndarray,
+                          permutations: int = 20_000, seed: int = 0) -> dict[str, Any]:
+    """Spearman ``ρ`` of width against the same-width pair values, with a seed-stratified
+    model-level permutation null.
+
+    Model ``i`` has width ``widths[i]`` and training seed ``seeds[i]`` (the pairs ``(width, seed)``
+    distinct); ``dist[i, j]`` (``i < j``) is the value of the pair, needed for every pair of models
+    with different seeds.  The statistic is Spearman's ρ over the pairs ``i < j`` of equal width.
+    Null hypothesis: the models of each seed are exchangeable across their widths, independently
+    across seeds; the null distribution re-assigns the widths among the models of each seed and
+    recomputes ρ.  Exact (every re-assignment) when there are at most ``permutations``, else
+    ``permutations`` seeded random ones with the +1 correction, so that
+    ``P(p ≤ α) ≤ α`` under the null in either case.
+    """
+    w, sd = np.asarray(widths), np.asarray(seeds)
+    d = np.asarray(dist, dtype=float)
+    n = len(w)
+    if sd.shape != (n,) or d.shape != (n, n):
+        raise ClosenessError(f"stratified trend test: {n} widths, {sd.shape} seeds and a {d.shape} distance matrix")
+    if len(set(zip(w.tolist(), sd.tolist(), strict=True))) != n:
+        raise ClosenessError("stratified trend test: two models with the same width and seed")
+    # slots (seed, width), grouped by seed; a relabelling puts model relab[k] into slot k
+    slots = sorted(range(n), key=lambda i: (sd[i], w[i]))
+    strata = [np.array([i for i in slots if sd[i] == s], dtype=np.int64) for s in sorted(set(sd.tolist()))]
+    slot_width = w[slots]
+    a, b = np.array([(k, m) for k, m in itertools.combinations(range(n), 2) if slot_width[k] == slot_width[m]],
+                    dtype=np.int64).reshape(-1, 2).T
+    if len(a) < 3 or len(set(slot_width[a].tolist())) < 2:
+        raise ClosenessError("stratified trend test: needs at least two widths and three same-width pairs")
+    sym = np.triu(d, 1) + np.triu(d, 1).T
+    relab, exact = _relabellings(strata, permutations, np.random.default_rng(seed))
+    values = sym[relab[:, a], relab[:, b]]
+    if not np.all(np.isfinite(values)):
+        raise ClosenessError("stratified trend test: a needed pair value is missing or not finite")
+    rx = _ranks(slot_width[a]) - (len(a) + 1) / 2
+    ry = _row_ranks(values) - (len(a) + 1) / 2
+    den = np.sqrt(float(rx @ rx) * np.sum(ry * ry, axis=1))
+    if np.any(den == 0):
+        raise ClosenessError("stratified trend test: the pair values are constant")
+    null = (ry @ rx) / den
+    identity = np.flatnonzero(np.all(relab == np.asarray(slots), axis=1))[0]
+    rho = float(null[identity])
+    tol = 1e-12
+    if exact:
+        p_dec, p_inc = np.mean(null <= rho + tol), np.mean(null >= rho - tol)
+        how = f"exact: all {len(null)} re-assignments of widths within seeds"
+    else:
+        rest = np.delete(null, 0)
+        p_dec = (np.sum(rest <= rho + tol) + 1) / (len(rest) + 1)
+        p_inc = (np.sum(rest >= rho - tol) + 1) / (len(rest) + 1)
+        how = f"{permutations} random re-assignments of widths within seeds (seed {seed}), +1 correction"
+    return {"rho": rho, "models": n, "pairs": len(a), "p_decreasing": float(p_dec),
+            "p_increasing": float(p_inc), "null": how}
+
+
+def trend_data(result: GridResult, key: str) -> tuple[list[int], list[int], np.ndarray]:
+    """Widths, seeds and the matrix of ``key`` values of the trend models of ``result`` (same-width
+    pairs from ``result.pairs``, the others from ``result.across``; nan where a comparison failed)."""
+    keys = result.trend_models()
+    index = {k: i for i, k in enumerate(keys)}
+    d = np.full((len(keys), len(keys)), np.nan)
+    within = [((p.width, p.seed_a), (p.width, p.seed_b), p) for p in result.pairs]
+    for ka, kb, p in within + [(ka, kb, p) for (ka, kb), p in result.across.items()]:
+        if ka in index and kb in index and not p.error:
+            i, j = sorted((index[ka], index[kb]))
+            d[i, j] = getattr(p, key)
+    return [k[0] for k in keys], [k[1] for k in keys], d
+
+
+def trend_statistics(result: GridResult, permutations: int = 20_000) -> dict[str, Any]:
+    """The trend tests of ``d_LLV`` and ``d_{f,g}`` against width (see the module docstring):
+    ``models``: :func:`stratified_trend_test` (the decisive one), ``means``: exact rank test of the
+    width means.  Compares the missing pairs across widths first."""
+    compare_across(result)
+    widths = result.summarised_widths()
+    out: dict[str, Any] = {"widths": widths}
+    failed = sum(1 for p in result.across.values() if p.error)
+    failed += sum(1 for p in result.pairs if p.error and p.width in widths)
+    out["failed_comparisons"] = failed
+    for key in ("d_llv", "d_fg"):
+        entry: dict[str, Any] = {"models": None, "means": None}
+        if len(widths) >= 2:
+            try:
+                entry["models"] = stratified_trend_test(*trend_data(result, key), permutations=permutations)
+            except ClosenessError as err:
+                entry["models"] = {"error": str(err)}
+        if len(widths) >= 3:
+            entry["means"] = rank_test(widths, [float(np.mean(result.values(w, key))) for w in widths])
+        out[key] = entry
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# the vectorised float64 evaluator of one pair (the paper's selection, d_LLV and d_{f,g})
+# ------------------------------------------------------------------------------------------
+_TINY = 64 * float(np.finfo(np.float64).eps)  # FLOAT64.is_zero: |v| ≤ 64 eps · scale
+_NEAR = 1e-9  # relative gap below which a choice is re-made exactly as theory.selection makes it
+
+
+def _sd(x: np.ndarray, axis: int) -> np.ndarray:
+    """Population standard deviation (two-pass), as :func:`theory.distances.sd`."""
+    c = x - np.mean(x, axis=axis, keepdims=True)
+    return np.sqrt(np.mean(c * c, axis=axis))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A model with what every pair evaluation needs of it (float64 f, g, ℓ and ℓᵀ)."""
+
+    f: np.ndarray
+    g: np.ndarray
+    ell: np.ndarray
+    centred: np.ndarray  # ℓ − E_x ℓ
+    cov: np.ndarray  # Cov_x(ℓ), K×K
+    scale: float  # max |ℓ|
+
+    @classmethod
+    def of(cls, model: Model) -> Prepared:
+        from theory.model import log_probs
+
+        ell = log_probs(model)
+        centred = ell - ell.mean(axis=0)
+        return cls(np.asarray(model.f, dtype=float), np.asarray(model.g, dtype=float), ell, centred,
+                   centred.T @ centred / len(ell), float(np.max(np.abs(ell))))
+
+
+def _paper_labels(pa: Prepared, pb: Prepared) -> tuple[int, int]:
+    """``(y_0, left-out)`` of :func:`theory.selection.paper_labels`, all pivots at once.
+
+    Every standard deviation over x it needs is a quadratic form of the covariances of ``ℓ`` and
+    ``ℓ'`` (``Var(ℓ_y − ℓ_{y_0}) = C_yy + C_{y_0y_0} − 2C_{yy_0}``, and so on), so the selection costs
+    three K×K covariance matrices; the chosen sets are then evaluated directly (two-pass)."""
+    c, c2, x = pa.cov, pb.cov, pa.centred.T @ pb.centred / pa.centred.shape[0]
+    k = c.shape[0]
+    off = ~np.eye(k, dtype=bool)
+    dc, dc2, dx = np.diag(c), np.diag(c2), np.diag(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sig = np.sqrt(np.maximum(dc[None, :] + dc[:, None] - 2 * c, 0))  # [y0, y]
+        sig2 = np.sqrt(np.maximum(dc2[None, :] + dc2[:, None] - 2 * c2, 0))
+        ok = (np.all((sig > _TINY * pa.scale) | ~off, axis=1) & np.all((sig2 > _TINY * pb.scale) | ~off, axis=1))
+        ratio = sig * sig2
+        a = dc[None, :] / sig**2 + dc2[None, :] / sig2**2 - 2 * dx[None, :] / ratio
+        b = dc[:, None] / sig**2 + dc2[:, None] / sig2**2 - 2 * dx[:, None] / ratio
+        t = np.where(off, np.sqrt(np.maximum(np.maximum(a, b), 0)), -np.inf)
+    t1 = np.full(k, np.inf)
+    near = np.zeros(k, dtype=bool)  # the left-out label is a near tie
+    for p in np.flatnonzero(ok):
+        top = np.sort(t[p])[::-1]
+        t1[p] = top[1]
+        near[p] = top[0] - top[1] <= _NEAR * top[0]
+    if not np.any(np.isfinite(t1)):
+        raise ClosenessError("every pivot choice leaves a label with zero log-odds variance: T1 is undefined")
+    close = np.flatnonzero(t1 <= np.min(t1) * (1 + _NEAR))
+    if len(close) == 1 and not near[close[0]]:
+        return int(close[0]), int(np.argmax(t[close[0]]))
+    # T1 has exact ties (a_y of pivot y_0 is b of pivot y with y_0 left out...): decide them as
+    # theory.selection.paper_labels does, at its rounding, among the near-minimal pivots only
+    best: tuple[float, int, int] = (np.inf, -1, -1)
+    for cand in close:
+        others = tuple(y for y in range(k) if y != cand)
+        _, _, ay, by = label_terms(pa.ell, pb.ell, int(cand), others)
+        tt = np.maximum(ay, by)
+        j = int(np.argmax(tt))
+        v = float(np.max(np.delete(tt, j)))
+        if v < best[0]:
+            best = (v, int(cand), others[j])
+    return best[1], best[2]
+
+
+@functools.lru_cache(maxsize=8)
+def _input_draws(n: int, m: int, samples: int, seed: int) -> np.ndarray:
+    """The seeded (M+1)-subsets that :func:`theory.selection.paper_inputs` tries, in its order."""
+    rng = np.random.default_rng(seed)
+    return np.array([rng.choice(n, size=m + 1, replace=False) for _ in range(samples)])
+
+
+def _paper_inputs(fa: np.ndarray, fb: np.ndarray, ell: np.ndarray, ell2: np.ndarray, samples: int,
+                  seed: int) -> tuple[int, tuple[int, ...]]:
+    """``(x_0, S_X)`` of :func:`theory.selection.paper_inputs` (same seeded draws), all at once."""
+    n, m = fa.shape
+    idx = _input_draws(n, m, samples, seed)
+    x0, sx = idx[:, 0], idx[:, 1:]
+    ok = np.ones(samples, dtype=bool)
+    for f in (fa, fb):
+        sv = np.linalg.svd(np.swapaxes(f[sx] - f[x0][:, None, :], 1, 2), compute_uv=False)
+        ok &= ~np.any(sv <= _TINY * sv[:, :1], axis=1)
+    terms = []
+    for e in (ell, ell2):
+        s = _sd(e[sx] - e[x0][:, None, :], 2)
+        scale = np.max(np.abs(e[idx]), axis=(1, 2))
+        ok &= np.all(s > _TINY * scale[:, None], axis=1)
+        terms.append(s)
+    s, s2 = terms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = _sd(ell[sx] / s[:, :, None] - ell2[sx] / s2[:, :, None], 2)
+        e = _sd(ell[x0][:, None, :] / s[:, :, None] - ell2[x0][:, None, :] / s2[:, :, None], 2)
+    t2 = np.where(ok, np.maximum(np.max(c, axis=1), np.max(e, axis=1)), np.inf)
+    if not np.any(ok):
+        raise ClosenessError(f"none of the {samples} sampled input sets has invertible N, N' and positive s_x")
+    i = int(np.argmin(t2))
+    return int(x0[i]), tuple(int(v) for v in sx[i])
+
+
+def _d_svd(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``1 − ‖Cov(ũ, ṽ)‖_*/M`` for stacks of paired samples ``u``, ``v`` (…, n, M)."""
+    su = (u - u.mean(axis=-2, keepdims=True)) / _sd(u, -2)[..., None, :]
+    sv = (v - v.mean(axis=-2, keepdims=True)) / _sd(v, -2)[..., None, :]
+    c = np.swapaxes(su, -1, -2) @ sv / u.shape[-2]
+    return 1.0 - np.sum(np.linalg.svd(c, compute_uv=False), axis=-1) / u.shape[-1]
+
+
+def pair_distances(a: Model | Prepared, b: Model | Prepared, samples: int = 100, seed: int = 0,
+                   lam: float = 1e-5) -> tuple[float, float, Sets]:
+    """``(d_LLV, d_{f,g}, sets)`` of two models with the paper's selection, at float64, vectorised.
+
+    The same definitions and selection as :func:`theory.compare.compare` with ``select="paper"``
+    (:func:`compare_pair` uses that), a few milliseconds instead of a quarter second; the two are
+    compared on pairs of the shipped models by the tests and by ``sec5-bound-trained``.
+    """
+    pa = a if isinstance(a, Prepared) else Prepared.of(a)
+    pb = b if isinstance(b, Prepared) else Prepared.of(b)
+    fa, fb, ga, gb, ell, ell2 = pa.f, pb.f, pa.g, pb.g, pa.ell, pb.ell
+    y0, left = _paper_labels(pa, pb)
+    x0, sx = _paper_inputs(fa, fb, ell, ell2, samples, seed)
+    labels = tuple(y for y in range(ga.shape[0]) if y not in (y0, left))
+    sets = Sets(y0, labels, x0, sx, left_out_label=left, selection="paper")
+    sy = list(labels)
+    sig, sig2 = _sd(ell[:, sy] - ell[:, [y0]], 0), _sd(ell2[:, sy] - ell2[:, [y0]], 0)
+    t1 = max(np.max(_sd(ell[:, sy] / sig - ell2[:, sy] / sig2, 0)),
+             np.max(_sd(ell[:, [y0]] / sig - ell2[:, [y0]] / sig2, 0)))
+    s, s2 = _sd(ell[list(sx)] - ell[[x0]], 1), _sd(ell2[list(sx)] - ell2[[x0]], 1)
+    t2 = max(np.max(_sd(ell[list(sx)] / s[:, None] - ell2[list(sx)] / s2[:, None], 1)),
+             np.max(_sd(ell[[x0]] / s[:, None] - ell2[[x0]] / s2[:, None], 1)))
+    llv = max(t1, t2, lam * np.max(np.abs(sig - sig2)), lam * np.max(np.abs(s - s2)))
+    m = fa.shape[1]
+    subsets = np.array(list(itertools.combinations(range(len(sy)), m)))
+    u, u2 = fa @ (ga[sy] - ga[y0]).T, fb @ (gb[sy] - gb[y0]).T
+    uc, uc2 = u - u.mean(axis=0), u2 - u2.mean(axis=0)
+    cross = (uc.T @ uc2 / len(u)) / np.outer(_sd(u, 0), _sd(u2, 0))  # Cov(ũ, ũ') of all of S_Y
+    blocks = cross[subsets[:, :, None], subsets[:, None, :]]
+    f_side = 1.0 - np.sum(np.linalg.svd(blocks, compute_uv=False), axis=-1) / m
+    g_side = _d_svd(ga @ (fa[list(sx)] - fa[x0]).T, gb @ (fb[list(sx)] - fb[x0]).T)
+    fg = max(float(np.max(f_side)), float(g_side))
+    if not (np.isfinite(llv) and np.isfinite(fg)):
+        raise ClosenessError("a distance is not finite at float64")
+    return float(llv), fg, sets
+
+
+# ------------------------------------------------------------------------------------------
+# the shipped models as a grid, and effect sizes
+# ------------------------------------------------------------------------------------------
+PairKey = tuple[tuple[int, int], tuple[int, int]]
+
+
+def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: float = 1e-5,
+               report: Reporter | None = None) -> dict[PairKey, PairResult]:
+    """:func:`pair_distances` of every pair of ``models`` (keyed ``(width, seed)``) with different
+    seeds, keyed by the sorted pair of keys; a failure is recorded in the pair, not raised."""
+    prepared = {k: Prepared.of(m) for k, m in models.items()}
+    keys = sorted(models)
+    todo = [(a, b) for a, b in itertools.combinations(keys, 2) if a[1] != b[1]]
+    out: dict[PairKey, PairResult] = {}
+    for i, (a, b) in enumerate(todo, 1):
+        pr = PairResult(a[0], a[1], b[1], width_b=b[0])
+        try:
+            pr.d_llv, pr.d_fg, pr.sets = pair_distances(prepared[a], prepared[b], samples, 0, lam)
+        except ClosenessError as err:
+            pr.error = str(err)
+        out[(a, b)] = pr
+        if i % 100 == 0 or i == len(todo):
+            _say(report, f"pairs compared: {i}/{len(todo)}", i == len(todo))
+    return out
+
+
+def grid_from_table(grid: Grid, models: dict[tuple[int, int], Model], accuracy: dict[tuple[int, int], float],
+                    table: dict[PairKey, PairResult]) -> GridResult:
+    """The :class:`GridResult` of ``grid`` (its widths, seeds, accuracy threshold and ``min_models``)
+    from already evaluated pairs: the same-width pairs of kept models and the pairs across widths."""
+    keys = [(w, s) for w in grid.widths for s in grid.seeds if (w, s) in models]
+    result = GridResult(grid, {k: models[k] for k in keys}, {k: accuracy[k] for k in keys})
+    for w in grid.widths:
+        for sa, sb in itertools.combinations(result.kept(w), 2):
+            result.pairs.append(table[((w, sa), (w, sb))])
+    for a, b in itertools.combinations(result.trend_models(), 2):
+        if a[0] != b[0] and a[1] != b[1]:
+            result.across[(a, b)] = table[(a, b)]
+    return result
+
+
+def mean_differences(result: GridResult, key: str, boot: int = 2_000, seed: int = 0,
+                     level: float = 0.95) -> list[dict[str, Any]]:
+    """Effect sizes of the width trend: for consecutive summarised widths and for the first against
+    the last, the difference of the mean ``key`` over same-width pairs (wider minus narrower; < 0:
+    wider is closer) with a percentile bootstrap interval over seeds.
+
+    Seeds are resampled with replacement, jointly for all widths (a seed's models stay together);
+    a resample's pair mean weights the pair of seeds ``(s, t)``, ``s ≠ t``, by the product of their
+    counts, so a seed drawn twice is never paired with itself."""
+    widths = result.summarised_widths()
+    seeds = list(result.grid.seeds)
+    pos = {s: i for i, s in enumerate(seeds)}
+    mats = {}
+    for w in widths:
+        v = np.zeros((len(seeds), len(seeds)))
+        has = np.zeros_like(v)
+        for p in result.pairs:
+            if p.width == w and not p.error:
+                i, j = pos[p.seed_a], pos[p.seed_b]
+                v[i, j] = v[j, i] = getattr(p, key)
+                has[i, j] = has[j, i] = 1.0
+        mats[w] = (v, has)
+    counts = np.random.default_rng(seed).multinomial(len(seeds), np.full(len(seeds), 1 / len(seeds)), size=boot)
+    outer = counts[:, :, None] * counts[:, None, :]
+
+    def means(w: int, weights: np.ndarray) -> np.ndarray:
+        v, has = mats[w]
+        wt = weights * has
+        num, den = np.einsum("bij,ij->b", wt, v), wt.sum(axis=(1, 2))
+        return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
+
+    point = {w: means(w, np.ones((1, len(seeds), len(seeds))))[0] for w in widths}
+    boots = {w: means(w, outer) for w in widths}
+    pairs = list(itertools.pairwise(widths)) + ([(widths[0], widths[-1])] if len(widths) > 2 else [])
+    rows = []
+    lo_q, hi_q = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+    for a, b in pairs:
+        d = boots[b] - boots[a]
+        d = d[np.isfinite(d)]
+        lo, hi = (np.percentile(d, [lo_q, hi_q]) if len(d) else (math.nan, math.nan))
+        rows.append({"narrower": a, "wider": b, "difference": float(point[b] - point[a]),
+                     "ci": [float(lo), float(hi)], "excludes_zero": bool(hi < 0 or lo > 0)})
+    return rows
