@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from checks.evidence import ball_str, certified_leq, digits_agreed, numeric_leq
-from checks.registry import Context, Outcome, claim
+from checks.registry import GENERAL, Context, Outcome, claim, instances
 from theory import counterexample as cx
 from theory.compare import compare
 from theory.counterexample import (
@@ -54,7 +54,7 @@ from theory.distances import (
 from theory.errors import ClosenessError
 from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, log_probs
-from theory.precision import MP, Arithmetic, Ball, Float
+from theory.precision import FLOAT64, MP, Arithmetic, Ball, Float
 from theory.selection import paper_sets
 
 __all__ = [
@@ -73,6 +73,10 @@ __all__ = [
     "check_theorem31_numeric",
     "check_nll",
     "check_scale_invariance",
+    "check_scale_symbolic",
+    "check_kl_bound_sharp",
+    "check_nll_symbolic",
+    "check_affine_classification",
     "check_root_sums",
     "check_uncorrelated_certified",
     "check_uncorrelated_numeric",
@@ -84,6 +88,12 @@ __all__ = [
 EPSILONS = ("1e-3", "1e-10", "1e-100")
 GRID_PER_CLASS = 4
 Bound = Callable[[KLConstruction, Any, Arithmetic], Any]
+
+
+def with_scope(outcome: Outcome, scope: str) -> Outcome:
+    """``outcome`` with ``evidence["scope"]`` set (``general`` or ``instances (…)``)."""
+    outcome.evidence["scope"] = scope
+    return outcome
 
 
 # --------------------------------------------------------------------------------------------
@@ -795,6 +805,8 @@ def _(ctx: Context) -> Outcome:
         "step 4: margin, |phi| <= phi_max < alpha/2, alpha <= pi": check_sign_factors(dkl.margin_monotone(), ctx.seed),
         "B and Delta as evaluated": check_bound_matches_construction(_grid(), [1, 20, 355], ctx.dps),
     })
+    with_scope(out, instances("steps 1-3 at K = 3 (K = 3, 4, 5 with --deep) with symbolic logits, angles, radii "
+                              "and rho; step 4 for symbolic alpha, phi_max, phi; B and Delta at the grid"))
     out.evidence["not encoded"] = (
         "exp monotone (S <= T_k, S' <= T_sigma(k)); averaging over classes of equal size; "
         "sum_k T_sigma(k) = sum_k T_k; delta_kl >= Delta; the reverse direction by exchanging the models "
@@ -804,7 +816,8 @@ def _(ctx: Context) -> Outcome:
 
 @KL_BOUND.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return check_kl_bound(_random(ctx, m=10, deep_m=100), [1, 5, 20, 60], MP(ctx.dps), ctx=ctx)
+    out = check_kl_bound(_random(ctx, m=10, deep_m=100), [1, 5, 20, 60], MP(ctx.dps), ctx=ctx)
+    return with_scope(out, instances("random construction, 10 inputs per class (100 with --deep), rho = 1, 5, 20, 60"))
 
 
 @KL_BOUND.method("certified")
@@ -812,14 +825,14 @@ def _(ctx: Context) -> Outcome:
     parts = {"grid": check_kl_bound(_grid(), [1, 2, 5, 10, 20, 50, 100, 355], Ball(ctx.dps))}
     if ctx.deep:
         parts["paper random"] = check_kl_bound(paper_random(ctx.seed), [1, 2, 5, 10, 20, 50, 100, 355], Ball(ctx.dps))
-    return Outcome.combine(parts)
+    return with_scope(Outcome.combine(parts), instances("grid, 4 inputs per class, rho = 1..355"))
 
 
 @KL_BOUND.method("search")
 def _(ctx: Context) -> Outcome:
     from checks.search_kl import search_kl_bound
 
-    return search_kl_bound(ctx.examples(40, 400), ctx.seed, ctx.dps)
+    return with_scope(search_kl_bound(ctx.examples(40, 400), ctx.seed, ctx.dps), instances("searched constructions"))
 
 
 KL_BOUND_SHARP = claim(
@@ -827,21 +840,30 @@ KL_BOUND_SHARP = claim(
     "Sharper: d_KL ≤ (1/K)Σ_k (T_σ(k) + 2ρ r_max T_k) with T_k = Σ_{l≠k} e^{−ρ δ_kl}, "
     "δ_kl = r_min(cos φ_max − cos(α_kl − φ_max)); it is never above the (K−1)e^{−ρΔ} form.",
     r"d_{KL} \le \tfrac1K\sum_k (T_{\sigma(k)} + 2\rho r_{\max} T_k) \le (K-1)e^{-\rho\Delta}(1+2\rho r_{\max})",
-    "Theorem 3.1 (quantitative)", "new",
+    "Theorem 3.1 (quantitative)", "new", depends_on=("thm3.1-kl-bound",),
 )
+
+
+def _sharp(c: KLConstruction, rho: Any, P: Arithmetic) -> Any:
+    return kl_bound(c, rho, P, sharp=True)
+
+
+def check_kl_bound_sharp(c: KLConstruction, rhos: list[Any], P: Ball, sharp: Bound = _sharp) -> Outcome:
+    """``d_KL ≤ sharp(ρ) ≤ (K−1)e^{−ρΔ}(1+2ρ r_max)`` for each ρ, certified; ``sharp`` overrides the
+    sharper bound (a false variant); the tightness ``sharp/d_KL`` is reported."""
+    inner = check_kl_bound(c, rhos, P, bound=sharp)
+    with P.active():
+        below = {f"rho={r}": certified_leq(sharp(c, r, P), kl_bound(c, r, P)) for r in rhos}
+        ratio = {str(r): ball_str(sharp(c, r, P) / kl_pair(c, r, P)[0], 4) for r in rhos}
+    out = Outcome.combine({"d_kl <= sharp": inner, "sharp <= plain": Outcome.combine(below)})
+    out.evidence["tightness sharp/d_kl"] = ratio
+    return out
 
 
 @KL_BOUND_SHARP.method("certified")
 def _(ctx: Context) -> Outcome:
-    c, P = _grid(), Ball(ctx.dps)
-    rhos = [1, 5, 20, 100, 355]
-    sharp = check_kl_bound(c, rhos, P, bound=lambda c, r, Q: kl_bound(c, r, Q, sharp=True))
-    with P.active():
-        below = {f"rho={r}": certified_leq(kl_bound(c, r, P, sharp=True), kl_bound(c, r, P)) for r in rhos}
-        ratio = {str(r): ball_str(kl_bound(c, r, P, sharp=True) / kl_pair(c, r, P)[0], 4) for r in rhos}
-    out = Outcome.combine({"d_kl <= sharp": sharp, "sharp <= plain": Outcome.combine(below)})
-    out.evidence["tightness sharp/d_kl"] = ratio
-    return out
+    out = check_kl_bound_sharp(_grid(), [1, 5, 20, 100, 355], Ball(ctx.dps))
+    return with_scope(out, instances("grid, 4 inputs per class, rho = 1, 5, 20, 100, 355"))
 
 
 RHO_EPS = claim(
@@ -880,12 +902,12 @@ def check_rho_eps_symbolic(tan: dict[str, sp.Expr] | None = None) -> Outcome:
 
 @RHO_EPS.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    return check_rho_eps_symbolic()
+    return with_scope(check_rho_eps_symbolic(), GENERAL)  # symbolic K, Δ, r_max, ε
 
 
 @RHO_EPS.method("certified")
 def _(ctx: Context) -> Outcome:
-    return check_rho_eps(_grid(), EPSILONS, Ball(ctx.dps))
+    return with_scope(check_rho_eps(_grid(), EPSILONS, Ball(ctx.dps)), instances("grid, eps = " + ", ".join(EPSILONS)))
 
 
 THM31 = claim(
@@ -894,16 +916,17 @@ THM31 = claim(
     "far from linearly related; exhibited for ε = 1e-3, 1e-10, 1e-100 with d_{f,g} ≥ 1/2 and m_CCA ≤ 1/2.",
     r"\forall\varepsilon>0\ \exists (f,g),(f',g')\ \text{diverse}: d_{KL}\le\varepsilon,\ d_{f,g}\ge\tfrac12",
     "Theorem 3.1", "paper",
+    depends_on=("thm3.1-kl-bound", "thm3.1-rho-eps", "sec3-uncorrelated", "sec3-scale-invariance"),
 )
 
 
 @THM31.method("certified")
 def _(ctx: Context) -> Outcome:
     paper = paper_random(ctx.seed)  # the paper's 3500 inputs: ball arithmetic takes ~0.4 s per ε
-    return Outcome.combine({
+    return with_scope(Outcome.combine({
         "grid": check_theorem31(_grid(), EPSILONS, Ball(ctx.dps)),
         "paper random": check_theorem31(paper, EPSILONS if ctx.deep else ("1e-100",), Ball(ctx.dps)),
-    })
+    }), instances("grid (eps = 1e-3, 1e-10, 1e-100) and the paper's 3500-input draw (eps = 1e-100)"))
 
 
 def check_theorem31_numeric(c: KLConstruction, ctx: Context, eps: str = "1e-10", rho: Any = None) -> Outcome:
@@ -926,7 +949,8 @@ def check_theorem31_numeric(c: KLConstruction, ctx: Context, eps: str = "1e-10",
 
 @THM31.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return check_theorem31_numeric(_random(ctx, m=10, deep_m=500), ctx)
+    out = check_theorem31_numeric(_random(ctx, m=10, deep_m=500), ctx)
+    return with_scope(out, instances("random construction, 10 inputs per class, eps = 1e-10"))
 
 
 COR32 = claim(
@@ -934,15 +958,21 @@ COR32 = claim(
     "Both models reach near-maximal likelihood while staying dissimilar: the expected negative "
     "log-likelihood of the true class is at most (K−1)e^{−ρΔ} → 0 for each model.",
     r"\mathbb E_x[-\log p(y(x)|x)] \le (K-1)e^{-\rho\Delta} \xrightarrow{\rho\to\infty} 0",
-    "Corollary 3.2", "paper",
+    "Corollary 3.2", "paper", depends_on=("thm3.1-kl-bound", "thm3.1-small-kl-dissimilar"),
 )
+
+
+def check_nll_symbolic(lim: dict[str, sp.Expr] | None = None) -> Outcome:
+    """Both bounds tend to 0 as ``ρ → ∞`` (symbolic K, Δ) and ``(S − log(1+S))' = S/(1+S)``;
+    ``lim`` overrides :func:`theory.derivations.kl.limits_to_zero` (a false variant)."""
+    lim = dkl.limits_to_zero() if lim is None else lim
+    return check_residuals({"lim NLL bound": lim["nll_bound"], "lim KL bound": lim["kl_bound"],
+                            "d/dS[S - log(1+S)] - S/(1+S)": lim["nll_le_tail_gap"]})
 
 
 @COR32.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    lim = dkl.limits_to_zero()
-    return check_residuals({"lim NLL bound": lim["nll_bound"], "lim KL bound": lim["kl_bound"],
-                            "d/dS[S - log(1+S)] - S/(1+S)": lim["nll_le_tail_gap"]})
+    return with_scope(check_nll_symbolic(), GENERAL)
 
 
 @COR32.method("certified")
@@ -950,7 +980,7 @@ def _(ctx: Context) -> Outcome:
     parts = {"grid": check_nll(_grid(), EPSILONS, Ball(ctx.dps))}
     if ctx.deep:
         parts["paper random"] = check_nll(paper_random(ctx.seed), EPSILONS, Ball(ctx.dps))
-    return Outcome.combine(parts)
+    return with_scope(Outcome.combine(parts), instances("grid, eps = " + ", ".join(EPSILONS)))
 
 
 SCALE = claim(
@@ -962,21 +992,32 @@ SCALE = claim(
 )
 
 
+def check_scale_symbolic(family: Family, normalise: bool = True) -> Outcome:
+    """The standardisation cancels a positive scale: ``standardise(s v) − standardise(v) = 0`` for
+    a symbolic sample size n (``IndexedBase``/``Sum``), cross-checked on explicit vectors of
+    sizes 3 and 4; and the embeddings of ``family`` do not involve ρ (``F(1) = F(7)`` exactly).
+    ``normalise=False`` (centring only) is a false variant."""
+    f1, _, f21, _ = family(1, FLOAT64)
+    f7, _, f27, _ = family(7, FLOAT64)
+    moved = float(np.max(np.abs(f1 - f7)) + np.max(np.abs(f21 - f27)))
+    n = sp.Symbol("n", integer=True, positive=True)
+    return check_residuals({"standardise(s v) - standardise(v), symbolic n": dkl.standardise_scale(n, normalise),
+                            "standardise(s v) - standardise(v), n=3": dkl.standardise_scale(3, normalise),
+                            "standardise(s v) - standardise(v), n=4": dkl.standardise_scale(4, normalise)},
+                           {"F(rho=1) - F(rho=7)": moved}, tol=0.0)
+
+
 @SCALE.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    c = _grid()
-    f1, _, f21, _ = c.arrays(1)
-    f7, _, f27, _ = c.arrays(7)
-    moved = float(np.max(np.abs(f1 - f7)) + np.max(np.abs(f21 - f27)))
-    return check_residuals({"standardise(s v) - standardise(v), n=3": dkl.standardise_scale(3),
-                            "standardise(s v) - standardise(v), n=4": dkl.standardise_scale(4)},
-                           {"F(rho=1) - F(rho=7)": moved}, tol=0.0)
+    return with_scope(check_scale_symbolic(_grid().arrays),
+                      instances("standardisation for symbolic n; F, F' of the grid at rho = 1, 7"))
 
 
 @SCALE.method("numeric")
 def _(ctx: Context) -> Outcome:
     c = _random(ctx, m=10, deep_m=100)
-    return check_scale_invariance(c.arrays, [1, 3, 20], Sets(0, (1, 2, 3, 4, 5), 0, (1, c.per_class)), ctx)
+    out = check_scale_invariance(c.arrays, [1, 3, 20], Sets(0, (1, 2, 3, 4, 5), 0, (1, c.per_class)), ctx)
+    return with_scope(out, instances("random construction, 10 inputs per class, rho = 1, 3, 20"))
 
 
 ROOTS = claim(
@@ -988,14 +1029,20 @@ ROOTS = claim(
 )
 
 
+def check_affine_classification(k_labels: int = 7, vanishing_a: tuple[int, ...] = (2, 3, 4, 5)) -> Outcome:
+    """Among ``σ(k) = ak + b mod K`` both sums vanish exactly for ``a`` in ``vanishing_a`` (every b)."""
+    found = set(dkl.vanishing_affine_maps(k_labels))
+    expected = {(a, b) for a in vanishing_a for b in range(k_labels)}
+    if found == expected:
+        return Outcome.verified(vanishing_a=sorted({a for a, _ in found}))
+    return Outcome.refuted(witness={"differ": sorted(found ^ expected)[:5]})
+
+
 @ROOTS.method("symbolic")
 def _(ctx: Context) -> Outcome:
     main = check_root_sums(affine_permutation(2, 5, 7), dps=ctx.dps)
-    found = set(dkl.vanishing_affine_maps(7))
-    expected = {(a, b) for a in range(2, 6) for b in range(7)}
-    cls = (Outcome.verified(vanishing_a=sorted({a for a, _ in found}))
-           if found == expected else Outcome.refuted(witness={"differ": sorted(found ^ expected)[:5]}))
-    return Outcome.combine({"sigma = 2k+5": main, "affine classification": cls})
+    out = Outcome.combine({"sigma = 2k+5": main, "affine classification": check_affine_classification()})
+    return with_scope(out, instances("K = 7: sigma(k) = 2k+5 and all 42 affine sigma, exact in Q(omega)"))
 
 
 UNCORR = claim(
@@ -1038,7 +1085,9 @@ def check_grid_uncorrelated(c: KLConstruction, per_class: int = 1, same_pattern:
 @UNCORR.method("symbolic")
 def _(ctx: Context) -> Outcome:
     # one block (m = 1) covers every m: the moments over all inputs are averages of block moments
-    return check_grid_uncorrelated(_grid(), per_class=GRID_PER_CLASS if ctx.deep else 1)
+    out = check_grid_uncorrelated(_grid(), per_class=GRID_PER_CLASS if ctx.deep else 1)
+    return with_scope(out, instances("K = 7, sigma(k) = 2k+5, symbolic phi_j, r_j, rho; one block of inputs "
+                                     "(every m by averaging)"))
 
 
 @UNCORR.method("certified")
@@ -1047,12 +1096,13 @@ def _(ctx: Context) -> Outcome:
     if ctx.deep:  # the paper's 3500 inputs, all 105 label choices: ~4 s
         parts["paper random"] = check_uncorrelated_certified(paper_random(ctx.seed), Ball(ctx.dps), tau="0.05",
                                                              seed=ctx.seed)
-    return Outcome.combine(parts)
+    return with_scope(Outcome.combine(parts), instances("grid, 4 inputs per class, all pivots and label pairs"))
 
 
 @UNCORR.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return check_uncorrelated_numeric(_random(ctx, m=10), ctx)
+    return with_scope(check_uncorrelated_numeric(_random(ctx, m=10), ctx),
+                      instances("random construction, 10 inputs per class, rho = 5"))
 
 
 TABLE1 = claim(
@@ -1072,7 +1122,8 @@ TABLE1 = claim(
 @TABLE1.method("numeric")
 def _(ctx: Context) -> Outcome:
     c = paper_random(0, per_class=500 if ctx.deep else 10)  # the statement is about seed 0
-    return check_table1(c, list(range(1, 21)), ctx if ctx.deep else Context(dps=30, deep=False, seed=0))
+    out = check_table1(c, list(range(1, 21)), ctx if ctx.deep else Context(dps=30, deep=False, seed=0))
+    return with_scope(out, instances(f"seed 0, {c.per_class} inputs per class, rho = 1..20"))
 
 
 FLOATS = claim(
@@ -1092,7 +1143,8 @@ FLOATS = claim(
 @FLOATS.method("numeric")
 def _(ctx: Context) -> Outcome:
     c = paper_random(0, per_class=500 if ctx.deep else 10)  # the statement is about seed 0
-    return check_float_accuracy(c, list(range(1, 21)), 30 if not ctx.deep else ctx.dps, sweep=list(range(1, 201)))
+    out = check_float_accuracy(c, list(range(1, 21)), 30 if not ctx.deep else ctx.dps, sweep=list(range(1, 201)))
+    return with_scope(out, instances(f"seed 0, {c.per_class} inputs per class, rho = 1..200"))
 
 
 PHENOMENON = claim(
@@ -1109,6 +1161,7 @@ PHENOMENON = claim(
 def _(ctx: Context) -> Outcome:
     from checks.search_kl import phenomenon_outcome
 
-    return phenomenon_outcome(eps=1e-3, threshold=0.5, examples=ctx.examples(8, 300), seed=ctx.seed,
-                              dps=ctx.dps if ctx.deep else 30)
+    out = phenomenon_outcome(eps=1e-3, threshold=0.5, examples=ctx.examples(8, 300), seed=ctx.seed,
+                             dps=ctx.dps if ctx.deep else 30)
+    return with_scope(out, instances("searched pairs, K <= 8, M in {2, 3}"))
 

@@ -277,3 +277,49 @@ def test_kl_bound_symbolic_notices_a_wrong_delta_or_bound(monkeypatch: pytest.Mo
     monkeypatch.setattr(cx, name, wrong)
     assert check(grid(4), [1, 20], 30).verdict == "refuted"
     assert symbolic(CTX).verdict != "verified"
+
+
+def test_kl_bound_sharp_refutes_a_too_sharp_bound() -> None:
+    c = grid(4)
+    assert sec3.check_kl_bound_sharp(c, [5, 20], Ball(30)).verdict == "verified"
+    halved = lambda c, rho, P: sec3._sharp(c, rho, P) / 100  # noqa: E731
+    out = sec3.check_kl_bound_sharp(c, [5, 20], Ball(30), sharp=halved)
+    assert out.verdict == "refuted" and out.evidence["d_kl <= sharp"]["verdict"] == "refuted"
+
+
+def test_nll_symbolic_refutes_a_growing_bound() -> None:
+    assert sec3.check_nll_symbolic().verdict == "verified"
+    assert sec3.check_nll_symbolic(dkl.limits_to_zero(exponent_factor=-1)).verdict == "refuted"
+
+
+def test_scale_symbolic_refutes_centring_only() -> None:
+    assert sec3.check_scale_symbolic(grid(2).arrays).verdict == "verified"
+    out = sec3.check_scale_symbolic(grid(2).arrays, normalise=False)
+    assert out.verdict == "refuted" and "standardise(s v) - standardise(v), symbolic n" in out.evidence["witness"]
+
+
+def test_scale_symbolic_refutes_embeddings_that_move_with_rho() -> None:
+    c = grid(2)
+
+    def drifting(rho, P):
+        f, g, f2, g2 = c.arrays(rho, P)
+        return f * rho, g, f2, g2
+
+    assert sec3.check_scale_symbolic(drifting).verdict == "refuted"
+
+
+def test_affine_classification_refutes_a_wrong_list() -> None:
+    assert sec3.check_affine_classification().verdict == "verified"
+    assert sec3.check_affine_classification(vanishing_a=(2, 3, 4, 5, 6)).verdict == "refuted"
+
+
+def test_section3_claims_state_premises_and_scope() -> None:
+    claims = all_claims()
+    assert set(claims["thm3.1-small-kl-dissimilar"].depends_on) >= {
+        "thm3.1-kl-bound", "sec3-uncorrelated", "sec3-scale-invariance"}
+    assert "thm3.1-kl-bound" in claims["cor3.2-nll"].depends_on
+    for cid in ("thm3.1-rho-eps", "cor3.2-nll", "sec3-root-of-unity", "sec3-scale-invariance"):
+        out = claims[cid].methods["symbolic"](CTX)
+        assert "scope" in out.evidence, cid
+    assert claims["thm3.1-rho-eps"].methods["symbolic"](CTX).evidence["scope"] == "general"
+    assert claims["sec3-root-of-unity"].methods["symbolic"](CTX).evidence["scope"].startswith("instances (K = 7")

@@ -319,19 +319,31 @@ def rho_eps_lambert() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     return r_star, sp.simplify(value - eps), z
 
 
-def standardise_scale(n: int = 3) -> sp.Expr:
+def standardise_scale(n: int | sp.Symbol = 3, normalise: bool = True) -> sp.Expr:
     """``standardise(s·v) − standardise(v)`` for a symbolic sample ``v`` of size n and ``s > 0``
-    (must be the zero vector): the standardisation cancels ``ρ``, so ``d_SVD(ρLᵀf, ρL'ᵀf')``
-    and ``d_SVD(ρNᵀg, ρN'ᵀg')`` do not depend on ρ."""
+    (must vanish): the standardisation cancels ``ρ``, so ``d_SVD(ρLᵀf, ρL'ᵀf')`` and
+    ``d_SVD(ρNᵀg, ρN'ᵀg')`` do not depend on ρ.  An integer ``n`` gives the explicit vector; a
+    symbolic ``n`` (``IndexedBase``, ``Sum``) the entry ``i`` for every sample size.
+    ``normalise=False`` (centring only) is a false variant."""
     s = sp.Symbol("s", positive=True)
-    v = sp.Matrix(sp.symbols(f"v0:{n}", real=True))
+    if isinstance(n, int):
+        v = sp.Matrix(sp.symbols(f"v0:{n}", real=True))
 
-    def std(x: sp.Matrix) -> sp.Matrix:
-        m = sum(x) / n
-        var = sum((xi - m) ** 2 for xi in x) / n
-        return (x - sp.ones(n, 1) * m) / sp.sqrt(var)
+        def std(x: sp.Matrix) -> sp.Matrix:
+            m = sum(x) / n
+            var = sum((xi - m) ** 2 for xi in x) / n
+            return (x - sp.ones(n, 1) * m) / (sp.sqrt(var) if normalise else 1)
 
-    return sp.simplify(std(s * v) - std(v))
+        return sp.simplify(std(s * v) - std(v))
+    i, j = sp.symbols("i j", integer=True)
+    w = sp.IndexedBase("v", real=True)
+
+    def entry(scale: sp.Expr) -> sp.Expr:
+        m = sp.Sum(scale * w[j], (j, 0, n - 1)) / n
+        var = sp.Sum((scale * w[j] - m) ** 2, (j, 0, n - 1)) / n
+        return (scale * w[i] - m) / (sp.sqrt(var) if normalise else 1)
+
+    return sp.factor_terms(sp.expand(entry(s) - entry(sp.Integer(1))))
 
 
 def _omega_poly(exponents: list[int], K: int) -> sp.Poly:
@@ -437,12 +449,12 @@ def vanishing_affine_maps(k_labels: int) -> list[tuple[int, int]]:
     return out
 
 
-def limits_to_zero() -> dict[str, sp.Expr]:
-    """Corollary 3.2 and Theorem 3.1 as ``ρ → ∞`` (for fixed ``Δ > 0``): the NLL bound
-    ``(K−1)e^{−ρΔ}`` and the KL bound both tend to 0."""
-    kk = sp.Integer(7)
+def limits_to_zero(exponent_factor: int | sp.Expr = 1) -> dict[str, sp.Expr]:
+    """Corollary 3.2 and Theorem 3.1 as ``ρ → ∞`` for symbolic ``K`` and fixed ``Δ > 0``: the NLL
+    bound ``(K−1)e^{−cρΔ}`` and the KL bound both tend to 0 (``c = exponent_factor``, 1 in the
+    derivation; a negative one is a false variant)."""
     return {
-        "nll_bound": sp.limit((kk - 1) * sp.exp(-rho * delta), rho, sp.oo),
-        "kl_bound": sp.limit(kl_bound_expr().subs(K, kk), rho, sp.oo),
+        "nll_bound": sp.limit((K - 1) * sp.exp(-exponent_factor * rho * delta), rho, sp.oo),
+        "kl_bound": sp.limit(kl_bound_expr(exponent_factor), rho, sp.oo),
         "nll_le_tail_gap": sp.simplify(sp.diff(u - sp.log(1 + u), u) - u / (1 + u)),
     }
