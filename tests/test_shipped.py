@@ -225,3 +225,17 @@ def test_package_claims_are_decided_in_seconds() -> None:
     assert verdicts["sec5-bound-trained"] == "verified"
     assert verdicts["sec5-width-trend"] in ("verified", "undecided", "refuted")
     assert time.perf_counter() - start < 120
+
+
+def test_shipped_command_writes_the_tables_without_training(
+    as_shipped: Shipped, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["experiment", "width", "--shipped", "--min-accuracy", "0", "--min-models", "2", "--no-plot",
+            "--out", str(tmp_path)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "6 shipped models, 120 steps" in text and "| width |" in text
+    rows = (tmp_path / "width_K6_summary.csv").read_text().splitlines()
+    assert len(rows) == 3 and not (tmp_path / "models").exists()
+    assert main([*args, "--steps", "60"]) == 0 and "60 steps" in capsys.readouterr().out
+    assert main([*args, "--steps", "61"]) == 2
