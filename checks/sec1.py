@@ -18,14 +18,14 @@ import numpy as np
 import sympy as sp
 
 from checks.evidence import numeric_zero
-from checks.registry import Context, Outcome, claim
+from checks.registry import GENERAL, Context, Outcome, claim, instances
 from theory.distances import Sets, label_subsets, llv_terms, m_svd
 from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, log_probs
 from theory.precision import Arithmetic
 from theory.selection import default_sets
 
-__all__ = ["DDOF", "INVARIANT", "check_ddof_numeric", "check_ddof_symbolic", "ddof_lemmas"]
+__all__ = ["DDOF", "INVARIANT", "check_ddof_numeric", "check_ddof_symbolic", "ddof_lemmas", "ddof_lemmas_general"]
 
 #: The quantities the claim says are unchanged by ``ddof``; ``T3``, ``T4`` scale by ``κ``.
 INVARIANT = ("a", "b", "c", "e", "T1", "T2", "m_svd")
@@ -42,12 +42,32 @@ DDOF = claim(
 )
 
 
-def _kappa_squared(n: int) -> Any:
-    return sp.Rational(n, n - 1)
+def _kappa_squared(n: int | sp.Symbol) -> Any:
+    """``κ² = n/(n − 1)``, the ratio of the ddof-1 to the ddof-0 variance."""
+    return sp.sympify(n) / (n - 1)
+
+
+def ddof_lemmas_general(kappa_squared: Callable[[Any], Any] = _kappa_squared) -> dict[str, sp.Expr]:
+    """The two lemmas for a symbolic sample size n (``IndexedBase``, ``Sum``): residuals
+    ``Var_1(v) − κ²·Var_0(v)`` and ``κ²·Var_0(v/κ) − Var_0(v)`` (both must be 0)."""
+    n = sp.Symbol("n", integer=True, positive=True)
+    kappa = sp.Symbol("kappa", positive=True)
+    j, k = sp.symbols("j k", integer=True)
+    v = sp.IndexedBase("v", real=True)
+
+    def var(w: Callable[[Any], Any], d: int) -> Any:
+        mean = sp.Sum(w(k), (k, 0, n - 1)) / n
+        return sp.Sum((w(j) - mean) ** 2, (j, 0, n - 1)) / (n - d)
+
+    return {
+        "Var_1 = n/(n-1) Var_0": sp.simplify(var(lambda i: v[i], 1) - kappa_squared(n) * var(lambda i: v[i], 0)),
+        "κ² Var_0(v/κ) = Var_0(v)": sp.factor_terms(sp.expand(kappa**2 * var(lambda i: v[i] / kappa, 0)
+                                                               - var(lambda i: v[i], 0))),
+    }
 
 
 def ddof_lemmas(
-    sizes: Sequence[int] = (2, 3, 4), kappa_squared: Callable[[int], Any] = _kappa_squared
+    sizes: Sequence[int] = (2, 3, 4), kappa_squared: Callable[[Any], Any] = _kappa_squared
 ) -> dict[str, Any]:
     """The two lemmas as polynomial identities in symbolic vectors (squared, so no branch of √):
     ``Var_d(v) − n/(n−d)·Var_0(v) = 0`` and ``κ²·Var_0(v/κ) − Var_0(v) = 0``; each also evaluated
@@ -76,14 +96,22 @@ def ddof_lemmas(
 
 
 def check_ddof_symbolic(
-    sizes: Sequence[int] = (2, 3, 4), kappa_squared: Callable[[int], Any] = _kappa_squared
+    sizes: Sequence[int] = (2, 3, 4), kappa_squared: Callable[[Any], Any] = _kappa_squared
 ) -> Outcome:
-    """Verified when both lemmas reduce to 0 symbolically and at the rational point, for every n."""
+    """Verified when both lemmas reduce to 0 for a symbolic n and, as a cross-check of sympy's
+    Sum calculus, for every n in ``sizes`` symbolically and at a rational point.  Scope: general
+    (the lemmas; how each quantity follows from them is the module docstring's argument)."""
+    general = {k: str(v) for k, v in ddof_lemmas_general(kappa_squared).items()}
     lemmas = ddof_lemmas(sizes, kappa_squared)
-    bad = {n: r for n, r in lemmas.items() if any(s != "0" for s in [*list(r.values())[:2], *r["at a rational point"]])}
+    bad: dict[str, Any] = {n: r for n, r in lemmas.items()
+                           if any(s != "0" for s in [*list(r.values())[:2], *r["at a rational point"]])}
+    if any(v != "0" for v in general.values()):
+        bad["symbolic n"] = general
+    evidence = {"symbolic_n": general, "lemmas": lemmas, "sizes": list(sizes), "scope": GENERAL,
+                "not encoded": "the step from the lemmas to a, b, c, e, T1..T4, m_SVD (module docstring)"}
     if bad:
-        return Outcome.refuted(witness=bad, lemmas=lemmas)
-    return Outcome.verified(lemmas=lemmas, sizes=list(sizes))
+        return Outcome.refuted(witness=bad, **evidence)
+    return Outcome.verified(**evidence)
 
 
 def _pair(seed: int, n: int = 12, k: int = 5, m: int = 2) -> tuple[Model, Model, Sets]:
@@ -127,7 +155,8 @@ def check_ddof_numeric(ctx: Context, invariant: Sequence[str] = INVARIANT, seeds
         return out
 
     outcome = numeric_zero(residuals, ctx)
-    return Outcome(outcome.verdict, {**outcome.evidence, "pairs": len(seeds), "invariant": list(invariant)})
+    return Outcome(outcome.verdict, {**outcome.evidence, "pairs": len(seeds), "invariant": list(invariant),
+                                     "scope": instances(f"{len(seeds)} random pairs, n = 12, K = 5, M = 2")})
 
 
 DDOF.method("symbolic")(lambda ctx: check_ddof_symbolic())

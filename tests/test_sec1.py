@@ -22,4 +22,12 @@ def test_a_wrong_scale_factor_is_refuted() -> None:
     """Var_1 = (n−1)/n · Var_0 (the factor upside down) must be refuted by the symbolic check."""
     import sympy as sp
 
-    assert check_ddof_symbolic(kappa_squared=lambda n: sp.Rational(n - 1, n)).verdict == "refuted"
+    out = check_ddof_symbolic(kappa_squared=lambda n: (sp.sympify(n) - 1) / n)
+    assert out.verdict == "refuted" and "symbolic n" in out.evidence["witness"]
+
+
+def test_ddof_lemmas_hold_for_symbolic_n_and_state_their_scope() -> None:
+    out = check_ddof_symbolic(sizes=(2,))
+    assert out.verdict == "verified" and out.evidence["scope"] == "general"
+    assert set(out.evidence["symbolic_n"].values()) == {"0"}
+    assert check_ddof_numeric(CTX).evidence["scope"].startswith("instances (")
