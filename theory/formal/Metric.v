@@ -1,0 +1,328 @@
+(* Metric.v -- Section 4 of the paper: with fixed pivots and sets, the
+   log-likelihood variance distance d_LLV is a pseudometric (non-negative,
+   symmetric, zero on equal models, triangle inequality), and on the paper's
+   domain it is zero only on equal models (identity of indiscernibles).
+
+   Names follow theory/distances.py ([label_terms], [input_terms],
+   [assemble_llv_terms], [d_llv]).  A model is given by its log-probabilities
+   [l : 'I_n -> 'I_K -> R], [l x y] = log p(y|x), over n inputs and K labels.
+   Moments over inputs use the weights [w] (p_D: positive, summing to one);
+   moments over labels are uniform over all K labels (weights 1/K).
+
+   Fixed: pivot label [y0], label set [SY], pivot input [x0], input set [SX].
+     sigma l y = SD_x[l(y|x) - l(y0|x)]       s_x l x = SD_y[l(y|x) - l(y|x0)]
+     a_y = SD_x[l(y|x)/sigma_y  - l'(y|x)/sigma'_y]
+     b_y = SD_x[l(y0|x)/sigma_y - l'(y0|x)/sigma'_y]
+     c_x = SD_y[l(y|x)/s_x  - l'(y|x)/s'_x]
+     e_x = SD_y[l(y|x0)/s_x - l'(y|x0)/s'_x]
+     T1 = max_{y in SY} max(a_y, b_y)     T2 = max_{x in SX} max(c_x, e_x)
+     T3 = max_{y in SY} |sigma_y - sigma'_y|   T4 = max_{x in SX} |s_x - s'_x|
+     d_llv lam     = max(T1, T2, lam T3, lam T4)    (mode "max", the paper's)
+     d_llv_sum lam = T1 + T2 + lam (T3 + T4)        (mode "sum")
+   Maxima over a set start from 0 (all the terms are non-negative).
+
+   Division is mathcomp's total division (x / 0 = 0).  With it the
+   pseudometric properties hold for all models, with no positivity hypothesis:
+   they hold in particular on the paper's domain (every sigma_y, s_x > 0),
+   where the definitions are the paper's.  Positivity is needed only for the
+   identity of indiscernibles. *)
+
+From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp Require Import reals exp.
+From Closeness Require Import Moments.
+
+Set Implicit Arguments.
+Unset Strict Implicit.
+Unset Printing Implicit Defensive.
+
+Import Order.TTheory GRing.Theory Num.Theory.
+Local Open Scope ring_scope.
+
+(* ------------------------------------------------------------------------ *)
+(* Maxima over a finite set, starting from 0                                 *)
+(* ------------------------------------------------------------------------ *)
+
+Section BigMax.
+Variables (R : realDomainType) (I : finType).
+Implicit Types (P : {pred I}) (f g h : I -> R) (c : R).
+
+Local Notation bmax P f := (\big[Num.max/0]_(i in P) f i).
+
+Lemma bmax_ge0 P f : 0 <= bmax P f.
+Proof. by elim/big_rec: _ => // i x _ hx; rewrite le_maxr hx orbT. Qed.
+
+Lemma le_bmax P f i : i \in P -> f i <= bmax P f.
+Proof.
+move=> Pi; have : i \in index_enum I by rewrite mem_index_enum.
+elim: (index_enum I) => // j r IH; rewrite inE big_cons => /orP[/eqP<-|/IH h].
+  by rewrite Pi le_maxr lexx.
+by case: ifP => // _; rewrite le_maxr h orbT.
+Qed.
+
+Lemma bmax_le P f c : 0 <= c -> (forall i, i \in P -> f i <= c) -> bmax P f <= c.
+Proof. by move=> c0 hf; elim/big_rec: _ => // i x /hf fi hx; rewrite le_maxl fi hx. Qed.
+
+Lemma bmax0 P f : (forall i, i \in P -> f i = 0) -> bmax P f = 0.
+Proof. by move=> f0; elim/big_rec: _ => // i x Pi ->; rewrite f0 // maxxx. Qed.
+
+Lemma bmax_eq0 P f : (forall i, 0 <= f i) -> bmax P f = 0 -> forall i, i \in P -> f i = 0.
+Proof. by move=> f0 m0 i Pi; apply/le_anti; rewrite f0 -m0 le_bmax. Qed.
+
+Lemma bmax_sym P f g : (forall i, i \in P -> f i = g i) -> bmax P f = bmax P g.
+Proof. exact: eq_bigr. Qed.
+
+Lemma bmax_triangle P f g h :
+  (forall i, i \in P -> f i <= g i + h i) -> bmax P f <= bmax P g + bmax P h.
+Proof.
+move=> fgh; apply: bmax_le => [|i Pi]; first by rewrite addr_ge0 ?bmax_ge0.
+by apply: le_trans (fgh i Pi) _; rewrite ler_add ?le_bmax.
+Qed.
+
+End BigMax.
+
+(* a maximum of non-negative numbers is zero only if both are *)
+Lemma max_eq0 (R : realDomainType) (a b : R) :
+  0 <= a -> 0 <= b -> Num.max a b = 0 -> a = 0 /\ b = 0.
+Proof.
+move=> a0 b0 m0; have : Num.max a b <= 0 by rewrite m0.
+by rewrite le_maxl => /andP[a1 b1]; split; apply/le_anti; rewrite ?a1 ?b1 ?a0 ?b0.
+Qed.
+
+(* ------------------------------------------------------------------------ *)
+(* The building block SD[u/s - u'/s'] of the terms a, b, c, e                *)
+(* ------------------------------------------------------------------------ *)
+
+(* SD of the difference of u scaled by 1/s and u' scaled by 1/s' *)
+Definition sd_diff (R : rcfType) (m : nat) (v : 'I_m -> R)
+    (u : 'I_m -> R) (s : R) (u' : 'I_m -> R) (s' : R) : R :=
+  sd v (fun i => u i / s - u' i / s').
+
+Section SdDiff.
+Variables (R : rcfType) (m : nat) (v : 'I_m -> R).
+Hypothesis v_pos : forall i, 0 < v i.
+Hypothesis v_sum1 : \sum_i v i = 1.
+Implicit Types (u : 'I_m -> R) (s : R).
+
+Local Notation sd_diff := (sd_diff v).
+
+Lemma sd_diff_ge0 u s u' s' : 0 <= sd_diff u s u' s'.
+Proof using v_pos v_sum1. exact: sd_ge0. Qed.
+
+Lemma sd_diff_sym u s u' s' : sd_diff u s u' s' = sd_diff u' s' u s.
+Proof using v_pos v_sum1.
+rewrite /sd_diff; transitivity (sd v (fun i => - (u' i / s' - u i / s))).
+  by apply: eq_sd => // i; rewrite opprB.
+by apply: sd_opp.
+Qed.
+
+Lemma sd_diff_eq0 u u' s : u =1 u' -> sd_diff u s u' s = 0.
+Proof using v_pos v_sum1.
+move=> e; rewrite /sd_diff; transitivity (sd v (fun=> 0)).
+  by apply: eq_sd => // i; rewrite e subrr.
+by apply: sd_const.
+Qed.
+
+(* l/s - l''/s'' = (l/s - l'/s') + (l'/s' - l''/s''), then Minkowski *)
+Lemma sd_diff_triangle u s u' s' u'' s'' :
+  sd_diff u s u'' s'' <= sd_diff u s u' s' + sd_diff u' s' u'' s''.
+Proof using v_pos v_sum1.
+rewrite /sd_diff.
+have -> : sd v (fun i => u i / s - u'' i / s'')
+        = sd v (fun i => (u i / s - u' i / s') + (u' i / s' - u'' i / s'')).
+  by apply: eq_sd => // i; rewrite addrA subrK.
+by apply: sd_add_le.
+Qed.
+
+(* SD[u/s - u'/s] = 0 with s <> 0 makes u - u' constant (the weights are positive) *)
+Lemma sd_diff0 u u' s :
+  s != 0 -> sd_diff u s u' s = 0 -> forall i j, u i - u' i = u j - u' j.
+Proof using v_pos v_sum1.
+move=> s0 h.
+have v0 : var v (fun i => u i / s - u' i / s) = 0.
+  apply/le_anti; rewrite var_ge0 // andbT -sqrtr_eq0; apply/eqP; exact: h.
+have hc : forall i j, u i / s - u' i / s = u j / s - u' j / s by apply: var0_const.
+move=> i j; have := hc i j; rewrite -!mulrBl.
+by apply: mulIf; rewrite invr_eq0.
+Qed.
+
+End SdDiff.
+
+(* ------------------------------------------------------------------------ *)
+(* Uniform weights over the K labels                                         *)
+(* ------------------------------------------------------------------------ *)
+
+Definition uniform (R : numFieldType) (K : nat) : 'I_K -> R := fun=> K%:R^-1.
+Arguments uniform : clear implicits.
+
+Lemma uniform_pos (R : numFieldType) (K : nat) : (0 < K)%N -> forall i, 0 < uniform R K i.
+Proof. by move=> K0 i; rewrite /uniform invr_gt0 ltr0n. Qed.
+
+Lemma uniform_sum1 (R : numFieldType) (K : nat) : (0 < K)%N -> \sum_i uniform R K i = 1.
+Proof.
+move=> K0; rewrite /uniform sumr_const card_ord -[LHS]mulr_natl mulfV //.
+by rewrite pnatr_eq0 -lt0n.
+Qed.
+
+(* ------------------------------------------------------------------------ *)
+(* The log-likelihood variance distance                                      *)
+(* ------------------------------------------------------------------------ *)
+
+Section LLV.
+Variables (R : realType) (n K : nat) (w : 'I_n -> R).
+Hypothesis w_pos : forall i, 0 < w i.
+Hypothesis w_sum1 : \sum_i w i = 1.
+Variables (y0 : 'I_K) (SY : {set 'I_K}) (x0 : 'I_n) (SX : {set 'I_n}).
+
+(* log-probabilities l x y = log p(y|x) *)
+Definition model := 'I_n -> 'I_K -> R.
+Implicit Types (l : model) (lam : R).
+
+Local Notation wK := (uniform R K).
+
+(* sigma_y = SD_x[l(y|x) - l(y0|x)] *)
+Definition sigma l (y : 'I_K) : R := sd w (fun x => l x y - l x y0).
+(* s_x = SD_y[l(y|x) - l(y|x0)] *)
+Definition s_x l (x : 'I_n) : R := sd wK (fun y => l x y - l x0 y).
+
+(* label terms: a_y = SD_x[l(y|x)/sigma_y - l'(y|x)/sigma'_y],
+                b_y = SD_x[l(y0|x)/sigma_y - l'(y0|x)/sigma'_y] *)
+Definition a_y l l' y := sd_diff w (fun x => l x y) (sigma l y) (fun x => l' x y) (sigma l' y).
+Definition b_y l l' y := sd_diff w (fun x => l x y0) (sigma l y) (fun x => l' x y0) (sigma l' y).
+(* input terms: c_x = SD_y[l(y|x)/s_x - l'(y|x)/s'_x],
+                e_x = SD_y[l(y|x0)/s_x - l'(y|x0)/s'_x] *)
+Definition c_x l l' x := sd_diff wK (fun y => l x y) (s_x l x) (fun y => l' x y) (s_x l' x).
+Definition e_x l l' x := sd_diff wK (fun y => l x0 y) (s_x l x) (fun y => l' x0 y) (s_x l' x).
+
+Definition T1 l l' := \big[Num.max/0]_(y in SY) Num.max (a_y l l' y) (b_y l l' y).
+Definition T2 l l' := \big[Num.max/0]_(x in SX) Num.max (c_x l l' x) (e_x l l' x).
+Definition T3 l l' := \big[Num.max/0]_(y in SY) `|sigma l y - sigma l' y|.
+Definition T4 l l' := \big[Num.max/0]_(x in SX) `|s_x l x - s_x l' x|.
+
+(* the paper's d^lam_LLV (mode "max") and the code's alternative (mode "sum") *)
+Definition d_llv lam l l' :=
+  Num.max (Num.max (T1 l l') (T2 l l')) (Num.max (lam * T3 l l') (lam * T4 l l')).
+Definition d_llv_sum lam l l' := T1 l l' + T2 l l' + lam * (T3 l l' + T4 l l').
+
+(* ---------- the four terms ---------- *)
+
+Lemma K_gt0 : (0 < K)%N. Proof. exact: leq_ltn_trans (leq0n y0) (ltn_ord y0). Qed.
+Lemma wK_pos i : 0 < wK i. Proof. exact: (@uniform_pos R K K_gt0). Qed.
+Lemma wK_sum1 : \sum_i wK i = 1. Proof. exact: (@uniform_sum1 R K K_gt0). Qed.
+
+Lemma T1_ge0 l l' : 0 <= T1 l l'. Proof. exact: bmax_ge0. Qed.
+Lemma T2_ge0 l l' : 0 <= T2 l l'. Proof. exact: bmax_ge0. Qed.
+Lemma T3_ge0 l l' : 0 <= T3 l l'. Proof. exact: bmax_ge0. Qed.
+Lemma T4_ge0 l l' : 0 <= T4 l l'. Proof. exact: bmax_ge0. Qed.
+
+Lemma T1_sym l l' : T1 l l' = T1 l' l.
+Proof. by apply: bmax_sym => y _; rewrite /a_y /b_y !(sd_diff_sym w_pos w_sum1 (fun x => l x _)). Qed.
+
+Lemma T2_sym l l' : T2 l l' = T2 l' l.
+Proof. by apply: bmax_sym => x _; rewrite /c_x /e_x !(sd_diff_sym wK_pos wK_sum1 (fun y => l _ y)). Qed.
+
+Lemma T3_sym l l' : T3 l l' = T3 l' l.
+Proof. by apply: bmax_sym => y _; rewrite distrC. Qed.
+
+Lemma T4_sym l l' : T4 l l' = T4 l' l.
+Proof. by apply: bmax_sym => x _; rewrite distrC. Qed.
+
+Lemma T1_self l : T1 l l = 0.
+Proof. by apply: bmax0 => y _; rewrite /a_y /b_y !(sd_diff_eq0 w_pos w_sum1) // maxxx. Qed.
+
+Lemma T2_self l : T2 l l = 0.
+Proof. by apply: bmax0 => x _; rewrite /c_x /e_x !(sd_diff_eq0 wK_pos wK_sum1) // maxxx. Qed.
+
+Lemma T3_self l : T3 l l = 0.
+Proof. by apply: bmax0 => y _; rewrite subrr normr0. Qed.
+
+Lemma T4_self l : T4 l l = 0.
+Proof. by apply: bmax0 => x _; rewrite subrr normr0. Qed.
+
+Lemma T1_triangle l l' l'' : T1 l l'' <= T1 l l' + T1 l' l''.
+Proof.
+apply: bmax_triangle => y _; rewrite le_maxl; apply/andP; split.
+  apply: le_trans (sd_diff_triangle w_pos w_sum1 _ _ (fun x => l' x y) (sigma l' y) _ _) _ => //.
+  by apply: ler_add; rewrite le_maxr lexx.
+apply: le_trans (sd_diff_triangle w_pos w_sum1 _ _ (fun x => l' x y0) (sigma l' y) _ _) _ => //.
+by apply: ler_add; rewrite le_maxr lexx orbT.
+Qed.
+
+Lemma T2_triangle l l' l'' : T2 l l'' <= T2 l l' + T2 l' l''.
+Proof.
+apply: bmax_triangle => x _; rewrite le_maxl; apply/andP; split.
+  apply: le_trans (sd_diff_triangle wK_pos wK_sum1 _ _ (fun y => l' x y) (s_x l' x) _ _) _ => //.
+  by apply: ler_add; rewrite le_maxr lexx.
+apply: le_trans (sd_diff_triangle wK_pos wK_sum1 _ _ (fun y => l' x0 y) (s_x l' x) _ _) _ => //.
+by apply: ler_add; rewrite le_maxr lexx orbT.
+Qed.
+
+Lemma T3_triangle l l' l'' : T3 l l'' <= T3 l l' + T3 l' l''.
+Proof. by apply: bmax_triangle => y _; apply: ler_dist_add. Qed.
+
+Lemma T4_triangle l l' l'' : T4 l l'' <= T4 l l' + T4 l' l''.
+Proof. by apply: bmax_triangle => x _; apply: ler_dist_add. Qed.
+
+(* ---------- Section 4, d_LLV is a distance: mode "max" ---------- *)
+
+(* Section 4, d_LLV is a distance: non-negativity *)
+Theorem d_llv_ge0 lam l l' : 0 <= d_llv lam l l'.
+Proof. by rewrite /d_llv !le_maxr T1_ge0. Qed.
+
+(* Section 4, d_LLV is a distance: symmetry *)
+Theorem d_llv_sym lam l l' : d_llv lam l l' = d_llv lam l' l.
+Proof. by rewrite /d_llv T1_sym T2_sym T3_sym T4_sym. Qed.
+
+(* Section 4, d_LLV is a distance: d(l, l) = 0 *)
+Theorem d_llv_self lam l : d_llv lam l l = 0.
+Proof. by rewrite /d_llv T1_self T2_self T3_self T4_self mulr0 !maxxx. Qed.
+
+(* Section 4, d_LLV is a distance: triangle inequality (lam >= 0) *)
+Theorem d_llv_triangle lam l l' l'' :
+  0 <= lam -> d_llv lam l l'' <= d_llv lam l l' + d_llv lam l' l''.
+Proof.
+move=> lam0.
+have le_d l1 l2 : [/\ T1 l1 l2 <= d_llv lam l1 l2, T2 l1 l2 <= d_llv lam l1 l2,
+                     lam * T3 l1 l2 <= d_llv lam l1 l2 & lam * T4 l1 l2 <= d_llv lam l1 l2].
+  by split; rewrite /d_llv !le_maxr lexx ?orbT.
+have [a1 a2 a3 a4] := le_d l l'; have [b1 b2 b3 b4] := le_d l' l''.
+rewrite /d_llv !le_maxl; apply/andP; split; apply/andP; split.
+- exact: le_trans (T1_triangle l l' l'') (ler_add a1 b1).
+- exact: le_trans (T2_triangle l l' l'') (ler_add a2 b2).
+- apply: le_trans (ler_add a3 b3); rewrite -mulrDr.
+  by apply: ler_wpmul2l => //; apply: T3_triangle.
+- apply: le_trans (ler_add a4 b4); rewrite -mulrDr.
+  by apply: ler_wpmul2l => //; apply: T4_triangle.
+Qed.
+
+(* ---------- Section 4, d_LLV is a distance: mode "sum" ---------- *)
+
+(* Section 4, d_LLV is a distance (sum mode): non-negativity (lam >= 0) *)
+Theorem d_llv_sum_ge0 lam l l' : 0 <= lam -> 0 <= d_llv_sum lam l l'.
+Proof.
+move=> lam0; rewrite /d_llv_sum !addr_ge0 ?T1_ge0 ?T2_ge0 //.
+by rewrite mulr_ge0 // addr_ge0 ?T3_ge0 ?T4_ge0.
+Qed.
+
+(* Section 4, d_LLV is a distance (sum mode): symmetry *)
+Theorem d_llv_sum_sym lam l l' : d_llv_sum lam l l' = d_llv_sum lam l' l.
+Proof. by rewrite /d_llv_sum T1_sym T2_sym T3_sym T4_sym. Qed.
+
+(* Section 4, d_LLV is a distance (sum mode): d(l, l) = 0 *)
+Theorem d_llv_sum_self lam l : d_llv_sum lam l l = 0.
+Proof. by rewrite /d_llv_sum T1_self T2_self T3_self T4_self !(addr0, mulr0). Qed.
+
+(* Section 4, d_LLV is a distance (sum mode): triangle inequality (lam >= 0) *)
+Theorem d_llv_sum_triangle lam l l' l'' :
+  0 <= lam -> d_llv_sum lam l l'' <= d_llv_sum lam l l' + d_llv_sum lam l' l''.
+Proof.
+move=> lam0.
+have -> : d_llv_sum lam l l' + d_llv_sum lam l' l'' =
+    (T1 l l' + T1 l' l'') + (T2 l l' + T2 l' l'')
+    + lam * ((T3 l l' + T3 l' l'') + (T4 l l' + T4 l' l'')).
+  rewrite /d_llv_sum addrACA -mulrDr [T1 l l' + _ + _]addrACA.
+  by rewrite [(T3 l l' + _) + _]addrACA.
+apply: ler_add; first by apply: ler_add; [apply: T1_triangle | apply: T2_triangle].
+by apply: ler_wpmul2l => //; apply: ler_add; [apply: T3_triangle | apply: T4_triangle].
+Qed.
+
+End LLV.
