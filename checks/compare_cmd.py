@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any, TextIO
 
 from checks.options import int_list
@@ -14,7 +12,7 @@ from theory.compare import STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis
-from theory.io import load_model
+from theory.io import index_list, index_value, json_text, load_model, read_json
 from theory.model import Model
 from theory.precision import MP, arithmetic
 
@@ -81,12 +79,7 @@ def sets_from_args(args: argparse.Namespace, a: Model, b: Model) -> Sets | None:
 def sets_from_file(path: str) -> Sets:
     """Fixed sets from JSON: an object with ``pivot_label``, ``labels``, ``pivot_input``, ``inputs``,
     possibly under ``"sets"`` (a compare result) or as the first of ``"pairs"`` (a saved witness)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ClosenessError(f"sets file not found: {path}") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ClosenessError(f"cannot read sets file {path}: {err}") from err
+    data = read_json(path, "sets file")
     if isinstance(data, dict) and isinstance(data.get("pairs"), list) and data["pairs"]:
         data = data["pairs"][0]
     if isinstance(data, dict) and isinstance(data.get("sets"), dict):
@@ -95,10 +88,10 @@ def sets_from_file(path: str) -> Sets:
     if not isinstance(data, dict) or any(k not in data for k in keys):
         raise ClosenessError(f"{path} does not hold sets: it needs the keys {', '.join(keys)}")
     try:
-        return Sets(int(data["pivot_label"]), tuple(int(y) for y in data["labels"]),
-                    int(data["pivot_input"]), tuple(int(x) for x in data["inputs"]))
-    except (TypeError, ValueError) as err:
-        raise ClosenessError(f"{path}: the sets must be whole-number indices ({err})") from err
+        return Sets(index_value(data["pivot_label"], "pivot_label"), index_list(data["labels"], "labels"),
+                    index_value(data["pivot_input"], "pivot_input"), index_list(data["inputs"], "inputs"))
+    except ClosenessError as err:
+        raise ClosenessError(f"{path}: {err}") from err
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,8 +108,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    doc = json_text(result.as_json())  # refuses a non-finite result (e.g. an overflowing λ) in either form
     if args.json:
-        print(json.dumps(result.as_json()))
+        print(doc)
     else:
         print(format_comparison(result, a.n, a.K, a.M))
     return 0

@@ -4,19 +4,21 @@ An optional ``weights`` array (n,) gives the data distribution ``p_D``."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
 from theory.errors import ClosenessError
 from theory.model import Model
 
-__all__ = ["atomic_write", "atomic_write_text", "load_model", "save_model"]
+__all__ = ["atomic_write", "atomic_write_text", "load_model", "save_model", "read_json", "json_text", "index_list"]
 
 
 def load_model(path: str | os.PathLike[str]) -> Model:
@@ -113,3 +115,65 @@ def save_model(path: str | os.PathLike[str], model: Model) -> Path:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: str | os.PathLike[str], what: str) -> Any:
+    """A user's JSON file, strictly: no ``NaN``/``Infinity``, no number that overflows a float
+    (``1e400``), no nesting deep enough to exhaust the parser; every failure one clear error."""
+    p = Path(path)
+    if not p.exists():
+        raise ClosenessError(f"{what} not found: {p}")
+    if not p.is_file():
+        raise ClosenessError(f"{what} {p} is not a regular file")
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"the number {text} overflows a float")
+        return value
+
+    try:
+        return json.loads(p.read_text(encoding="utf-8"), parse_constant=_refuse_constant, parse_float=finite)
+    except RecursionError as err:
+        raise ClosenessError(f"cannot read {what} {p}: nested too deeply") from err
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ClosenessError(f"cannot read {what} {p}: {err}") from err
+
+
+def index_list(value: Any, name: str) -> tuple[int, ...]:
+    """A list of whole-number indices from JSON; floats, strings, booleans and objects are refused
+    (never truncated: ``1.7`` is not index 1)."""
+    if not isinstance(value, list):
+        raise ClosenessError(f"{name} must be a list of whole-number indices, got {type(value).__name__}")
+    return tuple(index_value(v, name) for v in value)
+
+
+def index_value(value: Any, name: str) -> int:
+    """One whole-number index from JSON (an ``int``, not a ``bool``, float or string)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ClosenessError(f"{name} must hold whole-number indices, got {json.dumps(value)[:40]}")
+    return value
+
+
+def json_text(obj: Any, indent: int | None = None) -> str:
+    """``obj`` as JSON; a non-finite number is refused with where it is (JSON has no NaN/Infinity,
+    and a NaN in a result means something failed that must be said, not written)."""
+
+    def find(x: Any, where: str) -> str | None:
+        if isinstance(x, float) and not math.isfinite(x):
+            return f"{where} = {x}"
+        if isinstance(x, dict):
+            return next((w for k, v in x.items() if (w := find(v, f"{where}.{k}")) is not None), None)
+        if isinstance(x, (list, tuple)):
+            return next((w for i, v in enumerate(x) if (w := find(v, f"{where}[{i}]")) is not None), None)
+        return None
+
+    bad = find(obj, "result")
+    if bad is not None:
+        raise ClosenessError(f"the result is not finite ({bad}): overflow at this precision; "
+                             "rerun with --dps or with rescaled inputs")
+    return json.dumps(obj, indent=indent, allow_nan=False)

@@ -1,0 +1,120 @@
+"""Hostile input to `closeness compare`: every case a clear one-line error (exit 2) or a right,
+finite answer (exit 0) — never a traceback, a NaN/Infinity, or a silently truncated index."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checks.cli import main
+from theory.io import save_model
+from theory.model import Model
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    d = tmp_path_factory.mktemp("models")
+    rng = np.random.default_rng(0)
+    paths = []
+    for name in ("a", "b"):
+        path = d / f"{name}.npz"
+        save_model(path, Model(rng.normal(size=(30, 2)), rng.normal(size=(5, 2))))
+        paths.append(str(path))
+    return paths[0], paths[1]
+
+
+def _sets(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "sets.json"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [("[1.7, 2.9]", "got 1.7"), ('"12"', "must be a list"), ("true", "must be a list"), ('{"a": 1}', "must be a list"),
+     ("[true, 2]", "got true"), ('["1", 2]', 'got "1"')],
+)
+def test_sets_with_non_integer_indices_are_refused(models: tuple[str, str], tmp_path: Path, labels: str,
+                                                   message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    sets = _sets(tmp_path, f'{{"pivot_label": 0, "labels": {labels}, "pivot_input": 0, "inputs": [1, 2]}}')
+    assert main(["compare", *models, "--sets", sets]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [('{"pivot_label": Infinity}', "not a number JSON allows"), ('{"pivot_label": NaN}', "not a number JSON allows"),
+     ('{"pivot_label": 1e400}', "overflows"), ("[" * 100000 + "]" * 100000, "nested too deeply")],
+    ids=["Infinity", "NaN", "1e400", "deep-nesting"],
+)
+def test_unreadable_sets_files_are_one_clear_error(models: tuple[str, str], tmp_path: Path, text: str, message: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", *models, "--sets", _sets(tmp_path, text)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_an_overflowing_lambda_is_an_error_not_infinity(models: tuple[str, str],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", *models, "--lambda", "1e308", "--mode", "sum", "--json"]) == 2
+    out = capsys.readouterr()
+    assert "not finite" in out.err and "Infinity" not in out.out and "inf" not in out.out
+
+
+def _finite_json(text: str) -> None:
+    def refuse(name: str) -> float:
+        raise AssertionError(f"{name} in JSON output")
+
+    doc = json.loads(text, parse_constant=refuse)
+    numbers = [v for v in _leaves(doc) if isinstance(v, float)]
+    assert all(math.isfinite(v) for v in numbers)
+
+
+def _leaves(x: object) -> list[object]:
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _leaves(v)]
+    if isinstance(x, list):
+        return [leaf for v in x for leaf in _leaves(v)]
+    return [x]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 40) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pivot_label=json_values, labels=json_values, pivot_input=json_values, inputs=json_values,
+    lam=st.sampled_from(["0", "1e-5", "1", "1e308", "-1", "nan", "inf", "x"]),
+    mode=st.sampled_from(["max", "sum"]),
+)
+def test_fuzz_compare_contract(models: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               pivot_label: object, labels: object, pivot_input: object, inputs: object,
+                               lam: str, mode: str) -> None:
+    """Exit 0 with finite JSON, or exit 2 with exactly one line on stderr; never a traceback."""
+    sets = {"pivot_label": pivot_label, "labels": labels, "pivot_input": pivot_input, "inputs": inputs}
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(sets))
+    capsys.readouterr()  # the fixture lives across examples: start each one clean
+    try:
+        status = main(["compare", *models, "--sets", str(path), "--lambda", lam, "--mode", mode, "--json"])
+    except SystemExit as stop:  # argparse's usage errors
+        status = int(stop.code or 0)
+    out = capsys.readouterr()
+    assert status in (0, 2), out.err
+    assert "Traceback" not in out.err
+    if status == 0:
+        _finite_json(out.out)
+    else:
+        assert out.err.count("\n") == 1, out.err
