@@ -118,3 +118,16 @@ def test_fuzz_compare_contract(models: tuple[str, str], tmp_path: Path, capsys: 
         _finite_json(out.out)
     else:
         assert out.err.count("\n") == 1, out.err
+
+
+def test_scale_invariant_distances_survive_extreme_scales() -> None:
+    """f·1e200 with g·1e-200 is the same model (same logits); m_CCA must not collapse to 0."""
+    from theory.compare import compare
+
+    rng = np.random.default_rng(1)
+    f, g = rng.normal(size=(40, 2)), rng.normal(size=(6, 2))
+    other = Model(f + 0.5 * rng.normal(size=f.shape), g + 0.5 * rng.normal(size=g.shape))
+    plain = compare(Model(f, g), other).as_json()
+    scaled = compare(Model(f * 1e200, g * 1e-200), other).as_json()
+    assert scaled["m_cca"] == pytest.approx(plain["m_cca"], rel=1e-9) and plain["m_cca"] > 0.1
+    assert scaled["d_fg"] == pytest.approx(plain["d_fg"], rel=1e-9)

@@ -415,8 +415,10 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         raise ClosenessError(f"CCA needs paired 2-d samples, got shapes {x.shape} and {y.shape}")
     with P.active():
         xx, yy = P.array(x), P.array(y)
-        xc = xx - mean(xx, P, w, axis=0)
-        yc = yy - mean(yy, P, w, axis=0)
+        # centred, then each column divided by its largest magnitude: the canonical correlations are
+        # invariant to that, and the covariances below can then neither overflow nor underflow
+        xc = _unit_columns(xx - mean(xx, P, w, axis=0), P)
+        yc = _unit_columns(yy - mean(yy, P, w, axis=0), P)
         wx = xc / P.scalar(x.shape[0]) if w is None else xc * w[:, None]
         sxx, syy, sxy = wx.T @ xc, ((yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]).T @ yc, wx.T @ yc
         rx, ry = P.cholesky(sxx), P.cholesky(syy)
@@ -424,6 +426,12 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         value = P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))
         P.require_finite([value], "m_CCA")
         return value
+
+
+def _unit_columns(a: np.ndarray, P: Arithmetic) -> np.ndarray:
+    """``a`` with each column divided by its largest magnitude (an all-zero column is kept)."""
+    peaks = np.max(np.abs(P.midpoint(a)), axis=0)
+    return a / P.array(np.where(peaks > 0, peaks, 1.0))
 
 
 def _paired(u: np.ndarray, v: np.ndarray) -> None:
