@@ -35,10 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--sets", metavar="FILE", help="read pivot_label, labels, pivot_input, inputs from a JSON "
                    "file (a saved search witness, or the 'sets' of a closeness-compare/1 object)")
     p.add_argument("--inputs", type=int_list, help="input set S_X (exactly M indices)")
-    p.add_argument("--select", choices=("fixed", "paper"), default="fixed",
+    p.add_argument("--selection", choices=("fixed", "paper"), default="fixed", dest="select",
                    help="'paper': the selection of the paper's experiments (not a metric)")
-    p.add_argument("--samples", type=int, default=100, help="random input sets tried by --select paper")
-    p.add_argument("--seed", type=int, default=0, help="seed for --select paper")
+    p.add_argument("--select", choices=("fixed", "paper"), dest="select", default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)  # the old spelling
+    p.add_argument("--samples", type=int, default=100, help="random input sets tried by --selection paper")
+    p.add_argument("--seed", type=int, default=0, help="seed for --selection paper")
     p.add_argument("--lambda", dest="lam", type=float, default=1e-5, help="weight λ ≥ 0 of T3, T4")
     p.add_argument("--mode", choices=("max", "sum"), default="max", help="max(T1,T2,λT3,λT4) or the sum form")
     p.add_argument("--dps", type=int, help="decimal digits (mpmath); default float64")
@@ -55,12 +57,12 @@ def sets_from_args(args: argparse.Namespace, a: Model, b: Model) -> Sets | None:
     given = (args.pivot_label, args.labels, args.pivot_input, args.inputs)
     if args.sets is not None:
         if any(v is not None for v in given) or args.select == "paper":
-            raise ClosenessError("--sets gives every set; drop --pivot-*/--labels/--inputs/--select paper")
+            raise ClosenessError("--sets gives every set; drop --pivot-*/--labels/--inputs/--selection paper")
         return sets_from_file(args.sets)
     if all(v is None for v in given):
         return None
     if args.select == "paper":
-        raise ClosenessError("--select paper chooses the sets itself; drop --pivot-*/--labels/--inputs")
+        raise ClosenessError("--selection paper chooses the sets itself; drop --pivot-*/--labels/--inputs")
     y0 = 0 if args.pivot_label is None else args.pivot_label
     if not 0 <= y0 < a.K:
         raise ClosenessError(f"label index {y0} is out of range 0..{a.K - 1}")

@@ -85,7 +85,7 @@ def run_counterexample(args: argparse.Namespace) -> int:
     bound = kl_bound(c, P.scalar(repr(args.rho)), P)
     print(f"{c.name}: n = {c.n} inputs, K = {c.K}, M = 2, ρ = {args.rho:g}, σ = {list(c.perm)}")
     print(f"Δ = {float(margin(c)):.6g}; d_KL ≤ (K−1)e^(−ρΔ)(1+2ρ r_max) = {P.ctx.nstr(bound, 6)}")
-    print(f"wrote {pa} and {pb}; try: closeness compare {pa} {pb} --select paper")
+    print(f"wrote {pa} and {pb}; try: closeness compare {pa} {pb} --selection paper")
     return 0
 
 
