@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from checks.evidence import ball_str, certified_leq, numeric_leq, numeric_zero
-from checks.registry import Context, Outcome, claim
+from checks.registry import GENERAL, Context, Outcome, claim, instances
 from theory.derivations import bound as dbound
 from theory.derivations import metric as dmetric
 from theory.distances import Sets, cross_covariance, input_terms, label_terms, mean, pls_svd_values, sd
@@ -48,6 +48,17 @@ from theory.families import (
 from theory.identifiability import equivalent_model_arrays, input_matrix, label_matrix
 from theory.model import Model, log_probs
 from theory.precision import FLOAT64, Arithmetic, Ball
+
+def _scoped(outcome: Outcome, scope: str) -> Outcome:
+    """``outcome`` with ``evidence["scope"]`` set (``general`` or ``instances (…)``, see the registry)."""
+    outcome.evidence["scope"] = scope
+    return outcome
+
+
+def _dims(values: Sequence[Any]) -> str:
+    """``1, 2, 3`` from a sequence of sizes (for an ``instances(...)`` scope)."""
+    return ", ".join(str(v) for v in values)
+
 
 # --------------------------------------------------------------------------------------------
 # test material
@@ -353,10 +364,15 @@ def _nuclear_material(ctx: Context) -> list[Pair]:
     return [p for p in random_pairs(ctx.seed, 12) if p.M >= 2]
 
 
-def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1) -> Outcome:
-    """Certificates for ``Σσ_k ≥ factor·tr C``: closed forms for M = 1, 2; for M ≥ 3 the
-    dimension-free von Neumann argument, its identities checked symbolically at each M of ``dims``."""
-    return _certificates({f"M={m}": dbound.nuclear_norm_trace(m, factor) for m in dims})
+def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1,
+                           factors: Sequence[tuple[Any, Any]] | None = None) -> Outcome:
+    """Certificates for ``Σσ_k ≥ factor·tr C``: closed forms for M = 1, 2; for M ≥ 3 von Neumann's
+    argument for a symbolic dimension (:func:`theory.derivations.bound.von_neumann_general`), with
+    the hypothesis ``UᵀU = VᵀV = I`` imposed and checked on exact orthogonal factors at each M of
+    ``dims`` (``factors`` replaces them: non-orthogonal ones must not verify)."""
+    out = _certificates({f"M={m}": dbound.nuclear_norm_trace(m, factor, factors) for m in dims})
+    every_m = {1, 2} <= set(dims) and any(m >= 3 for m in dims)  # closed forms for 1, 2; symbolic n for ≥ 3
+    return _scoped(out, GENERAL if every_m else instances(f"M = {_dims(dims)}"))
 
 
 NUCTRACE.method("symbolic")(lambda ctx: check_nuclear_symbolic())

@@ -171,3 +171,20 @@ def test_flip_root_is_enclosed_and_unique() -> None:
 def test_tight_ratio_bound_for_higher_dimensions() -> None:
     assert sec4.check_tight_symbolic().verdict == "verified"
     assert sec4.check_tight_symbolic(ratio_constant="1.4").verdict == "refuted"
+
+
+def test_nuclear_trace_imposes_orthogonal_factors() -> None:
+    import sympy as sp
+
+    general = dbound.von_neumann_general(1)
+    assert general.holds and general.checks["Q orthogonal"] and general.checks["trace identity"]
+    assert not dbound.von_neumann_general(sp.Rational(3, 2)).holds
+    out = sec4.check_nuclear_symbolic((3,))
+    assert out.verdict == "verified" and out.evidence["scope"] == "instances (M = 3)"
+    assert sec4.check_nuclear_symbolic().evidence["scope"] == "general"
+    # a shear is not orthogonal: C = U diag(s) Vᵀ is then no SVD and the certificate must not hold
+    shear = sp.Matrix([[1, 1, 0], [0, 1, 0], [0, 0, 1]])
+    bad = sec4.check_nuclear_symbolic((3,), factors=[(shear, sp.eye(3))])
+    assert bad.verdict == "refuted"
+    inst = bad.evidence["witness"]["M=3"]["checks"]["orthogonal_factor_instances"][0]
+    assert not inst["U orthogonal"] and not inst["singular values are s"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
@@ -40,6 +41,7 @@ __all__ = [
     "standardised_difference",
     "covariance_identity",
     "nuclear_norm_trace",
+    "von_neumann_general",
     "sharp_side_bound",
     "linear_from_quadratic",
     "msvd_range",
@@ -238,18 +240,22 @@ def covariance_identity(n: int = 3, ddof: int = 0) -> Certificate:
 # --------------------------------------------------------------------------------------------
 # step 4: nuclear norm ≥ trace
 # --------------------------------------------------------------------------------------------
-def nuclear_norm_trace(M: int, factor: Any = 1) -> Certificate:
+def nuclear_norm_trace(M: int, factor: Any = 1,
+                       factors: Sequence[tuple[sp.Matrix, sp.Matrix]] | None = None) -> Certificate:
     """Step 4: ``Σ_k σ_k(C) ≥ factor·tr C`` (the claim is ``factor = 1``; it holds iff ``|factor| ≤ 1``).
 
     ``M = 1``: ``|c| ≥ c``.  ``M = 2``: ``σ_1², σ_2²`` are the roots of the characteristic polynomial
     of ``CᵀC``, so ``(σ_1 + σ_2)² = ‖C‖_F² + 2|det C|``, and
     ``(σ_1 + σ_2)² − (tr C)² = (c_12 − c_21)² + 2(|det C| − det C)``, a sum of non-negative terms.
-    ``M ≥ 3`` (von Neumann's argument, dimension-free): with an SVD ``C = U diag(σ) Vᵀ``,
-    ``tr C = Σ_k σ_k Q_kk`` for ``Q = VᵀU`` (an identity for all matrices, checked with symbolic
-    ``U``, ``V``, ``σ``); ``Q`` is orthogonal (``QᵀQ = Uᵀ(VVᵀ)U``), so ``1 = (QᵀQ)_kk = Q_kk² +
-    Σ_{i≠k} Q_ik²`` and ``|Q_kk| ≤ 1``; hence ``Σσ_k − factor·tr C = Σ_k σ_k(1 − factor·Q_kk) ≥ 0``
-    for ``σ_k ≥ 0``, ``|factor| ≤ 1``.  Cross-checked on exact instances (rational orthogonal
-    factors from the Cayley transform, and ``U = V = I``, where ``factor > 1`` fails).
+    ``M ≥ 3``: von Neumann's argument, stated for a symbolic dimension ``n``
+    (:func:`von_neumann_general`): with an SVD ``C = U diag(σ) Vᵀ``, ``UᵀU = VᵀV = I``,
+    ``tr C = Σ_k σ_k Q_kk`` for ``Q = VᵀU``; ``Q`` is orthogonal, so ``|Q_kk| ≤ 1`` and
+    ``Σσ_k − factor·tr C = Σ_k σ_k(1 − factor·Q_kk) ≥ 0``.  Cross-checked at ``n = M`` on explicit
+    matrices and on exact instances ``C = U diag(s) Vᵀ`` whose factors (``factors``; by default
+    products of rational Householder reflections, Cayley transforms, and ``U = V = I``, where
+    ``factor > 1`` fails) must satisfy ``UᵀU = VᵀV = I`` exactly and give ``CᵀC`` the
+    characteristic polynomial ``Π(t − s_k²)`` (so ``s`` really are the singular values).
+    Non-orthogonal factors do not verify.
     """
     checks: dict[str, Any] = {"M": M, "factor": str(factor)}
     k_f = sp.nsimplify(factor)
@@ -276,29 +282,103 @@ def nuclear_norm_trace(M: int, factor: Any = 1) -> Certificate:
             inst_ok &= _zero(sp.Add(*sv) ** 2 - (sum(x**2 for x in m) + 2 * abs(m.det())))
         checks["instances"] = inst_ok
         return Certificate("nuclear norm ≥ trace", checks["charpoly"] and checks["sos"] and inst_ok, checks)
+    general = von_neumann_general(k_f)
+    checks["general_n"] = general.checks
+    checks["explicit_M"] = _von_neumann_explicit(M)
+    eye = sp.eye(M)
+    pairs = list(factors) if factors is not None else (
+        [(_householder(M, k), _cayley(M, k + 5)) for k in range(3)] + [(eye, eye)])
+    t = sp.Symbol("t")
+    instances = []
+    for j, (uu, vv) in enumerate(pairs):
+        s = [sp.Rational(i + 1 + j, 2) for i in range(M)]
+        c = uu * sp.diag(*s) * vv.T
+        q = vv.T * uu
+        inst = {
+            "U orthogonal": uu.T * uu == eye,
+            "V orthogonal": vv.T * vv == eye,
+            "singular values are s": sp.expand((c.T * c).charpoly(t).as_expr() - sp.Mul(*[t - x**2 for x in s])) == 0,
+            "|Q_kk| <= 1": all(abs(x) <= 1 for x in q.diagonal()),
+            "sum s >= factor tr C": bool(sp.Add(*s) - k_f * c.trace() >= 0),
+        }
+        instances.append({k: bool(v) for k, v in inst.items()})
+    checks["orthogonal_factor_instances"] = instances
+    inst_ok = all(all(d.values()) for d in instances)
+    holds = general.holds and all(checks["explicit_M"].values()) and inst_ok
+    return Certificate("nuclear norm ≥ trace", holds, checks)
+
+
+@functools.cache
+def von_neumann_general(factor: sp.Expr = 1) -> Certificate:
+    """Von Neumann's argument for a symbolic dimension ``n`` (sympy ``Sum`` / ``IndexedBase`` and
+    ``MatrixSymbol``):
+
+    * ``VᵀV = I ⇒ VVᵀ = I``: ``VVᵀ = (VVᵀV)V⁻¹`` (structural) and ``VVᵀV = V(VᵀV) = V``;
+    * ``QᵀQ = I`` for ``Q = VᵀU``: ``QᵀQ = UᵀVVᵀU``, then ``VVᵀ = I`` and ``UᵀU = I``;
+    * trace identity: ``tr(U diag(s) Vᵀ) = Σ_i Σ_k U_ik s_k V_ik = Σ_k s_k Σ_i V_ik U_ik = Σ_k s_k Q_kk``;
+    * unit columns: ``(QᵀQ)_kk = Σ_i Q_ik² = Q_kk² + Σ_i (1 − δ_ik) Q_ik²``, so ``QᵀQ = I`` gives
+      ``Q_kk² ≤ 1``;
+    * conclusion: ``Σ_k s_k − factor·Σ_k s_k Q_kk = Σ_k s_k(1 − factor·Q_kk)``, every term ``≥ 0``
+      for ``s_k ≥ 0``, ``|Q_kk| ≤ 1`` iff ``|factor| ≤ 1``.
+    """
+    n = sp.Symbol("n", integer=True, positive=True)
+    u_m, v_m = sp.MatrixSymbol("U", n, n), sp.MatrixSymbol("V", n, n)
+    ident = sp.Identity(n)
+    checks: dict[str, Any] = {"factor": str(factor)}
+    structural = sp.MatMul(v_m, v_m.T, v_m, v_m.I).doit() == v_m * v_m.T
+    checks["VtV = I => VVt = I"] = bool(structural and sp.MatMul(v_m, ident, v_m.I).doit() == ident)
+    q_m = v_m.T * u_m
+    gram = (q_m.T * q_m).doit()
+    checks["Q orthogonal"] = bool(gram == u_m.T * v_m * v_m.T * u_m
+                                  and gram.subs(v_m * v_m.T, ident).subs(u_m.T * u_m, ident) == ident)
+    i, k = sp.symbols("i k", integer=True)
+    u, v, s, q = (sp.IndexedBase(x) for x in ("U", "V", "s", "Q"))
+    trace_c = sp.Sum(sp.Sum(u[i, k] * s[k] * v[i, k], (k, 1, n)), (i, 1, n))
+    by_columns = sp.Sum(sp.Sum(s[k] * v[i, k] * u[i, k], (i, 1, n)), (k, 1, n))
+    checks["trace identity"] = bool(sp.simplify(trace_c.reorder((0, 1)) - by_columns) == 0)
+    diag_part = sp.Sum(sp.KroneckerDelta(i, k) * q[i, k] ** 2, (i, 1, n)).doit()
+    checks["unit column"] = bool(isinstance(diag_part, sp.Piecewise)
+                                 and diag_part.args[0].expr == q[k, k] ** 2
+                                 and diag_part.args[0].cond == sp.And(k >= 1, k <= n))
+    residual = sp.Sum(sp.expand(s[k] - factor * s[k] * q[k, k] - s[k] * (1 - factor * q[k, k])), (k, 1, n)).doit()
+    checks["conclusion"] = bool(residual == 0 and abs(factor) <= 1)
+    return Certificate("von Neumann: Σσ_k ≥ factor·tr C (symbolic n)", all(checks[x] for x in checks if x != "factor"),
+                       checks)
+
+
+def _von_neumann_explicit(M: int) -> dict[str, bool]:
+    """The general statements at ``n = M`` against explicit symbolic ``M×M`` matrices (sympy's
+    ``Sum``/``MatrixSymbol`` calculus could silently return 0; explicit matrices cannot)."""
     u = sp.Matrix(M, M, lambda i, j: sp.Symbol(f"u{i}_{j}", real=True))
     v = sp.Matrix(M, M, lambda i, j: sp.Symbol(f"v{i}_{j}", real=True))
     sig = sp.symbols(f"s0:{M}", nonnegative=True)
     q = v.T * u
     trace_c = (u * sp.diag(*sig) * v.T).trace()
-    checks["trace_identity"] = _zero(trace_c - sp.Add(*[sig[k] * q[k, k] for k in range(M)]))
-    checks["product_orthogonal"] = all(_zero(x) for x in (q.T * q - u.T * (v * v.T) * u))
+    i, k = sp.symbols("i k", integer=True)
+    ui, vi, si = sp.IndexedBase("U"), sp.IndexedBase("V"), sp.IndexedBase("s")
+    general = sp.Sum(sp.Sum(ui[i, k] * si[k] * vi[i, k], (k, 1, M)), (i, 1, M)).doit()
+    sub = {ui[a + 1, b + 1]: u[a, b] for a in range(M) for b in range(M)}
+    sub |= {vi[a + 1, b + 1]: v[a, b] for a in range(M) for b in range(M)}
+    sub |= {si[b + 1]: sig[b] for b in range(M)}
     gram_q = q.T * q
-    checks["unit_column"] = all(
-        _zero(gram_q[k, k] - q[k, k] ** 2 - sp.Add(*[q[i, k] ** 2 for i in range(M) if i != k])) for k in range(M))
-    checks["conclusion"] = _zero(sp.Add(*sig) - k_f * sp.Add(*[sig[k] * q[k, k] for k in range(M)])
-                                 - sp.Add(*[sig[k] * (1 - k_f * q[k, k]) for k in range(M)])) and bool(abs(k_f) <= 1)
-    # exact instances: C = U diag(s) Vᵀ with rational orthogonal U, V (Cayley transform), and U = V = I
-    inst_ok = True
-    for k in range(4):
-        uu, vv = (_cayley(M, k), _cayley(M, k + 5)) if k < 3 else (sp.eye(M), sp.eye(M))
-        s = [sp.Rational(j + 1 + k, 2) for j in range(M)]
-        c = uu * sp.diag(*s) * vv.T
-        inst_ok &= bool(sp.Add(*s) - k_f * c.trace() >= 0)
-        inst_ok &= all(abs(x) <= 1 for x in (vv.T * uu).diagonal())
-    checks["orthogonal_factor_instances"] = inst_ok
-    holds = all(checks[k] for k in ("trace_identity", "product_orthogonal", "unit_column", "conclusion")) and inst_ok
-    return Certificate("nuclear norm ≥ trace", holds, checks)
+    return {
+        "trace identity": _zero(trace_c - sp.Add(*[sig[j] * q[j, j] for j in range(M)])),
+        "general formula at n = M": _zero(general.xreplace(sub) - trace_c),
+        "unit column": all(_zero(gram_q[j, j] - q[j, j] ** 2 - sp.Add(*[q[r, j] ** 2 for r in range(M) if r != j]))
+                           for j in range(M)),
+        "Q orthogonal for orthogonal U, V": (_householder(M, 0).T * _cayley(M, 1)).T * (_householder(M, 0).T
+                                                                                    * _cayley(M, 1)) == sp.eye(M),
+    }
+
+
+def _householder(m: int, seed: int) -> sp.Matrix:
+    """A rational orthogonal matrix: the product of two Householder reflections ``I − 2wwᵀ/wᵀw``
+    with integer vectors ``w``."""
+    out = sp.eye(m)
+    for r in range(2):
+        w = sp.Matrix([((seed + 2 * r + 1) * (j + 1) + r) % 5 - 2 or 1 for j in range(m)])
+        out = out * (sp.eye(m) - 2 * w * w.T / (w.T * w)[0, 0])
+    return out
 
 
 def _cayley(m: int, seed: int) -> sp.Matrix:
@@ -310,9 +390,7 @@ def _cayley(m: int, seed: int) -> sp.Matrix:
             s[i, j] = next(vals)
             s[j, i] = -s[i, j]
     eye = sp.eye(m)
-    q = (eye - s) * (eye + s).inv()
-    assert q.T * q == eye
-    return q
+    return (eye - s) * (eye + s).inv()
 
 
 # --------------------------------------------------------------------------------------------
