@@ -190,3 +190,162 @@ by rewrite /d_svd ler_subl_addr -ler_subl_addl.
 Qed.
 
 End Chain.
+
+(* ---------------------------------------------------------------------- *)
+(* The sharp bound implies the paper's bound.                               *)
+(* ---------------------------------------------------------------------- *)
+
+Section Paper.
+Variable R : realType.
+Implicit Types eps : R.
+
+Lemma sqrt2_le2 : Num.sqrt 2 <= 2 :> R.
+Proof.
+have h : (2 : R) <= 2 ^+ 2 by rewrite expr2 -natrM ler_nat.
+by apply: le_trans (ler_wsqrtr h) _; rewrite sqrtr_sqr normr_nat.
+Qed.
+
+(* Claim sec4-bound-implies-paper (first step): min(1, 2 eps^2) <= sqrt 2 eps,
+   with t = sqrt 2 eps: min(1, t^2) <= t (t^2 <= t when t <= 1). *)
+Lemma min_le_sqrt2 eps : 0 <= eps -> Num.min 1 (2 * eps ^+ 2) <= Num.sqrt 2 * eps.
+Proof.
+move=> e0; set t := Num.sqrt 2 * eps.
+have t0 : 0 <= t by rewrite mulr_ge0 ?sqrtr_ge0.
+have -> : 2 * eps ^+ 2 = t ^+ 2 by rewrite exprMn sqr_sqrtr ?ler0n.
+rewrite le_minl; case: (leP t 1) => ht.
+  by rewrite expr2 ler_pimulr ?orbT.
+by rewrite (ltW ht).
+Qed.
+
+(* Claim sec4-bound-implies-paper (second step): sqrt 2 eps <= 2 M eps for M >= 1. *)
+Lemma sqrt2_le_2M eps (M : nat) :
+  0 <= eps -> (0 < M)%N -> Num.sqrt 2 * eps <= 2 * M%:R * eps.
+Proof.
+move=> e0 M0; apply: ler_wpmul2r => //; apply: le_trans sqrt2_le2 _.
+by rewrite ler_pmulr ?ltr0n // ler1n.
+Qed.
+
+(* Claim sec4-bound-implies-paper: min(1, 2 eps^2) <= 2 M eps for eps >= 0, M >= 1. *)
+Theorem bound_implies_paper eps (M : nat) :
+  0 <= eps -> (0 < M)%N -> Num.min 1 (2 * eps ^+ 2) <= 2 * M%:R * eps.
+Proof.
+by move=> e0 M0; apply: le_trans (min_le_sqrt2 e0) (sqrt2_le_2M e0 M0).
+Qed.
+
+End Paper.
+
+(* ---------------------------------------------------------------------- *)
+(* The paper's bound, one side at a time, then both sides.                  *)
+(* ---------------------------------------------------------------------- *)
+
+Section Main.
+Variables (R : realType) (n : nat) (w : 'I_n -> R).
+Hypothesis w_pos : forall i, 0 < w i.
+Hypothesis w_sum1 : \sum_i w i = 1.
+
+(* Claim sec4-bound (the paper's statement): under the hypotheses of
+   [bound_sharp], d_SVD(C) <= 2 M eps. *)
+Theorem bound (M : nat) (eps : R) (u u' : 'I_M -> 'I_n -> R) (a b : 'I_M -> R) :
+  (0 < M)%N ->
+  (forall i, var w (u i) = 1) -> (forall i, var w (u' i) = 1) ->
+  (forall i, sd w (fun x => u i x - u' i x) <= a i + b i) ->
+  (forall i, a i <= eps) -> (forall i, b i <= eps) ->
+  d_svd (cross_cov w u u') <= 2 * M%:R * eps.
+Proof.
+move=> M0 vu vu' hsd ha hb.
+have e0 : 0 <= eps.
+  pose i0 : 'I_M := Ordinal M0.
+  have h : 0 <= eps + eps.
+    exact: le_trans (sd_ge0 _ _) (le_trans (hsd i0) (ler_add (ha i0) (hb i0))).
+  by move: h; rewrite -mulr2n -mulr_natl pmulr_rge0 ?ltr0n.
+apply: le_trans (bound_sharp w_pos w_sum1 M0 vu vu' hsd ha hb) _.
+exact: bound_implies_paper.
+Qed.
+
+(* One side of d_{f,g}, from the log-likelihoods: l i = l(y_i | .) for the
+   M chosen labels, l0 = l(y_0 | .) for the pivot (primes: the second
+   model); coordinates standardise(l_i - l0); a_i, b_i <= eps (i.e. the
+   label terms of d_LLV are <= eps). *)
+Theorem bound_llv (M : nat) (eps : R) (l l' : 'I_M -> 'I_n -> R) (l0 l0' : 'I_n -> R) :
+  (0 < M)%N ->
+  (forall i, 0 < sigma w (l i) l0) -> (forall i, 0 < sigma w (l' i) l0') ->
+  (forall i, llv_a w (l i) l0 (l' i) l0' <= eps) ->
+  (forall i, llv_b w (l i) l0 (l' i) l0' <= eps) ->
+  let C := cross_cov w (fun i => std_coord w (l i) l0) (fun i => std_coord w (l' i) l0') in
+  d_svd C <= Num.min 1 (2 * eps ^+ 2) /\ d_svd C <= 2 * M%:R * eps.
+Proof.
+move=> M0 s0 s0' ha hb C.
+have vu i : var w (std_coord w (l i) l0) = 1.
+  by apply: (var_standardise w_pos w_sum1); exact: s0.
+have vu' i : var w (std_coord w (l' i) l0') = 1.
+  by apply: (var_standardise w_pos w_sum1); exact: s0'.
+have hsd i := sd_difference w_pos w_sum1 (l i) l0 (l' i) l0'.
+pose a i := llv_a w (l i) l0 (l' i) l0'; pose b i := llv_b w (l i) l0 (l' i) l0'.
+split; first exact: (bound_sharp (a := a) (b := b) w_pos w_sum1 M0 vu vu' hsd ha hb).
+exact: (bound (a := a) (b := b) M0 vu vu' hsd ha hb).
+Qed.
+
+End Main.
+
+(* ---------------------------------------------------------------------- *)
+(* The input side: moments over the K labels with uniform weights 1/K.      *)
+(* ---------------------------------------------------------------------- *)
+
+(* uniform weights 1/K over the K labels *)
+Definition uniform (R : realType) (K : nat) (y : 'I_K) : R := K%:R^-1.
+Arguments uniform {R} K y.
+
+Section InputSide.
+Variable R : realType.
+
+Lemma uniform_pos K : (0 < K)%N -> forall y, 0 < uniform K y :> R.
+Proof. by move=> K0 y; rewrite /uniform invr_gt0 ltr0n. Qed.
+
+Lemma uniform_sum1 K : (0 < K)%N -> \sum_(y < K) uniform K y = 1 :> R.
+Proof.
+move=> K0; rewrite /uniform sumr_const card_ord -[K%:R^-1 *+ K]mulr_natr mulVf //.
+by rewrite pnatr_eq0 -lt0n.
+Qed.
+
+(* Claim sec4-bound, input side: g i = l(. | x_i) over the K labels for the
+   M chosen inputs, g0 = l(. | x_0) for the pivot input (primes: the second
+   model); the input terms c_x, e_x of d_LLV are [llv_a], [llv_b] with
+   uniform weights.  Same theorem, instantiated with n := K, w := 1/K. *)
+Theorem bound_input_side (K M : nat) (eps : R) (g g' : 'I_M -> 'I_K -> R) (g0 g0' : 'I_K -> R) :
+  (0 < K)%N -> (0 < M)%N ->
+  (forall i, 0 < sigma (uniform K) (g i) g0) -> (forall i, 0 < sigma (uniform K) (g' i) g0') ->
+  (forall i, llv_a (uniform K) (g i) g0 (g' i) g0' <= eps) ->
+  (forall i, llv_b (uniform K) (g i) g0 (g' i) g0' <= eps) ->
+  let C := cross_cov (uniform K) (fun i => std_coord (uniform K) (g i) g0)
+                                 (fun i => std_coord (uniform K) (g' i) g0') in
+  d_svd C <= Num.min 1 (2 * eps ^+ 2) /\ d_svd C <= 2 * M%:R * eps.
+Proof. by move=> K0; apply: (@bound_llv R K (uniform K) (uniform_pos K0) (uniform_sum1 K0)). Qed.
+
+(* Claim sec4-bound for d_{f,g} = max(label side, input side) (for one choice
+   of the M labels; the max over label subsets is the same bound for each):
+   if every label term and every input term of d_LLV is <= eps, then
+   d_{f,g} <= min(1, 2 eps^2) <= 2 M eps. *)
+Theorem d_fg_bound (n K M : nat) (w : 'I_n -> R) (eps : R)
+    (l l' : 'I_M -> 'I_n -> R) (l0 l0' : 'I_n -> R)
+    (g g' : 'I_M -> 'I_K -> R) (g0 g0' : 'I_K -> R) :
+  (forall x, 0 < w x) -> \sum_x w x = 1 -> (0 < K)%N -> (0 < M)%N ->
+  (forall i, 0 < sigma w (l i) l0) -> (forall i, 0 < sigma w (l' i) l0') ->
+  (forall i, llv_a w (l i) l0 (l' i) l0' <= eps) ->
+  (forall i, llv_b w (l i) l0 (l' i) l0' <= eps) ->
+  (forall i, 0 < sigma (uniform K) (g i) g0) -> (forall i, 0 < sigma (uniform K) (g' i) g0') ->
+  (forall i, llv_a (uniform K) (g i) g0 (g' i) g0' <= eps) ->
+  (forall i, llv_b (uniform K) (g i) g0 (g' i) g0' <= eps) ->
+  let d_label := d_svd (cross_cov w (fun i => std_coord w (l i) l0)
+                                    (fun i => std_coord w (l' i) l0')) in
+  let d_input := d_svd (cross_cov (uniform K) (fun i => std_coord (uniform K) (g i) g0)
+                                              (fun i => std_coord (uniform K) (g' i) g0')) in
+  Num.max d_label d_input <= Num.min 1 (2 * eps ^+ 2) /\
+  Num.max d_label d_input <= 2 * M%:R * eps.
+Proof.
+move=> w_pos w_sum1 K0 M0 s0 s0' ha hb t0 t0' hc he dl di.
+have [hl1 hl2] := bound_llv w_pos w_sum1 M0 s0 s0' ha hb.
+have [hi1 hi2] := bound_input_side K0 M0 t0 t0' hc he.
+by rewrite !le_maxl hl1 hl2 hi1 hi2.
+Qed.
+
+End InputSide.
