@@ -5,6 +5,7 @@
    invertible and inputs x0..xM with N invertible.
 
    Here:
+     L_unit_labels      an invertible L uses distinct labels, all != y0;
      rank_full_rowsub   a K x M matrix has M rows forming an invertible
                         submatrix iff its rank is M;
      def2_1_labels      for a fixed pivot y0:
@@ -14,9 +15,11 @@
                         dimension of the affine span of {g(y)};
      def2_1_inputs      the same for N and the embeddings;
      def2_1             Definition 2.1 <-> both affine spans have dimension M;
+     thm2_2_diverse     Theorem 2.2 under Definition 2.1;
      diversity_necessary  without label diversity, Theorem 2.2 fails: two
                         models with equal distributions that are not ~_L. *)
 
+Set Warnings "-notation-overridden,-ambiguous-paths".
 From mathcomp Require Import all_ssreflect ssralg ssrnum zmodp matrix mxalgebra.
 From mathcomp.analysis Require Import reals sequences exp.
 From Closeness Require Import Identifiability.
@@ -49,6 +52,18 @@ Definition displaced (G : 'M[R]_(K, M)) (pivot : 'I_K) : 'M[R]_(K, M) :=
 
 Lemma L_rowsub G y0 ys : L G y0 ys = (rowsub ys (displaced G y0))^T.
 Proof. by apply/matrixP => j i; rewrite !mxE. Qed.
+
+(* An invertible L uses distinct labels y1..yM, all different from y0
+   (as Definition 2.1 intends; it need not be assumed). *)
+Lemma L_unit_labels G y0 ys :
+  L G y0 ys \in unitmx -> injective ys /\ forall i, ys i != y0.
+Proof.
+rewrite unitmxE -det_tr => uL; split=> [i1 i2 e|i].
+  apply: contraTeq uL => ne; rewrite (determinant_alternate ne) ?unitr0 // => j.
+  by rewrite !mxE e.
+apply: contraTneq uL => e; rewrite (expand_det_row _ i) big1 ?unitr0 // => j _.
+by rewrite !mxE e subrr mul0r.
+Qed.
 
 (* Definition 2.1, label side, for a fixed pivot y0. *)
 Theorem def2_1_labels G y0 :
@@ -114,6 +129,22 @@ split; [exists y0; apply/def2_1_labels | exists x0; apply/def2_1_inputs] => //.
 Qed.
 
 End Def21.
+
+Section Theorem22.
+Variables (R : realType) (n K M : nat).
+Implicit Types (F : 'M[R]_(n, M)) (G : 'M[R]_(K, M)).
+
+(* Theorem 2.2 with Definition 2.1 as hypothesis: for a diverse (f,g),
+   p_{f,g} = p_{f',g'} iff (f,g) ~_L (f',g') (for every pivot label). *)
+Theorem thm2_2_diverse F G F' G' :
+  diverse F G ->
+  (forall x y, prob F G x y = prob F' G' x y) <-> (forall y0, equiv_L F G F' G' y0).
+Proof.
+case=> -[y0 [ys uL]] [x0 [xs uN]]; rewrite (thm2_2 _ _ uL uN).
+by split=> [h y1|]; [exact: equiv_L_pivot h | exact].
+Qed.
+
+End Theorem22.
 
 (* ------------------------------------------------------------------------- *)
 (* Diversity is necessary in Theorem 2.2 ("only if").                         *)

@@ -15,6 +15,7 @@
    The purely rational part (logits, log-odds, L, N, the algebra of the
    "only if" direction) is stated over a general (commutative) ring. *)
 
+Set Warnings "-notation-overridden,-ambiguous-paths".
 From mathcomp Require Import all_ssreflect ssralg ssrnum matrix mxalgebra rat.
 From mathcomp.analysis Require Import reals sequences exp.
 
@@ -140,6 +141,19 @@ Definition equiv_L F G F' G' (pivot_label : 'I_K) : Prop :=
   exists A : 'M[R]_M, [/\ A \in unitmx,
     forall x, emb F x = A *m emb F' x &
     forall y, unemb0 G pivot_label y = (invmx A)^T *m unemb0 G' pivot_label y].
+
+(* changing the pivot label: g0 w.r.t. y1 is g0(y) - g0(y1) w.r.t. y0 *)
+Lemma unemb0_pivot G y0 y1 y :
+  unemb0 G y1 y = unemb0 G y0 y - unemb0 G y0 y1.
+Proof. by rewrite /unemb0 opprB subrKA. Qed.
+
+(* ... so ~_L does not depend on the pivot label *)
+Lemma equiv_L_pivot F G F' G' y0 y1 :
+  equiv_L F G F' G' y0 -> equiv_L F G F' G' y1.
+Proof.
+case=> A [uA hf hg]; exists A; split=> // y.
+by rewrite (unemb0_pivot G y0) (unemb0_pivot G' y0) !hg [RHS]mulmxBr.
+Qed.
 
 (* ~_L preserves the log-odds (no diversity needed) *)
 Lemma equiv_L_log_odds F G F' G' y0 :
