@@ -154,8 +154,8 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
     ]
     t = j["terms"]
     rows = [
-        ("d_KL(A‖B)", j["d_kl"]["ab"]),
-        ("d_KL(B‖A)", j["d_kl"]["ba"]),
+        ("d_KL(A‖B)", _kl_shown(j["d_kl"]["ab"])),
+        ("d_KL(B‖A)", _kl_shown(j["d_kl"]["ba"])),
         (f"d_LLV (λ={j['lambda']:g}, {j['mode']})", j["d_llv"]),
         (f"  T1  (label {t['argmax']['T1']['label']}, {t['argmax']['T1']['term']})", t["T1"]),
         (f"  T2  (input {t['argmax']['T2']['input']}, {t['argmax']['T2']['term']})", t["T2"]),
@@ -166,10 +166,44 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
         ("  d_SVD g side", j["d_svd_g"]),
         ("m_CCA(f, f')", j["m_cca"]),
         ("bound 2Mε (ε = d_LLV)", _times(2 * m, j["d_llv"])),
+        ("sharper bound 2ε²", _times(2, _square(j["d_llv"]))),
     ]
     width = max(len(r[0]) for r in rows)
     lines += [f"{name.ljust(width)}  {_fmt(v)}" for name, v in rows]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *meaning(j, m)])
+
+
+def meaning(j: dict[str, Any], m: int) -> list[str]:
+    """What the numbers say: whether ``d_{f,g} ≤ 2Mε`` (Section 4) and the sharper ``d_{f,g} ≤ 2ε²``
+    hold here, with the ratios, and a note when the two models are equivalent to rounding."""
+    eps, d = float(j["d_llv"]), float(j["d_fg"])
+    noise = 1e-12 if j["precision"]["kind"] == "float64" else 10.0 ** (10 - int(j["precision"]["dps"]))
+    if eps <= noise and d <= noise:
+        return ["The models are equivalent to rounding (~L): d_LLV and d_{f,g} are 0 up to "
+                f"{j['precision']['kind']} rounding, as Theorem 2.2 and the bound say they must be."]
+    out = []
+    for name, bound in (("d_{f,g} ≤ 2Mε (the paper's bound)", 2 * m * eps), ("d_{f,g} ≤ 2ε² (sharper)", 2 * eps * eps)):
+        if bound > 0:
+            verdict = "holds" if d <= bound else "FAILS"
+            out.append(f"{name}: {verdict}, d_{{f,g}} / bound = {d / bound:.3g}")
+    if eps > 1 / 2**0.5:
+        out.append("ε = d_LLV > 1/√2: the bounds exceed d_{f,g}'s range [0, 1], so they say nothing here.")
+    return out
+
+
+def _square(v: Any) -> Any:
+    """``v²`` for a JSON number or, keeping every digit, for a decimal string."""
+    if isinstance(v, float):
+        return v * v
+    P = MP(max(15, len(v)))
+    return P.to_str(P.scalar(v) ** 2)
+
+
+def _kl_shown(v: Any) -> Any:
+    """A KL divergence is ≥ 0: a negative value at rounding level is shown as 0 with its size."""
+    if float(v) < 0 and abs(float(v)) <= 1e-12:
+        return f"0 (rounding: {float(v):.1e})"
+    return v
 
 
 def _short(indices: list[int], most: int = 12) -> str:

@@ -131,3 +131,18 @@ def test_scale_invariant_distances_survive_extreme_scales() -> None:
     scaled = compare(Model(f * 1e200, g * 1e-200), other).as_json()
     assert scaled["m_cca"] == pytest.approx(plain["m_cca"], rel=1e-9) and plain["m_cca"] > 0.1
     assert scaled["d_fg"] == pytest.approx(plain["d_fg"], rel=1e-9)
+
+
+def test_compare_says_what_the_numbers_mean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    f, g = rng.normal(size=(30, 2)), rng.normal(size=(5, 2))
+    A = np.array([[2.0, 1.0], [0.0, 1.0]])
+    save_model(tmp_path / "a.npz", Model(f, g))
+    save_model(tmp_path / "b.npz", Model(f @ A.T, g @ np.linalg.inv(A)))  # (f, g) ~_L (f', g')
+    save_model(tmp_path / "c.npz", Model(f + rng.normal(size=f.shape), g))
+    assert main(["compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "equivalent to rounding" in out and "-" not in out.split("d_KL(B‖A)")[1].split("\n")[0].split("(")[0]
+    assert main(["compare", str(tmp_path / "a.npz"), str(tmp_path / "c.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "d_{f,g} ≤ 2Mε (the paper's bound): holds" in out and "d_{f,g} ≤ 2ε² (sharper):" in out
