@@ -12,6 +12,11 @@
      thm2_2_only_if  Theorem 2.2, "only if":  diversity, p = p'  ->  ~_L with
                      A = L^-T L'^T  and  A^-T = N^-T N'^T
      thm2_2          Theorem 2.2 as an equivalence.
+   Key identities of the proof:
+     L_tr_emb_log_probs    (L^T f(x))_i = l(y_i|x) - l(y0|x)
+     N_tr_unemb_log_probs  (N^T g(y))_i = l(y|x_i) - l(y|x0) + c_i,
+                           c_i = lse(x_i) - lse(x0) independent of y
+     L_tr_emb, N_tr_unemb0, L_tr_N   the same in log-odds form (any ring).
    The purely rational part (logits, log-odds, L, N, the algebra of the
    "only if" direction) is stated over a general (commutative) ring. *)
 
