@@ -739,9 +739,12 @@ def describe_pair(pair: Pair) -> dict[str, Any]:
 def only_if_score(
     claimed_dual: DualFn = _inverse_transpose, guard: int = 16
 ) -> Callable[[Pair, Arithmetic], float | None]:
-    """Largest relative recovery residual / ``10^{-(dps − guard)}``."""
+    """Largest relative recovery residual / ``10^{-(dps − guard)}``; None (not an instance) unless
+    ``p = p'`` is certified first (equal displaced log-odds)."""
 
     def score(pair: Pair, P: Arithmetic) -> float | None:
+        if displaced_log_odds(pair.f, pair.g) != displaced_log_odds(pair.f2, pair.g2):
+            return None
         r = only_if_residuals(pair, P, claimed_dual=claimed_dual)
         if not r["L'_N'_invertible"]:
             return math.inf

@@ -348,3 +348,14 @@ def test_only_if_exact_is_undecided_without_diversity() -> None:
     g_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(pair.g.shape[0])], dtype=object)
     out = sec2.check_only_if_exact([sec2.Pair(on_a_line, g_line, on_a_line, g_line)])
     assert out.verdict == "undecided"
+
+
+def test_only_if_score_skips_pairs_with_different_distributions() -> None:
+    assert sec2.only_if_score()(_perturbed(small_pairs()[1]), MP(30)) is None
+    assert sec2.only_if_score()(small_pairs()[1], MP(30)) < 1
+
+
+def test_section2_claims_state_premises() -> None:
+    claims = all_claims()
+    assert "sec4-bound-logratio" in claims["thm2.2-only-if"].depends_on
+    assert claims["sec2-diversity-necessary"].depends_on == ("def2.1-diversity",)
