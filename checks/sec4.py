@@ -688,7 +688,8 @@ TIGHT_M.method("certified")(lambda ctx: check_tight_every_m(max(ctx.dps, 50)))  
 METRIC = claim(
     "sec4-llv-metric",
     "With fixed pivots and sets, d^λ_LLV (λ > 0) is a metric on conditionals with every σ_y, s_x > 0: "
-    "symmetric, triangle inequality, and zero exactly when p = p' (for S_Y ∪ {y_0} = all labels).",
+    "symmetric, triangle inequality, and zero exactly when p = p' provided at most one label is outside "
+    "S_Y ∪ {y_0} (as in the paper's selection); with two or more left out, T1..T4 = 0 does not force p = p'.",
     r"d^\lambda_{LLV}\ \text{is a metric for fixed }y_0,S_Y,x_0,S_X,\ \lambda>0",
     "Section 4 (d_LLV is a distance)", "paper",
 )
@@ -739,16 +740,17 @@ def check_metric_numeric(ctx: Context, triangle_constant: Any = 1, lam: str = LA
     return out
 
 
-def check_metric_symbolic(triangle_constant: Any = 1, cover_all_labels: bool = True) -> Outcome:
-    """Pseudometric lemmas, and identity of indiscernibles in two parts: the chain
-    ``T1..T4 = 0 ⇒ δ ≡ κ`` (:func:`theory.derivations.metric.zero_terms_chain` with
-    ``σ = σ'``, ``s = s'``) and normalisation ``⇒ κ = 0``."""
-    return _certificates({
-        "seminorm lemmas": dmetric.seminorm_lemmas(3, triangle_constant),
-        "T1..T4 = 0 forces delta = const": dmetric.zero_terms_chain(3, cover_all_labels=cover_all_labels,
-                                                                    scales_equal=True),
-        "identity of indiscernibles": dmetric.zero_forces_equality(3, 3, cover_all_labels),
-    })
+def check_metric_symbolic(triangle_constant: Any = 1, left_out: Sequence[int] = (0, 1)) -> Outcome:
+    """Pseudometric lemmas, and identity of indiscernibles for each number of labels outside
+    ``S_Y ∪ {y_0}`` in ``left_out``: the chain ``T1..T4 = 0 ⇒ δ ≡ κ`` on the covered labels
+    (:func:`theory.derivations.metric.zero_terms_chain` with ``σ = σ'``, ``s = s'``), then
+    :func:`~theory.derivations.metric.zero_forces_equality` (true for 0 and 1 left out; with 2 or
+    more it is refuted by an exact witness with ``T1..T4 = 0``, ``p ≠ p'``)."""
+    parts = {"seminorm lemmas": dmetric.seminorm_lemmas(3, triangle_constant),
+             "T1..T4 = 0 forces delta = const (covered labels)": dmetric.zero_terms_chain(3, scales_equal=True)}
+    for k in left_out:
+        parts[f"identity of indiscernibles, {k} label(s) left out"] = dmetric.zero_forces_equality(2 + max(k, 2), k)
+    return _scoped(_certificates(parts), instances(f"n = 3 (seminorm, chain), left out = {_dims(left_out)}"))
 
 
 def _search_metric(ctx: Context, selection: str, expect_violation: bool) -> Outcome:

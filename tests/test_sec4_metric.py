@@ -25,12 +25,23 @@ def test_metric_wrong_triangle_constant_refuted() -> None:
     assert sec4.check_metric_numeric(CTX, triangle_constant="0.5").verdict == "refuted"
 
 
-def test_identity_needs_every_label_covered() -> None:
-    assert dmetric.zero_forces_equality(3, 3, True).holds
+def test_identity_with_one_label_left_out_holds() -> None:
+    assert dmetric.zero_forces_equality(4, 0).holds
+    assert dmetric.zero_forces_equality(4, 1).holds  # normalisation fixes the one left-out label
     assert dmetric.zero_terms_chain(scales_equal=True).holds
-    assert not dmetric.zero_terms_chain(scales_equal=True, cover_all_labels=False).holds
-    assert not dmetric.zero_forces_equality(3, 3, False).holds
-    assert sec4.check_metric_symbolic(cover_all_labels=False).verdict == "refuted"
+    out = sec4.check_metric_symbolic(left_out=(1,))
+    assert out.verdict == "verified"
+
+
+def test_identity_fails_with_two_labels_left_out() -> None:
+    for k in (2, 3):
+        assert not dmetric.zero_forces_equality(2 + k, k).holds
+        w = dmetric.left_out_witness(k)
+        assert (w["T1"], w["T2"], w["T3"], w["T4"]) == (0, 0, 0, 0)
+        assert w["p_differs"] and w["rows_sum_to_one"] and w["scales_positive"]
+    out = sec4.check_metric_symbolic(left_out=(2,))
+    assert out.verdict == "refuted"
+    assert out.evidence["witness"]["identity of indiscernibles, 2 label(s) left out"]["checks"]["witness"]["T1"] == "0"
 
 
 def test_temperature_pair_has_t1_t2_zero_exactly() -> None:

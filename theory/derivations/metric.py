@@ -14,10 +14,11 @@ Proof, in three lemmas checked here with sympy:
   non-constant ``ℓ(y_0|·)`` force one common ``r``; ``T2 = 0`` at ``x_1`` (``s_{x_1} > 0``) then forces
   ``ℓ' = rℓ + κ`` on every label (when ``S_Y ∪ {y_0} = Y``); normalisation gives
   ``Σ_y p(y|x)^r = e^{−κ}`` for every ``x``.
-* :func:`zero_forces_equality` -- identity of indiscernibles for ``λ > 0`` and
-  ``S_Y ∪ {y_0} = Y``: ``T3 = T4 = 0`` gives ``σ = σ'``, ``s = s'`` (so ``r = 1`` in the chain
-  above); ``δ(y, x) = ℓ(y|x) − ℓ'(y|x) ≡ κ`` and normalisation ``Σ_y p = Σ_y p' = 1`` forces
-  ``κ = 0``.  The domain is the set of models with every ``σ_y``, ``s_x`` positive (the terms are
+* :func:`zero_forces_equality` -- identity of indiscernibles for ``λ > 0`` when at most one label
+  is outside ``S_Y ∪ {y_0}``: ``T3 = T4 = 0`` gives ``σ = σ'``, ``s = s'`` (so ``r = 1`` in the chain
+  above); the rows ``{x_0} ∪ S_X`` agree on every label (normalisation), so ``δ ≡ 0`` on the
+  covered labels, and one left-out label is fixed by normalisation.  With two or more left out
+  it fails (:func:`left_out_witness`: ``T1..T4 = 0`` exactly, ``p ≠ p'``).  The domain is the set of models with every ``σ_y``, ``s_x`` positive (the terms are
   undefined otherwise).
 * :func:`power_family_terms` -- the converse: ``p' = p^r / Σ_y p^r`` with ``r > 0`` and
   ``Σ_y p(y|x)^r`` independent of ``x`` has ``T1 = T2 = 0`` (for ``r < 0`` it fails: ``σ' = |r|σ``
@@ -42,6 +43,7 @@ __all__ = [
     "seminorm_lemmas",
     "zero_terms_chain",
     "zero_forces_equality",
+    "left_out_witness",
     "power_family_terms",
     "temperature_terms",
     "tie_perturbation_scale",
@@ -75,22 +77,88 @@ def seminorm_lemmas(n: int = 3, triangle_constant: sp.Expr = 1) -> Certificate:
                         "triangle_constant": str(k), "midpoint_witness": {"lhs": str(lhs), "rhs": str(rhs)}})
 
 
-def zero_forces_equality(K: int = 3, n: int = 3, cover_all_labels: bool = True) -> Certificate:
-    """``δ(y,x) = κ`` for all labels of ``S_Y ∪ {y_0}`` and all inputs, and ``Σ_y p = Σ_y p' = 1``,
-    force ``κ = 0`` when ``S_Y ∪ {y_0} = Y``; with a label left out (``cover_all_labels=False``)
-    normalisation no longer pins ``κ`` down (the solution set is a whole interval).
+def zero_forces_equality(K: int = 4, left_out: int = 0) -> Certificate:
+    """Identity of indiscernibles for ``λ > 0``: ``T1 = T2 = T3 = T4 = 0`` forces ``p = p'`` when at
+    most one label is outside ``S_Y ∪ {y_0}`` (``left_out ≤ 1``), and not when two or more are.
+
+    * rows ``x ∈ {x_0} ∪ S_X``: ``c_x = e_x = 0`` with ``s = s'`` give ``ℓ'(·|x) = ℓ(·|x) + k_x`` on
+      every label (moments over y run over all of Y), and ``Σ_y p' = e^{k_x} Σ_y p = 1`` forces ``k_x = 0``;
+    * covered labels: ``a_y = b_y = 0`` with ``σ = σ'`` give ``δ(y, ·) = ℓ(y|·) − ℓ'(y|·) ≡ α_y``
+      (:func:`zero_terms_chain`), and ``δ(y, x_0) = 0`` from the rows step forces ``α_y = 0``;
+    * any other input: the ``left_out`` unknown ``p'(y|x)`` of the labels outside ``S_Y ∪ {y_0}``
+      satisfy one equation (normalisation: their sum is ``Σ_{left out} p(y|x)``), so they are
+      determined iff ``left_out ≤ 1``.  With ``left_out ≥ 2`` :func:`left_out_witness` gives exact
+      conditionals with ``T1..T4 = 0`` and ``p ≠ p'``.
     """
-    kappa = sp.Symbol("kappa", real=True)
-    q = sp.symbols(f"q0:{K}", positive=True)  # p'(y|x) at one input
-    covered = K if cover_all_labels else K - 1
-    # p(y|x) = e^κ p'(y|x) on covered labels; the left-out label takes whatever mass remains
-    mass = sp.exp(kappa) * sp.Add(*q[:covered])
-    total_p = mass + (0 if cover_all_labels else 1 - mass)
-    constraint = sp.Eq(total_p.subs(q[-1], 1 - sp.Add(*q[:-1])), 1)
-    sols = sp.solveset(constraint, kappa, domain=sp.S.Reals)
-    unique_zero = sols == sp.FiniteSet(0)
-    return Certificate("d_LLV = 0 forces p = p'", unique_zero,
-                       {"K": K, "all_labels_covered": cover_all_labels, "solutions_for_kappa": str(sols)})
+    k = sp.Symbol("k", real=True)
+    rows = sp.solveset(sp.Eq(sp.exp(k) * 1, 1), k, domain=sp.S.Reals) == sp.FiniteSet(0)
+    alpha = sp.Symbol("alpha", real=True)
+    pinned = sp.linsolve([alpha - 0], [alpha]) == sp.FiniteSet((0,))
+    q = sp.symbols(f"q0:{left_out}", positive=True)  # p'(y|x) of the left-out labels
+    mass = sp.Symbol("m", positive=True)  # Σ_{left out} p(y|x) = 1 − Σ_{covered} p(y|x) = the same for p'
+    sols = sp.linsolve([sp.Add(*q) - mass], list(q)) if q else sp.FiniteSet(())
+    free = sols.free_symbols & set(q) if q else set()
+    determined = not free
+    checks: dict[str, Any] = {"K": K, "left_out": left_out, "rows_pinned": rows, "covered_pinned": pinned,
+                              "left_out_solutions": str(sols), "left_out_determined": determined}
+    if not determined:
+        checks["witness"] = {key: str(v) for key, v in left_out_witness(left_out).items()}
+    return Certificate("d_LLV = 0 forces p = p'", rows and pinned and determined, checks)
+
+
+def left_out_witness(left_out: int = 2) -> dict[str, Any]:
+    """Exact conditionals with ``left_out ≥ 2`` labels outside ``S_Y ∪ {y_0}`` (pivots ``y_0 = 0``,
+    ``x_0 = 0``, ``S_Y = {1}``, ``S_X = {1}``, ``K = 2 + left_out``, ``n = 3``), equal at ``x_0`` and
+    ``x_1`` and on the covered labels everywhere, but with two left-out labels' probabilities
+    swapped at input 2: ``T1 = T2 = T3 = T4 = 0`` exactly while ``p ≠ p'``."""
+    if left_out < 2:
+        raise ValueError("a witness needs at least two left-out labels")
+    K = 2 + left_out
+    rest = [sp.Rational(1, 2 * left_out)] * left_out
+    p = sp.Matrix([[sp.Rational(1, K)] * K,
+                   [sp.Rational(1, 2), sp.Rational(1, 4), *[r / 2 for r in rest]],
+                   [sp.Rational(1, 8), sp.Rational(1, 4), sp.Rational(1, 2), *[sp.Rational(1, 8) / (left_out - 1)] * (left_out - 1)]])
+    p2 = p.copy()
+    p2[2, 2], p2[2, 3] = p[2, 3], p[2, 2]
+    ell, ell2 = p.applyfunc(sp.log), p2.applyfunc(sp.log)
+    terms = _exact_terms(ell, ell2, 0, (1,), 0, (1,))
+    return {**terms, "p_differs": p != p2, "rows_sum_to_one": all(sum(m.row(i)) == 1 for m in (p, p2) for i in range(3)),
+            "p": p.tolist(), "p2": p2.tolist()}
+
+
+def _exact_terms(ell: sp.Matrix, ell2: sp.Matrix, y0: int, labels: tuple[int, ...], x0: int,
+                 inputs: tuple[int, ...]) -> dict[str, sp.Expr]:
+    """Exact ``T1..T4`` (CLAIMS.md §4, uniform moments) of two log-probability matrices, and whether
+    every ``σ_y``, ``σ'_y``, ``s_x``, ``s'_x`` is positive (the domain of ``d_LLV``)."""
+    n, k = ell.rows, ell.cols
+
+    def col(m: sp.Matrix, j: int) -> list[sp.Expr]:
+        return [m[i, j] for i in range(n)]
+
+    def row(m: sp.Matrix, i: int) -> list[sp.Expr]:
+        return [m[i, j] for j in range(k)]
+
+    def sd(v: list[sp.Expr]) -> sp.Expr:
+        return sp.sqrt(sp.simplify(sp.expand(_var(v))))
+
+    scales: list[sp.Expr] = []
+
+    def side(get: Any, pivot: int, members: tuple[int, ...]) -> tuple[list[sp.Expr], list[sp.Expr]]:
+        terms, gaps = [], []
+        for y in members:
+            s1 = sd([p - q for p, q in zip(get(ell, y), get(ell, pivot), strict=True)])
+            s2 = sd([p - q for p, q in zip(get(ell2, y), get(ell2, pivot), strict=True)])
+            scales.extend((s1, s2))
+            for j in (y, pivot):
+                terms.append(sd([p / s1 - q / s2 for p, q in zip(get(ell, j), get(ell2, j), strict=True)]))
+            gaps.append(sp.Abs(s1 - s2))
+        return terms, gaps
+
+    ab, t3 = side(col, y0, labels)
+    ce, t4 = side(row, x0, inputs)
+    return {"T1": sp.simplify(sp.Max(*ab)), "T2": sp.simplify(sp.Max(*ce)),
+            "T3": sp.simplify(sp.Max(*t3)), "T4": sp.simplify(sp.Max(*t4)),
+            "scales_positive": all(bool(x.is_positive) or bool(sp.N(x, 30) > 0) for x in scales)}
 
 
 def temperature_terms(r: Any = 2, scale: Any = 1, lam: Any = 0) -> dict[str, Any]:
@@ -105,39 +173,16 @@ def temperature_terms(r: Any = 2, scale: Any = 1, lam: Any = 0) -> dict[str, Any
     r = sp.nsimplify(r)
     ell, ell2 = log_probs_symbolic(z), log_probs_symbolic(r * z)
     n, k = z.rows, z.cols
+    t = _exact_terms(ell, ell2, 0, (1, 2), 0, (1, 2))
 
-    def col(m: sp.Matrix, j: int) -> list[sp.Expr]:
-        return [m[i, j] for i in range(n)]
-
-    def row(m: sp.Matrix, i: int) -> list[sp.Expr]:
-        return [m[i, j] for j in range(k)]
-
-    def sd(v: list[sp.Expr]) -> sp.Expr:
-        return sp.sqrt(sp.simplify(sp.expand(_var(v))))
-
-    a, b, c, e, t3, t4 = [], [], [], [], [], []
-    for y in (1, 2):
-        s1 = sd([p - q for p, q in zip(col(ell, y), col(ell, 0), strict=False)])
-        s2 = sd([p - q for p, q in zip(col(ell2, y), col(ell2, 0), strict=False)])
-        a.append(sd([p / s1 - q / s2 for p, q in zip(col(ell, y), col(ell2, y), strict=False)]))
-        b.append(sd([p / s1 - q / s2 for p, q in zip(col(ell, 0), col(ell2, 0), strict=False)]))
-        t3.append(sp.Abs(s1 - s2))
-    for x in (1, 2):
-        s1 = sd([p - q for p, q in zip(row(ell, x), row(ell, 0), strict=False)])
-        s2 = sd([p - q for p, q in zip(row(ell2, x), row(ell2, 0), strict=False)])
-        c.append(sd([p / s1 - q / s2 for p, q in zip(row(ell, x), row(ell2, x), strict=False)]))
-        e.append(sd([p / s1 - q / s2 for p, q in zip(row(ell, 0), row(ell2, 0), strict=False)]))
-        t4.append(sp.Abs(s1 - s2))
     def power_sum(i: int) -> sp.Expr:
         return sp.Add(*[sp.exp(r * ell[i, y]) for y in range(k)])
 
-    t1, t2 = sp.Max(*a, *b), sp.Max(*c, *e)
-    t3v, t4v = sp.Max(*t3), sp.Max(*t4)
     lam = sp.nsimplify(lam)
     diff = sp.simplify(ell[0, 0] - ell2[0, 0])
     return {
-        "T1": sp.simplify(t1), "T2": sp.simplify(t2), "T3": sp.simplify(t3v), "T4": sp.simplify(t4v),
-        "d_llv": sp.Max(t1, t2, lam * t3v, lam * t4v),
+        **t,
+        "d_llv": sp.Max(t["T1"], t["T2"], lam * t["T3"], lam * t["T4"]),
         "log_prob_difference": diff,
         "distributions_differ": bool(diff != 0 and sp.N(diff, 30) != 0),
         # Σ_y p(y|x)^r is the same for every input: the normaliser of p^r is constant
