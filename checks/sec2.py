@@ -4,10 +4,14 @@ and the necessity of diversity.
 Each method is a thin wrapper around a parameterised checker (``check_…``) that the tests feed
 deliberately false variants (``A⁻¹`` in place of ``A⁻ᵀ``, a singular ``A``, a perturbed witness).
 
-Test pairs are built exactly over ``Q``: a random primed model ``(f', g')`` with small rational
-entries, and ``A = Q_1 diag(s) Q_2`` with ``Q_i`` rational orthogonal (Cayley transforms) and
-``s`` from 1 down to ``1/cond``, so ``cond(A)`` is known exactly; the unprimed model is
-``f = A f'``, ``g(y) = g(y_0) + A⁻ᵀ(g'(y) − g'(y_0))`` with a random ``g(y_0)``.
+Test pairs for the "if" direction are built exactly over ``Q``: a random primed model ``(f', g')``
+with small rational entries, and ``A = Q_1 diag(s) Q_2`` with ``Q_i`` rational orthogonal (Cayley
+transforms) and ``s`` from 1 down to ``1/cond``, so ``cond(A)`` is known exactly; the unprimed
+model is ``f = A f'``, ``g(y) = g(y_0) + A⁻ᵀ(g'(y) − g'(y_0))`` with a random ``g(y_0)``.
+
+Pairs for the "only if" direction are built without any ``A`` (:func:`logit_pair`): one random
+rank-M logit matrix, a per-input constant added for the second model, and two independent exact
+factorisations of the displaced logits; ``p = p'`` is certified before any verdict.
 """
 
 from __future__ import annotations
