@@ -18,12 +18,16 @@
    and the same for the input side (uniform weights 1/K over the K labels):
    [bound_input_side], [d_fg_bound].
 
+   Scalars: any real closed field [R : rcfType]; every [realType] (e.g.
+   mathcomp-analysis' reals) is one, so all statements apply there, and
+   stating them over [rcfType] keeps them free of the classical axioms that
+   the [realType] -> [rcfType] structure brings in.
+
    The only non-definitional ingredient is the nuclear norm (sum of the
    singular values), which mathcomp does not provide: it is the Parameter
    [nuclear_norm] with the single Axiom [nuclear_norm_ge_abs_trace]. *)
 
 From mathcomp Require Import all_ssreflect all_algebra.
-From mathcomp Require Import reals.
 From Closeness Require Import Moments.
 
 Set Implicit Arguments.
@@ -38,7 +42,7 @@ Local Open Scope ring_scope.
 (* ---------------------------------------------------------------------- *)
 
 (* ||C||_* = sum_k sigma_k(C), the sum of the singular values of C. *)
-Parameter nuclear_norm : forall (R : realType) (M : nat), 'M[R]_M -> R.
+Parameter nuclear_norm : forall (R : rcfType) (M : nat), 'M[R]_M -> R.
 Arguments nuclear_norm {R M}.
 
 (* von Neumann's trace inequality, in the form |tr C| <= sum_k sigma_k(C)
@@ -47,10 +51,10 @@ Arguments nuclear_norm {R M}.
    of the operator norm).  It also gives ||C||_* >= 0.  The axiom is
    consistent: C |-> |tr C| satisfies it. *)
 Axiom nuclear_norm_ge_abs_trace :
-  forall (R : realType) (M : nat) (C : 'M[R]_M), `|\tr C| <= nuclear_norm C.
+  forall (R : rcfType) (M : nat) (C : 'M[R]_M), `|\tr C| <= nuclear_norm C.
 
 Section NuclearNorm.
-Variables (R : realType) (M : nat).
+Variables (R : rcfType) (M : nat).
 Implicit Types C : 'M[R]_M.
 
 (* m_SVD(C) = (1/M) sum_k sigma_k(C) *)
@@ -83,7 +87,7 @@ End NuclearNorm.
 (* ---------------------------------------------------------------------- *)
 
 Section Quantities.
-Variables (R : realType) (n : nat) (w : 'I_n -> R).
+Variables (R : rcfType) (n : nat) (w : 'I_n -> R).
 
 (* sigma_y = SD_x[l(y|x) - l(y_0|x)] *)
 Definition sigma (l l0 : 'I_n -> R) : R := sd w (fun x => l x - l0 x).
@@ -111,7 +115,7 @@ End Quantities.
 (* ---------------------------------------------------------------------- *)
 
 Section Chain.
-Variables (R : realType) (n : nat) (w : 'I_n -> R).
+Variables (R : rcfType) (n : nat) (w : 'I_n -> R).
 Hypothesis w_pos : forall i, 0 < w i.
 Hypothesis w_sum1 : \sum_i w i = 1.
 
@@ -196,7 +200,7 @@ End Chain.
 (* ---------------------------------------------------------------------- *)
 
 Section Paper.
-Variable R : realType.
+Variable R : rcfType.
 Implicit Types eps : R.
 
 Lemma sqrt2_le2 : Num.sqrt 2 <= 2 :> R.
@@ -239,7 +243,7 @@ End Paper.
 (* ---------------------------------------------------------------------- *)
 
 Section Main.
-Variables (R : realType) (n : nat) (w : 'I_n -> R).
+Variables (R : rcfType) (n : nat) (w : 'I_n -> R).
 Hypothesis w_pos : forall i, 0 < w i.
 Hypothesis w_sum1 : \sum_i w i = 1.
 
@@ -292,11 +296,11 @@ End Main.
 (* ---------------------------------------------------------------------- *)
 
 (* uniform weights 1/K over the K labels *)
-Definition uniform (R : realType) (K : nat) (y : 'I_K) : R := K%:R^-1.
+Definition uniform (R : rcfType) (K : nat) (y : 'I_K) : R := K%:R^-1.
 Arguments uniform {R} K y.
 
 Section InputSide.
-Variable R : realType.
+Variable R : rcfType.
 
 Lemma uniform_pos K : (0 < K)%N -> forall y, 0 < uniform K y :> R.
 Proof. by move=> K0 y; rewrite /uniform invr_gt0 ltr0n. Qed.

@@ -309,4 +309,6 @@ Example cov_example : cov w_example u_example v_example = - (7%:R / 16%:R) :=
 
 Example var_example : var w_example u_example = 11%:R / 16%:R := erefl.
 
-(* [Compute cov w_example u_example v_example.] prints (-7 / 16)%Q. *)
+(* the value, for evaluation from outside: [Compute cov_example_value.]
+   prints [Rat (valq := (Negz 6, Posz 16)) _], i.e. -7/16 *)
+Definition cov_example_value : rat := cov w_example u_example v_example.
