@@ -237,12 +237,35 @@ def _resolve(target: str) -> tuple[types.ModuleType, Any, str, types.FunctionTyp
     return module, owner, attr, original
 
 
+def _compile(source: str, filename: str, module: types.ModuleType, attr: str) -> types.FunctionType | None:
+    """The function ``attr`` defined by ``source`` with ``module``'s globals (and its future
+    imports), None if the source defines no such function."""
+    code = compile(source, filename, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    namespace: dict[str, Any] = {}
+    exec(code, module.__dict__, namespace)
+    fn = namespace.get(attr)
+    return fn if isinstance(fn, types.FunctionType) else None
+
+
+def _shape(code: types.CodeType) -> tuple[Any, ...]:
+    """Names, variables and constants of a code object and of those nested in it (not the bytecode,
+    which the interpreter specialises in place)."""
+    consts = tuple(_shape(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts)
+    return code.co_name, code.co_names, code.co_varnames, consts
+
+
 def mutated_function(mutant: Mutant) -> types.FunctionType:
-    """The target compiled from its source with the mutant's edits, in the target's module globals."""
+    """The target compiled from its source with the mutant's edits, in the target's module globals.
+
+    The source is read from disk; when it no longer compiles to the loaded function (the file was
+    edited since it was imported) the mutant is stale rather than applied to the wrong text."""
     module, _, attr, original = _resolve(mutant.target)
     source = textwrap.dedent(inspect.getsource(original))
     if "super()" in source:
         raise StaleMutantError(f"{mutant.target} uses super(): it cannot be recompiled outside its class")
+    unchanged = _compile(source, inspect.getfile(original), module, attr)
+    if unchanged is None or _shape(unchanged.__code__) != _shape(original.__code__):
+        raise StaleMutantError(f"{mutant.target} was edited on disk since it was imported: rerun")
     for old, new in mutant.edits:
         count = source.count(old)
         if count != 1:
@@ -252,10 +275,9 @@ def mutated_function(mutant: Mutant) -> types.FunctionType:
         source = source.replace(old, new)
     filename = f"<mutant {mutant.name}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    code = compile(source, filename, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
-    namespace: dict[str, Any] = {}
-    exec(code, module.__dict__, namespace)
-    fn = namespace[attr]
+    fn = _compile(source, filename, module, attr)
+    if fn is None:
+        raise StaleMutantError(f"mutant {mutant.name}: the edited source no longer defines {attr}")
     fn.__qualname__ = original.__qualname__
     return fn
 

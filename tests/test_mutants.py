@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+import importlib
+import linecache
+import sys
+from pathlib import Path
+
 import pytest
 
 import theory.distances
@@ -77,3 +82,15 @@ def test_stale_mutant_is_reported() -> None:
 def test_unknown_mutant_is_a_usage_error() -> None:
     with pytest.raises(ClosenessError, match="unknown mutant"):
         by_name(["no-such-mutant"])
+
+
+def test_source_edited_since_import_is_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "skewed_module.py").write_text("def f(x):\n    return x + 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("skewed_module")
+    (tmp_path / "skewed_module.py").write_text("def g(y):\n    return [y]\n\n\ndef f(x):\n    return x + 1\n")
+    linecache.checkcache()
+    mutant = Mutant("skew", "x + 1 → x + 2", "skewed_module:f", (("x + 1", "x + 2"),), ("sec1-",))
+    with pytest.raises(StaleMutantError, match="edited on disk"):
+        mutated_function(mutant)
+    monkeypatch.delitem(sys.modules, "skewed_module")
