@@ -28,7 +28,7 @@
    identity of indiscernibles. *)
 
 From mathcomp Require Import all_ssreflect all_algebra.
-From mathcomp Require Import reals exp.
+From mathcomp Require Import reals sequences exp.
 From Closeness Require Import Moments.
 
 Set Implicit Arguments.
@@ -209,6 +209,11 @@ Lemma K_gt0 : (0 < K)%N. Proof. exact: leq_ltn_trans (leq0n y0) (ltn_ord y0). Qe
 Lemma wK_pos i : 0 < wK i. Proof. exact: (@uniform_pos R K K_gt0). Qed.
 Lemma wK_sum1 : \sum_i wK i = 1. Proof. exact: (@uniform_sum1 R K K_gt0). Qed.
 
+Lemma a_y_ge0 l l' y : 0 <= a_y l l' y. Proof. exact: (sd_diff_ge0 w_pos w_sum1). Qed.
+Lemma b_y_ge0 l l' y : 0 <= b_y l l' y. Proof. exact: (sd_diff_ge0 w_pos w_sum1). Qed.
+Lemma c_x_ge0 l l' x : 0 <= c_x l l' x. Proof. exact: (sd_diff_ge0 wK_pos wK_sum1). Qed.
+Lemma e_x_ge0 l l' x : 0 <= e_x l l' x. Proof. exact: (sd_diff_ge0 wK_pos wK_sum1). Qed.
+
 Lemma T1_ge0 l l' : 0 <= T1 l l'. Proof. exact: bmax_ge0. Qed.
 Lemma T2_ge0 l l' : 0 <= T2 l l'. Proof. exact: bmax_ge0. Qed.
 Lemma T3_ge0 l l' : 0 <= T3 l l'. Proof. exact: bmax_ge0. Qed.
@@ -264,6 +269,12 @@ Proof. by apply: bmax_triangle => x _; apply: ler_dist_add. Qed.
 
 (* ---------- Section 4, d_LLV is a distance: mode "max" ---------- *)
 
+(* each of T1, T2, lam T3, lam T4 is at most d_llv lam *)
+Lemma d_llv_ge_terms lam l l' :
+  [/\ T1 l l' <= d_llv lam l l', T2 l l' <= d_llv lam l l',
+      lam * T3 l l' <= d_llv lam l l' & lam * T4 l l' <= d_llv lam l l'].
+Proof. by split; rewrite /d_llv !le_maxr lexx ?orbT. Qed.
+
 (* Section 4, d_LLV is a distance: non-negativity *)
 Theorem d_llv_ge0 lam l l' : 0 <= d_llv lam l l'.
 Proof. by rewrite /d_llv !le_maxr T1_ge0. Qed.
@@ -281,10 +292,8 @@ Theorem d_llv_triangle lam l l' l'' :
   0 <= lam -> d_llv lam l l'' <= d_llv lam l l' + d_llv lam l' l''.
 Proof.
 move=> lam0.
-have le_d l1 l2 : [/\ T1 l1 l2 <= d_llv lam l1 l2, T2 l1 l2 <= d_llv lam l1 l2,
-                     lam * T3 l1 l2 <= d_llv lam l1 l2 & lam * T4 l1 l2 <= d_llv lam l1 l2].
-  by split; rewrite /d_llv !le_maxr lexx ?orbT.
-have [a1 a2 a3 a4] := le_d l l'; have [b1 b2 b3 b4] := le_d l' l''.
+have [a1 a2 a3 a4] := d_llv_ge_terms lam l l'.
+have [b1 b2 b3 b4] := d_llv_ge_terms lam l' l''.
 rewrite /d_llv !le_maxl; apply/andP; split; apply/andP; split.
 - exact: le_trans (T1_triangle l l' l'') (ler_add a1 b1).
 - exact: le_trans (T2_triangle l l' l'') (ler_add a2 b2).
@@ -323,6 +332,102 @@ have -> : d_llv_sum lam l l' + d_llv_sum lam l' l'' =
   by rewrite [(T3 l l' + _) + _]addrACA.
 apply: ler_add; first by apply: ler_add; [apply: T1_triangle | apply: T2_triangle].
 by apply: ler_wpmul2l => //; apply: ler_add; [apply: T3_triangle | apply: T4_triangle].
+Qed.
+
+(* ---------- Section 4, d_LLV is a distance: identity of indiscernibles ---------- *)
+
+(* two normalised models whose log-probabilities differ by a constant c are equal: c = 0 *)
+Lemma shift_norm (f g : 'I_K -> R) c :
+  \sum_y expR (f y) = 1 -> \sum_y expR (g y) = 1 -> (forall y, f y - g y = c) -> c = 0.
+Proof.
+move=> nf ng fg.
+have : \sum_y expR (g y) = expR (- c) * \sum_y expR (f y).
+  rewrite mulr_sumr; apply: eq_bigr => y _.
+  by rewrite -expRD -(fg y) opprB subrK.
+rewrite ng nf mulr1 -expR0 => /expR_inj h.
+by rewrite -[c]opprK -h oppr0.
+Qed.
+
+(* normalisation fixes the one label left: equal elsewhere, equal there too *)
+Lemma left_out (f g : 'I_K -> R) y :
+  \sum_y expR (f y) = 1 -> \sum_y expR (g y) = 1 ->
+  (forall y', y' != y -> f y' = g y') -> f y = g y.
+Proof.
+move=> nf ng e; apply: expR_inj.
+have rest : \sum_(y' | y' != y) expR (g y') = \sum_(y' | y' != y) expR (f y').
+  by apply: eq_bigr => y' /e ->.
+move: nf; rewrite (bigD1 y) //= => nf.
+move: ng; rewrite (bigD1 y) //= rest => ng.
+by apply: (addIr (\sum_(y' | y' != y) expR (f y'))); rewrite nf ng.
+Qed.
+
+(* Section 4, d_LLV is a distance: zero exactly on equal models.  Hypotheses
+   (the paper's domain): lam > 0; both models normalised; every sigma_y
+   (y in SY) and s_x (x in SX) of both models positive; SY and SX nonempty;
+   SY together with the pivot y0 misses at most one label. *)
+Theorem d_llv_zero_iff lam l l' :
+  0 < lam ->
+  (forall x, \sum_y expR (l x y) = 1) -> (forall x, \sum_y expR (l' x y) = 1) ->
+  (forall y, y \in SY -> 0 < sigma l y /\ 0 < sigma l' y) ->
+  (forall x, x \in SX -> 0 < s_x l x /\ 0 < s_x l' x) ->
+  SY != set0 -> SX != set0 -> (#|~: (y0 |: SY)| <= 1)%N ->
+  d_llv lam l l' = 0 <-> (forall x y, l x y = l' x y).
+Proof.
+move=> lam_gt0 nl nl' sig_pos s_pos SY0 SX0 left1; split; last first.
+  (* equal models are at distance 0 *)
+  move=> e.
+  have esig y : sigma l' y = sigma l y by apply: eq_sd => // x; rewrite !e.
+  have es x : s_x l' x = s_x l x.
+    by have := wK_pos; have := wK_sum1; move=> ? ?; apply: eq_sd => // y; rewrite !e.
+  rewrite /d_llv /T1 /T2 /T3 /T4.
+  rewrite !bmax0 ?mulr0 ?maxxx // => [x _|y _|x _|y _].
+  - by rewrite es subrr normr0.
+  - by rewrite esig subrr normr0.
+  - rewrite /c_x /e_x es (sd_diff_eq0 wK_pos wK_sum1 _ (fun y => e x y)).
+    by rewrite (sd_diff_eq0 wK_pos wK_sum1 _ (fun y => e x0 y)) maxxx.
+  - rewrite /a_y /b_y esig (sd_diff_eq0 w_pos w_sum1 _ (fun x => e x y)).
+    by rewrite (sd_diff_eq0 w_pos w_sum1 _ (fun x => e x y0)) maxxx.
+(* d = 0: all four terms vanish *)
+move=> d0; have [t1 t2 t3 t4] := d_llv_ge_terms lam l l'; rewrite d0 in t1 t2 t3 t4.
+have T1_0 : T1 l l' = 0 by apply/le_anti; rewrite t1 T1_ge0.
+have T2_0 : T2 l l' = 0 by apply/le_anti; rewrite t2 T2_ge0.
+have T3_0 : T3 l l' = 0 by apply/le_anti; rewrite -(pmulr_rle0 _ lam_gt0) t3 T3_ge0.
+have T4_0 : T4 l l' = 0 by apply/le_anti; rewrite -(pmulr_rle0 _ lam_gt0) t4 T4_ge0.
+have ab y : y \in SY -> a_y l l' y = 0 /\ b_y l l' y = 0.
+  move=> Yy; apply: max_eq0; rewrite ?a_y_ge0 ?b_y_ge0 //.
+  by apply: (bmax_eq0 _ T1_0 Yy) => y'; rewrite le_maxr a_y_ge0.
+have ce x : x \in SX -> c_x l l' x = 0 /\ e_x l l' x = 0.
+  move=> Xx; apply: max_eq0; rewrite ?c_x_ge0 ?e_x_ge0 //.
+  by apply: (bmax_eq0 _ T2_0 Xx) => x'; rewrite le_maxr c_x_ge0.
+have sig_eq y : y \in SY -> sigma l y = sigma l' y.
+  move=> Yy; apply/eqP; rewrite -subr_eq0 -normr_eq0; apply/eqP.
+  by apply: (bmax_eq0 _ T3_0 Yy) => y'; apply: normr_ge0.
+have s_eq x : x \in SX -> s_x l x = s_x l' x.
+  move=> Xx; apply/eqP; rewrite -subr_eq0 -normr_eq0; apply/eqP.
+  by apply: (bmax_eq0 _ T4_0 Xx) => x'; apply: normr_ge0.
+(* a_y = b_y = 0 and sigma_y = sigma'_y: l - l' is constant in x, for y in y0 |: SY *)
+have cst_lab y : y \in y0 |: SY -> forall x x', l x y - l' x y = l x' y - l' x' y.
+  have /set0Pn[y1 Y1] := SY0.
+  rewrite in_setU1 => /orP[/eqP->|Yy].
+    have [_] := ab y1 Y1; rewrite /b_y -(sig_eq y1 Y1) => b0.
+    exact: (sd_diff0 w_pos w_sum1 (lt0r_neq0 (sig_pos y1 Y1).1) b0).
+  have [a0 _] := ab y Yy; move: a0; rewrite /a_y -(sig_eq y Yy) => a0.
+  exact: (sd_diff0 w_pos w_sum1 (lt0r_neq0 (sig_pos y Yy).1) a0).
+(* e_x = 0 and s_x = s'_x (some x in SX): at x0, l - l' is constant over all labels *)
+have cst_in y y' : l x0 y - l' x0 y = l x0 y' - l' x0 y'.
+  have /set0Pn[x1 X1] := SX0.
+  have [_] := ce x1 X1; rewrite /e_x -(s_eq x1 X1) => e0.
+  exact: (sd_diff0 wK_pos wK_sum1 (lt0r_neq0 (s_pos x1 X1).1) e0).
+(* so l - l' is one constant c on x0 (all labels) and on y0 |: SY (all inputs) ... *)
+have c0 : l x0 y0 - l' x0 y0 = 0.
+  by apply: (shift_norm (nl x0) (nl' x0)) => y; apply: cst_in.
+have in_lab y : y \in y0 |: SY -> forall x, l x y = l' x y.
+  by move=> Yy x; apply/eqP; rewrite -subr_eq0 (cst_lab y Yy x x0) (cst_in y y0) c0.
+(* ... and normalisation gives the label left out *)
+move=> x y; have [Yy|nYy] := boolP (y \in y0 |: SY); first exact: in_lab.
+apply: (left_out (nl x) (nl' x)) => y' y'y; apply: in_lab.
+apply/negPn/negP => nY'; move/eqP: y'y; apply.
+by move/card_le1_eqP: left1 => /(_ y y'); rewrite !in_setC; apply.
 Qed.
 
 End LLV.
