@@ -36,12 +36,14 @@ from theory.experiments import (
     QUICK,
     Grid,
     GridResult,
+    PairKey,
+    PairResult,
     compare_across,
     run_grid,
     trend_statistics,
 )
 from theory.io import atomic_write_text
-from theory.shipped import PAPER_WIDTH, train_models, write_shipped
+from theory.shipped import PAPER_WIDTH, Shipped, train_models, write_shipped
 
 __all__ = ["register", "grid_from_args", "write_outputs", "format_table", "cache_dir"]
 
@@ -234,6 +236,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                       help="maintainers: train the shipped grid (the paper's setting; --widths/--seeds override) "
                       "into the cache, resumably, and write it with its manifest to DIR")
     w.set_defaults(func=run_width)
+    d = exps.add_parser(
+        "digits",
+        help="real data: d_KL, d_LLV, d_fg, m_CCA of digit classifiers vs network width",
+        description="Train f (an MLP on the 64 pixels of sklearn's load_digits) and g (on one-hot labels) with "
+        "an M-dimensional embedding, widths 16, 32, 64, seeds 0-4, 1500 Adam steps at lr 1e-3 (snapshot at 500), "
+        "for M = 2 and M = 8; compare every pair (d_KL, d_LLV with the paper's selection, d_fg, m_CCA), test "
+        "whether wider is closer as for the width experiment, and draw two models' embeddings side by side "
+        "(as the paper's Figure 3). Trained models are cached in --out, so an interrupted run resumes. "
+        "Needs scikit-learn (pip install 'closeness-proofs[digits]') except with --shipped.",
+    )
+    d.add_argument("--dim", type=int, choices=(2, 8), action="append",
+                   help="embedding dimension M (repeatable; default both 2 and 8)")
+    d.add_argument("--out", type=Path, default=Path("experiment-digits"), help="output directory (resumable)")
+    d.add_argument("--no-plot", action="store_true", help="skip the PNG plots")
+    dmode = d.add_mutually_exclusive_group()
+    dmode.add_argument("--shipped", action="store_true", help="no training: the models shipped with the package")
+    dmode.add_argument("--reproduce", action="store_true",
+                       help="retrain the shipped models and compare their outputs with the shipped ones to 1e-10")
+    dmode.add_argument("--write-shipped", type=Path, metavar="DIR",
+                       help="maintainers: train and write DIR/digits-M2, DIR/digits-M8 with their manifests")
+    d.set_defaults(func=run_digits)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
@@ -327,3 +350,81 @@ def _print_result(result: GridResult, out: Path, no_plot: bool, footer: str) -> 
     print(f"\n{footer}")
     for name, path in paths.items():
         print(f"{name}: {path}")
+
+
+def run_digits(args: argparse.Namespace) -> int:
+    """``closeness experiment digits``: train (or use / reproduce / write) the digit classifiers."""
+    from checks.sec5 import DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS, REPRODUCE_TOL, check_reproduced, shipped
+    from theory.experiments import pair_table, shipped_grid
+    from theory.shipped import DIGITS
+
+    status = 0
+    for m in sorted(set(args.dim or (2, 8))):
+        name = f"digits-M{m}"
+        if args.shipped or args.reproduce:
+            sh = shipped(name)
+        else:
+            cache = args.out / "models" if args.write_shipped is None else cache_dir() / "shipped-digits"
+            print(f"closeness experiment digits: M = {m}, training resumably in {cache}", file=sys.stderr)
+            sh = Shipped(DIGITS[m], train_models(DIGITS[m], cache, _Terminal(sys.stderr)))
+            sh.test_labels = DIGITS[m].data().y_test
+        if args.write_shipped is not None:
+            path = write_shipped(sh.spec, sh.models, args.write_shipped / name)
+            print(f"{len(sh.models)} models written; manifest {path}")
+            continue
+        if args.reproduce:
+            retrained = train_models(sh.spec, args.out / "reproduce", _Terminal(sys.stderr))
+            out = check_reproduced([(sh.get(r.width, r.seed), r) for r in retrained])
+            worst = max(row["max_abs_difference"] for row in out.evidence["checked"])
+            print(f"M = {m}: {out.verdict}, {len(out.evidence['checked'])} models, max |Δ| = {worst:.3g} "
+                  f"(tolerance {REPRODUCE_TOL:g})")
+            status = max(status, 0 if out.verdict == "verified" else 1)
+            continue
+        table = pair_table({(x.width, x.seed): x.models[sh.spec.steps] for x in sh.models})
+        result = shipped_grid(sh, sh.spec.steps, DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS, table)
+        out_dir = args.out / name
+        _print_result(result, out_dir, args.no_plot, f"{name}: {len(sh.models)} models, {sh.spec.steps} steps")
+        print(format_digits(result))
+        if not args.no_plot and m == 2 and sh.test_labels is not None:
+            print(f"figure: {plot_embeddings(sh, table, out_dir / 'embeddings.png')}")
+    return status
+
+
+def format_digits(result: GridResult) -> str:
+    """Mean d_KL and m_CCA over the same-width pairs, per width."""
+    lines = ["| width | pairs | mean d_KL | mean m_CCA | min m_CCA |", "|---:|---:|---:|---:|---:|"]
+    for w in result.grid.widths:
+        kl, cca = result.values(w, "d_kl"), result.values(w, "m_cca")
+        if len(cca):
+            lines.append(f"| {w} | {len(cca)} | {np.mean(kl):.4g} | {np.mean(cca):.4f} | {np.min(cca):.4f} |")
+    return "\n".join(lines)
+
+
+def plot_embeddings(sh: Shipped, table: dict[PairKey, PairResult], path: Path) -> Path:
+    """Two models' 2-d embeddings f(x_test) side by side, coloured by class, with their m_CCA (as
+    the paper's Figure 3, left): the widest width's pair of seeds with the smallest m_CCA."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    widest = max(sh.spec.widths)
+    pairs = [p for p in table.values() if p.width == widest and p.width_b == widest and not p.error]
+    pair = min(pairs, key=lambda p: p.m_cca)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+    for ax, seed in zip(axes, (pair.seed_a, pair.seed_b), strict=True):
+        m = sh.get(widest, seed)
+        f = np.asarray(m.models[sh.spec.steps].f)
+        sc = ax.scatter(f[:, 0], f[:, 1], c=sh.test_labels, cmap="tab10", s=6, vmin=-0.5, vmax=9.5)
+        ax.set_title(f"width {widest}, seed {seed} (test accuracy {m.accuracy[sh.spec.steps]:.3f})")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(sc, ax=axes, ticks=range(10), label="digit")
+    fig.suptitle(f"m_CCA = {pair.m_cca:.3f}, d_KL = {pair.d_kl:.3g}, d_LLV = {pair.d_llv:.3g}, "
+                 f"d_fg = {pair.d_fg:.3g}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(path)
+    return path

@@ -49,7 +49,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Shipped, Path]:
 def as_shipped(tiny: tuple[Shipped, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Shipped]:
     """The Section 5 claims and commands reading the tiny shipped set instead of the package's."""
     sh, _ = tiny
-    monkeypatch.setattr(sec5, "shipped", lambda: sh)
+    monkeypatch.setattr(sec5, "shipped", lambda name="width": sh)
     sec5.shipped_table.cache_clear()
     yield sh
     sec5.shipped_table.cache_clear()
@@ -171,7 +171,7 @@ def test_reproduce_command(as_shipped: Shipped, tmp_path: Path, capsys: pytest.C
     assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 0  # resumed
     assert time.perf_counter() - start < 5
     bad = replace(as_shipped, models=[_perturbed(m, 1e-6) if m.seed == 1 else m for m in as_shipped.models])
-    monkeypatch.setattr(sec5, "shipped", lambda: bad)
+    monkeypatch.setattr(sec5, "shipped", lambda name="width": bad)
     assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 1
     assert "refuted" in capsys.readouterr().out
 

@@ -41,10 +41,11 @@ from typing import Any
 import numpy as np
 
 from theory.compare import compare
-from theory.distances import Sets, label_terms
+from theory.distances import Sets, d_kl, label_terms, m_cca
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, load_model, save_model
 from theory.model import Model
+from theory.shipped import Shipped
 from theory.synthetic import RadialData, radial_data
 from theory.training import TrainSettings, accuracy, train, trained_model
 
@@ -70,6 +71,7 @@ __all__ = [
     "grid_from_table",
     "mean_differences",
     "PairKey",
+    "shipped_grid",
 ]
 
 
@@ -688,8 +690,8 @@ PairKey = tuple[tuple[int, int], tuple[int, int]]
 
 def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: float = 1e-5,
                report: Reporter | None = None) -> dict[PairKey, PairResult]:
-    """:func:`pair_distances` of every pair of ``models`` (keyed ``(width, seed)``) with different
-    seeds, keyed by the sorted pair of keys; a failure is recorded in the pair, not raised."""
+    """:func:`pair_distances`, ``d_KL`` and ``m_CCA`` of every pair of ``models`` (keyed ``(width, seed)``)
+    with different seeds, keyed by the sorted pair of keys; a failure is recorded in the pair, not raised."""
     prepared = {k: Prepared.of(m) for k, m in models.items()}
     keys = sorted(models)
     todo = [(a, b) for a, b in itertools.combinations(keys, 2) if a[1] != b[1]]
@@ -698,6 +700,8 @@ def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: fl
         pr = PairResult(a[0], a[1], b[1], width_b=b[0])
         try:
             pr.d_llv, pr.d_fg, pr.sets = pair_distances(prepared[a], prepared[b], samples, 0, lam)
+            pr.d_kl = float(d_kl(prepared[a].ell, prepared[b].ell))
+            pr.m_cca = float(m_cca(prepared[a].f, prepared[b].f))
         except ClosenessError as err:
             pr.error = str(err)
         out[(a, b)] = pr
@@ -764,3 +768,16 @@ def mean_differences(result: GridResult, key: str, boot: int = 2_000, seed: int 
         rows.append({"narrower": a, "wider": b, "difference": float(point[b] - point[a]),
                      "ci": [float(lo), float(hi)], "excludes_zero": bool(hi < 0 or lo > 0)})
     return rows
+
+
+def shipped_grid(sh: Shipped, budget: int, min_accuracy: float, min_models: int,
+                 table: dict[PairKey, PairResult], seeds: tuple[int, ...] | None = None) -> GridResult:
+    """Shipped (or freshly trained) models of :mod:`theory.shipped` at ``budget`` steps as a
+    :class:`GridResult` with the given accuracy filter, from their evaluated ``table``."""
+    spec = sh.spec
+    grid = Grid(classes=spec.classes, widths=spec.widths, seeds=spec.seeds if seeds is None else seeds,
+                steps=budget, train_size=spec.train_size, test_size=spec.test_size, data_seed=spec.data_seed,
+                min_accuracy=min_accuracy, min_models=min_models, lr=spec.lr)
+    models = {(m.width, m.seed): m.models[budget] for m in sh.models}
+    acc = {(m.width, m.seed): m.accuracy[budget] for m in sh.models}
+    return grid_from_table(grid, models, acc, table)

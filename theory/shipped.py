@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from theory import __version__
+from theory.digits import DIGITS_SOURCE, DigitsData, digits_data
 from theory.errors import ClosenessError
 from theory.io import atomic_write, atomic_write_text
 from theory.model import Model
@@ -39,6 +40,7 @@ __all__ = [
     "DATA_DIR",
     "WidthSpec",
     "PAPER_WIDTH",
+    "DIGITS",
     "ShippedModel",
     "Shipped",
     "model_config",
@@ -63,10 +65,11 @@ _SCHEMA = "closeness-shipped-models/1"
 
 @dataclass(frozen=True)
 class WidthSpec:
-    """The models of the width experiment to train and ship: the radial task with ``classes``
-    labels, widths × seeds, snapshots after each of ``budgets`` steps (the last is the run's length)
-    at Adam learning rate ``lr``."""
+    """The models of a width experiment to train and ship: the ``task`` (``radial`` with ``classes``
+    labels, or ``digits``), widths × seeds, snapshots after each of ``budgets`` steps (the last is
+    the run's length) at Adam learning rate ``lr``, representations of dimension ``dim`` (M)."""
 
+    task: str = "radial"
     classes: int = 6
     widths: tuple[int, ...] = (16, 32, 64, 128)
     seeds: tuple[int, ...] = tuple(range(10))
@@ -75,8 +78,11 @@ class WidthSpec:
     train_size: int = 20_000
     test_size: int = 2_000
     data_seed: int = 0
+    dim: int = 2
 
     def validate(self) -> None:
+        if self.task not in ("radial", "digits"):
+            raise ClosenessError(f"unknown task {self.task!r}; expected 'radial' or 'digits'")
         if not self.budgets or list(self.budgets) != sorted(set(self.budgets)) or self.budgets[0] < 1:
             raise ClosenessError(f"budgets must be increasing positive step counts, got {list(self.budgets)}")
         if not self.widths or min(self.widths) < 1 or len(set(self.seeds)) != len(self.seeds):
@@ -87,11 +93,13 @@ class WidthSpec:
         """Length of every run: the largest budget."""
         return self.budgets[-1]
 
-    def data(self) -> RadialData:
+    def data(self) -> RadialData | DigitsData:
+        if self.task == "digits":
+            return digits_data(self.test_size, self.data_seed)
         return radial_data(self.classes, self.train_size, self.test_size, self.data_seed)
 
     def settings(self, width: int, seed: int) -> TrainSettings:
-        return TrainSettings(width=width, seed=seed, steps=self.steps, lr=self.lr)
+        return TrainSettings(width=width, seed=seed, steps=self.steps, dim=self.dim, lr=self.lr)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -111,11 +119,18 @@ class WidthSpec:
 #: 128) at widths 16-128 and 10 seeds, with the 5000-step snapshot as a second training budget.
 PAPER_WIDTH = WidthSpec()
 
+#: The digits (1797 images: 1347 to train, 450 to test), widths 16-64, seeds 0-4, 1500 Adam steps
+#: at lr 1e-3 with the 500-step snapshot, for M = 2 (the paper's Figure 3) and M = 8.
+DIGITS = {m: WidthSpec(task="digits", classes=10, widths=(16, 32, 64), seeds=tuple(range(5)), budgets=(500, 1_500),
+                       lr=1e-3, train_size=1_347, test_size=450, dim=m) for m in (2, 8)}
+
 
 def model_config(spec: WidthSpec, width: int, seed: int) -> dict[str, Any]:
     """Everything that determines one shipped model: data, training settings, budgets, trainer."""
-    data = {"task": "radial", "classes": spec.classes, "train": spec.train_size, "test": spec.test_size,
-            "data_seed": spec.data_seed}
+    data: dict[str, Any] = {"task": spec.task, "classes": spec.classes, "train": spec.train_size,
+                            "test": spec.test_size, "data_seed": spec.data_seed}
+    if spec.task == "digits":
+        data["source"] = DIGITS_SOURCE
     return {"data": data, "settings": spec.settings(width, seed).as_dict(), "budgets": list(spec.budgets),
             "trainer_version": TRAINER_VERSION}
 
@@ -159,6 +174,8 @@ class Shipped:
     spec: WidthSpec
     models: list[ShippedModel] = field(default_factory=list)
     environment: dict[str, Any] = field(default_factory=dict)
+    #: The labels of the test inputs (the rows of every ``F``), for plots.
+    test_labels: np.ndarray | None = None
 
     def get(self, width: int, seed: int) -> ShippedModel:
         for m in self.models:
@@ -167,7 +184,7 @@ class Shipped:
         raise ClosenessError(f"no shipped model of width {width} and seed {seed}")
 
 
-def train_model(spec: WidthSpec, width: int, seed: int, data: RadialData | None = None,
+def train_model(spec: WidthSpec, width: int, seed: int, data: RadialData | DigitsData | None = None,
                 progress: Callable[[int, float], None] | None = None) -> ShippedModel:
     """Train the model ``(width, seed)`` of ``spec`` and evaluate it on the test inputs at every budget."""
     data = spec.data() if data is None else data
@@ -291,7 +308,7 @@ def write_shipped(spec: WidthSpec, models: list[ShippedModel], directory: Path) 
         _write_model(directory, m)
         (directory / f"w{m.width}_s{m.seed}.json").unlink()
     manifest = {"schema": _SCHEMA, "spec": spec.as_dict(), "environment": environment(),
-                "models": [m.entry() for m in models]}
+                "test_labels": spec.data().y_test.tolist(), "models": [m.entry() for m in models]}
     return atomic_write_text(directory / "manifest.json", json.dumps(manifest, indent=1) + "\n")
 
 
@@ -305,7 +322,8 @@ def load_shipped(directory: Path) -> Shipped:
     if manifest.get("schema") != _SCHEMA:
         raise ClosenessError(f"{path}: unknown schema {manifest.get('schema')!r}")
     spec = WidthSpec.from_dict(manifest["spec"])
-    return Shipped(spec, [_read_model(directory, e) for e in manifest["models"]], manifest["environment"])
+    labels = np.asarray(manifest["test_labels"], dtype=np.int64) if "test_labels" in manifest else None
+    return Shipped(spec, [_read_model(directory, e) for e in manifest["models"]], manifest["environment"], labels)
 
 
 def max_difference(a: ShippedModel, b: ShippedModel) -> float:
