@@ -25,7 +25,11 @@
    pseudometric properties hold for all models, with no positivity hypothesis:
    they hold in particular on the paper's domain (every sigma_y, s_x > 0),
    where the definitions are the paper's.  Positivity is needed only for the
-   identity of indiscernibles. *)
+   identity of indiscernibles.
+
+   The pseudometric part holds over any real closed field [R : rcfType] and
+   uses no axiom; the identity of indiscernibles uses [expR] and is stated
+   over [R : realType] (mathcomp-analysis, with its classical axioms). *)
 
 From mathcomp Require Import all_ssreflect all_algebra.
 From mathcomp Require Import reals sequences exp.
@@ -68,7 +72,7 @@ Proof. by move=> f0; elim/big_rec: _ => // i x Pi ->; rewrite f0 // maxxx. Qed.
 Lemma bmax_eq0 P f : (forall i, 0 <= f i) -> bmax P f = 0 -> forall i, i \in P -> f i = 0.
 Proof. by move=> f0 m0 i Pi; apply/le_anti; rewrite f0 -m0 le_bmax. Qed.
 
-Lemma bmax_sym P f g : (forall i, i \in P -> f i = g i) -> bmax P f = bmax P g.
+Lemma eq_bmax P f g : (forall i, i \in P -> f i = g i) -> bmax P f = bmax P g.
 Proof. exact: eq_bigr. Qed.
 
 Lemma bmax_triangle P f g h :
@@ -168,7 +172,7 @@ Qed.
 (* ------------------------------------------------------------------------ *)
 
 Section LLV.
-Variables (R : realType) (n K : nat) (w : 'I_n -> R).
+Variables (R : rcfType) (n K : nat) (w : 'I_n -> R).
 Hypothesis w_pos : forall i, 0 < w i.
 Hypothesis w_sum1 : \sum_i w i = 1.
 Variables (y0 : 'I_K) (SY : {set 'I_K}) (x0 : 'I_n) (SX : {set 'I_n}).
@@ -220,16 +224,16 @@ Lemma T3_ge0 l l' : 0 <= T3 l l'. Proof. exact: bmax_ge0. Qed.
 Lemma T4_ge0 l l' : 0 <= T4 l l'. Proof. exact: bmax_ge0. Qed.
 
 Lemma T1_sym l l' : T1 l l' = T1 l' l.
-Proof. by apply: bmax_sym => y _; rewrite /a_y /b_y !(sd_diff_sym w_pos w_sum1 (fun x => l x _)). Qed.
+Proof. by apply: eq_bmax => y _; rewrite /a_y /b_y !(sd_diff_sym w_pos w_sum1 (fun x => l x _)). Qed.
 
 Lemma T2_sym l l' : T2 l l' = T2 l' l.
-Proof. by apply: bmax_sym => x _; rewrite /c_x /e_x !(sd_diff_sym wK_pos wK_sum1 (fun y => l _ y)). Qed.
+Proof. by apply: eq_bmax => x _; rewrite /c_x /e_x !(sd_diff_sym wK_pos wK_sum1 (fun y => l _ y)). Qed.
 
 Lemma T3_sym l l' : T3 l l' = T3 l' l.
-Proof. by apply: bmax_sym => y _; rewrite distrC. Qed.
+Proof. by apply: eq_bmax => y _; rewrite distrC. Qed.
 
 Lemma T4_sym l l' : T4 l l' = T4 l' l.
-Proof. by apply: bmax_sym => x _; rewrite distrC. Qed.
+Proof. by apply: eq_bmax => x _; rewrite distrC. Qed.
 
 Lemma T1_self l : T1 l l = 0.
 Proof. by apply: bmax0 => y _; rewrite /a_y /b_y !(sd_diff_eq0 w_pos w_sum1) // maxxx. Qed.
@@ -334,7 +338,32 @@ apply: ler_add; first by apply: ler_add; [apply: T1_triangle | apply: T2_triangl
 by apply: ler_wpmul2l => //; apply: ler_add; [apply: T3_triangle | apply: T4_triangle].
 Qed.
 
-(* ---------- Section 4, d_LLV is a distance: identity of indiscernibles ---------- *)
+End LLV.
+
+(* ------------------------------------------------------------------------ *)
+(* Identity of indiscernibles (needs expR: over a realType)                  *)
+(* ------------------------------------------------------------------------ *)
+
+Section Indiscernibles.
+Variables (R : realType) (n K : nat) (w : 'I_n -> R).
+Hypothesis w_pos : forall i, 0 < w i.
+Hypothesis w_sum1 : \sum_i w i = 1.
+Variables (y0 : 'I_K) (SY : {set 'I_K}) (x0 : 'I_n) (SX : {set 'I_n}).
+Implicit Types (l : model R n K) (lam : R).
+
+Local Notation sigma := (sigma w y0).
+Local Notation s_x := (s_x x0).
+Local Notation a_y := (a_y w y0).
+Local Notation b_y := (b_y w y0).
+Local Notation c_x := (c_x x0).
+Local Notation e_x := (e_x x0).
+Local Notation T1 := (T1 w y0 SY).
+Local Notation T2 := (T2 x0 SX).
+Local Notation T3 := (T3 w y0 SY).
+Local Notation T4 := (T4 x0 SX).
+Local Notation d_llv := (d_llv w y0 SY x0 SX).
+Let wK_pos := wK_pos R y0.
+Let wK_sum1 := wK_sum1 R y0.
 
 (* two normalised models whose log-probabilities differ by a constant c are equal: c = 0 *)
 Lemma shift_norm (f g : 'I_K -> R) c :
@@ -388,17 +417,17 @@ move=> lam_gt0 nl nl' sig_pos s_pos SY0 SX0 left1; split; last first.
   - rewrite /a_y /b_y esig (sd_diff_eq0 w_pos w_sum1 _ (fun x => e x y)).
     by rewrite (sd_diff_eq0 w_pos w_sum1 _ (fun x => e x y0)) maxxx.
 (* d = 0: all four terms vanish *)
-move=> d0; have [t1 t2 t3 t4] := d_llv_ge_terms lam l l'; rewrite d0 in t1 t2 t3 t4.
+move=> d0; have [t1 t2 t3 t4] := d_llv_ge_terms w y0 SY x0 SX lam l l'; rewrite d0 in t1 t2 t3 t4.
 have T1_0 : T1 l l' = 0 by apply/le_anti; rewrite t1 T1_ge0.
 have T2_0 : T2 l l' = 0 by apply/le_anti; rewrite t2 T2_ge0.
 have T3_0 : T3 l l' = 0 by apply/le_anti; rewrite -(pmulr_rle0 _ lam_gt0) t3 T3_ge0.
 have T4_0 : T4 l l' = 0 by apply/le_anti; rewrite -(pmulr_rle0 _ lam_gt0) t4 T4_ge0.
 have ab y : y \in SY -> a_y l l' y = 0 /\ b_y l l' y = 0.
-  move=> Yy; apply: max_eq0; rewrite ?a_y_ge0 ?b_y_ge0 //.
-  by apply: (bmax_eq0 _ T1_0 Yy) => y'; rewrite le_maxr a_y_ge0.
+  move=> Yy; apply: max_eq0; rewrite ?(a_y_ge0 w_pos w_sum1) ?(b_y_ge0 w_pos w_sum1) //.
+  by apply: (bmax_eq0 _ T1_0 Yy) => y'; rewrite le_maxr (a_y_ge0 w_pos w_sum1).
 have ce x : x \in SX -> c_x l l' x = 0 /\ e_x l l' x = 0.
-  move=> Xx; apply: max_eq0; rewrite ?c_x_ge0 ?e_x_ge0 //.
-  by apply: (bmax_eq0 _ T2_0 Xx) => x'; rewrite le_maxr c_x_ge0.
+  move=> Xx; apply: max_eq0; rewrite ?(c_x_ge0 y0) ?(e_x_ge0 y0) //.
+  by apply: (bmax_eq0 _ T2_0 Xx) => x'; rewrite le_maxr (c_x_ge0 y0).
 have sig_eq y : y \in SY -> sigma l y = sigma l' y.
   move=> Yy; apply/eqP; rewrite -subr_eq0 -normr_eq0; apply/eqP.
   by apply: (bmax_eq0 _ T3_0 Yy) => y'; apply: normr_ge0.
@@ -430,4 +459,4 @@ apply/negPn/negP => nY'; move/eqP: y'y; apply.
 by move/card_le1_eqP: left1 => /(_ y y'); rewrite !in_setC; apply.
 Qed.
 
-End LLV.
+End Indiscernibles.
