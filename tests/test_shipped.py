@@ -239,3 +239,15 @@ def test_shipped_command_writes_the_tables_without_training(
     assert len(rows) == 3 and not (tmp_path / "models").exists()
     assert main([*args, "--steps", "60"]) == 0 and "60 steps" in capsys.readouterr().out
     assert main([*args, "--steps", "61"]) == 2
+
+
+def test_pair_distances_break_ties_as_compare_does() -> None:
+    """A model against itself (every T1 and T2 tied at 0) and against a relabelled copy: the
+    vectorised evaluator falls back to the library's own order and picks the same sets."""
+    sh = sec5.shipped()
+    a = sh.models[0].models[sh.spec.steps]
+    for b in (a, Model(np.asarray(a.f) * 2.0, np.asarray(a.g) * 0.5)):
+        llv, fg, sets = pair_distances(a, b)
+        ref = compare(a, b, select="paper", samples=100, seed=0, lam=1e-5)
+        assert sets == ref.sets and abs(llv - float(ref.values["d_llv"])) <= 1e-12
+        assert abs(fg - float(ref.values["fg"].value)) <= 1e-12

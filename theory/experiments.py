@@ -41,10 +41,11 @@ from typing import Any
 import numpy as np
 
 from theory.compare import compare
-from theory.distances import Sets, d_kl, label_terms, m_cca
+from theory.distances import Sets, d_kl, input_terms, label_terms, m_cca
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, load_model, save_model
 from theory.model import Model
+from theory.selection import require_invertible_sets
 from theory.shipped import Shipped
 from theory.synthetic import RadialData, radial_data
 from theory.training import TrainSettings, accuracy, train, trained_model
@@ -582,59 +583,81 @@ def _paper_labels(pa: Prepared, pb: Prepared) -> tuple[int, int]:
     near = np.zeros(k, dtype=bool)  # the left-out label is a near tie
     for p in np.flatnonzero(ok):
         top = np.sort(t[p])[::-1]
-        t1[p] = top[1]
+        t1[p] = top[1]  # leaving out the largest term minimises the maximum of the others
         near[p] = top[0] - top[1] <= _NEAR * top[0]
     if not np.any(np.isfinite(t1)):
         raise ClosenessError("every pivot choice leaves a label with zero log-odds variance: T1 is undefined")
     close = np.flatnonzero(t1 <= np.min(t1) * (1 + _NEAR))
     if len(close) == 1 and not near[close[0]]:
         return int(close[0]), int(np.argmax(t[close[0]]))
-    # T1 has exact ties (a_y of pivot y_0 is b of pivot y with y_0 left out...): decide them as
+    # T1 has exact ties (a_y of pivot y_0 equals b of pivot y, ...): decide them as
     # theory.selection.paper_labels does, at its rounding, among the near-minimal pivots only
     best: tuple[float, int, int] = (np.inf, -1, -1)
     for cand in close:
         others = tuple(y for y in range(k) if y != cand)
         _, _, ay, by = label_terms(pa.ell, pb.ell, int(cand), others)
         tt = np.maximum(ay, by)
-        j = int(np.argmax(tt))
-        v = float(np.max(np.delete(tt, j)))
-        if v < best[0]:
-            best = (v, int(cand), others[j])
+        per_left_out = [float(np.max(np.delete(tt, j))) for j in range(len(others))]
+        j = int(np.argmin(per_left_out))
+        if per_left_out[j] < best[0]:
+            best = (per_left_out[j], int(cand), others[j])
     return best[1], best[2]
+
+
+#: The authors' starting threshold for ``T2`` (a draw must beat it to replace the first draw).
+T2_THRESHOLD = 1.0
 
 
 @functools.lru_cache(maxsize=8)
 def _input_draws(n: int, m: int, samples: int, seed: int) -> np.ndarray:
-    """The seeded (M+1)-subsets that :func:`theory.selection.paper_inputs` tries, in its order."""
-    rng = np.random.default_rng(seed)
-    return np.array([rng.choice(n, size=m + 1, replace=False) for _ in range(samples)])
+    """The disjoint seeded (M+1)-subsets that :func:`theory.selection.paper_inputs` tries, in its order."""
+    draws = min(samples, n // (m + 1))
+    if draws < 1:
+        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {n}")
+    return np.random.default_rng(seed).choice(n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
 
 
-def _paper_inputs(fa: np.ndarray, fb: np.ndarray, ell: np.ndarray, ell2: np.ndarray, samples: int,
-                  seed: int) -> tuple[int, tuple[int, ...]]:
-    """``(x_0, S_X)`` of :func:`theory.selection.paper_inputs` (same seeded draws), all at once."""
-    n, m = fa.shape
-    idx = _input_draws(n, m, samples, seed)
+def _input_t2(ell: np.ndarray, ell2: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``T2`` of every draw (rows of ``idx``: ``x_0`` then ``S_X``); nan where a ``s_x`` is zero."""
     x0, sx = idx[:, 0], idx[:, 1:]
-    ok = np.ones(samples, dtype=bool)
-    for f in (fa, fb):
-        sv = np.linalg.svd(np.swapaxes(f[sx] - f[x0][:, None, :], 1, 2), compute_uv=False)
-        ok &= ~np.any(sv <= _TINY * sv[:, :1], axis=1)
-    terms = []
+    ok = np.ones(len(idx), dtype=bool)
+    spreads = []
     for e in (ell, ell2):
         s = _sd(e[sx] - e[x0][:, None, :], 2)
-        scale = np.max(np.abs(e[idx]), axis=(1, 2))
-        ok &= np.all(s > _TINY * scale[:, None], axis=1)
-        terms.append(s)
-    s, s2 = terms
+        ok &= np.all(s > _TINY * np.max(np.abs(e[idx]), axis=(1, 2))[:, None], axis=1)
+        spreads.append(s)
+    s, s2 = spreads
     with np.errstate(divide="ignore", invalid="ignore"):
         c = _sd(ell[sx] / s[:, :, None] - ell2[sx] / s2[:, :, None], 2)
         e = _sd(ell[x0][:, None, :] / s[:, :, None] - ell2[x0][:, None, :] / s2[:, :, None], 2)
-    t2 = np.where(ok, np.maximum(np.max(c, axis=1), np.max(e, axis=1)), np.inf)
-    if not np.any(ok):
-        raise ClosenessError(f"none of the {samples} sampled input sets has invertible N, N' and positive s_x")
-    i = int(np.argmin(t2))
-    return int(x0[i]), tuple(int(v) for v in sx[i])
+    return np.where(ok, np.maximum(np.max(c, axis=1), np.max(e, axis=1)), np.nan)
+
+
+def _paper_inputs(ell: np.ndarray, ell2: np.ndarray, m: int, samples: int, seed: int,
+                  ) -> tuple[int, tuple[int, ...]]:
+    """``(x_0, S_X)`` of :func:`theory.selection.paper_inputs`, all draws at once: the first draw
+    with the smallest ``T2`` below 1, else the first draw.  Near ties (with each other or with the
+    threshold) are decided draw by draw by :func:`theory.distances.input_terms`, as the library does."""
+    if samples < 1:
+        raise ClosenessError(f"--samples must be at least 1, got {samples}")
+    idx = _input_draws(ell.shape[0], m, samples, seed)
+    t2 = _input_t2(ell, ell2, idx)
+    below = np.where(np.isfinite(t2) & (t2 < T2_THRESHOLD), t2, np.inf)
+    lowest = float(np.min(below))
+    ambiguous = np.sum(below <= lowest * (1 + _NEAR)) > 1 or np.any(np.abs(t2 - T2_THRESHOLD) <= _NEAR)
+    if ambiguous:
+        best, chosen = T2_THRESHOLD, 0
+        for i, draw in enumerate(idx):
+            try:
+                _, _, c, e = input_terms(ell, ell2, int(draw[0]), tuple(int(v) for v in draw[1:]))
+            except ClosenessError:
+                continue
+            v = float(max(np.max(c), np.max(e)))
+            if v < best:
+                best, chosen = v, i
+    else:
+        chosen = int(np.argmin(below)) if np.isfinite(lowest) else 0
+    return int(idx[chosen, 0]), tuple(int(v) for v in idx[chosen, 1:])
 
 
 def _d_svd(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -657,9 +680,10 @@ def pair_distances(a: Model | Prepared, b: Model | Prepared, samples: int = 100,
     pb = b if isinstance(b, Prepared) else Prepared.of(b)
     fa, fb, ga, gb, ell, ell2 = pa.f, pb.f, pa.g, pb.g, pa.ell, pb.ell
     y0, left = _paper_labels(pa, pb)
-    x0, sx = _paper_inputs(fa, fb, ell, ell2, samples, seed)
+    x0, sx = _paper_inputs(ell, ell2, fa.shape[1], samples, seed)
     labels = tuple(y for y in range(ga.shape[0]) if y not in (y0, left))
     sets = Sets(y0, labels, x0, sx, left_out_label=left, selection="paper")
+    require_invertible_sets(Model(fa, ga), Model(fb, gb), sets)  # the bound's hypothesis, as compare checks it
     sy = list(labels)
     sig, sig2 = _sd(ell[:, sy] - ell[:, [y0]], 0), _sd(ell2[:, sy] - ell2[:, [y0]], 0)
     t1 = max(np.max(_sd(ell[:, sy] / sig - ell2[:, sy] / sig2, 0)),
