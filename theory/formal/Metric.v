@@ -273,6 +273,41 @@ Proof. by apply: bmax_triangle => x _; apply: ler_dist_add. Qed.
 
 (* ---------- Section 4, d_LLV is a distance: mode "max" ---------- *)
 
+(* d_LLV only sees l on the labels y0 |: SY (all inputs) and on the inputs
+   x0 |: SX (all labels): two models agreeing there have all four terms zero *)
+Lemma terms_cross0 l l' :
+  (forall x y, y \in y0 |: SY -> l x y = l' x y) ->
+  (forall x y, x \in x0 |: SX -> l x y = l' x y) ->
+  [/\ T1 l l' = 0, T2 l l' = 0, T3 l l' = 0 & T4 l l' = 0].
+Proof.
+move=> eY eX.
+have eY0 x : l x y0 = l' x y0 by apply: eY; rewrite setU11.
+have eX0 y : l x0 y = l' x0 y by apply: eX; rewrite setU11.
+have esig y : y \in SY -> sigma l' y = sigma l y.
+  move=> Yy; apply: eq_sd => // x.
+  by rewrite eY0 (eY x y) // in_setU1 Yy orbT.
+have es x : x \in SX -> s_x l' x = s_x l x.
+  move=> Xx; have h1 := wK_pos; have h2 := wK_sum1; apply: eq_sd => // y.
+  by rewrite eX0 (eX x y) // in_setU1 Xx orbT.
+split; apply: bmax0.
+- move=> y Yy; have Yy' : y \in y0 |: SY by rewrite in_setU1 Yy orbT.
+  rewrite /a_y /b_y esig // (sd_diff_eq0 w_pos w_sum1 _ (fun x => eY x y Yy')).
+  by rewrite (sd_diff_eq0 w_pos w_sum1 _ eY0) maxxx.
+- move=> x Xx; have Xx' : x \in x0 |: SX by rewrite in_setU1 Xx orbT.
+  rewrite /c_x /e_x es // (sd_diff_eq0 wK_pos wK_sum1 _ (fun y => eX x y Xx')).
+  by rewrite (sd_diff_eq0 wK_pos wK_sum1 _ eX0) maxxx.
+- by move=> y Yy; rewrite esig // subrr normr0.
+- by move=> x Xx; rewrite es // subrr normr0.
+Qed.
+
+Lemma d_llv_cross0 lam l l' :
+  (forall x y, y \in y0 |: SY -> l x y = l' x y) ->
+  (forall x y, x \in x0 |: SX -> l x y = l' x y) ->
+  d_llv lam l l' = 0.
+Proof.
+by move=> eY eX; rewrite /d_llv; have [-> -> -> ->] := terms_cross0 eY eX; rewrite mulr0 !maxxx.
+Qed.
+
 (* each of T1, T2, lam T3, lam T4 is at most d_llv lam *)
 Lemma d_llv_ge_terms lam l l' :
   [/\ T1 l l' <= d_llv lam l l', T2 l l' <= d_llv lam l l',
@@ -404,18 +439,7 @@ Theorem d_llv_zero_iff lam l l' :
 Proof.
 move=> lam_gt0 nl nl' sig_pos s_pos SY0 SX0 left1; split; last first.
   (* equal models are at distance 0 *)
-  move=> e.
-  have esig y : sigma l' y = sigma l y by apply: eq_sd => // x; rewrite !e.
-  have es x : s_x l' x = s_x l x.
-    by have := wK_pos; have := wK_sum1; move=> ? ?; apply: eq_sd => // y; rewrite !e.
-  rewrite /d_llv /T1 /T2 /T3 /T4.
-  rewrite !bmax0 ?mulr0 ?maxxx // => [x _|y _|x _|y _].
-  - by rewrite es subrr normr0.
-  - by rewrite esig subrr normr0.
-  - rewrite /c_x /e_x es (sd_diff_eq0 wK_pos wK_sum1 _ (fun y => e x y)).
-    by rewrite (sd_diff_eq0 wK_pos wK_sum1 _ (fun y => e x0 y)) maxxx.
-  - rewrite /a_y /b_y esig (sd_diff_eq0 w_pos w_sum1 _ (fun x => e x y)).
-    by rewrite (sd_diff_eq0 w_pos w_sum1 _ (fun x => e x y0)) maxxx.
+  by move=> e; apply: (d_llv_cross0 w_pos w_sum1) => x y _; apply: e.
 (* d = 0: all four terms vanish *)
 move=> d0; have [t1 t2 t3 t4] := d_llv_ge_terms w y0 SY x0 SX lam l l'; rewrite d0 in t1 t2 t3 t4.
 have T1_0 : T1 l l' = 0 by apply/le_anti; rewrite t1 T1_ge0.
