@@ -4,8 +4,9 @@
   ``d_{f,g} / (F·2ε²)`` (``--form 2eps2``, the sharper one) over diverse pairs with fixed sets;
   reports per ``M`` the largest ratios against both bounds (tightness).
 * ``metric`` -- maximise ``d(p,r) / (d(p,q) + d(q,r))`` for ``d = d^λ_LLV`` over triples, with one
-  fixed set for all three (``--selection fixed``: a metric, so never above 1) or the paper's per-pair
-  selection (``--selection paper``: not a metric).
+  fixed set for all three (``--selection fixed``: a metric, so never above 1), the paper's per-pair
+  selection (``--selection paper``: not a metric), or only its label selection per pair with one
+  fixed input set (``--selection paper-labels``: not a metric either).
 * ``order``  -- pairs ``(p,q)``, ``(p,r)`` ranked differently by ``d_KL`` and ``d_LLV``:
   ``min(d_LLV(p,q)/d_LLV(p,r), d_KL(p,r)/d_KL(p,q)) > 1``.
 
@@ -32,9 +33,9 @@ from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.families import LAMBDA, Pair, common_sets, evaluate_bound, kl_between, llv_between
 from theory.io import atomic_write_text, save_model
-from theory.model import Model
+from theory.model import Model, input_weights, log_probs
 from theory.precision import FLOAT64, MP, Arithmetic
-from theory.selection import require_invertible_sets
+from theory.selection import paper_label_sets, paper_sets, require_invertible_sets
 
 __all__ = [
     "models_strategy",
@@ -43,9 +44,13 @@ __all__ = [
     "search_order",
     "register_target",
     "FORMS",
+    "SELECTIONS",
 ]
 
 FORMS = ("2Meps", "2eps2")
+#: ``fixed``: one set for all three models; ``paper``: the paper's per-pair selection of labels and
+#: inputs ``[paper-code]``; ``paper-labels``: the paper's label selection per pair, inputs fixed.
+SELECTIONS = ("fixed", "paper", "paper-labels")
 Arrays = tuple[np.ndarray, ...]
 
 
@@ -205,13 +210,14 @@ def _triple_distances(
         s = common_sets(p, q, r)
         d = [llv_between(u, v, s, P) for u, v in ((p, q), (q, r), (p, r))]
         return d, [s, s, s]
-    from theory.model import input_weights, log_probs
-    from theory.selection import paper_sets
-
+    fixed = common_sets(p, q, r)
     sets = []
     for u, v in ((p, q), (q, r), (p, r)):
-        lu, lv = log_probs(u), log_probs(v)
-        sets.append(paper_sets(u, v, lu, lv, samples, seed, input_weights(u)))
+        lu, lv, w = log_probs(u), log_probs(v), input_weights(u)
+        if selection == "paper":
+            sets.append(paper_sets(u, v, lu, lv, samples, seed, w))
+        else:  # "paper-labels": the paper's label selection, one fixed input set for all three
+            sets.append(paper_label_sets(lu, lv, fixed.pivot_input, fixed.inputs, w))
     d = [llv_between(u, v, s, P) for (u, v), s in zip(((p, q), (q, r), (p, r)), sets, strict=False)]
     return d, sets
 
@@ -226,8 +232,8 @@ def triangle_ratio(x: Arrays, P: Arithmetic = FLOAT64, selection: str = "fixed",
 def search_metric(examples: int = 200, seed: int = 0, selection: str = "fixed", samples: int = 20,
                   dps: int = 50, save: str | None = None, max_m: int = 2) -> SearchResult:
     """``closeness search metric``: maximise the triangle ratio over triples."""
-    if selection not in ("fixed", "paper"):
-        raise ClosenessError(f"--selection must be 'fixed' or 'paper', got {selection!r}")
+    if selection not in SELECTIONS:
+        raise ClosenessError(f"--selection must be one of {', '.join(SELECTIONS)}, got {selection!r}")
 
     def score(x: Arrays) -> float | None:
         try:
@@ -385,8 +391,11 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
 
     m = targets.add_parser("metric", help="triangle inequality of d_LLV over triples (Section 4)",
                            description="Maximise d(p,r)/(d(p,q)+d(q,r)) for d = d_LLV (λ = 1e-5). 'fixed': one "
-                           "set for all three models (a metric); 'paper': the paper's per-pair selection.")
-    m.add_argument("--selection", choices=("fixed", "paper"), default="fixed")
+                           "set for all three models (a metric); 'paper': the paper's per-pair selection; "
+                           "'paper-labels': the paper's label selection per pair, one fixed input set.")
+    m.add_argument("--selection", choices=SELECTIONS, default="fixed",
+                   help="fixed: one set for all; paper: the paper's per-pair selection; paper-labels: its "
+                        "label selection per pair with one fixed input set")
     m.add_argument("--samples", type=int, default=20, help="random input sets tried by the paper's selection")
     _common(m, 200)
 

@@ -9,8 +9,11 @@ from checks import sec4
 from checks.registry import Context
 from checks.search_sec4 import order_score
 from theory.derivations import metric as dmetric
-from theory.families import common_sets, llv_between, paper_selection_triangle, temperature_pair
+from theory.distances import input_terms
+from theory.families import common_sets, llv_between, temperature_pair
+from theory.model import log_probs
 from theory.precision import FLOAT64
+from theory.selection import paper_inputs, paper_label_sets
 
 CTX = Context(dps=30)
 
@@ -85,12 +88,27 @@ def test_temperature_scaling_on_generic_inputs_has_positive_t1() -> None:
     assert float(llv_between(a, b, p.sets, FLOAT64, lam="0")) > 1e-3
 
 
-def test_paper_selection_violates_the_triangle_inequality() -> None:
-    assert sec4.check_paper_selection_certified(30).verdict == "verified"
+def test_label_selection_alone_violates_the_triangle_inequality() -> None:
+    out = sec4.check_paper_selection_certified(30)
+    assert out.verdict == "verified"
+    sets = out.evidence["sets"]
+    assert {(s["pivot_input"], tuple(s["inputs"])) for s in sets} == {(0, (1,))}  # inputs fixed
+    assert len({(s["pivot_label"], s["left_out_label"]) for s in sets}) > 1  # labels chosen per pair
+    assert out.evidence["label choice pr"]["chosen"] == [3, 1]
     assert sec4.check_paper_selection_numeric(CTX).verdict == "verified"
-    p, q, r = paper_selection_triangle()
-    d = [float(llv_between(u, v, selection="paper")) for u, v in ((p, q), (q, r), (p, r))]
-    assert d[2] > d[0] + d[1]
+    p, q, r = sec4.label_selection_triangle()
+    fixed = common_sets(p, q, r)
+    d = [float(llv_between(u, v, paper_label_sets(log_probs(u), log_probs(v), fixed.pivot_input, fixed.inputs)))
+         for u, v in ((p, q), (q, r), (p, r))]
+    assert d[2] > 1.7 and d[0] + d[1] < 1.01
+
+
+def test_paper_selection_fixed_control_holds() -> None:
+    # one common set with positive σ_y for every pair: a metric, so no violation (and no crash)
+    out = sec4.check_paper_selection_certified(30, selection="fixed")
+    assert out.verdict == "refuted"
+    assert {s["pivot_label"] for s in out.evidence["sets"]} == {0}
+    assert sec4.check_paper_selection_numeric(CTX, selection="fixed").verdict == "refuted"
 
 
 def test_paper_selection_check_refutes_a_triple_without_violation() -> None:
@@ -100,6 +118,56 @@ def test_paper_selection_check_refutes_a_triple_without_violation() -> None:
     f, g = rng.standard_normal((8, 2)), rng.standard_normal((4, 2))
     triple = tuple(Model(f + d * rng.standard_normal(f.shape), g) for d in (0.0, 0.2, 0.4))
     assert sec4.check_paper_selection_certified(30, triple).verdict == "refuted"
+
+
+def test_label_choice_certificate_refutes_a_wrong_choice() -> None:
+    from theory.distances import Sets
+    from theory.precision import Ball
+
+    p, q, _ = sec4.label_selection_triangle()
+    right = Sets(2, (1, 3), 0, (1,), left_out_label=0)
+    wrong = Sets(0, (2, 3), 0, (1,), left_out_label=1)
+    assert sec4.certify_label_choice(p, q, right, Ball(30)).verdict == "verified"
+    assert sec4.certify_label_choice(p, q, wrong, Ball(30)).verdict == "refuted"
+
+
+def _authors_rule(ell: np.ndarray, ell2: np.ndarray, m: int, samples: int, seed: int) -> tuple[int, tuple[int, ...]]:
+    """The authors' input selection, restated: disjoint draws, best T2 starts at 1, first draw kept."""
+    choices = np.random.default_rng(seed).choice(ell.shape[0], size=samples * (m + 1), replace=False)
+    choices = choices.reshape(samples, m + 1)
+    best, chosen = 1.0, choices[0]
+    for draw in choices:
+        _, _, c, e = input_terms(ell, ell2, int(draw[0]), tuple(int(i) for i in draw[1:]))
+        t2 = max(float(np.max(c)), float(np.max(e)))
+        if t2 < best:
+            best, chosen = t2, draw
+    return int(chosen[0]), tuple(int(i) for i in chosen[1:])
+
+
+def test_paper_inputs_follow_the_authors_rule() -> None:
+    from theory.model import Model
+
+    rng = np.random.default_rng(4)
+    kept_first = replaced = 0
+    for seed in range(30):
+        a = Model(rng.standard_normal((24, 2)), rng.standard_normal((5, 2)))
+        b = Model(rng.standard_normal((24, 2)) * (0.2 + seed % 3), rng.standard_normal((5, 2)))
+        ell, ell2 = log_probs(a), log_probs(b)
+        x0, sx, _ = paper_inputs(a, b, ell, ell2, 6, seed)
+        assert (x0, sx) == _authors_rule(ell, ell2, 2, 6, seed)
+        draws = np.random.default_rng(seed).choice(24, size=18, replace=False).reshape(6, 3)
+        t2 = [max(float(np.max(v)) for v in input_terms(ell, ell2, int(d[0]), tuple(map(int, d[1:])))[2:])
+              for d in draws]
+        if min(t2) >= 1:  # no draw beats the threshold: the first draw, not the minimum
+            assert (x0, *sx) == tuple(int(i) for i in draws[0])
+            kept_first += int(t2[0] != min(t2))
+        else:
+            replaced += 1
+    assert kept_first and replaced
+    # more draws than fit: as many disjoint draws as n allows
+    a = Model(rng.standard_normal((7, 2)), rng.standard_normal((4, 2)))
+    x0, sx, _ = paper_inputs(a, a, log_probs(a), log_probs(a), 100, 0)
+    assert len({x0, *sx}) == 3
 
 
 def test_kl_and_llv_incomparable() -> None:

@@ -87,3 +87,18 @@ def test_order_search_finds_a_disagreement() -> None:
     assert r.violations and r.violations[0]["ratio"] > 1
     v = r.violations[0]
     assert v["kl_pq"] < v["kl_pr"] and v["llv_pq"] > v["llv_pr"]
+
+
+def test_metric_label_selection_mode_replays_the_witness() -> None:
+    import numpy as np
+
+    from checks.sec4 import label_selection_triangle
+    from checks.search_sec4 import triangle_ratio
+
+    x = tuple(np.asarray(a) for m in label_selection_triangle() for a in (m.f, m.g))
+    ratio, _, sets = triangle_ratio(x, selection="paper-labels")
+    assert float(ratio) > 1.7
+    assert len({(s.pivot_input, s.inputs) for s in sets}) == 1  # one input set for all pairs
+    assert len({(s.pivot_label, s.left_out_label) for s in sets}) > 1  # labels chosen per pair
+    fixed, _, _ = triangle_ratio(x, selection="fixed")
+    assert float(fixed) <= 1

@@ -3,9 +3,12 @@
 * :func:`default_sets` -- deterministic defaults for fixed sets (the metric of Section 4):
   pivot label 0 with every other label, pivot input 0 with the first M inputs (in order) that
   keep both ``N`` and ``N'`` invertible.
-* :func:`paper_sets` -- the procedure of the paper's experiments ``[paper-code]``: the pair
-  (pivot ``y_0``, one left-out label) minimising ``T1`` with ``S_Y = Y∖{y_0, left-out}``, and the
-  best of ``samples`` seeded random (M+1)-subsets of inputs by ``T2`` (first element is ``x_0``).
+* :func:`paper_sets` -- the procedure of the paper's experiments ``[paper-code]``, as the authors'
+  code runs it: labels by :func:`paper_labels` (the pair (pivot ``y_0``, left-out label) minimising
+  ``T1`` with ``S_Y = Y∖{y_0, left-out}``, the first minimiser in (pivot, left-out) order), inputs by
+  :func:`paper_inputs` (``samples`` *disjoint* random (M+1)-subsets, first element ``x_0``; a draw
+  replaces the current one only when its ``T2`` is below the best so far, which starts at 1, so the
+  first draw is kept when none has ``T2 < 1``).
   This selection depends on both models, so it is a procedure, not part of the metric.
   The choice is made at float64; the chosen sets are then evaluated at any precision.
 """
@@ -16,14 +19,16 @@ import numpy as np
 
 from theory.distances import MAX_SUBSETS, Sets, input_terms, label_subsets, label_terms
 from theory.errors import ClosenessError
-from theory.identifiability import greedy_affine_basis, input_matrix, is_singular, label_matrix, require_invertible
+from theory.identifiability import greedy_affine_basis, input_matrix, label_matrix, require_invertible
 from theory.model import Model
 
 __all__ = [
     "MAX_PAPER_LABELS",
+    "PAPER_T2_THRESHOLD",
     "default_sets",
     "paper_inputs",
     "paper_labels",
+    "paper_label_sets",
     "paper_sets",
     "require_invertible_sets",
     "require_paper_selection",
@@ -58,10 +63,12 @@ def default_sets(a: Model, b: Model) -> Sets:
 
 
 def paper_labels(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None) -> tuple[int, int, float]:
-    """``(y_0, left-out, T1)`` minimising ``T1`` over all ordered pairs, at float64.
+    """``(y_0, left-out, T1)`` minimising ``T1`` over all ordered pairs, at float64 ``[paper-code]``.
 
-    For a pivot ``y_0`` the best left-out label is the one with the largest ``max(a_y, b_y)``.
-    Pivots that leave some label with a zero ``σ_y`` or ``σ'_y`` are skipped.
+    As the authors' code: for each pivot the terms ``max(a_y, b_y)`` of every other label are
+    formed once, ``T1`` of leaving out ``y`` is the maximum over the others, and the first minimiser
+    in (pivot, left-out) order wins (ties resolved as their row-major ``argmin``).  Pivots that
+    leave some label with a zero ``σ_y`` or ``σ'_y`` (an undefined ``T1``) are skipped.
     """
     k = ell.shape[1]
     require_paper_selection(k)
@@ -73,8 +80,9 @@ def paper_labels(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None)
         except ClosenessError:
             continue
         t = np.maximum(a_y, b_y)
-        j = int(np.argmax(t))  # first maximiser: the left-out label
-        t1 = float(np.max(np.delete(t, j)))
+        per_left_out = [float(np.max(np.delete(t, j))) for j in range(len(others))]
+        j = int(np.argmin(per_left_out))  # first minimiser: the left-out label
+        t1 = per_left_out[j]
         if t1 < best[0]:
             best = (t1, y0, others[j])
     if best[1] < 0:
@@ -82,42 +90,61 @@ def paper_labels(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None)
     return best[1], best[2], best[0]
 
 
+#: The authors' starting threshold for ``T2``: a draw must beat it to replace the first draw.
+PAPER_T2_THRESHOLD = 1.0
+
+
 def paper_inputs(
     a: Model, b: Model, ell: np.ndarray, ell2: np.ndarray, samples: int, seed: int
 ) -> tuple[int, tuple[int, ...], float]:
-    """``(x_0, S_X, T2)``: the best of ``samples`` seeded random (M+1)-subsets by ``T2``.
+    """``(x_0, S_X, T2)`` by the authors' rule ``[paper-code]``.
 
-    Subsets whose ``N`` or ``N'`` is singular, or with a zero ``s_x``, are skipped.
+    ``draws·(M+1)`` distinct inputs are drawn at once (seeded) and split into ``draws`` disjoint
+    (M+1)-subsets, first element ``x_0``.  The current choice starts as the first draw with best
+    ``T2 = 1`` (:data:`PAPER_T2_THRESHOLD`); a draw replaces it only when its ``T2`` is below the
+    best so far, so the first draw is kept when no draw has ``T2 < 1``.  A draw whose ``T2`` is
+    undefined (a zero ``s_x``: NaN in the authors' code) never replaces.  ``draws = samples``; when
+    fewer than ``samples·(M+1)`` inputs exist (where the authors' code raises) as many disjoint
+    draws as fit, ``⌊n/(M+1)⌋``.  The returned ``T2`` is that of the chosen draw (``nan`` when the
+    kept first draw has none).  Invertibility of ``N``, ``N'`` is not part of the rule (the bound's
+    hypothesis is checked on the chosen sets by :func:`require_invertible_sets`).
     """
     if samples < 1:
         raise ClosenessError(f"--samples must be at least 1, got {samples}")
-    rng = np.random.default_rng(seed)
     m = a.M
-    best: tuple[float, int, tuple[int, ...]] = (np.inf, -1, ())
-    for _ in range(samples):
-        idx = [int(i) for i in rng.choice(a.n, size=m + 1, replace=False)]
-        x0, sx = idx[0], tuple(idx[1:])
-        if is_singular(input_matrix(a.f, x0, sx)) or is_singular(input_matrix(b.f, x0, sx)):
-            continue
+    draws = min(samples, a.n // (m + 1))
+    if draws < 1:
+        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {a.n}")
+    rng = np.random.default_rng(seed)
+    choices = rng.choice(a.n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
+    best_t2, chosen, chosen_t2 = PAPER_T2_THRESHOLD, choices[0], float("nan")
+    for i, draw in enumerate(choices):
+        x0, sx = int(draw[0]), tuple(int(i) for i in draw[1:])
         try:
             _, _, c, e = input_terms(ell, ell2, x0, sx)
         except ClosenessError:
             continue
         t2 = float(max(np.max(c), np.max(e)))
-        if t2 < best[0]:
-            best = (t2, x0, sx)
-    if best[1] < 0:
-        raise ClosenessError(f"none of the {samples} sampled input sets has invertible N, N' and positive s_x")
-    return best[1], best[2], best[0]
+        if i == 0:
+            chosen_t2 = t2
+        if t2 < best_t2:
+            best_t2, chosen, chosen_t2 = t2, draw, t2
+    return int(chosen[0]), tuple(int(i) for i in chosen[1:]), chosen_t2
 
 
 def paper_sets(a: Model, b: Model, ell: np.ndarray, ell2: np.ndarray, samples: int = 100, seed: int = 0,
                w: np.ndarray | None = None) -> Sets:
-    """The full selection of the paper's experiments (see the module docstring)."""
-    y0, left, _ = paper_labels(ell, ell2, w)
+    """The full selection of the paper's experiments ``[paper-code]`` (see the module docstring)."""
     x0, sx, _ = paper_inputs(a, b, ell, ell2, samples, seed)
-    labels = tuple(y for y in range(a.K) if y not in (y0, left))
-    return Sets(y0, labels, x0, sx, left_out_label=left, selection="paper")
+    return paper_label_sets(ell, ell2, x0, sx, w)
+
+
+def paper_label_sets(ell: np.ndarray, ell2: np.ndarray, pivot_input: int, inputs: tuple[int, ...],
+                     w: np.ndarray | None = None) -> Sets:
+    """The paper's label selection (:func:`paper_labels`) with a given pivot input and input set."""
+    y0, left, _ = paper_labels(ell, ell2, w)
+    labels = tuple(y for y in range(ell.shape[1]) if y not in (y0, left))
+    return Sets(y0, labels, pivot_input, tuple(inputs), left_out_label=left, selection="paper")
 
 
 def require_invertible_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -> None:
