@@ -484,3 +484,100 @@ by move/card_le1_eqP: left1 => /(_ y y'); rewrite !in_setC; apply.
 Qed.
 
 End Indiscernibles.
+
+(* ------------------------------------------------------------------------ *)
+(* With two labels left out, d_LLV = 0 no longer forces equal models         *)
+(* ------------------------------------------------------------------------ *)
+
+(* a vector that is not constant has positive SD *)
+Lemma sd_gt0 (R : rcfType) (m : nat) (v u : 'I_m -> R) :
+  (forall i, 0 < v i) -> \sum_i v i = 1 -> forall i j, u i != u j -> 0 < sd v u.
+Proof.
+move=> v_pos v_sum1 i j nij; rewrite lt_neqAle sd_ge0 // andbT eq_sym.
+apply: contra nij => /eqP s0.
+have v0 : var v u = 0.
+  apply/le_anti; rewrite var_ge0 // andbT -sqrtr_eq0; apply/eqP; exact: s0.
+have hc : forall i j, u i = u j by apply: var0_const.
+by apply/eqP; apply: hc.
+Qed.
+
+Section TwoLeftOut.
+Variable R : realType.
+
+Local Notation lab k := (@Ordinal 4 k isT).
+Local Notation inp k := (@Ordinal 3 k isT).
+
+(* 3 inputs with uniform weights, 4 labels; y0 = 0, SY = {1}, x0 = 0, SX = {1};
+   the labels 2 and 3 are both left out *)
+Definition cex_w : 'I_3 -> R := uniform R 3.
+Definition cex_y0 : 'I_4 := lab 0.
+Definition cex_SY : {set 'I_4} := [set lab 1].
+Definition cex_x0 : 'I_3 := inp 0.
+Definition cex_SX : {set 'I_3} := [set inp 1].
+
+(* p(y|x) = k(x, y) / 8; the second model swaps the labels 2 and 3 at the
+   input 2, which lies outside x0 |: SX *)
+Definition cex_k (x : 'I_3) (y : 'I_4) : nat :=
+  (nth 0 (nth [::] [:: [:: 2; 2; 2; 2]; [:: 4; 2; 1; 1]; [:: 2; 2; 3; 1]] x) y)%N.
+Definition cex_k' (x : 'I_3) (y : 'I_4) : nat :=
+  if x == inp 2 then (nth 0 [:: 2; 2; 1; 3] y)%N else cex_k x y.
+Definition cex_l : model R 3 4 := fun x y => ln ((cex_k x y)%:R / 8%:R).
+Definition cex_l' : model R 3 4 := fun x y => ln ((cex_k' x y)%:R / 8%:R).
+
+Let pos8 (c : nat) : (0 < c)%N -> (c%:R / 8%:R : R) \in Num.pos.
+Proof. by move=> c0; rewrite posrE divr_gt0 ?ltr0n. Qed.
+
+Let norm8 (k : 'I_4 -> nat) :
+  (forall y, 0 < k y)%N -> (\sum_y k y = 8)%N -> \sum_y expR (ln ((k y)%:R / 8%:R) : R) = 1.
+Proof.
+move=> k0 k8; rewrite (eq_bigr (fun y => (k y)%:R / 8%:R)) => [|y _]; last first.
+  by rewrite lnK // pos8.
+by rewrite -mulr_suml -natr_sum k8 mulfV // pnatr_eq0.
+Qed.
+
+Let ln8_neq (a b : nat) : (0 < a)%N -> (0 < b)%N -> a != b ->
+  ln (a%:R / 8%:R : R) != ln (b%:R / 8%:R).
+Proof.
+move=> a0 b0; apply: contra => /eqP /(ln_inj (pos8 a0) (pos8 b0)) /(mulIf _) h.
+by rewrite -(eqr_nat R) h // invr_eq0 pnatr_eq0.
+Qed.
+
+(* Section 4, d_LLV is a distance: the identity of indiscernibles fails when
+   two labels are left out.  Every other hypothesis of [d_llv_zero_iff]
+   holds (any lam), d_LLV = 0, yet the models differ. *)
+Theorem d_llv_zero_two_left_out_counterexample (lam : R) :
+  [/\ (forall i, 0 < cex_w i) /\ \sum_i cex_w i = 1,
+      (forall x, \sum_y expR (cex_l x y) = 1) /\ (forall x, \sum_y expR (cex_l' x y) = 1),
+      (forall y, y \in cex_SY ->
+         0 < sigma cex_w cex_y0 cex_l y /\ 0 < sigma cex_w cex_y0 cex_l' y) /\
+      (forall x, x \in cex_SX -> 0 < s_x cex_x0 cex_l x /\ 0 < s_x cex_x0 cex_l' x),
+      [/\ cex_SY != set0, cex_SX != set0, lab 2 \notin cex_y0 |: cex_SY
+        & lab 3 \notin cex_y0 |: cex_SY] &
+      d_llv cex_w cex_y0 cex_SY cex_x0 cex_SX lam cex_l cex_l' = 0 /\
+      cex_l (inp 2) (lab 2) != cex_l' (inp 2) (lab 2)].
+Proof.
+have w_pos : forall i, 0 < cex_w i by apply: uniform_pos.
+have w_sum1 : \sum_i cex_w i = 1 by apply: uniform_sum1.
+have wK_pos : forall i, 0 < uniform R 4 i by apply: uniform_pos.
+have wK_sum1 : \sum_i uniform R 4 i = 1 by apply: uniform_sum1.
+split => //.
+- split=> x; apply: norm8; case: x => [[|[|[|//]]] ?] /=;
+    rewrite ?(big_ord_recl, big_ord0) //= => - [[|[|[|[|//]]]] ?] //.
+- split=> [y /set1P -> | x /set1P ->]; split.
+  + apply: (sd_gt0 w_pos w_sum1 (i := inp 0) (j := inp 1)).
+    by rewrite /= subrr eq_sym subr_eq0 ln8_neq.
+  + apply: (sd_gt0 w_pos w_sum1 (i := inp 0) (j := inp 1)).
+    by rewrite /= subrr eq_sym subr_eq0 ln8_neq.
+  + apply: (sd_gt0 wK_pos wK_sum1 (i := lab 0) (j := lab 1)).
+    by rewrite /= subrr subr_eq0 ln8_neq.
+  + apply: (sd_gt0 wK_pos wK_sum1 (i := lab 0) (j := lab 1)).
+    by rewrite /= subrr subr_eq0 ln8_neq.
+- by split; rewrite ?inE //; apply/set0Pn; eexists; apply: set11.
+split; last by rewrite /cex_l /cex_l' ln8_neq.
+apply: (d_llv_cross0 w_pos w_sum1) => x y.
+  rewrite !inE => /orP[] /eqP ->; rewrite /cex_l /cex_l' /cex_k';
+  by case: eqP => // ->.
+rewrite !inE => /orP[] /eqP ->; by rewrite /cex_l /cex_l' /cex_k'.
+Qed.
+
+End TwoLeftOut.
