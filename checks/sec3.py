@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.evidence import ball_str, certified_leq, digits_agreed, numeric_leq
+from checks.evidence import ball_str, certified_leq, digits_agreed, numeric_leq, precision_agreement
 from checks.registry import GENERAL, Context, Outcome, claim, instances
 from theory import counterexample as cx
 from theory.compare import compare
@@ -304,7 +304,7 @@ def check_bound_matches_construction(c: KLConstruction, rhos: list[Any], dps: in
         pairs = {"Delta": (d_fn(*params), cx.margin(c, P))}
         pairs.update({f"B(rho={r})": (b_fn(*params, mpmath.mpf(r)), cx.kl_bound(c, r, P)) for r in rhos})
         pairs = {k: (P.scalar(str(a)), b) for k, (a, b) in pairs.items()}
-        digits = {k: min(digits_agreed(a / b, 1), float(dps)) for k, (a, b) in pairs.items()}
+        digits = {k: digits_agreed(a / b, 1) for k, (a, b) in pairs.items()}
     need = dps - 10
     ev = {"construction": c.name, "dps": dps, "digits_agreed": digits,
           "Delta": P.ctx.nstr(pairs["Delta"][0], 20)}
@@ -532,11 +532,13 @@ def check_uncorrelated_numeric(c: KLConstruction, ctx: Context, cca_max: float =
     for dps in (ctx.dps, ctx.check_dps):
         r = compare(a, b, select="paper", samples=100, seed=ctx.seed, dps=dps)
         vals[dps] = (r.values["m_cca"], r.values["fg"].value)
-    agreed = min(digits_agreed(vals[ctx.dps][i], vals[ctx.check_dps][i]) for i in range(2))
+    checked = [precision_agreement(vals[ctx.dps][i], vals[ctx.check_dps][i], ctx.dps, 10) for i in range(2)]
+    agreed = min(a for a, _ in checked)
     ev = {"m_cca": str(vals[ctx.dps][0])[:20], "d_fg": str(vals[ctx.dps][1])[:20], "digits_agreed": agreed,
           "construction": c.name, "dps": ctx.dps}
-    if agreed < 10:
-        return Outcome.undecided("precisions disagree", **ev)
+    problems = [p for _, p in checked if p is not None]
+    if problems:
+        return Outcome.undecided(problems[0], **ev)
     ok = vals[ctx.dps][0] <= cca_max and vals[ctx.dps][1] >= fg_min
     return Outcome.verified(**ev) if ok else Outcome.refuted(witness={"m_cca": ev["m_cca"], "d_fg": ev["d_fg"]}, **ev)
 
@@ -564,10 +566,10 @@ def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: in
     with P.active():
         ea, eb = c.models(rho, P)
         ell, ell2 = log_probs(ea, P), log_probs(eb, P)
-        arrays = {P.kind: (ea.f, ea.g, eb.f, eb.g)}
+        arrays = {f"{P.kind}{P.dps}": (ea.f, ea.g, eb.f, eb.g)}
 
         def on(R: Arithmetic) -> tuple[np.ndarray, ...]:
-            return arrays.setdefault(R.kind, c.arrays(rho, R))
+            return arrays.setdefault(f"{R.kind}{R.dps}", c.arrays(rho, R))
 
         def d_svd_f(labels: tuple[int, ...]) -> Callable[[Arithmetic], Any]:
             return lambda R: _d_svd_f(on(R), sets, labels, R)
@@ -588,8 +590,14 @@ def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: in
         }
 
 
+class PrecisionDisagreementError(ClosenessError):
+    """An mpmath value and its re-computation at twice the precision do not support each other."""
+
+
 def _ball_or_mp(value: Callable[[Arithmetic], Any], P: Ball, Q: MP) -> Any:
-    """``value(P)`` as a ball if its enclosure is finite, else ``value(Q)`` with mpmath."""
+    """``value(P)`` as a ball if its enclosure is finite, else ``value(Q)`` with mpmath, re-checked
+    at twice ``Q``'s precision: values that disagree, or are bit-identical (the higher precision
+    had no effect), raise :class:`PrecisionDisagreementError`."""
     try:
         with P.active():
             v = value(P)
@@ -597,7 +605,11 @@ def _ball_or_mp(value: Callable[[Arithmetic], Any], P: Ball, Q: MP) -> Any:
             return v
     except ClosenessError:  # theory refuses a non-finite enclosure
         pass
-    return value(Q)
+    v, check = value(Q), value(MP(2 * Q.dps))
+    _, problem = precision_agreement(v, check, Q.dps, 10)
+    if problem is not None:
+        raise PrecisionDisagreementError(f"an mpmath fallback of Table 1: {problem}")
+    return v
 
 
 def _d_svd_f(arrays: tuple[np.ndarray, ...], sets: Sets, labels: tuple[int, ...], Q: Arithmetic) -> Any:
@@ -639,7 +651,10 @@ def check_table1(c: KLConstruction, rhos: list[int], ctx: Context, llv_min: floa
     Rows are ball enclosures at ``ctx.dps`` (a comparison the balls cannot decide is undecided);
     ``d_KL`` is recomputed at ``ctx.check_dps`` and must agree to 10 digits.  A ρ the checks
     need but ``rhos`` lacks makes the verdict undecided."""
-    rows = {rho: table1_row(c, rho, ctx.dps, ctx.seed) for rho in rhos}
+    try:
+        rows = {rho: table1_row(c, rho, ctx.dps, ctx.seed) for rho in rhos}
+    except PrecisionDisagreementError as err:
+        return Outcome.undecided(str(err), construction=c.name, dps=ctx.dps)
     P = Ball(ctx.check_dps)
     with P.active():
         recheck = {rho: kl_pair(c, rho, P)[0] for rho in rhos}

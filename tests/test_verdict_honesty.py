@@ -17,11 +17,14 @@ from checks.canaries import ball_enclosure, e_enclosure, mp_digits, run_canaries
 from checks.evidence import numeric_leq
 from checks.registry import Context, Outcome, all_claims, claim
 from checks.runner import compose_with_premises, exit_status, run_claims, select
+from theory.errors import ClosenessError
 from theory.precision import MP, Ball
 
-#: Numeric methods that do not rest on mpmath at all: Section 5 is float64 statistics of trained
-#: models, and table1-float-precision compares float32/float64 against ball enclosures.
-NOT_MPMATH = ("sec5-", "table1-float-precision")
+#: Numeric methods that do not rest on mpmath: Section 5 is float64 statistics of trained models;
+#: table1-float-precision compares float32/float64 against ball enclosures; table1-shape is computed
+#: in balls (its mpmath fallback, for an enclosure that is not finite, is re-checked at twice the
+#: precision: see test_table1_mpmath_fallback_is_rechecked).
+NOT_MPMATH = ("sec5-", "table1-float-precision", "table1-shape")
 
 
 @pytest.fixture
@@ -185,3 +188,17 @@ def test_every_check_states_its_scope() -> None:
         assert c["scope"]
         for k in c["checks"]:
             assert k["scope"] == registry.GENERAL or k["scope"].startswith("instances")
+
+
+def test_table1_mpmath_fallback_is_rechecked(float64_mp: None) -> None:
+    """An mpmath value standing in for a non-finite ball is re-computed at twice the precision;
+    a collapsed arithmetic (bit-identical results) is refused, never used."""
+    from checks.sec3 import PrecisionDisagreementError, _ball_or_mp
+
+    def never_a_ball(R: Any) -> Any:
+        if isinstance(R, Ball):
+            raise ClosenessError("not finite")
+        return R.sqrt(R.array([2]))[0]
+
+    with pytest.raises(PrecisionDisagreementError, match="no effect"):
+        _ball_or_mp(never_a_ball, Ball(30), MP(30))
