@@ -29,7 +29,17 @@
 
    The pseudometric part holds over any real closed field [R : rcfType] and
    uses no axiom; the identity of indiscernibles uses [expR] and is stated
-   over [R : realType] (mathcomp-analysis, with its classical axioms). *)
+   over [R : realType] (mathcomp-analysis, with its classical axioms).
+
+   Contents:
+   - [d_llv_ge0], [d_llv_sym], [d_llv_self], [d_llv_triangle] (lam >= 0) and
+     the same for [d_llv_sum]: the pseudometric properties;
+   - [d_llv_cross0]: d_LLV sees l only on the labels y0 |: SY (every input)
+     and on the inputs x0 |: SX (every label);
+   - [d_llv_zero_iff], [d_llv_sum_zero_iff]: identity of indiscernibles when
+     y0 |: SY misses at most one label (normalisation recovers it);
+   - [d_llv_zero_two_left_out_counterexample]: with two labels left out the
+     identity of indiscernibles fails (4 labels, 3 inputs). *)
 
 From mathcomp Require Import all_ssreflect all_algebra.
 From mathcomp Require Import reals sequences exp.
@@ -271,7 +281,7 @@ Proof. by apply: bmax_triangle => y _; apply: ler_dist_add. Qed.
 Lemma T4_triangle l l' l'' : T4 l l'' <= T4 l l' + T4 l' l''.
 Proof. by apply: bmax_triangle => x _; apply: ler_dist_add. Qed.
 
-(* ---------- Section 4, d_LLV is a distance: mode "max" ---------- *)
+(* ---------- what d_LLV sees ---------- *)
 
 (* d_LLV only sees l on the labels y0 |: SY (all inputs) and on the inputs
    x0 |: SX (all labels): two models agreeing there have all four terms zero *)
@@ -307,6 +317,8 @@ Lemma d_llv_cross0 lam l l' :
 Proof.
 by move=> eY eX; rewrite /d_llv; have [-> -> -> ->] := terms_cross0 eY eX; rewrite mulr0 !maxxx.
 Qed.
+
+(* ---------- Section 4, d_LLV is a distance: mode "max" ---------- *)
 
 (* each of T1, T2, lam T3, lam T4 is at most d_llv lam *)
 Lemma d_llv_ge_terms lam l l' :
@@ -373,6 +385,30 @@ apply: ler_add; first by apply: ler_add; [apply: T1_triangle | apply: T2_triangl
 by apply: ler_wpmul2l => //; apply: ler_add; [apply: T3_triangle | apply: T4_triangle].
 Qed.
 
+(* ---------- both modes vanish together ---------- *)
+
+Lemma d_llv_eq0P lam l l' : 0 <= lam ->
+  d_llv lam l l' = 0 <->
+  [/\ T1 l l' = 0, T2 l l' = 0, lam * T3 l l' = 0 & lam * T4 l l' = 0].
+Proof.
+move=> lam0; split; last by rewrite /d_llv; case=> -> -> -> ->; rewrite !maxxx.
+move=> d0; have [t1 t2 t3 t4] := d_llv_ge_terms lam l l'; rewrite d0 in t1 t2 t3 t4.
+have [t1' t2'] := (T1_ge0 l l', T2_ge0 l l').
+have [t3' t4'] := (mulr_ge0 lam0 (T3_ge0 l l'), mulr_ge0 lam0 (T4_ge0 l l')).
+by split; apply/le_anti; rewrite ?t1 ?t2 ?t3 ?t4 ?t1' ?t2' ?t3' ?t4'.
+Qed.
+
+Lemma d_llv_sum_eq0P lam l l' : 0 <= lam ->
+  d_llv_sum lam l l' = 0 <->
+  [/\ T1 l l' = 0, T2 l l' = 0, lam * T3 l l' = 0 & lam * T4 l l' = 0].
+Proof.
+move=> lam0; have [t1 t2] := (T1_ge0 l l', T2_ge0 l l').
+have [t3 t4] := (mulr_ge0 lam0 (T3_ge0 l l'), mulr_ge0 lam0 (T4_ge0 l l')).
+rewrite /d_llv_sum mulrDr; split; last by case=> -> -> -> ->; rewrite !addr0.
+move/eqP; rewrite paddr_eq0 ?addr_ge0 // => /andP[].
+by rewrite !paddr_eq0 // => /andP[/eqP-> /eqP->] /andP[/eqP-> /eqP->].
+Qed.
+
 End LLV.
 
 (* ------------------------------------------------------------------------ *)
@@ -428,7 +464,9 @@ Qed.
 (* Section 4, d_LLV is a distance: zero exactly on equal models.  Hypotheses
    (the paper's domain): lam > 0; both models normalised; every sigma_y
    (y in SY) and s_x (x in SX) of both models positive; SY and SX nonempty;
-   SY together with the pivot y0 misses at most one label. *)
+   SY together with the pivot y0 misses at most one label.
+   SY nonempty is needed: with SY empty nothing ties l(y0|x) at inputs
+   outside x0 |: SX (then K <= 2 and l may differ there). *)
 Theorem d_llv_zero_iff lam l l' :
   0 < lam ->
   (forall x, \sum_y expR (l x y) = 1) -> (forall x, \sum_y expR (l' x y) = 1) ->
@@ -481,6 +519,22 @@ move=> x y; have [Yy|nYy] := boolP (y \in y0 |: SY); first exact: in_lab.
 apply: (left_out (nl x) (nl' x)) => y' y'y; apply: in_lab.
 apply/negPn/negP => nY'; move/eqP: y'y; apply.
 by move/card_le1_eqP: left1 => /(_ y y'); rewrite !in_setC; apply.
+Qed.
+
+(* Section 4, d_LLV is a distance (sum mode): zero exactly on equal models,
+   under the hypotheses of [d_llv_zero_iff] *)
+Theorem d_llv_sum_zero_iff lam l l' :
+  0 < lam ->
+  (forall x, \sum_y expR (l x y) = 1) -> (forall x, \sum_y expR (l' x y) = 1) ->
+  (forall y, y \in SY -> 0 < sigma l y /\ 0 < sigma l' y) ->
+  (forall x, x \in SX -> 0 < s_x l x /\ 0 < s_x l' x) ->
+  SY != set0 -> SX != set0 -> (#|~: (y0 |: SY)| <= 1)%N ->
+  d_llv_sum w y0 SY x0 SX lam l l' = 0 <-> (forall x y, l x y = l' x y).
+Proof.
+move=> lam_gt0 nl nl' sig_pos s_pos SY0 SX0 left1.
+rewrite -(d_llv_zero_iff lam_gt0 nl nl' sig_pos s_pos SY0 SX0 left1).
+have lam0 := ltW lam_gt0.
+by rewrite (d_llv_sum_eq0P w y0 SY x0 SX l l' lam0) (d_llv_eq0P w y0 SY x0 SX l l' lam0).
 Qed.
 
 End Indiscernibles.
