@@ -98,6 +98,11 @@ class Outcome:
     def skipped(cls, reason: str, **evidence: Any) -> Outcome:
         return cls("skipped", {"reason": reason, **evidence})
 
+    def with_scope(self, scope: str) -> Outcome:
+        """Set ``evidence["scope"]`` (``general`` or ``instances (…)``); returns this outcome."""
+        self.evidence["scope"] = scope
+        return self
+
     @property
     def scope(self) -> str:
         """``general`` or ``instances (…)`` (see the module docstring)."""

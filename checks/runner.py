@@ -147,6 +147,8 @@ def select(
     for cid in ordered:
         c = claims[cid]
         ms = [m for m in c.methods if not methods or m in methods]
+        if not ms and cid not in wanted:
+            ms = list(c.methods)  # a premise none of whose methods was asked for: all of them decide it
         if ms:
             chosen.append((c, ms))
     if not chosen:

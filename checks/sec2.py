@@ -51,12 +51,6 @@ from theory.precision import FLOAT64, MP, Arithmetic
 
 
 
-def with_scope(outcome: Outcome, scope: str) -> Outcome:
-    """``outcome`` with ``evidence["scope"]`` set (``general`` or ``instances (…)``)."""
-    outcome.evidence["scope"] = scope
-    return outcome
-
-
 # ---------------------------------------------------------------------------------------------
 # test pairs
 # ---------------------------------------------------------------------------------------------
@@ -236,7 +230,7 @@ def check_if_symbolic(
                     "numeric_at_random_point": f"{raw_value:.3g}"}
         parts[f"matrix_symbol_M{m}"] = Outcome.verified(**evidence) if agree else Outcome.refuted(
             witness=str(ms["simplified"])[:200], **evidence)
-    return with_scope(Outcome.combine(parts), GENERAL)
+    return Outcome.combine(parts).with_scope(GENERAL)
 
 
 def _is_zero(e: Any) -> bool:
@@ -295,7 +289,7 @@ IF_CASES = "pairs f = Af', g_0 = A^{-T}g'_0 with rational A, cond(A) = 1e4, 1e8,
 
 @THM22_IF.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_if_numeric(ctx, default_cases(ctx.seed)), instances(IF_CASES))
+    return check_if_numeric(ctx, default_cases(ctx.seed)).with_scope(instances(IF_CASES))
 
 
 def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inverse_transpose) -> Outcome:
@@ -315,7 +309,7 @@ def check_if_exact(cases: Sequence[Case], dual: Callable[[Any], Any] = exact_inv
 
 @THM22_IF.method("certified")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_if_exact(default_cases(ctx.seed)), instances(IF_CASES))
+    return check_if_exact(default_cases(ctx.seed)).with_scope(instances(IF_CASES))
 
 
 # -- hypothesis search -------------------------------------------------------------------------
@@ -394,8 +388,8 @@ def if_score(dual: DualFn = _inverse_transpose, guard: int = 16) -> Callable[[Ca
 
 @THM22_IF.method("search")
 def _(ctx: Context) -> Outcome:
-    return with_scope(search_outcome(ctx, "thm2.2-if", if_score(), ctx.examples(40, 1000)),
-                      instances("searched pairs, M <= 3, cond(A) <= 1e8"))
+    out = search_outcome(ctx, "thm2.2-if", if_score(), ctx.examples(40, 1000))
+    return out.with_scope(instances("searched pairs, M <= 3, cond(A) <= 1e8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,7 +451,7 @@ def check_only_if_symbolic(
     out = Outcome.combine(parts)
     out.evidence["not encoded"] = ("the key identities for symbolic M (the premise sec4-bound-logratio; "
                                    "explicit here at M in identity_dims)")
-    return with_scope(out, GENERAL)
+    return out.with_scope(GENERAL)
 
 
 @THM22_ONLY_IF.method("symbolic")
@@ -669,7 +663,7 @@ def check_only_if_numeric(
 
 @THM22_ONLY_IF.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_only_if_numeric(ctx, logit_pairs(ctx.seed)), instances(ONLY_IF_PAIRS))
+    return check_only_if_numeric(ctx, logit_pairs(ctx.seed)).with_scope(instances(ONLY_IF_PAIRS))
 
 
 def _paper_A(lab: Any, lab2: Any) -> Any:
@@ -719,7 +713,7 @@ def check_only_if_exact(pairs: Sequence[Pair], formula_A: FormulaA = _paper_A) -
 
 @THM22_ONLY_IF.method("certified")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_only_if_exact(logit_pairs(ctx.seed)), instances(ONLY_IF_PAIRS))
+    return check_only_if_exact(logit_pairs(ctx.seed)).with_scope(instances(ONLY_IF_PAIRS))
 
 
 @st.composite
@@ -762,7 +756,7 @@ def only_if_score(
 def _(ctx: Context) -> Outcome:
     out = search_outcome(ctx, "thm2.2-only-if", only_if_score(), ctx.examples(30, 1000),
                          strategy=searched_pair(), describe=describe_pair)
-    return with_scope(out, instances(ONLY_IF_PAIRS))
+    return out.with_scope(instances(ONLY_IF_PAIRS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -826,7 +820,7 @@ def check_necessity_witness(w: Witness) -> Outcome:
 @NECESSITY.method("certified")
 def _(ctx: Context) -> Outcome:
     out = Outcome.combine({w.name: check_necessity_witness(w) for w in WITNESSES})
-    return with_scope(out, instances("two exact witnesses, M = 2"))
+    return out.with_scope(instances("two exact witnesses, M = 2"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -964,12 +958,12 @@ def _(ctx: Context) -> Outcome:
         "Def 2.1 <=> affine ranks (brute force)": check_diversity_brute_force(),
         "float64 decider = exact rank rule": check_diversity(diversity_models(np.random.default_rng(ctx.seed))),
     })
-    return with_scope(out, instances(DIVERSITY_SCOPE))
+    return out.with_scope(instances(DIVERSITY_SCOPE))
 
 
 @DIVERSITY.method("search")
 def _(ctx: Context) -> Outcome:
-    return with_scope(search_diversity(ctx, diversity), instances("searched integer models, M = 1..4"))
+    return search_diversity(ctx, diversity).with_scope(instances("searched integer models, M = 1..4"))
 
 
 def search_diversity(ctx: Context, decider: Decider, examples: int | None = None) -> Outcome:

@@ -90,12 +90,6 @@ GRID_PER_CLASS = 4
 Bound = Callable[[KLConstruction, Any, Arithmetic], Any]
 
 
-def with_scope(outcome: Outcome, scope: str) -> Outcome:
-    """``outcome`` with ``evidence["scope"]`` set (``general`` or ``instances (…)``)."""
-    outcome.evidence["scope"] = scope
-    return outcome
-
-
 # --------------------------------------------------------------------------------------------
 # evaluation helpers
 # --------------------------------------------------------------------------------------------
@@ -820,7 +814,7 @@ def _(ctx: Context) -> Outcome:
         "step 4: margin, |phi| <= phi_max < alpha/2, alpha <= pi": check_sign_factors(dkl.margin_monotone(), ctx.seed),
         "B and Delta as evaluated": check_bound_matches_construction(_grid(), [1, 20, 355], ctx.dps),
     })
-    with_scope(out, instances("steps 1-3 at K = 3 (K = 3, 4, 5 with --deep) with symbolic logits, angles, radii "
+    out.with_scope(instances("steps 1-3 at K = 3 (K = 3, 4, 5 with --deep) with symbolic logits, angles, radii "
                               "and rho; step 4 for symbolic alpha, phi_max, phi; B and Delta at the grid"))
     out.evidence["not encoded"] = (
         "exp monotone (S <= T_k, S' <= T_sigma(k)); averaging over classes of equal size; "
@@ -832,7 +826,7 @@ def _(ctx: Context) -> Outcome:
 @KL_BOUND.method("numeric")
 def _(ctx: Context) -> Outcome:
     out = check_kl_bound(_random(ctx, m=10, deep_m=100), [1, 5, 20, 60], MP(ctx.dps), ctx=ctx)
-    return with_scope(out, instances("random construction, 10 inputs per class (100 with --deep), rho = 1, 5, 20, 60"))
+    return out.with_scope(instances("random construction, 10 inputs per class (100 with --deep), rho = 1, 5, 20, 60"))
 
 
 @KL_BOUND.method("certified")
@@ -840,14 +834,14 @@ def _(ctx: Context) -> Outcome:
     parts = {"grid": check_kl_bound(_grid(), [1, 2, 5, 10, 20, 50, 100, 355], Ball(ctx.dps))}
     if ctx.deep:
         parts["paper random"] = check_kl_bound(paper_random(ctx.seed), [1, 2, 5, 10, 20, 50, 100, 355], Ball(ctx.dps))
-    return with_scope(Outcome.combine(parts), instances("grid, 4 inputs per class, rho = 1..355"))
+    return Outcome.combine(parts).with_scope(instances("grid, 4 inputs per class, rho = 1..355"))
 
 
 @KL_BOUND.method("search")
 def _(ctx: Context) -> Outcome:
     from checks.search_kl import search_kl_bound
 
-    return with_scope(search_kl_bound(ctx.examples(40, 400), ctx.seed, ctx.dps), instances("searched constructions"))
+    return search_kl_bound(ctx.examples(40, 400), ctx.seed, ctx.dps).with_scope(instances("searched constructions"))
 
 
 KL_BOUND_SHARP = claim(
@@ -878,7 +872,7 @@ def check_kl_bound_sharp(c: KLConstruction, rhos: list[Any], P: Ball, sharp: Bou
 @KL_BOUND_SHARP.method("certified")
 def _(ctx: Context) -> Outcome:
     out = check_kl_bound_sharp(_grid(), [1, 5, 20, 100, 355], Ball(ctx.dps))
-    return with_scope(out, instances("grid, 4 inputs per class, rho = 1, 5, 20, 100, 355"))
+    return out.with_scope(instances("grid, 4 inputs per class, rho = 1, 5, 20, 100, 355"))
 
 
 RHO_EPS = claim(
@@ -917,12 +911,12 @@ def check_rho_eps_symbolic(tan: dict[str, sp.Expr] | None = None) -> Outcome:
 
 @RHO_EPS.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_rho_eps_symbolic(), GENERAL)  # symbolic K, Δ, r_max, ε
+    return check_rho_eps_symbolic().with_scope(GENERAL)  # symbolic K, Δ, r_max, ε
 
 
 @RHO_EPS.method("certified")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_rho_eps(_grid(), EPSILONS, Ball(ctx.dps)), instances("grid, eps = " + ", ".join(EPSILONS)))
+    return check_rho_eps(_grid(), EPSILONS, Ball(ctx.dps)).with_scope(instances("grid, eps = " + ", ".join(EPSILONS)))
 
 
 THM31 = claim(
@@ -938,10 +932,10 @@ THM31 = claim(
 @THM31.method("certified")
 def _(ctx: Context) -> Outcome:
     paper = paper_random(ctx.seed)  # the paper's 3500 inputs: ball arithmetic takes ~0.4 s per ε
-    return with_scope(Outcome.combine({
+    return Outcome.combine({
         "grid": check_theorem31(_grid(), EPSILONS, Ball(ctx.dps)),
         "paper random": check_theorem31(paper, EPSILONS if ctx.deep else ("1e-100",), Ball(ctx.dps)),
-    }), instances("grid (eps = 1e-3, 1e-10, 1e-100) and the paper's 3500-input draw (eps = 1e-100)"))
+    }).with_scope(instances("grid (eps = 1e-3, 1e-10, 1e-100) and the paper's 3500-input draw (eps = 1e-100)"))
 
 
 def check_theorem31_numeric(c: KLConstruction, ctx: Context, eps: str = "1e-10", rho: Any = None) -> Outcome:
@@ -965,7 +959,7 @@ def check_theorem31_numeric(c: KLConstruction, ctx: Context, eps: str = "1e-10",
 @THM31.method("numeric")
 def _(ctx: Context) -> Outcome:
     out = check_theorem31_numeric(_random(ctx, m=10, deep_m=500), ctx)
-    return with_scope(out, instances("random construction, 10 inputs per class, eps = 1e-10"))
+    return out.with_scope(instances("random construction, 10 inputs per class, eps = 1e-10"))
 
 
 COR32 = claim(
@@ -987,7 +981,7 @@ def check_nll_symbolic(lim: dict[str, sp.Expr] | None = None) -> Outcome:
 
 @COR32.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_nll_symbolic(), GENERAL)
+    return check_nll_symbolic().with_scope(GENERAL)
 
 
 @COR32.method("certified")
@@ -995,7 +989,7 @@ def _(ctx: Context) -> Outcome:
     parts = {"grid": check_nll(_grid(), EPSILONS, Ball(ctx.dps))}
     if ctx.deep:
         parts["paper random"] = check_nll(paper_random(ctx.seed), EPSILONS, Ball(ctx.dps))
-    return with_scope(Outcome.combine(parts), instances("grid, eps = " + ", ".join(EPSILONS)))
+    return Outcome.combine(parts).with_scope(instances("grid, eps = " + ", ".join(EPSILONS)))
 
 
 SCALE = claim(
@@ -1024,15 +1018,15 @@ def check_scale_symbolic(family: Family, normalise: bool = True) -> Outcome:
 
 @SCALE.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_scale_symbolic(_grid().arrays),
-                      instances("standardisation for symbolic n; F, F' of the grid at rho = 1, 7"))
+    out = check_scale_symbolic(_grid().arrays)
+    return out.with_scope(instances("standardisation for symbolic n; F, F' of the grid at rho = 1, 7"))
 
 
 @SCALE.method("numeric")
 def _(ctx: Context) -> Outcome:
     c = _random(ctx, m=10, deep_m=100)
     out = check_scale_invariance(c.arrays, [1, 3, 20], Sets(0, (1, 2, 3, 4, 5), 0, (1, c.per_class)), ctx)
-    return with_scope(out, instances("random construction, 10 inputs per class, rho = 1, 3, 20"))
+    return out.with_scope(instances("random construction, 10 inputs per class, rho = 1, 3, 20"))
 
 
 ROOTS = claim(
@@ -1057,7 +1051,7 @@ def check_affine_classification(k_labels: int = 7, vanishing_a: tuple[int, ...] 
 def _(ctx: Context) -> Outcome:
     main = check_root_sums(affine_permutation(2, 5, 7), dps=ctx.dps)
     out = Outcome.combine({"sigma = 2k+5": main, "affine classification": check_affine_classification()})
-    return with_scope(out, instances("K = 7: sigma(k) = 2k+5 and all 42 affine sigma, exact in Q(omega)"))
+    return out.with_scope(instances("K = 7: sigma(k) = 2k+5 and all 42 affine sigma, exact in Q(omega)"))
 
 
 UNCORR = claim(
@@ -1101,7 +1095,7 @@ def check_grid_uncorrelated(c: KLConstruction, per_class: int = 1, same_pattern:
 def _(ctx: Context) -> Outcome:
     # one block (m = 1) covers every m: the moments over all inputs are averages of block moments
     out = check_grid_uncorrelated(_grid(), per_class=GRID_PER_CLASS if ctx.deep else 1)
-    return with_scope(out, instances("K = 7, sigma(k) = 2k+5, symbolic phi_j, r_j, rho; one block of inputs "
+    return out.with_scope(instances("K = 7, sigma(k) = 2k+5, symbolic phi_j, r_j, rho; one block of inputs "
                                      "(every m by averaging)"))
 
 
@@ -1111,13 +1105,13 @@ def _(ctx: Context) -> Outcome:
     if ctx.deep:  # the paper's 3500 inputs, all 105 label choices: ~4 s
         parts["paper random"] = check_uncorrelated_certified(paper_random(ctx.seed), Ball(ctx.dps), tau="0.05",
                                                              seed=ctx.seed)
-    return with_scope(Outcome.combine(parts), instances("grid, 4 inputs per class, all pivots and label pairs"))
+    return Outcome.combine(parts).with_scope(instances("grid, 4 inputs per class, all pivots and label pairs"))
 
 
 @UNCORR.method("numeric")
 def _(ctx: Context) -> Outcome:
-    return with_scope(check_uncorrelated_numeric(_random(ctx, m=10), ctx),
-                      instances("random construction, 10 inputs per class, rho = 5"))
+    out = check_uncorrelated_numeric(_random(ctx, m=10), ctx)
+    return out.with_scope(instances("random construction, 10 inputs per class, rho = 5"))
 
 
 TABLE1 = claim(
@@ -1138,7 +1132,7 @@ TABLE1 = claim(
 def _(ctx: Context) -> Outcome:
     c = paper_random(0, per_class=500 if ctx.deep else 10)  # the statement is about seed 0
     out = check_table1(c, list(range(1, 21)), ctx if ctx.deep else Context(dps=30, deep=False, seed=0))
-    return with_scope(out, instances(f"seed 0, {c.per_class} inputs per class, rho = 1..20"))
+    return out.with_scope(instances(f"seed 0, {c.per_class} inputs per class, rho = 1..20"))
 
 
 FLOATS = claim(
@@ -1159,7 +1153,7 @@ FLOATS = claim(
 def _(ctx: Context) -> Outcome:
     c = paper_random(0, per_class=500 if ctx.deep else 10)  # the statement is about seed 0
     out = check_float_accuracy(c, list(range(1, 21)), 30 if not ctx.deep else ctx.dps, sweep=list(range(1, 201)))
-    return with_scope(out, instances(f"seed 0, {c.per_class} inputs per class, rho = 1..200"))
+    return out.with_scope(instances(f"seed 0, {c.per_class} inputs per class, rho = 1..200"))
 
 
 PHENOMENON = claim(
@@ -1178,5 +1172,5 @@ def _(ctx: Context) -> Outcome:
 
     out = phenomenon_outcome(eps=1e-3, threshold=0.5, examples=ctx.examples(8, 300), seed=ctx.seed,
                              dps=ctx.dps if ctx.deep else 30)
-    return with_scope(out, instances("searched pairs, K <= 8, M in {2, 3}"))
+    return out.with_scope(instances("searched pairs, K <= 8, M in {2, 3}"))
 
