@@ -59,8 +59,10 @@ Arrays = tuple[np.ndarray, ...]
 # --------------------------------------------------------------------------------------------
 @st.composite
 def models_strategy(draw: st.DrawFn, count: int = 2, max_m: int = 3) -> Arrays:
-    """``count`` models on shared shapes: ``(f_1, g_1, f_2, g_2, …)``; entries are quarters in
-    ``[−3, 3]``; every further model is the first plus a perturbation of size up to 1 per entry."""
+    """``count`` models on shared shapes and input weights: ``(f_1, g_1, f_2, g_2, …, w)``; entries are
+    quarters in ``[−3, 3]``; every further model is the first plus a perturbation of size up to 1 per
+    entry; ``w`` are the weights ``p_D`` of the inputs (integers 1..4, normalised when used: the
+    bound is claimed for every ``p_D``, uniform included)."""
     m = draw(st.integers(1, max_m))
     k = draw(st.integers(m + 1, m + 3))
     n = draw(st.integers(m + 2, m + 6))
@@ -73,11 +75,14 @@ def models_strategy(draw: st.DrawFn, count: int = 2, max_m: int = 3) -> Arrays:
     out: list[np.ndarray] = [f, g]
     for _ in range(count - 1):
         out += [f + grid(n, m, -4, 4), g + grid(k, m, -4, 4)]
-    return tuple(out)
+    weights = draw(st.lists(st.integers(1, 4), min_size=n, max_size=n))
+    return (*out, np.array(weights, dtype=float))
 
 
 def _models(x: Arrays) -> list[Model]:
-    return [Model(x[i], x[i + 1]) for i in range(0, len(x), 2)]
+    """The models of a candidate ``(f_1, g_1, …[, w])`` (an odd length ends with shared weights)."""
+    w = x[-1] if len(x) % 2 else None
+    return [Model(x[i], x[i + 1], w) for i in range(0, len(x) - len(x) % 2, 2)]
 
 
 def _pair(x: Arrays) -> Pair | None:
@@ -92,7 +97,10 @@ def _pair(x: Arrays) -> Pair | None:
 
 def _arrays_json(x: Arrays) -> dict[str, Any]:
     names = ["f", "g", "f2", "g2", "f3", "g3"]
-    return {names[i]: np.asarray(v).tolist() for i, v in enumerate(x)}
+    out = {names[i]: np.asarray(v).tolist() for i, v in enumerate(x[: len(x) - len(x) % 2])}
+    if len(x) % 2:
+        out["weights"] = np.asarray(x[-1]).tolist()
+    return out
 
 
 def _save(directory: str, index: int, models: list[Model], links: list[tuple[int, int, Sets]],
@@ -134,6 +142,7 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
     if not factor > 0:
         raise ClosenessError(f"--factor must be positive, got {factor}")
     per_m: dict[int, dict[str, float]] = {}
+    weighted = [0]  # candidates with a non-uniform p_D
 
     def score(x: Arrays) -> float | None:
         pair = _pair(x)
@@ -146,6 +155,8 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
         eps = float(sides.eps)
         if not eps > 1e-9:
             return None
+        if len(set(np.asarray(pair.a.weights).tolist())) > 1:
+            weighted[0] += 1
         best = per_m.setdefault(pair.M, {"2Meps": 0.0, "2eps2": 0.0})
         for fm in FORMS:
             best[fm] = max(best[fm], float(bound_ratio(sides, fm, 1.0)))
@@ -158,7 +169,7 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
         return {"M": pair.M, "K": pair.a.K, "n": pair.a.n, "eps": float(sides.eps), "d_fg": float(sides.d_fg),
                 "ratio_2Meps": float(bound_ratio(sides, "2Meps", 1.0)),
                 "ratio_2eps2": float(bound_ratio(sides, "2eps2", 1.0)),
-                "sets": pair.sets.as_dict(), "pair": _arrays_json(x)}
+                "weights": np.asarray(pair.a.weights).tolist(), "sets": pair.sets.as_dict(), "pair": _arrays_json(x)}
 
     def reverify(x: Arrays) -> dict[str, Any] | None:
         pair = _pair(x)
@@ -178,6 +189,7 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
     result.extra["lambda"] = LAMBDA
     result.extra["per_M"] = {str(m): {"max_ratio_2Meps": v["2Meps"], "max_ratio_2eps2": v["2eps2"]}
                              for m, v in sorted(per_m.items())}
+    result.extra["weighted_candidates"] = weighted[0]
     result.extra["attained_2eps2_in_search"] = any(v["2eps2"] >= 1 - 1e-9 for v in per_m.values())
     result.extra["known_constructions"] = {
         "2eps2_attained": "M = 1..4: claims sec4-bound-tight and sec4-bound-tight-every-M "
@@ -195,7 +207,7 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
 
 
 def _from_json(d: dict[str, Any]) -> Arrays:
-    keys = [k for k in ("f", "g", "f2", "g2", "f3", "g3") if k in d]
+    keys = [k for k in ("f", "g", "f2", "g2", "f3", "g3", "weights") if k in d]
     return tuple(np.array(d[k], dtype=float) for k in keys)
 
 
@@ -237,10 +249,10 @@ def search_metric(examples: int = 200, seed: int = 0, selection: str = "fixed", 
 
     def score(x: Arrays) -> float | None:
         try:
-            r, d, _ = triangle_ratio(x, FLOAT64, selection, samples, seed)
+            d, _ = _triple_distances(x, FLOAT64, selection, samples, seed)
         except ClosenessError:
             return None
-        return float(r) if float(d[0] + d[1]) > 1e-9 else None
+        return float(d[2] / (d[0] + d[1])) if float(d[0] + d[1]) > 1e-9 else None
 
     def describe(x: Arrays) -> dict[str, Any]:
         _, d, sets = triangle_ratio(x, FLOAT64, selection, samples, seed)

@@ -11,13 +11,15 @@ a deliberately false variant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from checks.evidence import ball_str, certified_leq, numeric_leq, numeric_zero
-from checks.registry import GENERAL, Context, Outcome, claim, instances
+from checks.registry import GENERAL, Claim, Context, Outcome, claim, instances
 from theory.derivations import bound as dbound
 from theory.derivations import metric as dmetric
 from theory.distances import Sets, cross_covariance, input_terms, label_terms, mean, pls_svd_values, sd
@@ -55,6 +57,21 @@ def _scoped(outcome: Outcome, scope: str) -> Outcome:
     return outcome
 
 
+def _method(c: Claim, name: str, scope: str) -> Callable[[Callable[[Context], Outcome]], Any]:
+    """Attach a method to claim ``c`` whose outcome states ``scope`` unless it states its own."""
+    def attach(fn: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
+        def run(ctx: Context) -> Outcome:
+            out = fn(ctx)
+            out.evidence.setdefault("scope", scope)
+            return out
+
+        run.__doc__ = fn.__doc__
+        c.method(name)(run)
+        return fn
+
+    return attach
+
+
 def _dims(values: Sequence[Any]) -> str:
     """``1, 2, 3`` from a sequence of sizes (for an ``instances(...)`` scope)."""
     return ", ".join(str(v) for v in values)
@@ -71,6 +88,18 @@ def random_pairs(seed: int, count: int = 18) -> list[Pair]:
         m = 1 + i % 3
         k = m + 1 + 2 * ((i // 3) % 2)
         out.append(random_diverse_pair(rng, n=12, K=k, M=m, closeness=(0.05, 0.3, 1.0)[(i // 6) % 3]))
+    return out
+
+
+def weighted_pairs(seed: int, count: int = 3) -> list[Pair]:
+    """Random pairs (``M = 1, 2, 3``) with non-uniform input weights ``p_D`` (integers 1..5, shared by
+    both models): the bound is claimed for every ``p_D``, and moments over x are then weighted."""
+    rng = np.random.default_rng(seed + 31)
+    out = []
+    for i in range(count):
+        p = random_diverse_pair(rng, n=10, K=i + 3, M=1 + i % 3, closeness=(0.1, 0.4, 1.0)[i % 3])
+        w = rng.integers(1, 6, p.a.n).astype(float)
+        out.append(Pair(Model(p.a.f, p.a.g, w), Model(p.b.f, p.b.g, w), p.sets, f"{p.note}, weighted p_D"))
     return out
 
 
@@ -129,9 +158,11 @@ def check_bound(pairs: Sequence[Pair], ctx: Context, form: str = "2Meps", consta
 
 
 def check_bound_certified(pairs: Sequence[Pair], dps: int, form: str = "2Meps", constant: Any = 2,
-                          top: int = 3) -> Outcome:
-    """Ball enclosures of both sides for the ``top`` pairs nearest the line (float64 ranking)."""
+                          top: int = 3, always: Sequence[Pair] = ()) -> Outcome:
+    """Ball enclosures of both sides for the ``top`` pairs nearest the line (float64 ranking) and for
+    every pair of ``always`` (e.g. a weighted ``p_D``)."""
     ranked = _screen(pairs, form, constant, "max")[:top]
+    ranked += [r for r in _screen(always, form, constant, "max") if all(r[1] is not q for _, q in ranked)]
     parts = {}
     P = Ball(dps)
     for i, (ratio, p) in enumerate(ranked):
@@ -229,8 +260,9 @@ def check_logratio_numeric(ctx: Context, pivot_term: bool = True) -> Outcome:
     return numeric_zero(fn, ctx)
 
 
-LOGRATIO.method("symbolic")(lambda ctx: check_logratio_symbolic())
-LOGRATIO.method("numeric")(check_logratio_numeric)
+_method(LOGRATIO, "symbolic", instances("M = 1, 2, 3 with K = n = M + 1: symbolic entries and an integer instance"))(
+    lambda ctx: check_logratio_symbolic())
+_method(LOGRATIO, "numeric", instances("one random pair, M = 3, K = 5, n = 9"))(check_logratio_numeric)
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,6 +275,7 @@ SDDIFF = claim(
     r"\mathrm{SD}(\tilde u_i-\tilde u'_i)\le a_{y_i}+b_{y_i},\quad "
     r"\mathrm{SD}(\tilde v_i-\tilde v'_i)\le c_{x_i}+e_{x_i}",
     "Section 4 (proof of the bound)", "new",
+    depends_on=("sec4-bound-logratio",),
 )
 
 
@@ -261,15 +294,16 @@ def sd_difference_gaps(p: Pair, P: Arithmetic, pivot_term: bool = True) -> list[
 
     ell, ell2 = log_probs(p.a, P), log_probs(p.b, P)
     y0, x0 = p.sets.pivot_label, p.sets.pivot_input
-    _, _, a, b = label_terms(ell, ell2, y0, p.sets.labels, P)
+    w = input_weights(p.a, P)  # moments over x under p_D; over y uniform
+    _, _, a, b = label_terms(ell, ell2, y0, p.sets.labels, P, w)
     _, _, c, e = input_terms(ell, ell2, x0, p.sets.inputs, P)
     with P.active():
         ff, ff2, gg, gg2 = (P.array(x) for x in (p.a.f, p.b.f, p.a.g, p.b.g))
-        u = standardise(ff @ label_matrix(gg, y0, p.sets.labels, P), P)
-        u2 = standardise(ff2 @ label_matrix(gg2, y0, p.sets.labels, P), P)
+        u = standardise(ff @ label_matrix(gg, y0, p.sets.labels, P), P, w)
+        u2 = standardise(ff2 @ label_matrix(gg2, y0, p.sets.labels, P), P, w)
         v = standardise(gg @ input_matrix(ff, x0, p.sets.inputs, P), P)
         v2 = standardise(gg2 @ input_matrix(ff2, x0, p.sets.inputs, P), P)
-        du, dv = sd(u - u2, P, axis=0), sd(v - v2, P, axis=0)
+        du, dv = sd(u - u2, P, w, axis=0), sd(v - v2, P, axis=0)
         zero = P.scalar(0)
         out = [(du[i], a[i] + (b[i] if pivot_term else zero)) for i in range(len(a))]
         if p.a.K > 2:  # with K = 2 standardised g-side vectors are ±(1, −1): SD 0 or equality, decided symbolically
@@ -289,8 +323,11 @@ def check_sd_difference_numeric(pairs: Sequence[Pair], ctx: Context, pivot_term:
     return out
 
 
-SDDIFF.method("symbolic")(lambda ctx: check_sd_difference_symbolic())
-SDDIFF.method("numeric")(lambda ctx: check_sd_difference_numeric(random_pairs(ctx.seed, 9) + near_tight_pairs(), ctx))
+_method(SDDIFF, "symbolic", instances("index sets of size 3: symbolic entries and a rational instance"))(
+    lambda ctx: check_sd_difference_symbolic())
+_method(SDDIFF, "numeric", instances("12 random, 2 near-tight and 3 weighted pairs, M ≤ 3"))(
+    lambda ctx: check_sd_difference_numeric(
+    random_pairs(ctx.seed, 9) + near_tight_pairs() + weighted_pairs(ctx.seed), ctx))
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,8 +362,8 @@ def check_cov_numeric(ctx: Context, ddof: int = 0) -> Outcome:
     return numeric_zero(fn, ctx)
 
 
-COVID.method("symbolic")(lambda ctx: check_cov_symbolic())
-COVID.method("numeric")(check_cov_numeric)
+_method(COVID, "symbolic", instances("n = 3, 4"))(lambda ctx: check_cov_symbolic())
+_method(COVID, "numeric", instances("one random pair, M = 3, n = 11"))(check_cov_numeric)
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,7 +388,7 @@ def check_nuclear_certified(pairs: Sequence[Pair], dps: int, factor: Any = 1) ->
             labels = p.sets.labels[: p.M]
             u = P.array(p.a.f) @ label_matrix(p.a.g, p.sets.pivot_label, labels, P)
             v = P.array(p.b.f) @ label_matrix(p.b.g, p.sets.pivot_label, labels, P)
-            c = cross_covariance(u, v, P)
+            c = cross_covariance(u, v, P, input_weights(p.a, P))
             tr = sum((c[k, k] for k in range(p.M)), P.scalar(0))
             parts[f"{i}:M={p.M}"] = certified_leq(P.scalar(str(factor)) * tr, P.svdvals(c).sum(),
                                                   witness={"pair": p.note})
@@ -361,7 +398,7 @@ def check_nuclear_certified(pairs: Sequence[Pair], dps: int, factor: Any = 1) ->
 def _nuclear_material(ctx: Context) -> list[Pair]:
     """Random pairs with ``M ≥ 2`` (for ``M = 1`` and for ``C = I`` the inequality is an equality,
     which a ball cannot decide; those cases are covered by the symbolic certificate)."""
-    return [p for p in random_pairs(ctx.seed, 12) if p.M >= 2]
+    return [p for p in random_pairs(ctx.seed, 12) + weighted_pairs(ctx.seed) if p.M >= 2]
 
 
 def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1,
@@ -376,7 +413,8 @@ def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1,
 
 
 NUCTRACE.method("symbolic")(lambda ctx: check_nuclear_symbolic())
-NUCTRACE.method("certified")(lambda ctx: check_nuclear_certified(_nuclear_material(ctx), ctx.dps))
+_method(NUCTRACE, "certified", instances("random and weighted pairs with M = 2, 3"))(
+    lambda ctx: check_nuclear_certified(_nuclear_material(ctx), ctx.dps))
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,7 +438,7 @@ def check_msvd_certified(pairs: Sequence[Pair], dps: int, upper: Any = 1) -> Out
             labels = p.sets.labels[: p.M]
             u = P.array(p.a.f) @ label_matrix(p.a.g, p.sets.pivot_label, labels, P)
             v = P.array(p.b.f) @ label_matrix(p.b.g, p.sets.pivot_label, labels, P)
-            m = pls_svd_values(u, v, P).sum() / P.scalar(p.M)
+            m = pls_svd_values(u, v, P, input_weights(p.a, P)).sum() / P.scalar(p.M)
             parts[f"{i}:upper"] = certified_leq(m, P.scalar(str(upper)), witness={"pair": p.note})
             parts[f"{i}:lower"] = certified_leq(P.scalar(0), m)
         z = P.array(np.array([[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0]]))
@@ -414,8 +452,9 @@ def check_msvd_certified(pairs: Sequence[Pair], dps: int, upper: Any = 1) -> Out
     return out
 
 
-MSVD.method("symbolic")(lambda ctx: _certificates({"range": dbound.msvd_range()}))
-MSVD.method("certified")(lambda ctx: check_msvd_certified(_nuclear_material(ctx), ctx.dps))
+_method(MSVD, "symbolic", instances("n = 3, M = 2"))(lambda ctx: _certificates({"range": dbound.msvd_range()}))
+_method(MSVD, "certified", instances("random and weighted pairs with M = 2, 3; the exhibit"))(
+    lambda ctx: check_msvd_certified(_nuclear_material(ctx), ctx.dps))
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,18 +466,22 @@ SHARP = claim(
     "the g side ≤ 2·T2²), hence d_{f,g} ≤ min(1, 2ε²) with ε = d^λ_LLV.",
     r"d_{SVD}\le 2\varepsilon^2\ \text{per side},\quad d_{f,g}\le\min(1,2\varepsilon^2)",
     "Section 4 (main bound, sharpened)", "new",
+    depends_on=("sec4-bound-sd-difference", "sec4-bound-cov-identity", "sec4-bound-nuclear-trace",
+                "sec4-bound-logratio"),
 )
 
 
 def check_sharp_symbolic(constant: Any = 2) -> Outcome:
-    parts = {f"M={m}": dbound.sharp_side_bound(m, constant) for m in (1, 2, 3, 5)}
-    for m in (1, 2, 3):
-        parts.update({f"chain M={m}: {k}": c for k, c in dbound.chain(m).items() if k != "linear"})
-    return _certificates(parts)
+    """Step 5 for a symbolic ``M`` (:func:`theory.derivations.bound.sharp_side_bound_general`),
+    cross-checked on explicit ``M = 1, 2, 3, 5``; steps 1–4 are the premises of the claim."""
+    parts = {"symbolic M": dbound.sharp_side_bound_general(constant)}
+    parts.update({f"M={m}": dbound.sharp_side_bound(m, constant) for m in (1, 2, 3, 5)})
+    return _scoped(_certificates(parts), GENERAL)
 
 
 def _sharp_material(ctx: Context) -> list[Pair]:
-    return (random_pairs(ctx.seed) + near_tight_pairs() + [singular_label_pair(np.random.default_rng(ctx.seed))]
+    return (random_pairs(ctx.seed) + near_tight_pairs() + weighted_pairs(ctx.seed)
+            + [singular_label_pair(np.random.default_rng(ctx.seed))]
             + [p for k in (4, 10) for t, p in bound_figure_family(k, 4, 60, ctx.seed) if t > 0])
 
 
@@ -463,13 +506,17 @@ def _search_bound(ctx: Context, form: str) -> Outcome:
 
 
 SHARP.method("symbolic")(lambda ctx: check_sharp_symbolic())
-SHARP.method("numeric")(lambda ctx: Outcome.combine({
+_method(SHARP, "numeric", instances("random, near-tight, weighted, singular-L and figure pairs, M ≤ 3"))(
+    lambda ctx: Outcome.combine({
     "d_fg <= 2 eps^2": check_bound(_sharp_material(ctx), ctx, "2eps2", 2),
     "each side": check_sides_sharp(_sharp_material(ctx), ctx, 2),
     "sum mode": check_bound(_sharp_material(ctx)[:6], ctx, "2eps2", 2, "sum"),
 }))
-SHARP.method("certified")(lambda ctx: check_bound_certified(_sharp_material(ctx), ctx.dps, "2eps2", 2))
-SHARP.method("search")(lambda ctx: _search_bound(ctx, "2eps2"))
+_method(SHARP, "certified", instances("the 3 pairs nearest 2ε² and 2 weighted pairs"))(
+    lambda ctx: check_bound_certified(_sharp_material(ctx), ctx.dps, "2eps2", 2,
+                                                            always=weighted_pairs(ctx.seed)[:2]))
+_method(SHARP, "search", instances("hypothesis search, M ≤ 3, weighted inputs"))(
+    lambda ctx: _search_bound(ctx, "2eps2"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,9 +532,16 @@ IMPLIES = claim(
 
 
 def check_implies_symbolic(dims: Sequence[int] = (1, 2, 3, 4), constant: Any = None) -> Outcome:
+    """``min(1, 2ε²) ≤ √2·ε`` for every ``ε ≥ 0`` (dimension-free) and ``√2 ≤ 2M`` for a symbolic
+    integer ``M ≥ 1`` (``2M − √2 = (2M − 2) + (2 − √2)``), cross-checked at each M of ``dims``
+    (``constant`` replaces ``2M`` there: a false variant)."""
     parts = {f"M={m}": dbound.linear_from_quadratic(m, constant) for m in dims}
     parts["best constant sqrt(2)"] = dbound.linear_from_quadratic(1, "sqrt(2)")
-    return _certificates(parts)
+    m = sp.Symbol("M", integer=True, positive=True)
+    general = bool((2 * m - 2).is_nonnegative and (2 - sp.sqrt(2)).is_positive)
+    parts["sqrt(2) <= 2M for every M >= 1"] = dbound.Certificate("√2 ≤ 2M (symbolic M)", general,
+                                                               {"2M - 2 >= 0": general})
+    return _scoped(_certificates(parts), GENERAL if constant is None else instances(f"M = {_dims(dims)}"))
 
 
 IMPLIES.method("symbolic")(lambda ctx: check_implies_symbolic())
@@ -501,21 +555,99 @@ BOUND = claim(
     "If d^λ_LLV ≤ ε (fixed sets with L, L', N, N' invertible, any λ > 0) then d_{f,g} ≤ 2Mε.",
     r"d^\lambda_{LLV}(p_{f,g},p_{f',g'})\le\varepsilon\ \Rightarrow\ d_{f,g}\le 2M\varepsilon",
     "Section 4 (main bound)", "paper",
+    depends_on=("sec4-bound-sharp", "sec4-bound-implies-paper"),
 )
 
 
+def exact_fg_pair() -> Pair:
+    """Integer models (``M = 2``, ``K = 4``, ``n = 5``) whose three f-side label subsets of ``S_Y = {1,2,3}``
+    have clearly different ``d_SVD`` (about 0.23, 0.09, 0.42) and whose g side (about 0.11) is below
+    the largest: the value of ``d_{f,g}`` tells the maximum over subsets from the minimum."""
+    f = np.array([[2, 0], [0, 1], [-1, 2], [1, -2], [3, 1]], dtype=float)
+    g = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
+    f2 = np.array([[2, 0], [0, 1], [-1, 2], [0, 0], [3, -1]], dtype=float)
+    g2 = np.array([[1, 1], [2, -1], [-1, 2], [0, 1]], dtype=float)
+    return Pair(Model(f, g), Model(f2, g2), Sets(0, (1, 2, 3), 0, (1, 2)), "exact d_fg pair (integer, M = 2)")
+
+
+def exact_d_svd_sides(pair: Pair) -> list[sp.Expr]:
+    """An independent exact evaluation (sympy, ``M = 2``, uniform weights) of every side of
+    ``d_{f,g}``: for each M-subset of ``S_Y`` and for the g side, ``C = Cov(ũ, ũ')`` from rational
+    moments and ``d_SVD = 1 − (σ_1 + σ_2)/2`` with ``(σ_1 + σ_2)² = ‖C‖_F² + 2|det C|`` (step 4, M = 2)."""
+    if pair.M != 2:
+        raise ClosenessError("the exact evaluation is written for M = 2")
+
+    def mat(x: Any) -> sp.Matrix:
+        return sp.Matrix(np.asarray(x, dtype=float).tolist()).applyfunc(sp.nsimplify)
+
+    def d_svd(u: sp.Matrix, v: sp.Matrix) -> sp.Expr:
+        n = u.rows
+
+        def centred(m: sp.Matrix, j: int) -> list[sp.Expr]:
+            col = list(m[:, j])
+            mu = sum(col) / n
+            return [x - mu for x in col]
+
+        cu, cv = [centred(u, j) for j in range(2)], [centred(v, j) for j in range(2)]
+        su = [sp.sqrt(sum(x * x for x in c) / n) for c in cu]
+        sv = [sp.sqrt(sum(x * x for x in c) / n) for c in cv]
+        c = sp.Matrix(2, 2, lambda i, j: sum(a * b for a, b in zip(cu[i], cv[j], strict=True)) / n / (su[i] * sv[j]))
+        return 1 - sp.sqrt(sum(x**2 for x in c) + 2 * sp.Abs(c.det())) / 2
+
+    f, g, f2, g2 = mat(pair.a.f), mat(pair.a.g), mat(pair.b.f), mat(pair.b.g)
+    s = pair.sets
+    sides = []
+    for subset in itertools.combinations(s.labels, 2):
+        lab = sp.Matrix.hstack(*[(g.row(y) - g.row(s.pivot_label)).T for y in subset])
+        lab2 = sp.Matrix.hstack(*[(g2.row(y) - g2.row(s.pivot_label)).T for y in subset])
+        sides.append(d_svd(f * lab, f2 * lab2))
+    inp = sp.Matrix.hstack(*[(f.row(x) - f.row(s.pivot_input)).T for x in s.inputs])
+    inp2 = sp.Matrix.hstack(*[(f2.row(x) - f2.row(s.pivot_input)).T for x in s.inputs])
+    sides.append(d_svd(g * inp, g2 * inp2))
+    return sides
+
+
+def check_dfg_exact(dps: int, pair: Pair | None = None) -> Outcome:
+    """The left side of the bound is the paper's ``d_{f,g}`` (the maximum over label subsets and the
+    g side): its ball (:func:`theory.families.evaluate_bound`) must enclose the exact maximum of
+    :func:`exact_d_svd_sides` to ``10^{-(dps-10)}``; a ball excluding it refutes (e.g. a minimum)."""
+    p = pair if pair is not None else exact_fg_pair()
+    sides = exact_d_svd_sides(p)
+    vals = [sp.N(x, dps + 20) for x in sides]
+    expected = max(vals)
+    P = Ball(dps)
+    with P.active():
+        got = evaluate_bound(p, P).d_fg
+        gap = got - P.scalar(str(expected))
+    ev = {"d_fg": ball_str(got), "exact_sides": [str(sp.N(x, 20)) for x in sides],
+          "exact_max": str(sp.N(expected, 20)), "spread": str(sp.N(max(vals) - min(vals), 5)), "gap": ball_str(gap)}
+    tol = 10.0 ** (-(dps - 10))
+    if not gap.contains(0):
+        return Outcome.refuted(witness={"d_fg": ev["d_fg"], "exact_max": ev["exact_max"]}, **ev)
+    if abs(gap).upper() < tol and float(max(vals) - min(vals)) > 1e-3:
+        return Outcome.verified(equal_to_digits=dps - 10, **ev)
+    return Outcome.undecided("the enclosure is too wide or the sides do not differ", **ev)
+
+
 def _bound_material(ctx: Context) -> list[Pair]:
-    return figure_pairs(ctx) + random_pairs(ctx.seed) + near_tight_pairs() + [sign_flip_pair(*TIGHT_LINEAR)]
+    return (figure_pairs(ctx) + random_pairs(ctx.seed) + near_tight_pairs() + weighted_pairs(ctx.seed)
+            + [sign_flip_pair(*TIGHT_LINEAR)])
 
 
-BOUND.method("numeric")(lambda ctx: Outcome.combine({
+_method(BOUND, "numeric", instances("bound figure family, random, tight, weighted and ~_L-equivalent pairs"))(
+    lambda ctx: Outcome.combine({
     "figure family": check_bound(figure_pairs(ctx), ctx, "2Meps", 2),
     "random and tight pairs": check_bound([*random_pairs(ctx.seed), sign_flip_pair(*TIGHT_LINEAR)], ctx, "2Meps", 2),
+    "weighted p_D": check_bound(weighted_pairs(ctx.seed), ctx, "2Meps", 2),
     "sum mode": check_bound(random_pairs(ctx.seed)[:6], ctx, "2Meps", 2, "sum"),
     "~_L-equivalent: both sides 0": check_zero_sides(ctx),
 }))
-BOUND.method("certified")(lambda ctx: check_bound_certified(_bound_material(ctx), ctx.dps, "2Meps", 2))
-BOUND.method("search")(lambda ctx: _search_bound(ctx, "2Meps"))
+_method(BOUND, "certified", instances("the 3 pairs nearest 2Mε, 2 weighted pairs, an exact d_fg"))(
+    lambda ctx: Outcome.combine({
+        "bound": check_bound_certified(_bound_material(ctx), ctx.dps, "2Meps", 2, always=weighted_pairs(ctx.seed)[:2]),
+        "d_fg is the maximum over subsets (exact)": check_dfg_exact(ctx.dps)}))
+_method(BOUND, "search", instances("hypothesis search, M ≤ 3, weighted inputs"))(
+    lambda ctx: _search_bound(ctx, "2Meps"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -527,6 +659,7 @@ NOINV = claim(
     "with L and L' singular it still holds. Invertibility of L, N only links d_{f,g} = 0 to ~_L.",
     r"\det L=\det L'=0,\ \sigma_y,s_x>0\ \Rightarrow\ d_{f,g}\le\min(1,2\varepsilon^2)\le 2M\varepsilon",
     "Section 4 (main bound, hypotheses)", "new",
+    depends_on=("sec4-bound-sharp", "sec4-bound-implies-paper"),
 )
 
 
@@ -547,8 +680,8 @@ def check_no_invertibility(ctx: Context, constant: Any = 2) -> Outcome:
     return Outcome.combine(parts)
 
 
-NOINV.method("certified")(check_no_invertibility)
-NOINV.method("symbolic")(lambda ctx: _certificates({
+_method(NOINV, "certified", instances("3 pairs with singular L, M = 2, K = 3"))(check_no_invertibility)
+_method(NOINV, "symbolic", instances("index sets of size 3, M = 2"))(lambda ctx: _certificates({
     # the chain never inverts L or N: steps 2–5 use only σ_y, s_x > 0
     "standardised f side (no inverse)": dbound.standardised_difference(3, True, "f"),
     "standardised g side (no inverse)": dbound.standardised_difference(3, True, "g"),
@@ -569,6 +702,7 @@ TIGHT = claim(
     r"M=1:\ \exists\ d_{f,g}=2\varepsilon^2,\ \exists\ d_{f,g}=\sqrt2\,\varepsilon;\quad"
     r"\sup d_{f,g}/\varepsilon=\sqrt2;\quad d_{f,g}/(2M\varepsilon)\le 1/(\sqrt2M)",
     "Section 4 (main bound, tightness)", "new",
+    depends_on=("sec4-bound-sharp", "sec4-bound-implies-paper"),
 )
 
 
@@ -611,8 +745,8 @@ def check_tight_certified(dps: int, constant: Any = 2) -> Outcome:
     return Outcome.combine(parts)
 
 
-TIGHT.method("symbolic")(lambda ctx: check_tight_symbolic())
-TIGHT.method("certified")(lambda ctx: check_tight_certified(ctx.dps))
+_method(TIGHT, "symbolic", instances("M = 1: two exact pairs"))(lambda ctx: check_tight_symbolic())
+_method(TIGHT, "certified", instances("M = 1: two exact pairs"))(lambda ctx: check_tight_certified(ctx.dps))
 
 
 TIGHT_M = claim(
@@ -624,6 +758,7 @@ TIGHT_M = claim(
     "root. So (as ε² > 1/100) no constant below 2 − 10^{-38} can replace the 2 of d_SVD ≤ 2ε² for M = 2, 3, 4.",
     r"\forall M\in\{2,3,4\}\ \exists:\ \tfrac1{10}<\varepsilon<\tfrac12,\ |d_{f,g}-2\varepsilon^2|<10^{-40}",
     "Section 4 (main bound, tightness)", "new",
+    depends_on=("sec4-bound-sharp",),
 )
 
 
@@ -676,10 +811,11 @@ def check_tight_every_m(dps: int, dims: Sequence[int] = (2, 3, 4), constant: Any
     return Outcome.combine(parts)
 
 
-TIGHT_M.method("symbolic")(lambda ctx: _certificates({
+_method(TIGHT_M, "symbolic", instances("flip identities M = 2, 3; root M = 2, 3, 4"))(lambda ctx: _certificates({
     **{f"flip M={m}": dbound.flip_identities(m) for m in (2, 3)},
     **{f"root M={m}": dbound.flip_root_monotone(m) for m in (2, 3, 4)}}))
-TIGHT_M.method("certified")(lambda ctx: check_tight_every_m(max(ctx.dps, 50)))  # the statement quotes 10^-40
+_method(TIGHT_M, "certified", instances("M = 2, 3, 4"))(
+    lambda ctx: check_tight_every_m(max(ctx.dps, 50)))  # the statement quotes 10^-40
 
 
 # --------------------------------------------------------------------------------------------
@@ -760,8 +896,9 @@ def _search_metric(ctx: Context, selection: str, expect_violation: bool) -> Outc
 
 
 METRIC.method("symbolic")(lambda ctx: check_metric_symbolic())
-METRIC.method("numeric")(check_metric_numeric)
-METRIC.method("search")(lambda ctx: _search_metric(ctx, "fixed", False))
+_method(METRIC, "numeric", instances("7 random triples, M = 1, 2"))(check_metric_numeric)
+_method(METRIC, "search", instances("hypothesis search over triples, M ≤ 2, weighted inputs"))(
+    lambda ctx: _search_metric(ctx, "fixed", False))
 
 
 # --------------------------------------------------------------------------------------------
@@ -836,8 +973,10 @@ def check_lambda_certified(dps: int, r: Any = 2) -> Outcome:
     return Outcome.combine(parts)
 
 
-LAMBDA_NEEDED.method("symbolic")(lambda ctx: check_lambda_symbolic())
-LAMBDA_NEEDED.method("certified")(lambda ctx: check_lambda_certified(ctx.dps))
+_method(LAMBDA_NEEDED, "symbolic", instances("the cyclic model, K = n = 3; the only-if chain at K = 3"))(
+    lambda ctx: check_lambda_symbolic())
+_method(LAMBDA_NEEDED, "certified", instances("the temperature pair and one generic pair"))(
+    lambda ctx: check_lambda_certified(ctx.dps))
 
 
 # --------------------------------------------------------------------------------------------
@@ -908,9 +1047,11 @@ def certify_label_choice(a: Model, b: Model, sets: Sets, P: Ball) -> Outcome:
             t = [av[j].max(bv[j]) for j in range(len(others))]
             for j, left in enumerate(others):
                 t1[(y0, left)] = P.max(np.array([x for i, x in enumerate(t) if i != j], dtype=object))
-        chosen = t1[(sets.pivot_label, sets.left_out_label)]
-        parts = {f"T1{key} > T1{(sets.pivot_label, sets.left_out_label)}": certified_leq(chosen, v, strict=True)
-                 for key, v in t1.items() if key != (sets.pivot_label, sets.left_out_label)}
+        if sets.left_out_label is None:
+            raise ClosenessError("the sets do not come from the paper's label selection (no left-out label)")
+        pick = (sets.pivot_label, sets.left_out_label)
+        chosen = t1[pick]
+        parts = {f"T1{key} > T1{pick}": certified_leq(chosen, v, strict=True) for key, v in t1.items() if key != pick}
     out = Outcome.combine(parts)
     return Outcome(out.verdict, {"chosen": [sets.pivot_label, sets.left_out_label], "T1": ball_str(chosen),
                                  **({"witness": out.evidence} if out.verdict != "verified" else {})})
@@ -967,6 +1108,7 @@ INCOMP = claim(
     "on the temperature pair T1 = T2 = 0 while d_KL > 0; and the two rank pairs differently.",
     r"\nexists\varphi:\ d_{LLV}\le\varphi(d_{KL});\ \nexists\psi:\ d_{KL}\le\psi(d^\lambda_{LLV})",
     "Section 4 (discussion); Section 3", "new",
+    depends_on=("sec4-llv-lambda-needed",),
 )
 
 
@@ -1020,9 +1162,12 @@ def check_order_certified(dps: int, perturbation: float = 0.01) -> Outcome:
                                 "d_LLV(p,r) > d_LLV(p,q)": certified_leq(lq, lr, strict=True)})
 
 
-INCOMP.method("certified")(lambda ctx: Outcome.combine({
+_method(INCOMP, "certified", instances("the Section 3 grid pair at ρ = 10, 40; tie pairs at s = 10, "
+                                      "1000; one order triple"))(
+    lambda ctx: Outcome.combine({
     "bounds": check_incomparable_certified(ctx.dps), "order": check_order_certified(ctx.dps)}))
-INCOMP.method("symbolic")(lambda ctx: Outcome.combine({
+_method(INCOMP, "symbolic", instances("the temperature pair; the tie perturbation for symbolic s > c > 0"))(
+    lambda ctx: Outcome.combine({
     "temperature pair": _temperature_part(2),
     "tie perturbation keeps sigma": _certificates({"variance": dmetric.tie_perturbation_scale()}),
 }))
@@ -1037,6 +1182,7 @@ INVAR = claim(
     "~_L-equivalent one (d_{f,g} depends on the models only through their log-probabilities).",
     r"(f,g)\sim_L(\hat f,\hat g)\Rightarrow d(\hat p,q)=d(p,q),\ d(p,\hat p)=0",
     "Section 4 (invariance)", "paper",
+    depends_on=("thm2.2-if", "sec4-bound-logratio"),
 )
 
 
@@ -1085,16 +1231,22 @@ def check_invariance_symbolic(transform: str = "inverse-transpose") -> Outcome:
                           "d_fg through log-ratios": dbound.log_ratio_identities(2)})
 
 
-INVAR.method("symbolic")(lambda ctx: check_invariance_symbolic())
-INVAR.method("numeric")(check_invariance_numeric)
+_method(INVAR, "symbolic", instances("M = 2, K = 3, n = 2 symbolic and integer"))(
+    lambda ctx: check_invariance_symbolic())
+_method(INVAR, "numeric", instances("one ~_L-equivalent pair and one equivalent replacement, M = 2, K = 4, n = 10"))(
+    check_invariance_numeric)
 
 __all__ = [
     "random_pairs",
     "near_tight_pairs",
+    "weighted_pairs",
     "figure_pairs",
     "bound_rhs",
     "check_bound",
     "check_bound_certified",
+    "exact_fg_pair",
+    "exact_d_svd_sides",
+    "check_dfg_exact",
     "check_zero_sides",
     "check_sides_sharp",
     "check_logratio_symbolic",

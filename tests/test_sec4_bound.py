@@ -188,3 +188,43 @@ def test_nuclear_trace_imposes_orthogonal_factors() -> None:
     assert bad.verdict == "refuted"
     inst = bad.evidence["witness"]["M=3"]["checks"]["orthogonal_factor_instances"][0]
     assert not inst["U orthogonal"] and not inst["singular values are s"]
+
+
+def test_weighted_inputs_are_exercised() -> None:
+    pairs = sec4.weighted_pairs(0)
+    assert all(p.a.weights is not None and len(set(p.a.weights.tolist())) > 1 for p in pairs)
+    assert sec4.check_bound(pairs, CTX, "2eps2", 2).verdict == "verified"
+    assert sec4.check_bound(pairs, CTX, "2eps2", "0.05").verdict == "refuted"
+    out = sec4.check_bound_certified(sec4.random_pairs(0, 6), 30, "2eps2", 2, top=1, always=pairs[:1])
+    assert out.verdict == "verified" and any("weighted" in k for k in out.evidence)
+    assert sec4.check_sd_difference_numeric(pairs, CTX).verdict == "verified"
+    # the weights matter: the same pairs evaluated with uniform moments give other values
+    from theory.families import Pair
+    from theory.model import Model
+
+    p = pairs[1]
+    uniform = Pair(Model(p.a.f, p.a.g), Model(p.b.f, p.b.g), p.sets)
+    assert abs(float(evaluate_bound(p, FLOAT64).d_fg) - float(evaluate_bound(uniform, FLOAT64).d_fg)) > 1e-6
+
+
+def test_d_fg_is_the_maximum_over_label_subsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from theory import families
+    from theory.distances import FGResult
+
+    sides = sec4.exact_d_svd_sides(sec4.exact_fg_pair())
+    f_side = [float(x) for x in sides[:-1]]
+    assert max(f_side) - min(f_side) > 0.3 and max(f_side) > float(sides[-1])  # the subsets decide
+    assert sec4.check_dfg_exact(30).verdict == "verified"
+    real = families.d_fg
+
+    def min_over_subsets(*args: object, **kwargs: object) -> FGResult:
+        r = real(*args, **kwargs)  # type: ignore[arg-type]
+        P = args[5] if len(args) > 5 else kwargs.get("P", FLOAT64)
+        low = min((d for _, d in r.f_side), key=float)
+        return FGResult(r.f_side, r.g_side, P.max(np.array([low, r.g_side], dtype=object)))  # type: ignore[union-attr]
+
+    monkeypatch.setattr(families, "d_fg", min_over_subsets)
+    assert sec4.check_dfg_exact(30).verdict == "refuted"
+    from checks.registry import all_claims
+
+    assert all_claims()["sec4-bound"].methods["certified"](CTX).verdict == "refuted"

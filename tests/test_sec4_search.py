@@ -77,7 +77,7 @@ def test_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_metric_search_paper_selection_finds_a_violation() -> None:
-    r = search_metric(examples=200, seed=0, selection="paper", dps=30)
+    r = search_metric(examples=200, seed=3, selection="paper", dps=30)
     assert r.violations and all(v["ratio"] > 1 for v in r.violations)
     assert all(s["selection"] == "paper" for s in r.violations[0]["sets"])
 
@@ -102,3 +102,54 @@ def test_metric_label_selection_mode_replays_the_witness() -> None:
     assert len({(s.pivot_label, s.left_out_label) for s in sets}) > 1  # labels chosen per pair
     fixed, _, _ = triangle_ratio(x, selection="fixed")
     assert float(fixed) <= 1
+
+
+def test_searches_draw_weighted_inputs() -> None:
+    from hypothesis import given, settings
+
+    from checks.search_sec4 import _models, models_strategy
+
+    seen = []
+
+    @settings(max_examples=30, database=None, derandomize=True)
+    @given(models_strategy(3, 2))
+    def collect(x: tuple) -> None:
+        ms = _models(x)
+        assert len(ms) == 3 and all(m.weights is not None and m.weights.shape == (m.n,) for m in ms)
+        seen.append(len(set(ms[0].weights.tolist())) > 1)
+
+    collect()
+    assert any(seen)
+    r = search_bound(examples=40, seed=0, form="2eps2", dps=30)
+    assert r.extra["weighted_candidates"] > 0 and r.violations == []
+    assert "weights" in r.best[0]
+
+
+PREMISES = {
+    "sec4-bound-sd-difference": {"sec4-bound-logratio"},
+    "sec4-bound-sharp": {"sec4-bound-sd-difference", "sec4-bound-cov-identity", "sec4-bound-nuclear-trace",
+                         "sec4-bound-logratio"},
+    "sec4-bound": {"sec4-bound-sharp", "sec4-bound-implies-paper"},
+    "sec4-bound-no-invertibility": {"sec4-bound-sharp", "sec4-bound-implies-paper"},
+    "sec4-bound-tight": {"sec4-bound-sharp", "sec4-bound-implies-paper"},
+    "sec4-bound-tight-every-M": {"sec4-bound-sharp"},
+    "sec4-kl-llv-incomparable": {"sec4-llv-lambda-needed"},
+    "sec4-invariance": {"thm2.2-if", "sec4-bound-logratio"},
+}
+
+
+def test_claims_have_their_premises() -> None:
+    claims = all_claims()
+    for cid in SEC4_IDS:
+        assert set(claims[cid].depends_on) == PREMISES.get(cid, set()), cid
+
+
+def test_numeric_and_certified_outcomes_state_instance_scopes() -> None:
+    from checks.registry import Context
+
+    ctx = Context(dps=30)
+    for cid in SEC4_IDS:
+        for name, fn in all_claims()[cid].methods.items():
+            if name in ("numeric", "certified"):
+                scope = fn(ctx).evidence.get("scope", "")
+                assert scope.startswith("instances (") and scope != "instances ()", (cid, name, scope)

@@ -48,7 +48,7 @@ __all__ = [
     "tight_sign_flip",
     "flip_identities",
     "flip_root_monotone",
-    "chain",
+    "sharp_side_bound_general",
 ]
 
 
@@ -426,6 +426,26 @@ def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:
                         "witness": witness})
 
 
+@functools.cache
+def sharp_side_bound_general(constant: sp.Expr = 2) -> Certificate:
+    """Step 5 for a symbolic dimension ``M`` (sympy ``Sum`` over ``IndexedBase`` α, β, V): the
+    certificate identity of :func:`sharp_side_bound`,
+    ``constant·ε² − (1/2M) Σ_{i≤M} (a_i + b_i)² = (1/2M) Σ_{i≤M} (α_i + β_i)(4ε − α_i − β_i) + (constant − 2)ε²``
+    (the two sums combined into one by linearity, its summand expanded, then summed), and the trace
+    step ``1 − (1/M) Σ (1 − V_i/2) = (1/2M) Σ V_i``.  Holds iff ``constant ≥ 2``."""
+    constant = sp.nsimplify(constant)
+    m = sp.Symbol("M", integer=True, positive=True)
+    i = sp.Symbol("i", integer=True)
+    al, be, v = sp.IndexedBase("alpha"), sp.IndexedBase("beta"), sp.IndexedBase("V")
+    eps = sp.Symbol("epsilon", nonnegative=True)
+    a_i, b_i = eps - al[i], eps - be[i]
+    summand = -(a_i + b_i) ** 2 / (2 * m) - (al[i] + be[i]) * (4 * eps - al[i] - be[i]) / (2 * m)
+    identity = _zero(constant * eps**2 - (constant - 2) * eps**2 + sp.Sum(sp.expand(summand), (i, 1, m)).doit())
+    trace_step = _zero(1 - sp.Sum(1 - v[i] / 2, (i, 1, m)).doit() / m - sp.Sum(v[i], (i, 1, m)).doit() / (2 * m))
+    return Certificate("d_SVD ≤ 2ε² on each side (symbolic M)", identity and trace_step and bool(constant >= 2),
+                       {"constant": str(constant), "identity": identity, "trace_step": trace_step})
+
+
 # --------------------------------------------------------------------------------------------
 # step 6: the paper's linear bound follows for every ε ≥ 0
 # --------------------------------------------------------------------------------------------
@@ -555,16 +575,3 @@ def flip_root_monotone(M: int) -> Certificate:
     return Certificate("flip root unique; root ⇔ σ kept", deriv and at_zero and link and M >= 2,
                        {"M": M, "derivative": deriv, "h(0) = log M - kappa": at_zero,
                         "root_is_variance_condition": link})
-
-
-def chain(M: int) -> dict[str, Certificate]:
-    """Every step of the chain for dimension ``M``, f side and g side."""
-    return {
-        "log_ratio": log_ratio_identities(M),
-        "standardised_f": standardised_difference(3, side="f"),
-        "standardised_g": standardised_difference(3, side="g"),
-        "covariance": covariance_identity(3),
-        "nuclear_trace": nuclear_norm_trace(M),
-        "side_bound": sharp_side_bound(M),
-        "linear": linear_from_quadratic(M),
-    }

@@ -18,8 +18,8 @@ Proof, in three lemmas checked here with sympy:
   is outside ``S_Y ∪ {y_0}``: ``T3 = T4 = 0`` gives ``σ = σ'``, ``s = s'`` (so ``r = 1`` in the chain
   above); the rows ``{x_0} ∪ S_X`` agree on every label (normalisation), so ``δ ≡ 0`` on the
   covered labels, and one left-out label is fixed by normalisation.  With two or more left out
-  it fails (:func:`left_out_witness`: ``T1..T4 = 0`` exactly, ``p ≠ p'``).  The domain is the set of models with every ``σ_y``, ``s_x`` positive (the terms are
-  undefined otherwise).
+  it fails (:func:`left_out_witness`: ``T1..T4 = 0`` exactly, ``p ≠ p'``).  The domain is the set
+  of models with every ``σ_y``, ``s_x`` positive (the terms are undefined otherwise).
 * :func:`power_family_terms` -- the converse: ``p' = p^r / Σ_y p^r`` with ``r > 0`` and
   ``Σ_y p(y|x)^r`` independent of ``x`` has ``T1 = T2 = 0`` (for ``r < 0`` it fails: ``σ' = |r|σ``
   and ``ℓ'/σ' = −ℓ/σ + const``).
@@ -115,15 +115,16 @@ def left_out_witness(left_out: int = 2) -> dict[str, Any]:
         raise ValueError("a witness needs at least two left-out labels")
     K = 2 + left_out
     rest = [sp.Rational(1, 2 * left_out)] * left_out
+    tail = [sp.Rational(1, 8) / (left_out - 1)] * (left_out - 1)
     p = sp.Matrix([[sp.Rational(1, K)] * K,
                    [sp.Rational(1, 2), sp.Rational(1, 4), *[r / 2 for r in rest]],
-                   [sp.Rational(1, 8), sp.Rational(1, 4), sp.Rational(1, 2), *[sp.Rational(1, 8) / (left_out - 1)] * (left_out - 1)]])
+                   [sp.Rational(1, 8), sp.Rational(1, 4), sp.Rational(1, 2), *tail]])
     p2 = p.copy()
     p2[2, 2], p2[2, 3] = p[2, 3], p[2, 2]
     ell, ell2 = p.applyfunc(sp.log), p2.applyfunc(sp.log)
     terms = _exact_terms(ell, ell2, 0, (1,), 0, (1,))
-    return {**terms, "p_differs": p != p2, "rows_sum_to_one": all(sum(m.row(i)) == 1 for m in (p, p2) for i in range(3)),
-            "p": p.tolist(), "p2": p2.tolist()}
+    sums = all(sum(m.row(i)) == 1 for m in (p, p2) for i in range(3))
+    return {**terms, "p_differs": p != p2, "rows_sum_to_one": sums, "p": p.tolist(), "p2": p2.tolist()}
 
 
 def _exact_terms(ell: sp.Matrix, ell2: sp.Matrix, y0: int, labels: tuple[int, ...], x0: int,
