@@ -93,7 +93,8 @@ PROOFS: dict[str, Proof] = {
               frozenset(PROJECT_AXIOMS)),
         Proof("sec4-bound", "Bound.v", ("bound", "d_fg_bound"), frozenset(PROJECT_AXIOMS)),
         Proof("sec4-llv-metric", "Metric.v",
-              ("d_llv_ge0", "d_llv_sym", "d_llv_self", "d_llv_triangle", "d_llv_zero_iff")),
+              ("d_llv_ge0", "d_llv_sym", "d_llv_self", "d_llv_triangle", "d_llv_zero_iff",
+               "d_llv_sum_triangle", "d_llv_sum_zero_iff", "d_llv_zero_two_left_out_counterexample")),
     )
 }
 

@@ -93,3 +93,39 @@ def test_the_project_proofs_are_verified() -> None:
     report = run_claims(Context(), ids=list(PROOFS), methods=["formal"])
     verdicts = {c["id"]: c["verdict"] for c in report.claims if c["id"] in PROOFS}
     assert verdicts == dict.fromkeys(PROOFS, "verified"), report.claims
+
+
+def test_the_rational_definitions_agree_with_python() -> None:
+    """The Coq definitions are evaluated on exact rationals by the kernel (the Examples of
+    Moments.v and Identifiability.v, checked when the development compiles); the Python
+    definitions give the same numbers on the same data."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from theory.distances import var
+    from theory.identifiability import label_matrix
+
+    moments = (coq_sources()[0].parent / "Moments.v").read_text()
+    assert "Definition w_example : 'I_3 -> rat := fun i => nth 0 [:: 1/2; 1/4; 1/4] i." in moments
+    assert "Definition u_example : 'I_3 -> rat := fun i => nth 0 [:: 1; 2; 3] i." in moments
+    assert "Definition v_example : 'I_3 -> rat := fun i => nth 0 [:: 2; 0; 1] i." in moments
+    assert "Example cov_example : cov w_example u_example v_example = - (7%:R / 16%:R)" in moments
+    assert "Example var_example : var w_example u_example = 11%:R / 16%:R" in moments
+    w = np.array([Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)], dtype=object)
+    u = np.array([Fraction(n) for n in (1, 2, 3)], dtype=object)
+    v = np.array([Fraction(n) for n in (2, 0, 1)], dtype=object)
+    assert var(u, w=w) == Fraction(11, 16)
+    assert (var(u + v, w=w) - var(u, w=w) - var(v, w=w)) / 2 == Fraction(-7, 16)  # cov by polarisation
+
+    ident = (coq_sources()[0].parent / "Identifiability.v").read_text()
+    assert "mx_of_seqs 2 2 [:: [:: 1; 2]; [:: 3; -1]]" in ident
+    assert "mx_of_seqs 3 2 [:: [:: 0; 1]; [:: 2; 1]; [:: 1 / 2%:R; 3%:R]]" in ident
+    assert "log_odds F_ex G_ex ord0 (@Ordinal 2 1 isT) (@Ordinal 3 2 isT) = - (1 / 2%:R)" in ident
+    assert "L G_ex ord0 ys_ex (@Ordinal 2 0 isT) (@Ordinal 2 1 isT) = 1 / 2%:R" in ident
+    F = np.array([[1, 2], [3, -1]], dtype=object)
+    G = np.array([[0, 1], [2, 1], [Fraction(1, 2), 3]], dtype=object)
+    L = (G[[1, 2]] - G[[0]]).T  # theory.identifiability.label_matrix, in exact rationals
+    assert np.array_equal(label_matrix(G.astype(float), 0, (1, 2)), L.astype(float))
+    assert L[0, 1] == Fraction(1, 2)
+    assert (F @ L)[1, 1] == Fraction(-1, 2)  # (Lᵀ f(x_1))_2 = log-odds of label 2 against label 0
