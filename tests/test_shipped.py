@@ -251,3 +251,13 @@ def test_pair_distances_break_ties_as_compare_does() -> None:
         ref = compare(a, b, select="paper", samples=100, seed=0, lam=1e-5)
         assert sets == ref.sets and abs(llv - float(ref.values["d_llv"])) <= 1e-12
         assert abs(fg - float(ref.values["fg"].value)) <= 1e-12
+
+
+def test_claim_statements_name_the_shipped_grid() -> None:
+    """The Section 5 statements say exactly which grid is shipped (kept equal to the manifest)."""
+    assert sec5.grid_text(sec5.shipped()) == sec5.SHIPPED_GRID
+    claims = all_claims()
+    for cid in ("sec5-bound-trained", "sec5-width-trend"):
+        assert sec5.SHIPPED_GRID in claims[cid].statement
+    assert claims["sec5-shipped-reproducible"].provenance == "new"
+    assert claims["sec5-width-trend"].depends_on == ("sec5-shipped-reproducible",)
