@@ -129,3 +129,19 @@ def test_the_rational_definitions_agree_with_python() -> None:
     assert np.array_equal(label_matrix(G.astype(float), 0, (1, 2)), L.astype(float))
     assert L[0, 1] == Fraction(1, 2)
     assert (F @ L)[1, 1] == Fraction(-1, 2)  # (Lᵀ f(x_1))_2 = log-odds of label 2 against label 0
+
+
+@needs_coq
+def test_the_sharp_bound_with_a_smaller_constant_is_not_verified(tmp_path: Path) -> None:
+    """A false variant of the project's own theorem: `d_SVD ≤ min(1, ε²)` in place of `2ε²`. The
+    unchanged proof script must fail, so the claim is not verified."""
+    project = coq_sources()[0].parent
+    bound = (project / "Bound.v").read_text()
+    true_statement = "d_svd (cross_cov w u u') <= Num.min 1 (2 * eps ^+ 2).\nProof."
+    assert bound.count(true_statement) == 1
+    (tmp_path / "_CoqProject").write_text("-R . Closeness\nMoments.v\nBound.v\n")
+    (tmp_path / "Moments.v").write_text((project / "Moments.v").read_text())
+    (tmp_path / "Bound.v").write_text(bound.replace(true_statement, true_statement.replace("(2 * eps", "(eps")))
+    out = check_proof(Proof("sec4-bound-sharp", "Bound.v", ("bound_sharp",), frozenset(formal.PROJECT_AXIOMS)),
+                      tmp_path)
+    assert out.verdict == "undecided" and "Bound.v does not compile" in out.evidence["reason"]
