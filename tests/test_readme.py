@@ -1,0 +1,45 @@
+"""The README is checked against the registry, not hand-copied: every claim appears in the claim
+map and nothing else does, the Coq column matches the proofs, the count is right, and the README
+sends no reader outside the repository."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from checks.formal import PROOFS
+from checks.registry import all_claims
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _claim_map() -> list[list[str]]:
+    start = README.index("| Paper | Claim ids | Check it | Kernel-checked (Coq) | Explore it |")
+    rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
+    return [[c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+
+
+def _ids(cell: str) -> list[str]:
+    return re.findall(r"`([a-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9])`", cell)
+
+
+def test_the_claim_map_lists_exactly_the_registered_claims() -> None:
+    registered = set(all_claims())
+    listed = {i for row in _claim_map() for i in _ids(row[1])}
+    assert listed == registered, (sorted(registered - listed), sorted(listed - registered))
+
+
+def test_the_coq_column_matches_the_proofs() -> None:
+    for row in _claim_map():
+        proved = [i for i in _ids(row[1]) if i in PROOFS]
+        named = [i for i in _ids(row[3]) if not i.endswith(".v")]
+        assert named == proved, row[0]
+
+
+def test_the_claim_count_is_the_registrys() -> None:
+    counts = {int(n) for n in re.findall(r"runs all (\d+) registered claims", README)}
+    assert counts == {len(all_claims())}
+
+
+def test_the_readme_sends_no_reader_outside_the_repository() -> None:
+    assert "CLAIMS.md" not in README and "shared/" not in README
