@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["int_list"]
+__all__ = ["int_list", "add_progress_options", "progress_bar"]
 
 _RANGE = re.compile(r"^(-?\d+)(?:-|\.\.)(-?\d+)$")
 
@@ -30,3 +34,28 @@ def int_list(text: str) -> tuple[int, ...]:
     if not out:
         raise argparse.ArgumentTypeError(f"no numbers in {text!r}")
     return tuple(out)
+
+
+def add_progress_options(p: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--progress``: a progress bar appears on a terminal unless ``--quiet``,
+    and elsewhere (a log, a pipe) only with ``--progress``."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--quiet", action="store_true", help="no progress display")
+    group.add_argument("--progress", action="store_true", help="show progress even when stderr is not a terminal")
+
+
+@contextmanager
+def progress_bar(args: argparse.Namespace, what: str, unit: str = "it") -> Iterator[Any]:
+    """A ``tqdm`` bar on stderr (item i of n, what is running, rate and ETA), or ``None`` when no
+    display is wanted (see :func:`add_progress_options`)."""
+    show = not getattr(args, "quiet", False) and (getattr(args, "progress", False) or sys.stderr.isatty())
+    if not show:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=what, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+    try:
+        yield bar
+    finally:
+        bar.close()

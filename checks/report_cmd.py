@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from checks.options import add_progress_options, progress_bar
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
 from checks.runner import EXIT_STATUS, exit_status, run_claims, verdicts_status
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--deep", action="store_true", help="run the long searches and larger samples")
     p.add_argument("--claim", action="append", metavar="ID", help="only these claims or id prefixes")
     p.add_argument("--from-json", metavar="FILE", help="report this closeness-verify/1 JSON instead of running")
+    add_progress_options(p)
     p.add_argument("--strict", action="store_true",
                    help="exit with the verdicts' status (as `closeness verify`) instead of 0")
     p.set_defaults(func=run)
@@ -56,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
         dps = 50 if args.dps is None else args.dps
         require_dps(dps)
         ctx = Context(dps=dps, deep=args.deep, seed=seed)
-        progress = sys.stderr if sys.stderr.isatty() else None
         # verify.json is rewritten after every check, so an interrupted run keeps what it computed
-        verify = run_claims(ctx, args.claim, None, out / "verify.json", progress)
+        with progress_bar(args, "report", unit="check") as bar:
+            verify = run_claims(ctx, args.claim, None, out / "verify.json", bar)
         data = verify.as_json()
         status = exit_status(verify)
     files = write_report(args.out, data, seed=seed)

@@ -180,15 +180,19 @@ def run_claims(
     ids: Iterable[str] | None = None,
     methods: Iterable[str] | None = None,
     json_path: str | Path | None = None,
-    progress: IO[str] | None = None,
+    progress: Any = None,
 ) -> VerifyReport:
-    """Run the selected claims; rewrite ``json_path`` atomically after every check."""
+    """Run the selected claims; rewrite ``json_path`` atomically after every check.
+
+    ``progress`` is a ``tqdm`` bar (or anything with ``reset(total)``, ``set_description`` and
+    ``update``): claim i of n, the method running, and the rate and ETA tqdm derives."""
     plan = select(all_claims(), ids, methods)
     total = sum(len(ms) for _, ms in plan)
     report = VerifyReport(ctx, canaries=run_canaries(ctx.dps))
+    if progress is not None:
+        progress.reset(total=total)
     broken = "; ".join(c.detail for c in report.canaries if not c.ok)
     verdicts: dict[str, str] = {}
-    done = 0
     for c, ms in plan:
         premises = {d: verdicts.get(d, "not run") for d in c.depends_on}
         entry: dict[str, Any] = {
@@ -205,10 +209,8 @@ def run_claims(
         }
         report.claims.append(entry)
         for m in ms:
-            done += 1
             if progress is not None:
-                progress.write(f"\r[{done}/{total}] {c.id} ({m})…".ljust(72))
-                progress.flush()
+                progress.set_description(f"{c.id} ({m})")
             if broken and m in ARITHMETIC_METHODS:
                 outcome, seconds = Outcome("error", {"message": f"broken arithmetic, no verdict given: {broken}"}), 0.0
             else:
@@ -221,14 +223,13 @@ def run_claims(
                 "seconds": round(seconds, 4),
             }
             entry["checks"].append(compose_with_premises(check, premises))
+            if progress is not None:
+                progress.update(1)
             entry["verdict"] = claim_verdict(entry["checks"])
             entry["scope"] = claim_scope(entry["checks"])
             if json_path is not None:
                 atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
         verdicts[c.id] = entry["verdict"]
-    if progress is not None:
-        progress.write("\r".ljust(73) + "\r")
-        progress.flush()
     report.complete = True
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
@@ -307,5 +308,40 @@ def _short(evidence: dict[str, Any], width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def next_steps(report: VerifyReport) -> list[str]:
+    """For a run that is not all verified: why, claim by claim, and what to run next."""
+    lines = []
+    for c in report.claims:
+        if c["verdict"] not in ("undecided", "error", "refuted"):
+            continue
+        for k in c["checks"]:
+            if k["verdict"] != c["verdict"]:
+                continue
+            ev = k["evidence"]
+            why = str(ev.get("reason") or ev.get("message") or ev.get("witness") or "")[:140]
+            lines.append(f"{c['id']} ({k['method']}) {c['verdict']}: {why}")
+            if c["verdict"] == "undecided":
+                hint = _hint(why, c["id"], report.ctx)
+                if hint:
+                    lines.append(f"  next: {hint}")
+            break
+    return lines
+
+
+def _hint(why: str, cid: str, ctx: Context) -> str:
+    """What to run after an undecided check, from its reason."""
+    if "premises" in why:
+        return f"closeness verify --claim {cid}  (the premises run first; see their verdicts)"
+    if "precision" in why or "digits" in why or "overlap" in why or "noise" in why:
+        return f"closeness verify --claim {cid} --dps {2 * ctx.dps}"
+    if not ctx.deep:
+        return f"closeness verify --claim {cid} --deep  (the long searches and larger samples)"
+    return ""
+
+
 def print_report(report: VerifyReport, out: IO[str] | None = None) -> None:
-    (out or sys.stdout).write(format_table(report) + "\n")
+    stream = out or sys.stdout
+    stream.write(format_table(report) + "\n")
+    steps = next_steps(report)
+    if steps:
+        stream.write("\n" + "\n".join(steps) + "\n")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from checks.registry import METHODS, Context, all_claims
+from checks.options import add_progress_options, progress_bar
 from checks.runner import exit_status, print_report, run_claims, select
 from theory.precision import require_dps
 
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--seed", type=int, default=0, help="seed for every random choice and search")
     p.add_argument("--json", metavar="FILE", help="write the closeness-verify/1 report here (atomically)")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -35,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     require_dps(args.dps)
     ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
-    progress = sys.stderr if sys.stderr.isatty() else None
-    report = run_claims(ctx, args.claim, args.method, args.json, progress)
+    with progress_bar(args, "verify", unit="check") as bar:
+        report = run_claims(ctx, args.claim, args.method, args.json, bar)
     print_report(report)
     if args.json:
         print(f"report written to {args.json}")
