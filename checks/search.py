@@ -17,6 +17,7 @@ Targets (``closeness search kl``, ``… bound``, ``… metric``) register themse
 from __future__ import annotations
 
 import random
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, Phase, find, given, seed, settings, target
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from theory import __version__
@@ -31,6 +33,11 @@ from theory import __version__
 __all__ = ["SearchResult", "run_search", "search_settings", "SCHEMA"]
 
 SCHEMA = "closeness-search/1"
+
+# hypothesis keeps caches in a `.hypothesis` folder; never in the user's working directory
+set_hypothesis_home_dir(
+    os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "closeness-proofs", "hypothesis")
+)
 
 
 def search_settings(examples: int) -> settings:

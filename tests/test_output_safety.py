@@ -59,3 +59,14 @@ def test_output_piped_to_a_closed_reader_ends_quietly() -> None:
         f"{sys.executable} -m checks verify --list | head -1", shell=True, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_verify_leaves_the_working_directory_clean(tmp_path: Path) -> None:
+    """hypothesis's caches go to the user cache directory, never into the working directory."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "checks", "verify", "--claim", "sec4-kl", "--method", "search",
+                           "--quiet"], cwd=work, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list(work.iterdir()) == []
