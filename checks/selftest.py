@@ -384,8 +384,12 @@ class MutantResult:
         if self.status == "killed":
             by = ", ".join(f"{c} ({v})" for c, v in self.killers.items())
             return f"{self.mutant.name}: killed by {by}"
-        ran = ", ".join(self.verdicts)
-        return f"{self.mutant.name}: SURVIVED {self.mutant.description!r}; claims run, all verified: {ran}"
+        verified = ", ".join(c for c, v in self.verdicts.items() if v == "verified")
+        text = f"{self.mutant.name}: SURVIVED ({self.mutant.description}); verified: {verified}"
+        if self.ignored:
+            others = ", ".join(f"{c} ({v})" for c, v in self.ignored.items())
+            text += f"; not verified without the mutant either: {others}"
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ import pytest
 
 import theory.distances
 from checks import sec1
+from checks.cli import main
 from checks.registry import Context, all_claims
 from checks.runner import select
 from checks.selftest import (
@@ -94,3 +95,11 @@ def test_source_edited_since_import_is_stale(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(StaleMutantError, match="edited on disk"):
         mutated_function(mutant)
     monkeypatch.delitem(sys.modules, "skewed_module")
+
+
+def test_selftest_command_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["selftest", "--list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == [m.name for m in CATALOGUE]
+    assert main(["selftest", "--mutant", "no-such-mutant"]) == 2
+    assert "unknown mutant" in capsys.readouterr().err
