@@ -40,7 +40,6 @@ __all__ = [
     "kl_between",
     "terms_between",
     "LAMBDA",
-    "paper_selection_triangle",
     "tie_perturbation_pair",
     "flip_embedding",
     "flip_root",
@@ -385,15 +384,3 @@ def tie_perturbation_pair(scale: Any, c: Any = 1, P: Arithmetic = FLOAT64) -> Pa
             f, f2 = f.astype(float), f2.astype(float)
     g = np.array([[0.0], [1.0]])
     return Pair(Model(f, g), Model(f2, g), Sets(0, (1,), 0, (5,)), f"tie-perturbation pair scale={scale}")
-
-
-def paper_selection_triangle() -> tuple[Model, Model, Model]:
-    """Three models (``M = 1``, ``K = 3``, ``n = 4``, entries multiples of 1/4) for which the paper's
-    per-pair selection (20 sampled input sets, seed 0, λ = 1e-5) gives
-    ``d(p,r) = 2 > d(p,q) + d(q,r) ≈ 0.40 + 1.5``: found by ``closeness search metric --selection
-    paper`` (seed 0) and shrunk by hypothesis."""
-    f = np.array([[0.0], [0.0], [0.25], [0.0]])
-    p = Model(f, np.array([[0.0], [0.0], [-0.25]]))
-    q = Model(np.array([[0.0], [0.0], [0.25], [-0.25]]), np.array([[0.0], [0.0], [-0.25]]))
-    r = Model(f, np.array([[0.0], [0.0], [0.25]]))
-    return p, q, r
