@@ -73,6 +73,8 @@ def test_manifest_records_every_model(tiny: tuple[Shipped, Path]) -> None:
     m = sh.get(12, 2)
     assert m.models[120].f.shape == (60, 2) and m.models[60].g.shape == (6, 2)
     assert m.models[120].f.dtype == np.float64
+    again = write_shipped(TINY, sh.models, root / "again")  # same models, same bytes (no timestamps)
+    assert [e["sha256"] for e in json.loads(again.read_text())["models"]] == [e["sha256"] for e in manifest["models"]]
 
 
 def test_a_changed_file_or_configuration_is_refused(tiny: tuple[Shipped, Path], tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import io
 import json
 import platform
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -203,11 +204,22 @@ def _arrays(m: ShippedModel) -> dict[str, np.ndarray]:
     return out
 
 
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """A compressed ``.npz`` whose bytes depend on the arrays only (fixed entry timestamps, unlike
+    ``np.savez_compressed``), so the same model always gives the same SHA-256."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, value in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(value), allow_pickle=False)
+    return buf.getvalue()
+
+
 def _write_model(directory: Path, m: ShippedModel) -> None:
     """``w{W}_s{S}.npz`` (compressed float64 outputs) and its ``.json`` entry, each atomically."""
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **_arrays(m))  # type: ignore[arg-type]
-    blob = buf.getvalue()
+    blob = _npz_bytes(_arrays(m))
     m.file = f"w{m.width}_s{m.seed}.npz"
     m.sha256 = hashlib.sha256(blob).hexdigest()
     atomic_write(directory / m.file, lambda fh: fh.write(blob), suffix=".npz")
