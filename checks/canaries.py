@@ -8,7 +8,9 @@ and compares it with an exact rational enclosure of ``e`` computed here in integ
 * ``mpmath digits``: ``MP(dps)`` and ``MP(2·dps)`` results really carry ``dps`` and ``2·dps``
   correct digits (a path silently at float64 carries 16);
 * ``ball enclosure``: a ``Ball(dps)`` result for ``e`` has a positive radius and contains ``e``
-  (a ball that lost its radius, or is off centre, certifies nothing).
+  (a ball that lost its radius, or is off centre, certifies nothing);
+* ``mpmath to ball``: a negative mpmath number converted to a ball keeps its value and sign
+  (the certified checks take many of their inputs from mpmath).
 
 A failed canary is a *broken arithmetic*: the runner then gives no numeric, certified or search
 verdict at all (they are reported as ``error``), never a refutation of the paper.
@@ -93,6 +95,16 @@ def ball_enclosure(dps: int) -> Canary:
     return Canary("ball enclosure", True, f"e in [{float(mid)!r} ± {float(rad):.1e}], radius > 0")
 
 
+def mpmath_to_ball(dps: int) -> Canary:
+    """``Ball(dps).scalar`` of the mpmath number ``−1.5`` contains ``−1.5`` and not ``1.5``."""
+    arith = Ball(dps)
+    with arith.active():
+        ball = arith.scalar(MP(dps).scalar("-1.5"))
+        ok = bool(ball.contains(arith.flint.arb(-1.5))) and not ball.contains(arith.flint.arb(1.5))
+    shown = ball.str(10, radius=True)
+    return Canary("mpmath to ball", ok, f"-1.5 became {shown}" if not ok else f"-1.5 → {shown}")
+
+
 def run_canaries(dps: int) -> list[Canary]:
-    """Both canaries at the run's working precision."""
-    return [mp_digits(dps), ball_enclosure(dps)]
+    """Every canary at the run's working precision."""
+    return [mp_digits(dps), ball_enclosure(dps), mpmath_to_ball(dps)]

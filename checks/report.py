@@ -265,6 +265,7 @@ SECTIONS = {
     "checks.sec3": "Section 3: KL closeness does not imply similar representations",
     "checks.sec4": "Section 4: a distance whose closeness implies similarity",
     "checks.sec5": "Section 5: experiments",
+    "checks.implementation": "The implementation: its paths agree with exact values",
 }
 OTHER = "Other claims"
 
