@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from checks.evidence import digits_agreed
+from checks.evidence import digits_agreed, precision_agreement
 from checks.search import SearchResult, run_search
 from theory.distances import Sets
 from theory.errors import ClosenessError
@@ -178,10 +178,10 @@ def search_bound(examples: int = 200, seed: int = 0, factor: float = 1.0, form: 
         lo, hi = MP(dps), MP(2 * dps)
         r_lo = bound_ratio(evaluate_bound(pair, lo), form, factor, lo)
         r_hi = bound_ratio(evaluate_bound(pair, hi), form, factor, hi)
-        if not (r_lo > 1 and r_hi > 1) or digits_agreed(r_lo, r_hi) < 10:
+        if not (r_lo > 1 and r_hi > 1) or precision_agreement(r_lo, r_hi, dps, 10)[1] is not None:
             return None
         return {"ratio": float(r_lo), "ratio_decimal": lo.to_str(r_lo), "dps": dps, "check_dps": 2 * dps,
-                "digits_agreed": min(digits_agreed(r_lo, r_hi), float(dps)), **describe(x)}
+                "digits_agreed": digits_agreed(r_lo, r_hi), **describe(x)}
 
     result = run_search(f"bound[{form}]", models_strategy(2, max_m), score, describe, reverify,
                         examples=examples, seed_value=seed, factor=factor)
@@ -266,7 +266,7 @@ def search_metric(examples: int = 200, seed: int = 0, selection: str = "fixed", 
             r_hi, _, _ = triangle_ratio(x, hi, selection, samples, seed)
         except ClosenessError:
             return None
-        if not (r_lo > 1 and r_hi > 1) or digits_agreed(r_lo, r_hi) < 10:
+        if not (r_lo > 1 and r_hi > 1) or precision_agreement(r_lo, r_hi, dps, 10)[1] is not None:
             return None
         return {"ratio": float(r_lo), "ratio_decimal": lo.to_str(r_lo), "dps": dps, "check_dps": 2 * dps,
                 **describe(x)}
@@ -323,7 +323,7 @@ def search_order(examples: int = 200, seed: int = 0, dps: int = 50, save: str | 
         lo, hi = MP(dps), MP(2 * dps)
         v_lo, _ = order_score(x, lo)
         v_hi, _ = order_score(x, hi)
-        if not (v_lo > 1 and v_hi > 1) or digits_agreed(v_lo, v_hi) < 10:
+        if not (v_lo > 1 and v_hi > 1) or precision_agreement(v_lo, v_hi, dps, 10)[1] is not None:
             return None
         return {"ratio": float(v_lo), "dps": dps, "check_dps": 2 * dps, **describe(x)}
 

@@ -51,12 +51,6 @@ from theory.model import Model, input_weights, log_probs
 from theory.precision import FLOAT64, Arithmetic, Ball
 from theory.selection import paper_label_sets
 
-def _scoped(outcome: Outcome, scope: str) -> Outcome:
-    """``outcome`` with ``evidence["scope"]`` set (``general`` or ``instances (…)``, see the registry)."""
-    outcome.evidence["scope"] = scope
-    return outcome
-
-
 def _method(c: Claim, name: str, scope: str) -> Callable[[Callable[[Context], Outcome]], Any]:
     """Attach a method to claim ``c`` whose outcome states ``scope`` unless it states its own."""
     def attach(fn: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
@@ -409,7 +403,7 @@ def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1,
     ``dims`` (``factors`` replaces them: non-orthogonal ones must not verify)."""
     out = _certificates({f"M={m}": dbound.nuclear_norm_trace(m, factor, factors) for m in dims})
     every_m = {1, 2} <= set(dims) and any(m >= 3 for m in dims)  # closed forms for 1, 2; symbolic n for ≥ 3
-    return _scoped(out, GENERAL if every_m else instances(f"M = {_dims(dims)}"))
+    return out.with_scope(GENERAL if every_m else instances(f"M = {_dims(dims)}"))
 
 
 NUCTRACE.method("symbolic")(lambda ctx: check_nuclear_symbolic())
@@ -476,7 +470,7 @@ def check_sharp_symbolic(constant: Any = 2) -> Outcome:
     cross-checked on explicit ``M = 1, 2, 3, 5``; steps 1–4 are the premises of the claim."""
     parts = {"symbolic M": dbound.sharp_side_bound_general(constant)}
     parts.update({f"M={m}": dbound.sharp_side_bound(m, constant) for m in (1, 2, 3, 5)})
-    return _scoped(_certificates(parts), GENERAL)
+    return _certificates(parts).with_scope(GENERAL)
 
 
 def _sharp_material(ctx: Context) -> list[Pair]:
@@ -541,7 +535,7 @@ def check_implies_symbolic(dims: Sequence[int] = (1, 2, 3, 4), constant: Any = N
     general = bool((2 * m - 2).is_nonnegative and (2 - sp.sqrt(2)).is_positive)
     parts["sqrt(2) <= 2M for every M >= 1"] = dbound.Certificate("√2 ≤ 2M (symbolic M)", general,
                                                                {"2M - 2 >= 0": general})
-    return _scoped(_certificates(parts), GENERAL if constant is None else instances(f"M = {_dims(dims)}"))
+    return _certificates(parts).with_scope(GENERAL if constant is None else instances(f"M = {_dims(dims)}"))
 
 
 IMPLIES.method("symbolic")(lambda ctx: check_implies_symbolic())
@@ -886,7 +880,7 @@ def check_metric_symbolic(triangle_constant: Any = 1, left_out: Sequence[int] = 
              "T1..T4 = 0 forces delta = const (covered labels)": dmetric.zero_terms_chain(3, scales_equal=True)}
     for k in left_out:
         parts[f"identity of indiscernibles, {k} label(s) left out"] = dmetric.zero_forces_equality(2 + max(k, 2), k)
-    return _scoped(_certificates(parts), instances(f"n = 3 (seminorm, chain), left out = {_dims(left_out)}"))
+    return _certificates(parts).with_scope(instances(f"n = 3 (seminorm, chain), left out = {_dims(left_out)}"))
 
 
 def _search_metric(ctx: Context, selection: str, expect_violation: bool) -> Outcome:
@@ -1077,7 +1071,7 @@ def check_paper_selection_certified(dps: int, triple: tuple[Model, Model, Model]
     out = Outcome.combine(parts)
     out.evidence.update({"d_pq": ball_str(d[0]), "d_qr": ball_str(d[1]), "d_pr": ball_str(d[2]),
                          "selection": selection, "sets": [s.as_dict() for s in sets], "dps": dps})
-    return _scoped(out, instances("one triple, M = 1, K = 4, n = 6" if triple is None else "one triple"))
+    return out.with_scope(instances("one triple, M = 1, K = 4, n = 6" if triple is None else "one triple"))
 
 
 def check_paper_selection_numeric(ctx: Context, selection: str = "paper-labels") -> Outcome:
@@ -1089,7 +1083,7 @@ def check_paper_selection_numeric(ctx: Context, selection: str = "paper-labels")
         d = [llv_between(t[i], t[j], s, P) for (i, j), s in zip(TRIANGLE, sets, strict=True)]
         return d[0] + d[1], d[2]
 
-    return _scoped(numeric_leq(fn, ctx), instances("one triple, M = 1, K = 4, n = 6"))
+    return numeric_leq(fn, ctx).with_scope(instances("one triple, M = 1, K = 4, n = 6"))
 
 
 PAPER_SEL.method("certified")(lambda ctx: check_paper_selection_certified(ctx.dps))
