@@ -230,8 +230,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     mode.add_argument("--shipped", action="store_true",
                       help="no training: the tables and plot of the models shipped with the package (seconds)")
     mode.add_argument("--reproduce", action="store_true",
-                      help="retrain every shipped model (resumable in --out) and compare its outputs with the "
-                      "shipped ones to 1e-10 (exit status 1 if one differs)")
+                      help="retrain every shipped model (or those of --widths/--seeds; resumable in OUT/reproduce, "
+                      "delete it to retrain from scratch) and compare its outputs with the shipped ones to 1e-10 "
+                      "(exit status 1 if one differs)")
     mode.add_argument("--write-shipped", type=Path, metavar="DIR",
                       help="maintainers: train the shipped grid (the paper's setting; --widths/--seeds override) "
                       "into the cache, resumably, and write it with its manifest to DIR")

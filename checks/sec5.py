@@ -127,13 +127,19 @@ def shipped_result(budget: int | None = None, min_accuracy: float = MIN_ACCURACY
 
 
 def grid_text(sh: Shipped) -> str:
-    """``widths …, seeds …`` of a shipped set (the form of :data:`SHIPPED_GRID`)."""
+    """``widths …, seeds …`` of a shipped set (the form of :data:`SHIPPED_GRID`), widths with the same
+    seeds grouped: e.g. ``widths 16, 32, seeds 0-9; width 64, seeds 0-4``."""
     present = sorted({m.width for m in sh.models})
-    seeds = {w: sorted(m.seed for m in sh.models if m.width == w) for w in present}
-    if all(v == seeds[present[0]] for v in seeds.values()) and seeds[present[0]] == list(
-            range(seeds[present[0]][0], seeds[present[0]][-1] + 1)):
-        return f"widths {', '.join(map(str, present))}, seeds {seeds[present[0]][0]}-{seeds[present[0]][-1]}"
-    return "; ".join(f"width {w}: seeds {', '.join(map(str, v))}" for w, v in seeds.items())
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for w in present:
+        groups.setdefault(tuple(sorted(m.seed for m in sh.models if m.width == w)), []).append(w)
+    parts = []
+    for seeds, widths in groups.items():
+        run = seeds == tuple(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 1
+        seed_text = f"{seeds[0]}-{seeds[-1]}" if run else ", ".join(map(str, seeds))
+        parts.append(f"width{'s' if len(widths) > 1 else ''} {', '.join(map(str, widths))}, "
+                     f"seed{'s' if len(seeds) > 1 else ''} {seed_text}")
+    return "; ".join(parts)
 
 
 def _describe(sh: Shipped) -> str:
