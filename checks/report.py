@@ -338,7 +338,8 @@ def _summary(data: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for c in data["claims"]:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-    text = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("verified", "refuted", "undecided", "error", "skipped"))
+    shown = ("verified", "refuted", "undecided", "error") + (("skipped",) if counts.get("skipped") else ())
+    text = ", ".join(f"{counts.get(v, 0)} {v}" for v in shown)
     out = []
     if data.get("complete") is not True:
         out.append("> **INCOMPLETE:** this report comes from an interrupted run; claims that had not "

@@ -31,8 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        for c, methods in select(all_claims(), args.claim, args.method):
-            print(f"{c.id:36s} [{c.provenance}] {c.paper_ref}: {c.statement}  ({', '.join(methods)})")
+        asked = args.claim or []
+        for c, methods in select(all_claims(), asked, args.method):
+            if asked and not any(c.id.startswith(i) for i in asked):
+                continue  # a premise that `verify` would run first; listed under its claim
+            rests = f"  [rests on {', '.join(c.depends_on)}]" if c.depends_on else ""
+            print(f"{c.id:36s} [{c.provenance}] {c.paper_ref}: {c.statement}  ({', '.join(methods)}){rests}")
         return 0
     require_dps(args.dps)
     ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)

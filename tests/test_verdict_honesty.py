@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from checks import registry, runner
-from checks.canaries import ball_enclosure, e_enclosure, mp_digits, run_canaries
+from checks.canaries import ARITHMETIC_METHODS, ball_enclosure, e_enclosure, mp_digits, run_canaries
 from checks.evidence import numeric_leq
 from checks.registry import Context, Outcome, all_claims, claim
 from checks.runner import compose_with_premises, exit_status, run_claims, select
@@ -82,7 +82,8 @@ def test_float64_forced_mp_never_verifies_a_numeric_check(
     monkeypatch.setattr(runner, "run_canaries", lambda dps: [])
     ids = [cid for cid, c in all_claims().items() if "numeric" in c.methods and not cid.startswith(NOT_MPMATH)]
     report = run_claims(Context(), ids=ids, methods=["numeric"])
-    verified = [c["id"] for c in report.claims for k in c["checks"] if k["verdict"] == "verified"]
+    verified = [c["id"] for c in report.claims for k in c["checks"]
+                if k["method"] == "numeric" and c["id"] in ids and k["verdict"] == "verified"]
     assert verified == []
 
 
@@ -90,7 +91,7 @@ def test_broken_arithmetic_gives_no_verdict_and_no_refutation(float64_mp: None, 
     out = tmp_path / "v.json"
     report = run_claims(Context(), ids=["sec4-bound-cov-identity", "thm2.2-if"], json_path=out)
     checks = [k for c in report.claims for k in c["checks"]]
-    assert not any(k["verdict"] in ("verified", "refuted") for k in checks if k["method"] != "symbolic")
+    assert not any(k["verdict"] in ("verified", "refuted") for k in checks if k["method"] in ARITHMETIC_METHODS)
     assert all("broken arithmetic" in k["evidence"]["message"] for k in checks if k["method"] == "numeric")
     assert exit_status(report) == 4
     data = json.loads(out.read_text())
@@ -101,7 +102,7 @@ def test_radiusless_balls_leave_no_certified_verdict(radiusless_balls: None) -> 
     ids = [cid for cid, c in all_claims().items() if "certified" in c.methods]
     report = run_claims(Context(), ids=ids, methods=["certified"])
     assert report.arithmetic_broken
-    assert not any(k["verdict"] == "verified" for c in report.claims for k in c["checks"])
+    assert not any(k["verdict"] == "verified" for c in report.claims for k in c["checks"] if k["method"] == "certified")
 
 
 def test_agreement_is_reported_uncapped() -> None:

@@ -72,7 +72,7 @@ def test_runner_verdicts_and_crash_isolation(toy_claims: list[str], tmp_path: Pa
     assert crash["checks"][1]["verdict"] == "verified"  # the other method of the claim still ran
     j = json.loads(out.read_text())
     assert j["schema"] == "closeness-verify/1"
-    assert j["summary"] == {"verified": 1, "refuted": 1, "undecided": 0, "error": 1}
+    assert j["summary"] == {"verified": 1, "refuted": 1, "undecided": 0, "error": 1, "skipped": 0}
     for key in ("packages", "dps", "check_dps", "seed", "hypothesis", "python"):
         assert key in j["environment"]
     for c in j["claims"]:
