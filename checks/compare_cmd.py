@@ -8,13 +8,13 @@ import time
 from typing import Any, TextIO
 
 from checks.options import int_list
-from theory.compare import STREAM_ENTRIES, Comparison, compare
+from theory.compare import PRECISE_ENTRIES, STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis
 from theory.io import index_list, index_value, json_text, load_model, read_json
 from theory.model import Model
-from theory.precision import MP, arithmetic
+from theory.precision import MAX_DPS, MP, arithmetic
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--seed", type=int, default=0, help="seed for --selection paper")
     p.add_argument("--lambda", dest="lam", type=float, default=1e-5, help="weight λ ≥ 0 of T3, T4")
     p.add_argument("--mode", choices=("max", "sum"), default="max", help="max(T1,T2,λT3,λT4) or the sum form")
-    p.add_argument("--dps", type=int, help="decimal digits (mpmath); default float64")
+    p.add_argument("--dps", type=int, help="decimal digits (mpmath, 15-5000); default float64. Held in memory: "
+                   f"refused above n·K = {PRECISE_ENTRIES:,} entries")
     p.add_argument("--chunk", type=int,
                    help="stream at float64 in blocks of CHUNK inputs, never holding the n×K "
                    f"log-probabilities (automatic, 128 inputs a block, above n·K = {STREAM_ENTRIES:.0e})")
@@ -195,7 +196,7 @@ def _square(v: Any) -> Any:
     """``v²`` for a JSON number or, keeping every digit, for a decimal string."""
     if isinstance(v, float):
         return v * v
-    P = MP(max(15, len(v)))
+    P = MP(min(MAX_DPS, max(15, len(v))))
     return P.to_str(P.scalar(v) ** 2)
 
 
@@ -219,7 +220,7 @@ def _times(c: int, v: Any) -> Any:
     """``c·v`` for a JSON number or, keeping every digit, for a decimal string."""
     if isinstance(v, float):
         return c * v
-    P = MP(max(15, len(v)))
+    P = MP(min(MAX_DPS, max(15, len(v))))
     return P.to_str(P.scalar(v) * c)
 
 

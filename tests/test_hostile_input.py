@@ -146,3 +146,18 @@ def test_compare_says_what_the_numbers_mean(tmp_path: Path, capsys: pytest.Captu
     assert main(["compare", str(tmp_path / "a.npz"), str(tmp_path / "c.npz")]) == 0
     out = capsys.readouterr().out
     assert "d_{f,g} ≤ 2Mε (the paper's bound): holds" in out and "d_{f,g} ≤ 2ε² (sharper):" in out
+
+
+def test_high_precision_refuses_a_size_it_cannot_hold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        save_model(tmp_path / f"{name}.npz", Model(rng.normal(size=(25_000, 2)), rng.normal(size=(9, 2))))
+    assert main(["compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz"), "--dps", "20"]) == 2
+    err = capsys.readouterr().err
+    assert "GiB" in err and "200000" in err and err.count("\n") == 1
+
+
+def test_the_highest_precision_prints(models: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", *models, "--dps", "5000", "--labels", "1,2", "--inputs", "1,2"]) == 0
+    out = capsys.readouterr().out
+    assert "d_{f,g} ≤ 2Mε" in out

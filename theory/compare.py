@@ -15,7 +15,7 @@ from theory.precision import FLOAT64, Arithmetic, arithmetic
 from theory.selection import default_sets, paper_sets, require_invertible_sets, require_paper_selection
 from theory.streaming import Progress, default_chunk, stream_distances
 
-__all__ = ["Comparison", "compare", "check_sets", "in_memory_values", "SCHEMA", "STREAM_ENTRIES"]
+__all__ = ["Comparison", "compare", "check_sets", "in_memory_values", "SCHEMA", "STREAM_ENTRIES", "PRECISE_ENTRIES"]
 
 SCHEMA = "closeness-compare/1"
 
@@ -66,6 +66,15 @@ class Comparison:
 #: the in-memory path would hold several n×K arrays (10⁷ entries are 80 MB each).
 STREAM_ENTRIES = 10_000_000
 
+#: Largest ``n·K`` compared at high precision (mpmath object arrays: a number of ``d`` digits takes
+#: about ``100 + d/2`` bytes, and the comparison holds about a dozen n×K arrays at once).
+PRECISE_ENTRIES = 200_000
+
+
+def precise_memory(entries: int, dps: int) -> float:
+    """Rough peak memory (bytes) of a comparison of ``entries = n·K`` at ``dps`` digits."""
+    return 12 * entries * (100 + dps / 2)
+
 
 def compare(
     a: Model,
@@ -104,10 +113,11 @@ def compare(
     if stream and select == "paper":
         raise ClosenessError("--select paper needs the whole n×K log-probability matrices and cannot be "
                              "streamed; drop --chunk or pass fixed sets")
-    if dps is not None and entries > STREAM_ENTRIES:
+    if dps is not None and entries > PRECISE_ENTRIES:
         raise ClosenessError(
-            f"high precision holds all n·K = {entries} log-probabilities as {dps}-digit numbers "
-            f"(limit {STREAM_ENTRIES}); use float64 (drop --dps), which streams, or fewer inputs"
+            f"high precision holds all n·K = {entries} log-probabilities as {dps}-digit numbers, about "
+            f"{precise_memory(entries, dps) / 2**30:.1f} GiB (limit n·K = {PRECISE_ENTRIES}); use float64 "
+            "(drop --dps), which streams, or fewer inputs"
         )
     if select == "paper":
         if sets is not None:

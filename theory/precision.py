@@ -14,6 +14,7 @@ formulas use ordinary numpy indexing, broadcasting, ``sum`` and ``@``.
 from __future__ import annotations
 
 import functools
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -415,6 +416,11 @@ class Ball(_ObjectArithmetic):
 
 #: Highest precision accepted (beyond it the object-array arithmetic takes hours).
 MAX_DPS = 5000
+
+# Decimal strings of up to MAX_DPS digits are parsed (mpmath goes through int(str)); Python refuses
+# integer strings over 4300 digits unless told otherwise.
+if hasattr(sys, "set_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < 2 * MAX_DPS:
+    sys.set_int_max_str_digits(2 * MAX_DPS)
 
 
 def require_dps(dps: Any) -> None:
