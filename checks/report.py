@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from checks.appendix import render_html, render_latex
 from checks.registry import VERDICTS, all_claims
 from checks.runner import SCHEMA as VERIFY_SCHEMA
 from checks.sec3 import table1_row
@@ -47,7 +48,7 @@ __all__ = [
     "write_report",
     "table1_markdown",
     "CITATION",
-    "EVIDENCE_LINES",
+    "evidence_line",
     "TABLE1_RHOS",
 ]
 
@@ -56,9 +57,6 @@ CITATION = (
     "B. M. G. Nielsen, E. Marconato, A. Dittadi, L. Gresele, *When Does Closeness in Distribution "
     "Imply Representational Similarity? An Identifiability Perspective*, NeurIPS 2025, arXiv:2506.03784."
 )
-
-#: Longest evidence block shown per check (lines of indented JSON); the rest is in verify.json.
-EVIDENCE_LINES = 40
 
 FIGURE_NAME = "bound.png"
 
@@ -251,12 +249,17 @@ def _g(x: float) -> str:
     return "—" if x != x else f"{x:.4g}"
 
 
-def _evidence_block(evidence: dict[str, Any]) -> str:
-    lines = json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=True).splitlines()
-    if len(lines) > EVIDENCE_LINES:
-        cut = len(lines) - EVIDENCE_LINES
-        lines = [*lines[:EVIDENCE_LINES], f"… {cut} more lines (full evidence in verify.json)"]
-    return "```json\n" + "\n".join(lines) + "\n```"
+def evidence_line(evidence: dict[str, Any], width: int = 240) -> str:
+    """One line of a check's evidence: the reason, witness, margin, digits, examples or enclosure it
+    rests on (the full evidence is in ``verify.json``)."""
+    keys = ("reason", "message", "witness", "margin", "digits_agreed", "max_residual", "examples", "enclosure",
+            "assumptions", "build")
+    parts = [f"{k} = {json.dumps(evidence[k], ensure_ascii=False, sort_keys=True)}" for k in keys if k in evidence]
+    if not parts:
+        parts = [f"{k} = {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in list(evidence.items())[:3]
+                 if k != "scope"]
+    text = "; ".join(parts).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 #: The section modules in the paper's order, with the heading each gets in the report.
@@ -282,13 +285,14 @@ def by_section(claims: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def claims_overview(claims: list[dict[str, Any]]) -> str:
-    rows = ["| claim | provenance | paper | methods | scope | rests on | verdict |",
+    """The verdict table: one row per claim (paper reference, provenance, methods, scope, premises)."""
+    rows = ["| claim | paper | provenance | methods | scope | rests on | verdict |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for c in claims:
         methods = ", ".join(f"{k['method']}: {k['verdict']}" for k in c["checks"])
         verdict = c["verdict"] if c["verdict"] == "verified" else f"**{c['verdict']}**"
         premises = ", ".join(f"`{d}`" for d in c.get("depends_on", [])) or "—"
-        rows.append(f"| [`{c['id']}`](#{_anchor(c['id'])}) | {c['provenance']} | {_cell(c['paper_ref'])} "
+        rows.append(f"| [`{c['id']}`](#{_anchor(c['id'])}) | {_cell(c['paper_ref'])} | {c['provenance']} "
                     f"| {methods} | {_cell(c.get('scope', 'not recorded'))} | {premises} | {verdict} |")
     return "\n".join(rows)
 
@@ -316,21 +320,23 @@ def _anchor(cid: str) -> str:
 
 
 def claim_details(c: dict[str, Any]) -> str:
+    """A claim in a short paragraph: statement, LaTeX, premises, one line per method, and the Coq
+    statements of its kernel-checked proof."""
     out = [f'<a id="{_anchor(c["id"])}"></a>', f"#### `{c['id']}`: {c['verdict']}", "",
-           f"- **Provenance:** `[{c['provenance']}]`  **Paper:** {c['paper_ref']}",
-           f"- **Statement:** {c['statement']}",
-           f"- **Scope:** {c.get('scope', 'not recorded')}"]
-    if c.get("premises"):
-        out.append("- **Rests on:** " + ", ".join(f"`{d}` ({v})" for d, v in c["premises"].items()))
+           f"`[{c['provenance']}]` {c['paper_ref']}. {c['statement']}"]
     if c.get("latex"):
         out += ["", "$$", c["latex"], "$$"]
+    out.append("")
+    if c.get("premises"):
+        out += ["Rests on " + ", ".join(f"`{d}` ({v})" for d, v in c["premises"].items()) + ".", ""]
+    for k in c["checks"]:
+        out.append(f"- **{k['method']}** ({k.get('scope', 'scope not recorded')}): {k['verdict']}: "
+                   f"{_cell(evidence_line(k['evidence']))}")
     for k in c["checks"]:
         statements = k["evidence"].get("coq_statements") if k["method"] == "formal" else None
         if statements:
-            out += ["", f"Coq ({k['evidence'].get('file', 'theory/formal')}):", "", "```coq",
-                    *(f"{name} : {text.split(':', 1)[-1].strip()}" for name, text in statements.items()), "```"]
-        out += ["", f"**{k['method']}** ({k.get('scope', 'scope not recorded')}): {k['verdict']}", "",
-                _evidence_block(k["evidence"])]
+            out += ["", f"Coq, `{k['evidence'].get('file', 'theory/formal')}`:", "", "```coq",
+                    *(" ".join(text.split()) for text in statements.values()), "```"]
     return "\n".join(out)
 
 
@@ -397,9 +403,12 @@ def render(data: dict[str, Any], seed: int, table1: str, points: list[BoundPoint
         "",
         _summary(data),
         "",
-        "## Claims",
+        "## Verdicts",
         "",
-        *[f"**{heading}**\n\n{claims_overview(cs)}\n" for heading, cs in sections.items()],
+        claims_overview([c for cs in sections.values() for c in cs]),
+        "",
+        "Full evidence (every margin, enclosure, witness and example) is in `verify.json` beside this file.",
+        "",
         "## What rests on what",
         "",
         "A `symbolic` verdict stands only when every premise is verified; a `formal` verdict is a "
@@ -443,6 +452,8 @@ class ReportFiles:
     report: Path
     figure: Path | None
     verify_json: Path
+    html: Path
+    latex: Path
 
 
 def write_report(
@@ -454,8 +465,9 @@ def write_report(
     table1_rhos: tuple[int, ...] = TABLE1_RHOS,
     table1_per_class: int = TABLE1_PER_CLASS,
 ) -> ReportFiles:
-    """Write ``report.md``, ``bound.png`` (when matplotlib is installed) and ``verify.json`` (the
-    reported ``closeness-verify/1`` data, timings included) into ``out_dir``; ``steps`` and
+    """Write ``report.md``, ``report.html`` (self-contained), ``appendix.tex`` (a LaTeX fragment),
+    ``bound.png`` (when matplotlib is installed) and ``verify.json`` (the reported
+    ``closeness-verify/1`` data, timings included) into ``out_dir``; ``steps`` and
     ``random_pairs`` size the bound figure, ``table1_*`` Table 1."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -470,4 +482,6 @@ def write_report(
     text = render(data, seed, table1, points, figure.name if figure else None)
     report = atomic_write_text(out / "report.md", text)
     verify = atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n")
-    return ReportFiles(report, figure, verify)
+    page = atomic_write_text(out / "report.html", render_html(text, figure))
+    latex = atomic_write_text(out / "appendix.tex", render_latex(data, seed, __version__))
+    return ReportFiles(report, figure, verify, page, latex)

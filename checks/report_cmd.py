@@ -19,9 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "report",
         help="write a Markdown report (with figures) suitable as an appendix",
         description="Run the claim registry (or read an existing closeness-verify/1 JSON) and write "
-        "DIR/report.md (every claim with provenance, paper reference, statement, methods, verdicts and "
-        "evidence; Table 1; the bound figure; environment and precision), DIR/bound.png and "
-        "DIR/verify.json. report.md is deterministic for a given seed and precision. Exit status 0 once "
+        "DIR/report.md (a verdict table, what rests on what, every claim with provenance, paper reference, "
+        "statement, methods, verdicts, scope and a line of evidence; Table 1; the bound figure; environment "
+        "and precision), DIR/report.html (the same, self-contained), DIR/appendix.tex (a LaTeX fragment to "
+        "\\input), DIR/bound.png and DIR/verify.json (the full evidence). report.md is deterministic for a given seed and precision. Exit status 0 once "
         "the report is written (the verdicts are in it); with --strict, as for `closeness verify` of the "
         "claims reported, and 3 for an incomplete (interrupted) verify JSON.",
     )
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         data = verify.as_json()
         status = exit_status(verify)
     files = write_report(args.out, data, seed=seed)
-    print(f"report written to {files.report}")
+    print(f"report written to {files.report} (also {files.html.name}, {files.latex.name}, {files.verify_json.name})")
     if files.figure is None:
         print("bound figure omitted: matplotlib is not installed", file=sys.stderr)
     return status if args.strict else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -160,14 +161,26 @@ def test_report_has_every_claim_with_its_fields(written: rep.ReportFiles) -> Non
         assert c["paper_ref"] in text
         assert c["statement"] in text
         for k in c["checks"]:
-            assert f"**{k['method']}** ({k['scope']}): {k['verdict']}" in text
-    assert r"| paper | Theorem 2.2 \| Def 2.1 |" in text  # escaped inside the overview table
+            assert f"- **{k['method']}** ({k['scope']}): {k['verdict']}" in text
+    assert r"| Theorem 2.2 \| Def 2.1 | paper |" in text  # escaped inside the verdict table
     assert "4 claims: 1 verified, 1 refuted, 1 undecided, 1 error." in text
     assert "### Other claims" in text  # ids the registry does not know are kept, under their own heading
     assert "- **refuted:** `zz-false`" in text
     assert '"ratio": 2.5' in text  # the witness is shown
-    assert "more lines (full evidence in verify.json)" in text  # the long evidence is cut, not lost
+    assert "list(range(200))" not in text and len(text.splitlines()) < 200  # one line per check, not JSON dumps
     assert json.loads(written.verify_json.read_text())["claims"][2]["checks"][0]["evidence"]["rows"][-1] == 199
+
+
+def test_the_html_page_is_self_contained_and_the_latex_fragment_well_formed(written: rep.ReportFiles) -> None:
+    page = written.html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page and 'src="bound.png"' not in page
+    assert "<table>" in page and "zz-false" in page
+    tex = written.latex.read_text(encoding="utf-8")
+    assert tex.count(r"\begin{closenessclaim}") == tex.count(r"\end{closenessclaim}") == 4
+    body = re.sub(r"\\[{}$%&#_]", "", tex)  # escaped specials
+    assert body.count("{") == body.count("}")
+    assert all(ord(ch) < 128 for ch in tex), "pdflatex-safe: every Unicode character mapped"
+    assert r"statement of zz-true \textbar{}" in tex or r"statement of zz-true |" in tex
 
 
 def test_report_has_table1_the_figure_and_the_environment(written: rep.ReportFiles) -> None:
