@@ -215,6 +215,9 @@ def run_claims(
                 outcome, seconds = Outcome("error", {"message": f"broken arithmetic, no verdict given: {broken}"}), 0.0
             else:
                 outcome, seconds = run_method(c.methods[m], ctx)
+                if broken and outcome.verdict == "refuted" and m != "formal":
+                    outcome = Outcome("error", {"message": f"refuted only under a broken arithmetic, not a "
+                                                           f"refutation of the paper: {broken}", **outcome.evidence})
             check = {
                 "method": m,
                 "verdict": outcome.verdict,
