@@ -38,9 +38,6 @@ dps = 50  # digits for the exact tight pair
 
 # %%
 # ruff: noqa: E402 - the parameters cell comes before the imports
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -131,5 +128,4 @@ for ax, log in zip(axes, (False, True), strict=True):
     ax.set_ylabel("d_{f,g}")
 axes[1].legend(fontsize=6, loc="lower right", ncol=2)
 fig.tight_layout()
-fig.savefig("bound_explorer.png")
-plt.close(fig)
+plt.show()

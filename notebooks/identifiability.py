@@ -37,9 +37,6 @@ dps = 50  # digits for the high-precision recovery
 
 # %%
 # ruff: noqa: E402 - the parameters cell comes before the imports
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -161,7 +158,8 @@ for ax, (a, b, title) in zip(axes, panels, strict=True):
     ax.scatter(a[:, 0], a[:, 1], s=12, label="f")
     ax.scatter(b[:, 0], b[:, 1], s=12, marker="x", label="f'")
     ax.set_title(title)
+    ax.set_xlabel("f(x)₁")
+    ax.set_ylabel("f(x)₂")
     ax.legend()
 fig.tight_layout()
-fig.savefig("identifiability.png")
-plt.close(fig)
+plt.show()

@@ -41,9 +41,6 @@ certify_eps = "1e-100"  # ε certified with ball arithmetic
 
 # %%
 # ruff: noqa: E402 - the parameters cell comes before the imports
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -110,8 +107,7 @@ ax.set_xlabel("ρ (norm of the unembeddings)")
 ax.set_ylabel("log₁₀ value (a straight line of slope −Δ/ln 10)")
 ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig("kl_vs_rho.png")
-plt.close(fig)
+plt.show()
 
 # %% [markdown]
 # ## Certifying `d_KL ≤ ε` where float64 cannot
@@ -151,11 +147,12 @@ for ax, emb, unemb, title in ((axes[0], f, g, "(f, g)"), (axes[1], f2, g2, "(f�
     ax.set_aspect("equal")
     ax.set_xlim(-3.6, 3.6)
     ax.set_ylim(-3.6, 3.6)
+    ax.set_xlabel("first coordinate")
+    ax.set_ylabel("second coordinate")
     ax.set_title(title)
 fig.suptitle(f"{c.name}: embeddings (dots) and unembedding directions (dashed), ρ = {rho_show}")
 fig.tight_layout()
-fig.savefig("figure2.png")
-plt.close(fig)
+plt.show()
 
 # %% [markdown]
 # ## A re-runnable sweep

@@ -44,9 +44,6 @@ import json
 import shlex
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -93,10 +90,11 @@ for ax, model, title in ((axes[0], a, "model A"), (axes[1], b, "model B")):
     for k, gk in enumerate(g):
         ax.plot([0, scale * gk[0]], [0, scale * gk[1]], "--", color=colours[k])
     ax.set_aspect("equal")
+    ax.set_xlabel("f(x)₁ (dots); g(y) direction (dashed)")
+    ax.set_ylabel("f(x)₂")
     ax.set_title(f"{title}: ρ = {rho:g}")
 fig.tight_layout()
-fig.savefig("worst_kl_pair.png")
-plt.close(fig)
+plt.show()
 
 # %% [markdown]
 # ### Save it and replay it with `closeness compare`
