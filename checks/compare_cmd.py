@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import Any, TextIO
 
 from checks.options import int_list
-from theory.compare import PRECISE_ENTRIES, STREAM_ENTRIES, Comparison, compare
+from theory.compare import CERTIFIED_DPS, FAILS, HOLDS, PRECISE_ENTRIES, STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis
@@ -43,8 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--seed", type=int, default=0, help="seed for --selection paper")
     p.add_argument("--lambda", dest="lam", type=float, default=1e-5, help="weight λ ≥ 0 of T3, T4")
     p.add_argument("--mode", choices=("max", "sum"), default="max", help="max(T1,T2,λT3,λT4) or the sum form")
-    p.add_argument("--dps", type=int, help="decimal digits (mpmath, 15-5000); default float64. Held in memory: "
-                   f"refused above n·K = {PRECISE_ENTRIES:,} entries")
+    p.add_argument("--dps", type=int, help="decimal digits (mpmath, 15-5000); default float64, or "
+                   f"{CERTIFIED_DPS} with --certified. Held in memory: refused above n·K = {PRECISE_ENTRIES:,} entries")
+    p.add_argument("--certified", action="store_true",
+                   help="every distance as a certified enclosure (arb ball arithmetic, the same formulas), "
+                   "and the bounds d_{f,g} ≤ 2Mε, d_{f,g} ≤ 2ε² decided: certainly holds, certainly fails, "
+                   "or undecided at this precision")
     p.add_argument("--chunk", type=int,
                    help="stream at float64 in blocks of CHUNK inputs, never holding the n×K "
                    f"log-probabilities (automatic, 128 inputs a block, above n·K = {STREAM_ENTRIES:.0e})")
@@ -107,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
         result = compare(a, b, sets, select=args.select, samples=args.samples, seed=args.seed,
-                         lam=args.lam, mode=args.mode, dps=args.dps, chunk=args.chunk, progress=progress)
+                         lam=args.lam, mode=args.mode, dps=args.dps, certified=args.certified, chunk=args.chunk,
+                         progress=progress)
     finally:
         if progress is not None:
             progress.close()
@@ -140,10 +146,12 @@ class TerminalProgress:
 
 
 def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
-    """A compact human table of the comparison."""
+    """A compact human table of the comparison (certified: each value as midpoint ± radius)."""
     j: dict[str, Any] = result.as_json()
     s = j["sets"]
-    prec = "float64" if j["precision"]["kind"] == "float64" else f"mpmath, {j['precision']['dps']} digits"
+    kind, dps = j["precision"]["kind"], j["precision"]["dps"]
+    prec = {"float64": "float64", "arb": f"arb balls, {dps} digits (certified enclosures, midpoint ± radius)"}.get(
+        kind, f"mpmath, {dps} digits")
     if result.chunk is not None:
         prec += f", streamed in blocks of {result.chunk} inputs"
     lines = [
@@ -154,6 +162,10 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
         "",
     ]
     t = j["terms"]
+    if result.certified:
+        bound_1, bound_2 = j["bounds"]["2Meps"]["bound"], j["bounds"]["2eps2"]["bound"]
+    else:
+        bound_1, bound_2 = _times(2 * m, j["d_llv"]), _times(2, _square(j["d_llv"]))
     rows = [
         ("d_KL(A‖B)", _kl_shown(j["d_kl"]["ab"])),
         ("d_KL(B‖A)", _kl_shown(j["d_kl"]["ba"])),
@@ -163,15 +175,16 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
         (f"  T3  (label {t['argmax']['T3']['label']})", t["T3"]),
         (f"  T4  (input {t['argmax']['T4']['input']})", t["T4"]),
         ("d_{f,g}", j["d_fg"]),
-        ("  max d_SVD f side", max((e["d_svd"] for e in j["d_svd_f"]), key=float)),
+        ("  max d_SVD f side", _largest([e["d_svd"] for e in j["d_svd_f"]])),
         ("  d_SVD g side", j["d_svd_g"]),
         ("m_CCA(f, f')", j["m_cca"]),
-        ("bound 2Mε (ε = d_LLV)", _times(2 * m, j["d_llv"])),
-        ("sharper bound 2ε²", _times(2, _square(j["d_llv"]))),
+        ("bound 2Mε (ε = d_LLV)", bound_1),
+        ("sharper bound 2ε²", bound_2),
     ]
     width = max(len(r[0]) for r in rows)
     lines += [f"{name.ljust(width)}  {_fmt(v)}" for name, v in rows]
-    return "\n".join([*lines, "", *meaning(j, m)])
+    said = certified_meaning(j) if result.certified else meaning(j, m)
+    return "\n".join([*lines, "", *said])
 
 
 def meaning(j: dict[str, Any], m: int) -> list[str]:
@@ -188,8 +201,52 @@ def meaning(j: dict[str, Any], m: int) -> list[str]:
             verdict = "holds" if d <= bound else "FAILS"
             out.append(f"{name}: {verdict}, d_{{f,g}} / bound = {d / bound:.3g}")
     if eps > 1 / 2**0.5:
-        out.append("ε = d_LLV > 1/√2: the bounds exceed d_{f,g}'s range [0, 1], so they say nothing here.")
+        out.append(_VACUOUS)
     return out
+
+
+_VACUOUS = "ε = d_LLV > 1/√2: the bounds exceed d_{f,g}'s range [0, 1], so they say nothing here."
+
+#: Below this ``d_LLV`` (certainly) the models are equivalent up to the rounding of their parameters.
+_ROUNDING_LEVEL = Decimal("1e-10")
+
+
+def certified_meaning(j: dict[str, Any]) -> list[str]:
+    """The verdicts of a certified comparison (``j["bounds"]``, decided in :mod:`theory.compare`),
+    with a note when the models are equivalent (both sides enclose 0) or equivalent to rounding."""
+    eps, d = j["d_llv"], j["d_fg"]
+    exact = _contains_zero(eps) and _contains_zero(d)
+    out = []
+    if exact:
+        out.append("d_LLV and d_{f,g} both enclose 0: the models are equivalent (~L) to this precision, and "
+                   "Theorem 2.2 makes both sides of each bound 0. Enclosures of 0 ≤ 0 always overlap, so an "
+                   "undecided bound here says nothing against it.")
+    elif Decimal(eps["upper"]) < _ROUNDING_LEVEL:
+        out.append(f"d_LLV < {_ROUNDING_LEVEL}: the models are equivalent up to the rounding of their stored "
+                   "parameters (exactly equivalent models have both sides 0); the verdicts are about the "
+                   "stored numbers.")
+    for name, key in (("d_{f,g} ≤ 2Mε (the paper's bound)", "2Meps"), ("d_{f,g} ≤ 2ε² (sharper)", "2eps2")):
+        verdict = j["bounds"][key]["verdict"]
+        why = "" if verdict in (HOLDS, FAILS) or exact else (
+            ": the enclosures of d_{f,g} and the bound overlap; a higher --dps may decide it")
+        out.append(f"{name}: {verdict}{why}")
+    with localcontext() as ctx:
+        ctx.prec = 2 * len(eps["lower"]) + 10  # exact: the square of a decimal of that many digits
+        if 2 * Decimal(eps["lower"]) ** 2 > 1:
+            out.append(_VACUOUS)
+    return out
+
+
+def _contains_zero(e: dict[str, str]) -> bool:
+    return Decimal(e["lower"]) <= 0 <= Decimal(e["upper"])
+
+
+def _largest(values: list[Any]) -> Any:
+    """The largest of JSON numbers or decimal strings; for enclosures, the enclosure of the maximum."""
+    if values and isinstance(values[0], dict):
+        return {"lower": max((v["lower"] for v in values), key=Decimal),
+                "upper": max((v["upper"] for v in values), key=Decimal)}
+    return max(values, key=float)
 
 
 def _square(v: Any) -> Any:
@@ -201,7 +258,10 @@ def _square(v: Any) -> Any:
 
 
 def _kl_shown(v: Any) -> Any:
-    """A KL divergence is ≥ 0: a negative value at rounding level is shown as 0 with its size."""
+    """A KL divergence is ≥ 0: a negative value at rounding level is shown as 0 with its size
+    (an enclosure is shown as it is)."""
+    if isinstance(v, dict):
+        return v
     if float(v) < 0 and abs(float(v)) <= 1e-12:
         return f"0 (rounding: {float(v):.1e})"
     return v
@@ -225,4 +285,21 @@ def _times(c: int, v: Any) -> Any:
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, dict):
+        return _ball_text(v)
     return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def _ball_text(e: dict[str, str]) -> str:
+    """An enclosure ``{"lower", "upper"}`` as ``midpoint ± radius``: the midpoint to as many digits
+    as the ends carry, the radius rounded up to two digits so the shown ball still contains it."""
+    lo, hi = Decimal(e["lower"]), Decimal(e["upper"])
+    digits = max(len(lo.as_tuple().digits), len(hi.as_tuple().digits))
+    with localcontext() as ctx:
+        ctx.prec = digits
+        mid = (lo + hi) / 2
+        ctx.prec = 2 * digits + 10  # exact differences
+        rad = max(hi - mid, mid - lo)
+        ctx.prec, ctx.rounding = 2, ROUND_CEILING
+        rad = +rad
+    return f"{mid} ± {rad:.1e}".replace("E", "e")  # exact: rad has at most two digits

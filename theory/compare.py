@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -15,7 +17,10 @@ from theory.precision import FLOAT64, Arithmetic, arithmetic
 from theory.selection import default_sets, paper_sets, require_invertible_sets, require_paper_selection
 from theory.streaming import Progress, default_chunk, stream_distances
 
-__all__ = ["Comparison", "compare", "check_sets", "in_memory_values", "SCHEMA", "STREAM_ENTRIES", "PRECISE_ENTRIES"]
+__all__ = [
+    "Comparison", "compare", "check_sets", "in_memory_values", "decide_leq", "enclosure",
+    "SCHEMA", "STREAM_ENTRIES", "PRECISE_ENTRIES", "CERTIFIED_DPS", "HOLDS", "FAILS", "UNDECIDED",
+]
 
 SCHEMA = "closeness-compare/1"
 
@@ -31,14 +36,33 @@ class Comparison:
     values: dict[str, Any]
     chunk: int | None = None  # inputs per block when the float64 path was streamed
 
+    @property
+    def certified(self) -> bool:
+        """Whether every number is an arb ball (a certified enclosure)."""
+        return self.arith.kind == "arb"
+
     def number(self, x: Any) -> Any:
-        """A JSON number at float64; a decimal string carrying every digit otherwise."""
+        """A JSON number at float64; a decimal string carrying every digit at mpmath precision;
+        ``{"lower", "upper"}`` decimal strings enclosing the ball when certified."""
+        if self.certified:
+            return enclosure(x, self.arith.dps)
         return float(x) if self.arith.kind == "float64" else self.arith.to_str(x)
+
+    def bounds(self) -> dict[str, tuple[Any, str]]:
+        """Certified only: the enclosures of ``2Mε`` and ``2ε²`` (``ε = d_LLV``), each with the
+        verdict of ``d_{f,g} ≤ bound`` (:func:`decide_leq`), keyed ``"2Meps"`` and ``"2eps2"``."""
+        if not self.certified:
+            raise ClosenessError("bound verdicts are decided on certified enclosures only (--certified)")
+        eps, d = self.values["d_llv"], self.values["fg"].value
+        m = len(self.sets.inputs)  # |S_X| = M
+        with self.arith.active():
+            found = {"2Meps": 2 * m * eps, "2eps2": 2 * eps * eps}
+            return {key: (bound, decide_leq(d, bound)) for key, bound in found.items()}
 
     def as_json(self) -> dict[str, Any]:
         v, num = self.values, self.number
         t = v["terms"]
-        return {
+        out = {
             "schema": SCHEMA,
             "version": __version__,
             "precision": {"kind": self.arith.kind, "dps": self.arith.dps},
@@ -60,6 +84,10 @@ class Comparison:
             "d_fg": num(v["fg"].value),
             "m_cca": num(v["m_cca"]),
         }
+        if self.certified:
+            out["bounds"] = {key: {"bound": num(bound), "verdict": verdict}
+                             for key, (bound, verdict) in self.bounds().items()}
+        return out
 
 
 #: Above this many log-probabilities (n·K) ``compare`` streams at float64 (theory.streaming):
@@ -76,6 +104,50 @@ def precise_memory(entries: int, dps: int) -> float:
     return 12 * entries * (100 + dps / 2)
 
 
+#: Digits of a certified comparison (``compare(..., certified=True)``) when no ``dps`` is given.
+CERTIFIED_DPS = 30
+
+#: The three verdicts of :func:`decide_leq`.
+HOLDS, FAILS, UNDECIDED = "certainly holds", "certainly fails", "undecided at this precision"
+
+
+def decide_leq(lhs: Any, rhs: Any) -> str:
+    """``lhs ≤ rhs`` for arb balls: :data:`HOLDS` when every point of ``lhs`` is ≤ every point of
+    ``rhs``, :data:`FAILS` when every point of ``lhs`` exceeds every point of ``rhs``, otherwise
+    (overlapping or non-finite enclosures) :data:`UNDECIDED` -- never "holds" on an overlap."""
+    if not (lhs.is_finite() and rhs.is_finite()):
+        return UNDECIDED
+    (lhs_lo, lhs_hi), (rhs_lo, rhs_hi) = _ends(lhs), _ends(rhs)
+    if lhs_hi <= rhs_lo:
+        return HOLDS
+    if lhs_lo > rhs_hi:
+        return FAILS
+    return UNDECIDED
+
+
+def enclosure(x: Any, digits: int) -> dict[str, str]:
+    """``{"lower", "upper"}``: decimal strings of ``digits`` significant digits, rounded outward,
+    so the interval they bound contains the arb ball ``x`` (a non-finite ball is refused)."""
+    if not x.is_finite():
+        raise ClosenessError(f"an enclosure is not finite at {digits} digits; raise the precision (--dps)")
+    lo, hi = _ends(x)
+    return {"lower": _decimal(lo, ROUND_FLOOR, digits), "upper": _decimal(hi, ROUND_CEILING, digits)}
+
+
+def _ends(x: Any) -> tuple[Fraction, Fraction]:
+    """The exact ends ``mid ∓ rad`` of a finite arb ball, as rationals (no rounding, no global precision)."""
+    mid, rad = (Fraction(int(m)) * Fraction(2) ** int(e) for m, e in (x.mid().man_exp(), x.rad().man_exp()))
+    return mid - rad, mid + rad
+
+
+def _decimal(q: Fraction, rounding: str, digits: int) -> str:
+    """``q`` as a decimal string of ``digits`` significant digits, rounded in the direction ``rounding``."""
+    with localcontext() as ctx:
+        ctx.prec, ctx.rounding = digits, rounding
+        value = Decimal(q.numerator) / Decimal(q.denominator)
+    return str(value).replace("E", "e")
+
+
 def compare(
     a: Model,
     b: Model,
@@ -87,11 +159,15 @@ def compare(
     lam: float = 1e-5,
     mode: str = "max",
     dps: int | None = None,
+    certified: bool = False,
     max_subsets: int = MAX_SUBSETS,
     chunk: int | None = None,
     progress: Progress | None = None,
 ) -> Comparison:
     """All distances between models ``a`` and ``b`` at float64 (``dps=None``) or ``dps`` digits.
+
+    ``certified=True`` evaluates the same formulas in arb ball arithmetic at ``dps`` digits (default
+    :data:`CERTIFIED_DPS`): every value is then a certified enclosure (:meth:`Comparison.bounds`).
 
     ``select="fixed"`` uses ``sets`` or :func:`theory.selection.default_sets`; ``"paper"`` runs the
     selection of the paper's experiments (seeded by ``seed`` over ``samples`` input subsets).
@@ -106,10 +182,13 @@ def compare(
         raise ClosenessError(f"mode must be 'max' or 'sum', got {mode!r}")
     if select not in ("fixed", "paper"):
         raise ClosenessError(f"select must be 'fixed' or 'paper', got {select!r}")
+    if certified and dps is None:
+        dps = CERTIFIED_DPS
+    flag = "--certified" if certified else "--dps"
     entries = a.n * a.K
     stream = chunk is not None or (entries > STREAM_ENTRIES and select == "fixed" and dps is None)
     if stream and dps is not None:
-        raise ClosenessError("the streamed path (--chunk) is float64 only; drop --dps or --chunk")
+        raise ClosenessError(f"the streamed path (--chunk) is float64 only; drop {flag} or --chunk")
     if stream and select == "paper":
         raise ClosenessError("--select paper needs the whole n×K log-probability matrices and cannot be "
                              "streamed; drop --chunk or pass fixed sets")
@@ -117,16 +196,15 @@ def compare(
         raise ClosenessError(
             f"high precision holds all n·K = {entries} log-probabilities as {dps}-digit numbers, about "
             f"{precise_memory(entries, dps) / 2**30:.1f} GiB (limit n·K = {PRECISE_ENTRIES}); use float64 "
-            "(drop --dps), which streams, or fewer inputs"
+            f"(drop {flag}), which streams, or fewer inputs"
         )
     if select == "paper":
         if sets is not None:
             raise ClosenessError("give either explicit sets or --select paper, not both")
         require_paper_selection(a.K)  # before any n×K work
-        P = arithmetic(dps)
+        P = arithmetic(dps, ball=certified)
         ell, ell2 = log_probs(a, P), log_probs(b, P)
-        mid = arithmetic(None)
-        sets = paper_sets(a, b, mid.array(ell), mid.array(ell2), samples, seed, input_weights(a))
+        sets = paper_sets(a, b, P.midpoint(ell), P.midpoint(ell2), samples, seed, input_weights(a))  # at float64
         check_sets(a, b, sets, max_subsets)
         return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
     if sets is None:
@@ -138,7 +216,7 @@ def compare(
         values = stream_distances(a, b, sets, chunk=size, lam=lam, mode=mode, limit=max_subsets,
                                   progress=progress)
         return Comparison(FLOAT64, sets, lam, mode, values, chunk=size)
-    P = arithmetic(dps)
+    P = arithmetic(dps, ball=certified)
     ell, ell2 = log_probs(a, P), log_probs(b, P)
     return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
 
