@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from checks.options import int_list
+from checks.options import add_progress_options, int_list, progress_bar
 from checks.sec3 import TABLE1_FIELDS, table1_row
 from theory.counterexample import KLConstruction, grid, kl_bound, margin, paper_random
 from theory.errors import ClosenessError
-from theory.io import atomic_write_text, save_model
-from theory.precision import MP
+from theory.io import atomic_write_text, json_text, save_model
+from theory.precision import MP, require_dps
 
 
 def _rho_range(text: str) -> list[int]:
@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("--per-class", type=int, default=500, help="inputs per class (the paper: 500)")
     t.add_argument("--dps", type=int, default=30, help="decimal digits of the high-precision columns")
     t.add_argument("--csv", metavar="FILE", help="also write the table as CSV (header " + ",".join(TABLE1_FIELDS) + ")")
+    t.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help="the rows as JSON (decimal strings): to FILE, or to stdout instead of the table")
+    add_progress_options(t)
     t.set_defaults(func=run_table1)
 
 
@@ -96,27 +99,46 @@ def _fmt(x: Any, P: MP | None = None) -> str:
 
 
 def run_table1(args: argparse.Namespace) -> int:
-    if args.dps < 15:
-        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    require_dps(args.dps)
     if args.per_class < 1:
         raise ClosenessError(f"--per-class must be at least 1, got {args.per_class}")
     c = paper_random(args.seed, per_class=args.per_class)
     P = MP(args.dps)
     rows = []
+    table = args.json != "-"  # JSON on stdout replaces the table
     head = (f"{'rho':>3}  {'d_KL':>22}  {'d_LLV':>10}  {'m_CCA_f':>9}  {'max_dSVD_f':>10}  {'max_dSVD_g':>10}  "
             f"{'rel.err f32':>11}  {'rel.err f64':>11}")
-    print(f"Table 1: {c.name}, d_KL etc. at {args.dps} digits; paper selection of sets (seed {args.seed}), λ = 1e-5")
-    print(head)
+    if table:
+        print(f"Table 1: {c.name}, d_KL etc. at {args.dps} digits; paper selection of sets (seed {args.seed}), "
+              "λ = 1e-5")
+        print(head)
     start = time.perf_counter()
-    for rho in args.rho:
-        r = table1_row(c, rho, args.dps, args.seed)
-        rows.append(r)
-        ref = P.scalar(r["d_kl"])
-        rel = [abs(float((P.scalar(float(r[k])) - ref) / ref)) for k in ("d_kl_float32", "d_kl_float64")]
-        print(f"{rho:>3}  {P.ctx.nstr(ref, 15):>22}  {float(r['d_llv']):>10.6f}  {float(r['m_cca_f']):>9.6f}  "
-              f"{float(r['max_d_svd_f']):>10.6f}  {float(r['max_d_svd_g']):>10.6f}  {rel[0]:>11.2e}  {rel[1]:>11.2e}",
-              flush=True)
+    with progress_bar(args, "table1", unit="row") as bar:
+        if bar is not None:
+            bar.reset(total=len(args.rho))
+        for rho in args.rho:
+            r = table1_row(c, rho, args.dps, args.seed)
+            rows.append(r)
+            ref = P.scalar(r["d_kl"])
+            rel = [abs(float((P.scalar(float(r[k])) - ref) / ref)) for k in ("d_kl_float32", "d_kl_float64")]
+            if table:
+                line = (f"{rho:>3}  {P.ctx.nstr(ref, 15):>22}  {float(r['d_llv']):>10.6f}  "
+                        f"{float(r['m_cca_f']):>9.6f}  {float(r['max_d_svd_f']):>10.6f}  "
+                        f"{float(r['max_d_svd_g']):>10.6f}  {rel[0]:>11.2e}  {rel[1]:>11.2e}")
+                (bar.write(line) if bar is not None else print(line, flush=True))
+            if bar is not None:
+                bar.update(1)
     print(f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    if args.json:
+        doc = {"schema": "closeness-table1/1", "construction": c.name, "seed": args.seed, "dps": args.dps,
+               "rows": [{"rho": r["rho"], **{k: _fmt(r[k], P) for k in TABLE1_FIELDS[1:6]},
+                         **{k: _fmt(r[k]) for k in TABLE1_FIELDS[6:]}} for r in rows]}
+        text = json_text(doc, indent=1)
+        if args.json == "-":
+            print(text)
+        else:
+            atomic_write_text(args.json, text + "\n")
+            print(f"wrote {args.json}")
     if args.csv:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from checks.registry import METHODS, Context, all_claims
 from checks.options import add_progress_options, progress_bar
@@ -23,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--dps", type=int, default=50, help="working decimal precision (re-checked at twice it)")
     p.add_argument("--deep", action="store_true", help="long searches and larger samples")
     p.add_argument("--seed", type=int, default=0, help="seed for every random choice and search")
-    p.add_argument("--json", metavar="FILE", help="write the closeness-verify/1 report here (atomically)")
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help="the closeness-verify/1 report: to FILE (rewritten atomically after every check, so an "
+                   "interrupted run keeps what it computed), or to stdout instead of the table")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
     add_progress_options(p)
     p.set_defaults(func=run)
@@ -41,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
     require_dps(args.dps)
     ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
     with progress_bar(args, "verify", unit="check") as bar:
-        report = run_claims(ctx, args.claim, args.method, args.json, bar)
+        report = run_claims(ctx, args.claim, args.method, None if args.json == "-" else args.json, bar)
+    if args.json == "-":
+        print(json.dumps(report.as_json(), indent=2))
+        return exit_status(report)
     print_report(report)
     if args.json:
         print(f"report written to {args.json}")

@@ -70,3 +70,14 @@ def test_verify_leaves_the_working_directory_clean(tmp_path: Path) -> None:
                            "--quiet"], cwd=work, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list(work.iterdir()) == []
+
+
+def test_json_without_a_file_goes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["verify", "--claim", "sec4-bound-cov-identity", "--method", "numeric", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "closeness-verify/1" and doc["complete"] is True
+    assert main(["table1", "--rho", "1", "--per-class", "2", "--json", "--quiet"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["rho"] == 1 and float(rows[0]["d_kl"]) > 0
