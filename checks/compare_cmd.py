@@ -208,7 +208,7 @@ def meaning(j: dict[str, Any], m: int) -> list[str]:
 _VACUOUS = "ε = d_LLV > 1/√2: the bounds exceed d_{f,g}'s range [0, 1], so they say nothing here."
 
 #: Below this ``d_LLV`` (certainly) the models are equivalent up to the rounding of their parameters.
-_ROUNDING_LEVEL = Decimal("1e-10")
+_ROUNDING_LEVEL = "1e-10"
 
 
 def certified_meaning(j: dict[str, Any]) -> list[str]:
@@ -218,10 +218,10 @@ def certified_meaning(j: dict[str, Any]) -> list[str]:
     exact = _contains_zero(eps) and _contains_zero(d)
     out = []
     if exact:
-        out.append("d_LLV and d_{f,g} both enclose 0: the models are equivalent (~L) to this precision, and "
-                   "Theorem 2.2 makes both sides of each bound 0. Enclosures of 0 ≤ 0 always overlap, so an "
-                   "undecided bound here says nothing against it.")
-    elif Decimal(eps["upper"]) < _ROUNDING_LEVEL:
+        out.append("d_LLV and d_{f,g} both enclose 0: the models are equivalent (~L) as far as this precision "
+                   "can tell, and Theorem 2.2 makes both sides of each bound 0. Enclosures of 0 ≤ 0 always "
+                   "overlap, so an undecided bound here says nothing against it.")
+    elif Decimal(eps["upper"]) < Decimal(_ROUNDING_LEVEL):
         out.append(f"d_LLV < {_ROUNDING_LEVEL}: the models are equivalent up to the rounding of their stored "
                    "parameters (exactly equivalent models have both sides 0); the verdicts are about the "
                    "stored numbers.")
@@ -302,4 +302,7 @@ def _ball_text(e: dict[str, str]) -> str:
         rad = max(hi - mid, mid - lo)
         ctx.prec, ctx.rounding = 2, ROUND_CEILING
         rad = +rad
-    return f"{mid} ± {rad:.1e}".replace("E", "e")  # exact: rad has at most two digits
+    if not rad:
+        return f"{mid} (exact)"
+    shown = "0" if not mid else str(mid)
+    return f"{shown} ± {rad:.1e}".replace("E", "e")  # exact: rad has at most two digits

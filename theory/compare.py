@@ -232,14 +232,26 @@ def in_memory_values(
     a: Model, b: Model, sets: Sets, P: Arithmetic, ell: np.ndarray, ell2: np.ndarray,
     lam: float, mode: str, max_subsets: int = MAX_SUBSETS,
 ) -> dict[str, Any]:
-    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P``."""
+    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P``.
+
+    A matrix that is singular at this precision (a near-singular covariance) is a clear error; in
+    ball arithmetic every such refusal means "not separated from zero by the enclosures", so the
+    error says that a higher precision may resolve it."""
     w = input_weights(a, P)
-    terms = llv_terms(ell, ell2, sets, P, w)
-    return {
-        "d_kl_ab": d_kl(ell, ell2, P, w),
-        "d_kl_ba": d_kl(ell2, ell, P, w),
-        "terms": terms,
-        "d_llv": d_llv(terms, lam, mode),
-        "fg": d_fg(a.f, a.g, b.f, b.g, sets, P, w, max_subsets),
-        "m_cca": m_cca(a.f, b.f, P, w),
-    }
+    try:
+        terms = llv_terms(ell, ell2, sets, P, w)
+        return {
+            "d_kl_ab": d_kl(ell, ell2, P, w),
+            "d_kl_ba": d_kl(ell2, ell, P, w),
+            "terms": terms,
+            "d_llv": d_llv(terms, lam, mode),
+            "fg": d_fg(a.f, a.g, b.f, b.g, sets, P, w, max_subsets),
+            "m_cca": m_cca(a.f, b.f, P, w),
+        }
+    except ZeroDivisionError as err:  # raised by flint's and mpmath's solvers on a singular matrix
+        raise ClosenessError(f"a matrix is singular at {P.kind} precision, {P.dps} digits ({err}); "
+                             "rerun at a higher precision (--dps)") from err
+    except ClosenessError as err:
+        if P.kind != "arb":
+            raise
+        raise ClosenessError(f"{err} (decided on enclosures at {P.dps} digits: a higher --dps may resolve it)") from err
