@@ -295,21 +295,8 @@ End Main.
 (* The input side: moments over the K labels with uniform weights 1/K.      *)
 (* ---------------------------------------------------------------------- *)
 
-(* uniform weights 1/K over the K labels *)
-Definition uniform (R : rcfType) (K : nat) (y : 'I_K) : R := K%:R^-1.
-Arguments uniform {R} K y.
-
 Section InputSide.
 Variable R : rcfType.
-
-Lemma uniform_pos K : (0 < K)%N -> forall y, 0 < uniform K y :> R.
-Proof. by move=> K0 y; rewrite /uniform invr_gt0 ltr0n. Qed.
-
-Lemma uniform_sum1 K : (0 < K)%N -> \sum_(y < K) uniform K y = 1 :> R.
-Proof.
-move=> K0; rewrite /uniform sumr_const card_ord -[K%:R^-1 *+ K]mulr_natr mulVf //.
-by rewrite pnatr_eq0 -lt0n.
-Qed.
 
 (* Claim sec4-bound, input side: g i = l(. | x_i) over the K labels for the
    M chosen inputs, g0 = l(. | x_0) for the pivot input (primes: the second
@@ -317,13 +304,13 @@ Qed.
    uniform weights.  Same theorem, instantiated with n := K, w := 1/K. *)
 Theorem bound_input_side (K M : nat) (eps : R) (g g' : 'I_M -> 'I_K -> R) (g0 g0' : 'I_K -> R) :
   (0 < K)%N -> (0 < M)%N ->
-  (forall i, 0 < sigma (uniform K) (g i) g0) -> (forall i, 0 < sigma (uniform K) (g' i) g0') ->
-  (forall i, llv_a (uniform K) (g i) g0 (g' i) g0' <= eps) ->
-  (forall i, llv_b (uniform K) (g i) g0 (g' i) g0' <= eps) ->
-  let C := cross_cov (uniform K) (fun i => std_coord (uniform K) (g i) g0)
-                                 (fun i => std_coord (uniform K) (g' i) g0') in
+  (forall i, 0 < sigma (uniform R K) (g i) g0) -> (forall i, 0 < sigma (uniform R K) (g' i) g0') ->
+  (forall i, llv_a (uniform R K) (g i) g0 (g' i) g0' <= eps) ->
+  (forall i, llv_b (uniform R K) (g i) g0 (g' i) g0' <= eps) ->
+  let C := cross_cov (uniform R K) (fun i => std_coord (uniform R K) (g i) g0)
+                                 (fun i => std_coord (uniform R K) (g' i) g0') in
   d_svd C <= Num.min 1 (2 * eps ^+ 2) /\ d_svd C <= 2 * M%:R * eps.
-Proof. by move=> K0; apply: (@bound_llv R K (uniform K) (uniform_pos K0) (uniform_sum1 K0)). Qed.
+Proof. by move=> K0; apply: (@bound_llv R K (uniform R K) (@uniform_pos R K K0) (@uniform_sum1 R K K0)). Qed.
 
 (* Claim sec4-bound for d_{f,g} = max(label side, input side) (for one choice
    of the M labels; the max over label subsets is the same bound for each):
@@ -336,13 +323,13 @@ Theorem d_fg_bound (n K M : nat) (w : 'I_n -> R) (eps : R)
   (forall i, 0 < sigma w (l i) l0) -> (forall i, 0 < sigma w (l' i) l0') ->
   (forall i, llv_a w (l i) l0 (l' i) l0' <= eps) ->
   (forall i, llv_b w (l i) l0 (l' i) l0' <= eps) ->
-  (forall i, 0 < sigma (uniform K) (g i) g0) -> (forall i, 0 < sigma (uniform K) (g' i) g0') ->
-  (forall i, llv_a (uniform K) (g i) g0 (g' i) g0' <= eps) ->
-  (forall i, llv_b (uniform K) (g i) g0 (g' i) g0' <= eps) ->
+  (forall i, 0 < sigma (uniform R K) (g i) g0) -> (forall i, 0 < sigma (uniform R K) (g' i) g0') ->
+  (forall i, llv_a (uniform R K) (g i) g0 (g' i) g0' <= eps) ->
+  (forall i, llv_b (uniform R K) (g i) g0 (g' i) g0' <= eps) ->
   let d_label := d_svd (cross_cov w (fun i => std_coord w (l i) l0)
                                     (fun i => std_coord w (l' i) l0')) in
-  let d_input := d_svd (cross_cov (uniform K) (fun i => std_coord (uniform K) (g i) g0)
-                                              (fun i => std_coord (uniform K) (g' i) g0')) in
+  let d_input := d_svd (cross_cov (uniform R K) (fun i => std_coord (uniform R K) (g i) g0)
+                                              (fun i => std_coord (uniform R K) (g' i) g0')) in
   Num.max d_label d_input <= Num.min 1 (2 * eps ^+ 2) /\
   Num.max d_label d_input <= 2 * M%:R * eps.
 Proof.

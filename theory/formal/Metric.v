@@ -162,22 +162,6 @@ Qed.
 End SdDiff.
 
 (* ------------------------------------------------------------------------ *)
-(* Uniform weights over the K labels                                         *)
-(* ------------------------------------------------------------------------ *)
-
-Definition uniform (R : numFieldType) (K : nat) : 'I_K -> R := fun=> K%:R^-1.
-Arguments uniform : clear implicits.
-
-Lemma uniform_pos (R : numFieldType) (K : nat) : (0 < K)%N -> forall i, 0 < uniform R K i.
-Proof. by move=> K0 i; rewrite /uniform invr_gt0 ltr0n. Qed.
-
-Lemma uniform_sum1 (R : numFieldType) (K : nat) : (0 < K)%N -> \sum_i uniform R K i = 1.
-Proof.
-move=> K0; rewrite /uniform sumr_const card_ord -[LHS]mulr_natl mulfV //.
-by rewrite pnatr_eq0 -lt0n.
-Qed.
-
-(* ------------------------------------------------------------------------ *)
 (* The log-likelihood variance distance                                      *)
 (* ------------------------------------------------------------------------ *)
 

@@ -297,6 +297,22 @@ Arguments var {R n} w u.
 Arguments sd {R n} w u.
 Arguments standardise {R n} w u.
 
+(* ------------------------------------------------------------------------ *)
+(* Uniform weights 1/K over the K labels (the label-side moments)            *)
+(* ------------------------------------------------------------------------ *)
+
+Definition uniform (R : numFieldType) (K : nat) : 'I_K -> R := fun=> K%:R^-1.
+Arguments uniform : clear implicits.
+
+Lemma uniform_pos (R : numFieldType) (K : nat) : (0 < K)%N -> forall i, 0 < uniform R K i.
+Proof. by move=> K0 i; rewrite /uniform invr_gt0 ltr0n. Qed.
+
+Lemma uniform_sum1 (R : numFieldType) (K : nat) : (0 < K)%N -> \sum_i uniform R K i = 1.
+Proof.
+move=> K0; rewrite /uniform sumr_const card_ord -[LHS]mulr_natl mulfV //.
+by rewrite pnatr_eq0 -lt0n.
+Qed.
+
 (* ---------- a rational example, evaluated by computation ---------- *)
 (* weights (1/2, 1/4, 1/4), u = (1, 2, 3), v = (2, 0, 1):
    E u = 7/4, E v = 5/4, Cov(u, v) = -7/16, Var u = 11/16. *)
