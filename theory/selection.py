@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from theory.distances import MAX_SUBSETS, Sets, input_terms, label_subsets, label_terms
@@ -25,21 +27,26 @@ from theory.model import Model
 __all__ = [
     "MAX_PAPER_LABELS",
     "PAPER_T2_THRESHOLD",
+    "LabelCandidates",
     "default_sets",
+    "label_candidates",
     "paper_inputs",
     "paper_labels",
     "paper_label_sets",
     "paper_sets",
+    "pivot_choice",
     "require_invertible_sets",
     "require_paper_selection",
 ]
 
-#: Largest K for which the O(n K²) pivot/left-out search of the paper's selection is run.
+#: Largest K for which the pivot/left-out search of the paper's selection is run (K×K moment matrices).
 MAX_PAPER_LABELS = 2_000
 
 
-def require_paper_selection(k: int) -> None:
-    """The paper's label selection is defined (K ≥ 3) and affordable (K ≤ :data:`MAX_PAPER_LABELS`)."""
+def require_paper_selection(k: int, m: int | None = None, max_subsets: int = MAX_SUBSETS) -> None:
+    """The paper's label selection is defined (K ≥ 3) and affordable (K ≤ :data:`MAX_PAPER_LABELS`);
+    with ``m`` also that ``d_{f,g}`` of its ``|S_Y| = K − 2`` labels has at most ``max_subsets``
+    M-subsets, so an impossible comparison is refused before the selection runs."""
     if k > MAX_PAPER_LABELS:
         raise ClosenessError(
             f"the paper's label selection scans all K(K−1) = {k * (k - 1)} pivot pairs (K = {k} > "
@@ -47,6 +54,8 @@ def require_paper_selection(k: int) -> None:
         )
     if k < 3:
         raise ClosenessError("the paper's label selection needs K ≥ 3 (a pivot, a left-out label and S_Y)")
+    if m is not None:
+        label_subsets(tuple(range(k - 2)), m, max_subsets)
 
 
 def default_sets(a: Model, b: Model) -> Sets:
@@ -62,29 +71,153 @@ def default_sets(a: Model, b: Model) -> Sets:
     return Sets(0, tuple(range(1, a.K)), 0, inputs)
 
 
+@dataclass(frozen=True)
+class LabelCandidates:
+    """Every (pivot, left-out) candidate of the paper's label selection from moment matrices.
+
+    Row ``k`` is pivot ``y_0 = k``: ``t1`` its smallest ``T1`` (the second largest of the terms
+    ``max(a_y, b_y)``, y ≠ k), ``left`` the label left out for it (the largest term), and
+    ``[lower, upper]`` an interval that holds the ``T1`` of :func:`theory.distances.label_terms`
+    (two-pass moments) despite the rounding of either computation.  ``valid``: every ``σ_y``,
+    ``σ'_y`` is certainly non-zero (``label_terms`` accepts the pivot); ``invalid``: some is
+    certainly zero (it refuses); neither: undecided at float64.  ``decided``: valid, and the largest
+    term certainly unique, so that ``label_terms`` leaves out the same label.
+    """
+
+    t1: np.ndarray
+    left: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    valid: np.ndarray
+    invalid: np.ndarray
+    decided: np.ndarray
+
+    def contenders(self) -> np.ndarray:
+        """Pivots that may minimise ``T1`` as ``label_terms`` computes it: an interval reaching below
+        the smallest upper end of a valid pivot, or an undecided pivot."""
+        best = np.min(self.upper[self.valid], initial=np.inf)
+        return (self.valid & (self.lower <= best)) | ~(self.valid | self.invalid)
+
+
+def label_candidates(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None) -> LabelCandidates:
+    """All candidates of the paper's label selection ``[paper-code]`` at once, from three K×K moment
+    matrices (Section 4's ``σ_y``, ``a_y``, ``b_y`` are quadratic forms of them).
+
+    With ``V``, ``V'`` the covariances over inputs (weights ``w``, population moments) of the
+    columns of ``ℓ``, ``ℓ'`` and ``X`` their cross-covariance, pivot ``k`` gives
+    ``σ_y² = V_yy + V_kk − 2V_yk``, ``a_y² = V_yy/σ_y² + V'_yy/σ'_y² − 2X_yy/(σ_yσ'_y)`` and ``b_y²``
+    likewise with ``k`` for ``y``.  The error bound is a deliberately generous first-order bound
+    (worst-case summation error ``γ = 4(n + 8)·eps``) on the difference from the two-pass evaluation.
+    """
+    n, k = ell.shape
+    weights = np.full(n, 1.0 / n) if w is None else np.asarray(w, dtype=float)
+    eps = float(np.finfo(np.float64).eps)
+    gamma = 4 * (n + 8) * eps
+    centred, means, tiny = [], [], []
+    for e in (ell, ell2):
+        mu = weights @ e
+        centred.append(e - mu if w is None else (e - mu) * np.sqrt(weights)[:, None])
+        means.append(mu)
+        tiny.append(64 * eps * float(max(np.max(e), -np.min(e))))  # FLOAT64.is_zero's threshold
+    scale = 1.0 / n if w is None else 1.0
+    c, c2 = centred
+    v, v2 = (c.T @ c) * scale, (c2.T @ c2) * scale
+    x = np.einsum("ij,ij->j", c, c2) * scale  # only the diagonal X_yy is needed
+    raw, raw2 = (np.sqrt(np.diag(cov) + mu * mu) for cov, mu in ((v, means[0]), (v2, means[1])))  # RMS of ℓ_y
+    off = ~np.eye(k, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        parts = []
+        for cov, r, tol in ((v, raw, tiny[0]), (v2, raw2, tiny[1])):
+            d = np.diag(cov)
+            sig2 = d[:, None] + d[None, :] - 2 * cov  # [pivot, y], symmetric
+            err = 2 * gamma * (r[:, None] + r[None, :]) ** 2
+            rel = err / sig2
+            certain = (sig2 - err > tol * tol) & (rel < 1e-3)
+            zero = sig2 + err <= tol * tol
+            parts.append((d, r, sig2, rel, certain, zero))
+        (d, r, sig2, rel, ok, zero), (d2, r2, sig2p, relp, ok2, zero2) = parts
+        cross = np.sqrt(sig2 * sig2p)
+        a2 = d[None, :] / sig2 + d2[None, :] / sig2p - 2 * x[None, :] / cross
+        b2 = d[:, None] / sig2 + d2[:, None] / sig2p - 2 * x[:, None] / cross
+        spread = rel + relp
+        # |Δa²| ≤ 8[γ(r_y/σ + r'_y/σ')² + (√P + √Q)²(rel + rel')], P = V_yy/σ², Q = V'_yy/σ'²
+        da = 8 * (gamma * (r[None, :] / np.sqrt(sig2) + r2[None, :] / np.sqrt(sig2p)) ** 2
+                  + (np.sqrt(d[None, :] / sig2) + np.sqrt(d2[None, :] / sig2p)) ** 2 * spread)
+        db = 8 * (gamma * (r[:, None] / np.sqrt(sig2) + r2[:, None] / np.sqrt(sig2p)) ** 2
+                  + (np.sqrt(d[:, None] / sig2) + np.sqrt(d2[:, None] / sig2p)) ** 2 * spread)
+        t = np.sqrt(np.maximum(np.maximum(a2, b2), 0.0))
+        dt2 = np.maximum(da, db)
+        err_t = np.minimum(dt2 / t, np.sqrt(dt2))  # |√p − √q| ≤ min(|p − q|/√p, √|p − q|)
+        valid = np.all(ok & ok2 | ~off, axis=1)
+        invalid = np.any((zero | zero2) & off, axis=1)
+        t = np.where(off, t, -np.inf)
+        err_t = np.where(off, err_t, 0.0)
+        left = np.argmax(t, axis=1)
+        t1 = _second_largest(t)
+        lower, upper = _second_largest(t - err_t), _second_largest(t + err_t)
+        rows = np.arange(k)
+        top_lower = t[rows, left] - err_t[rows, left]
+        rivals = t + err_t
+        rivals[rows, left] = -np.inf
+        decided = top_lower > np.max(rivals, axis=1)
+    ok_rows = valid & np.isfinite(lower) & np.isfinite(upper)
+    return LabelCandidates(t1, left, lower, upper, ok_rows, invalid & ~ok_rows, ok_rows & decided)
+
+
+def _second_largest(t: np.ndarray) -> np.ndarray:
+    """The second largest entry of each row (the smallest ``T1`` over the left-out label)."""
+    return np.partition(t, -2, axis=1)[:, -2]
+
+
+def pivot_choice(ell: np.ndarray, ell2: np.ndarray, y0: int, w: np.ndarray | None = None) -> tuple[float, int] | None:
+    """``(T1, left-out)`` of pivot ``y0`` from :func:`theory.distances.label_terms` ``[paper-code]``:
+    the first left-out label minimising ``max`` of the other terms ``max(a_y, b_y)`` (the largest
+    term when it is unique, else the first label); ``None`` when some ``σ_y`` or ``σ'_y`` is zero."""
+    others = tuple(y for y in range(ell.shape[1]) if y != y0)
+    try:
+        _, _, a_y, b_y = label_terms(ell, ell2, y0, others, w=w)
+    except ClosenessError:
+        return None
+    t = np.maximum(a_y, b_y)
+    j = int(np.argmax(t))
+    rest = float(np.max(np.delete(t, j)))
+    if rest == float(t[j]):  # a tied largest term: every choice gives the same T1, the first wins
+        return rest, others[0]
+    return rest, others[j]
+
+
 def paper_labels(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None) -> tuple[int, int, float]:
     """``(y_0, left-out, T1)`` minimising ``T1`` over all ordered pairs, at float64 ``[paper-code]``.
 
     As the authors' code: for each pivot the terms ``max(a_y, b_y)`` of every other label are
     formed once, ``T1`` of leaving out ``y`` is the maximum over the others, and the first minimiser
-    in (pivot, left-out) order wins (ties resolved as their row-major ``argmin``).  Pivots that
-    leave some label with a zero ``σ_y`` or ``σ'_y`` (an undefined ``T1``) are skipped.
+    in (pivot, left-out) order wins.  Pivots that leave some label with a zero ``σ_y`` or ``σ'_y``
+    (an undefined ``T1``) are skipped.  Every candidate comes from :func:`label_candidates`; any
+    pivot but the contenders (:meth:`LabelCandidates.contenders`) certainly has a larger ``T1``.  A
+    single contender whose left-out label is decided is the choice of the per-pivot scan (its
+    ``T1`` is returned from the moments, within their error bound); otherwise every contender is
+    evaluated by :func:`pivot_choice`, two-pass as the scan did, so that near ties are broken exactly
+    as the scan breaks them (same pivot, same left-out label, same ``T1``).
     """
     k = ell.shape[1]
     require_paper_selection(k)
+    cand = label_candidates(ell, ell2, w)
+    contenders = np.flatnonzero(cand.contenders())
+    single = len(contenders) == 1 and bool(cand.decided[contenders[0]])
+    exact = set() if single else set(contenders.tolist())
     best: tuple[float, int, int] = (np.inf, -1, -1)
     for y0 in range(k):
-        others = tuple(y for y in range(k) if y != y0)
-        try:
-            _, _, a_y, b_y = label_terms(ell, ell2, y0, others, w=w)
-        except ClosenessError:
+        if y0 in exact:
+            choice = pivot_choice(ell, ell2, y0, w)
+            if choice is None:
+                continue
+            t1, left = choice
+        elif cand.valid[y0]:
+            t1, left = float(cand.t1[y0]), int(cand.left[y0])
+        else:
             continue
-        t = np.maximum(a_y, b_y)
-        per_left_out = [float(np.max(np.delete(t, j))) for j in range(len(others))]
-        j = int(np.argmin(per_left_out))  # first minimiser: the left-out label
-        t1 = per_left_out[j]
         if t1 < best[0]:
-            best = (t1, y0, others[j])
+            best = (t1, y0, left)
     if best[1] < 0:
         raise ClosenessError("every pivot choice leaves a label with zero log-odds variance: T1 is undefined")
     return best[1], best[2], best[0]
