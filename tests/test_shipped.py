@@ -193,7 +193,7 @@ def test_claims_run_on_shipped_models_and_the_bound_refutes_a_smaller_constant(a
     assert len(pairs) == 12  # C(6, 2) minus the 3 same-seed pairs
     assert sec5.check_bound(pairs, models, constant=1e-4).verdict == "refuted"
     repro = claims["sec5-shipped-reproducible"].methods["numeric"](Context())
-    assert repro.verdict == "verified" and repro.evidence["checked"][0]["steps"] == [60]
+    assert repro.verdict == "verified" and repro.evidence["width"]["checked"][0]["steps"] == [60]
 
 
 def test_trend_claim_reports_robustness_and_a_reversed_trend_is_refuted(as_shipped: Shipped) -> None:
