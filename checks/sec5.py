@@ -108,9 +108,13 @@ def shipped(name: str = "width") -> Shipped:
     return load_shipped(DATA_DIR / name)
 
 
-@functools.lru_cache(maxsize=8)
 def shipped_table(budget: int, name: str = "width") -> dict[PairKey, PairResult]:
-    """Every pair of shipped models with different seeds at ``budget`` steps, evaluated once."""
+    """Every pair of shipped models with different seeds at ``budget`` steps, evaluated once per run."""
+    return _table(budget, name)
+
+
+@functools.lru_cache(maxsize=8)
+def _table(budget: int, name: str) -> dict[PairKey, PairResult]:
     return pair_table(_models(shipped(name), budget))
 
 

@@ -34,9 +34,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Shipped]:
 @pytest.fixture
 def as_shipped(tiny: dict[str, Shipped], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Shipped]]:
     monkeypatch.setattr(sec5, "shipped", lambda name="width": tiny[name])
-    sec5.shipped_table.cache_clear()
+    sec5._table.cache_clear()
     yield tiny
-    sec5.shipped_table.cache_clear()
+    sec5._table.cache_clear()
 
 
 def test_digits_split_is_seeded_and_scaled() -> None:

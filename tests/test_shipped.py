@@ -50,9 +50,9 @@ def as_shipped(tiny: tuple[Shipped, Path], monkeypatch: pytest.MonkeyPatch) -> I
     """The Section 5 claims and commands reading the tiny shipped set instead of the package's."""
     sh, _ = tiny
     monkeypatch.setattr(sec5, "shipped", lambda name="width": sh)
-    sec5.shipped_table.cache_clear()
+    sec5._table.cache_clear()
     yield sh
-    sec5.shipped_table.cache_clear()
+    sec5._table.cache_clear()
 
 
 def _perturbed(m: ShippedModel, delta: float) -> ShippedModel:
@@ -219,7 +219,7 @@ def _with_values(result: GridResult, value: object) -> GridResult:
 
 def test_package_claims_are_decided_in_seconds() -> None:
     """The default run decides both Section 5 claims on the package's shipped models."""
-    sec5.shipped_table.cache_clear()
+    sec5._table.cache_clear()
     start = time.perf_counter()
     claims = all_claims()
     verdicts = {cid: claims[cid].methods["numeric"](Context()).verdict
