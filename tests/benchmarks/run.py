@@ -1,6 +1,6 @@
 """Benchmarks of the distances (not part of the default test run).
 
-    python3 tests/benchmarks/run.py [table1] [target] [mp50] [search] [--repeat R] [--json FILE]
+    python3 tests/benchmarks/run.py [table1] [target] [mp50] [search] [selection] [--repeat R] [--json FILE]
 
 * ``table1`` -- the Table 1-sized pair (3500 inputs, 7 labels, M = 2; theory.counterexample,
   ρ = 5) at float64: ``compare`` with the sets fixed, each part of it, and the streamed path;
@@ -8,7 +8,10 @@
   as memory-mapped ``.npy`` directories in a temporary folder, ``closeness compare`` run on them
   (wall time, peak RSS) and the two products ``F Gᵀ``, ``F' G'ᵀ`` alone in the same blocks;
 * ``mp50`` -- ``compare`` on the Table 1 pair at 50 digits (mpmath);
-* ``search`` -- examples per second of ``closeness search kl`` and ``closeness search bound``.
+* ``search`` -- examples per second of ``closeness search kl`` and ``closeness search bound``;
+* ``selection`` -- the paper's selection on two random models with K = 700 labels, n = 3500, M = 2:
+  the label selection from moment matrices (theory.selection.paper_labels), the input selection, and
+  the per-pivot scan it replaces (the tests' independent scan, run once) with the old-to-new ratio.
 
 Every figure is the best of ``--repeat`` runs (medians are printed too) with the machine and its
 load average, since other processes on a shared 2-core machine change timings several-fold.
@@ -39,7 +42,7 @@ from theory.distances import Sets, d_fg, d_kl, llv_terms, m_cca  # noqa: E402
 from theory.io import load_model  # noqa: E402
 from theory.model import Model, log_probs  # noqa: E402
 from theory.precision import FLOAT64  # noqa: E402
-from theory.selection import paper_sets  # noqa: E402
+from theory.selection import paper_inputs, paper_labels, paper_sets  # noqa: E402
 from theory.streaming import (  # noqa: E402
     _TILES,
     TILE_ENTRIES,
@@ -225,7 +228,30 @@ def bench_search(repeat: int) -> dict[str, Any]:
     return out
 
 
-BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "target": bench_target, "search": bench_search}
+def bench_selection(repeat: int, n: int = 3500, k: int = 700, m: int = 2) -> dict[str, Any]:
+    from tests.test_selection_fast import scan
+
+    rng = np.random.default_rng(0)
+    f, g = rng.standard_normal((n, m)), rng.standard_normal((k, m)) * (3 / np.sqrt(m))
+    a = Model(f, g)
+    b = Model(f + 0.1 * rng.standard_normal((n, m)), g + 0.1 * (3 / np.sqrt(m)) * rng.standard_normal((k, m)))
+    ell, ell2 = log_probs(a), log_probs(b)
+    fast = timed(lambda: paper_labels(ell, ell2), repeat)
+    inputs = timed(lambda: paper_inputs(a, b, ell, ell2, 100, 0), repeat)
+    t = time.perf_counter()
+    old = scan(ell, ell2)
+    old_s = time.perf_counter() - t
+    new = paper_labels(ell, ell2)
+    return {
+        "n": n, "K": k, "M": m,
+        "paper_labels": fast, "paper_inputs (100 draws)": inputs,
+        "per_pivot_scan_s (once)": old_s, "ratio_old_to_new": old_s / fast["best_s"],
+        "same_choice": old[:2] == new[:2], "choice": list(new[:2]),
+    }
+
+
+BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "target": bench_target, "search": bench_search,
+           "selection": bench_selection}
 
 
 def main() -> int:
