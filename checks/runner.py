@@ -320,8 +320,7 @@ def next_steps(report: VerifyReport) -> list[str]:
         for k in c["checks"]:
             if k["verdict"] != c["verdict"]:
                 continue
-            ev = k["evidence"]
-            why = str(ev.get("reason") or ev.get("message") or ev.get("witness") or "")[:140]
+            why = _first_reason(k["evidence"])[:160]
             lines.append(f"{c['id']} ({k['method']}) {c['verdict']}: {why}")
             if c["verdict"] == "undecided":
                 hint = _hint(why, c["id"], report.ctx)
@@ -331,8 +330,23 @@ def next_steps(report: VerifyReport) -> list[str]:
     return lines
 
 
+def _first_reason(evidence: Any) -> str:
+    """The reason, message or witness of a check, looked up through combined sub-checks."""
+    if isinstance(evidence, dict):
+        for key in ("reason", "message", "witness"):
+            if evidence.get(key):
+                return str(evidence[key])
+        for name, value in evidence.items():
+            found = _first_reason(value)
+            if found:
+                return f"{name}: {found}"
+    return ""
+
+
 def _hint(why: str, cid: str, ctx: Context) -> str:
     """What to run after an undecided check, from its reason."""
+    if "significant" in why:
+        return "nothing: an empirical outcome of the shipped data, reported as it is (evidence in --json)"
     if "premises" in why:
         return f"closeness verify --claim {cid}  (the premises run first; see their verdicts)"
     if "precision" in why or "digits" in why or "overlap" in why or "noise" in why:
