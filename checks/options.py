@@ -11,6 +11,9 @@ from typing import Any
 
 __all__ = ["int_list", "add_progress_options", "progress_bar"]
 
+#: Longest list of numbers an option accepts (far beyond any label or input set that fits in memory).
+MAX_LIST = 10_000_000
+
 _RANGE = re.compile(r"^(-?\d+)(?:-|\.\.)(-?\d+)$")
 
 
@@ -26,6 +29,10 @@ def int_list(text: str) -> tuple[int, ...]:
                 lo, hi = int(match.group(1)), int(match.group(2))
                 if hi < lo:
                     raise argparse.ArgumentTypeError(f"descending range {part!r} in {text!r}")
+                if hi - lo + 1 + len(out) > MAX_LIST:
+                    raise argparse.ArgumentTypeError(
+                        f"{part!r} asks for {hi - lo + 1:,} numbers (about {(hi - lo + 1) * 36 / 2**30:.0f} GiB "
+                        f"as a list); at most {MAX_LIST:,} are accepted")
                 out.extend(range(lo, hi + 1))
             else:
                 out.append(int(part))

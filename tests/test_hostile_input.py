@@ -161,3 +161,22 @@ def test_the_highest_precision_prints(models: tuple[str, str], capsys: pytest.Ca
     assert main(["compare", *models, "--dps", "5000", "--labels", "1,2", "--inputs", "1,2"]) == 0
     out = capsys.readouterr().out
     assert "d_{f,g} ≤ 2Mε" in out
+
+
+def test_a_fifo_model_path_is_refused_not_read(models: tuple[str, str], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)
+    assert main(["compare", str(fifo), models[1]]) == 2  # returns at once: nothing opens the FIFO
+    assert "not a file or a directory" in capsys.readouterr().err
+
+
+def test_a_range_asking_for_terabytes_is_refused_before_allocating(models: tuple[str, str],
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", *models, "--labels", "1-3000000000"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "3,000,000,000 numbers" in err and "GiB" in err and err.count("\n") == 1

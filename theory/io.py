@@ -26,6 +26,8 @@ def load_model(path: str | os.PathLike[str]) -> Model:
     p = Path(path)
     if not p.exists():
         raise ClosenessError(f"model not found: {p}")
+    if not (p.is_dir() or p.is_file()):
+        raise ClosenessError(f"model {p} is not a file or a directory (a FIFO, device or socket is not read)")
     try:
         arrays = _load_directory(p) if p.is_dir() else _load_npz(p)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
