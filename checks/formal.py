@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import theory
 from checks.registry import GENERAL, REGISTRY, Context, Outcome
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
     "INSTALL",
 ]
 
-FORMAL_DIR = Path(__file__).resolve().parent.parent / "theory" / "formal"
+FORMAL_DIR = Path(theory.__file__).resolve().parent / "formal"
 
 INSTALL = ("apt-get update && apt-get install -y coq libcoq-mathcomp-algebra libcoq-mathcomp-analysis "
            "libcoq-interval")
