@@ -201,7 +201,7 @@ def compare(
     if select == "paper":
         if sets is not None:
             raise ClosenessError("give either explicit sets or --select paper, not both")
-        require_paper_selection(a.K)  # before any n×K work
+        require_paper_selection(a.K, a.M, max_subsets)  # before any n×K work (and before selecting)
         P = arithmetic(dps, ball=certified)
         ell, ell2 = log_probs(a, P), log_probs(b, P)
         sets = paper_sets(a, b, P.midpoint(ell), P.midpoint(ell2), samples, seed, input_weights(a))  # at float64
