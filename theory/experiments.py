@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 
 from theory.compare import compare
-from theory.distances import Sets, d_kl, input_terms, label_terms, m_cca
+from theory.distances import Sets, d_kl, input_terms, m_cca
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, load_model, save_model
 from theory.model import Model
-from theory.selection import require_invertible_sets
+from theory.selection import paper_labels, require_invertible_sets
 from theory.shipped import Shipped
 from theory.synthetic import RadialData, radial_data
 from theory.training import TrainSettings, accuracy, train, trained_model
@@ -562,46 +562,10 @@ class Prepared:
 
 
 def _paper_labels(pa: Prepared, pb: Prepared) -> tuple[int, int]:
-    """``(y_0, left-out)`` of :func:`theory.selection.paper_labels`, all pivots at once.
-
-    Every standard deviation over x it needs is a quadratic form of the covariances of ``ℓ`` and
-    ``ℓ'`` (``Var(ℓ_y − ℓ_{y_0}) = C_yy + C_{y_0y_0} − 2C_{yy_0}``, and so on), so the selection costs
-    three K×K covariance matrices; the chosen sets are then evaluated directly (two-pass)."""
-    c, c2, x = pa.cov, pb.cov, pa.centred.T @ pb.centred / pa.centred.shape[0]
-    k = c.shape[0]
-    off = ~np.eye(k, dtype=bool)
-    dc, dc2, dx = np.diag(c), np.diag(c2), np.diag(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sig = np.sqrt(np.maximum(dc[None, :] + dc[:, None] - 2 * c, 0))  # [y0, y]
-        sig2 = np.sqrt(np.maximum(dc2[None, :] + dc2[:, None] - 2 * c2, 0))
-        ok = (np.all((sig > _TINY * pa.scale) | ~off, axis=1) & np.all((sig2 > _TINY * pb.scale) | ~off, axis=1))
-        ratio = sig * sig2
-        a = dc[None, :] / sig**2 + dc2[None, :] / sig2**2 - 2 * dx[None, :] / ratio
-        b = dc[:, None] / sig**2 + dc2[:, None] / sig2**2 - 2 * dx[:, None] / ratio
-        t = np.where(off, np.sqrt(np.maximum(np.maximum(a, b), 0)), -np.inf)
-    t1 = np.full(k, np.inf)
-    near = np.zeros(k, dtype=bool)  # the left-out label is a near tie
-    for p in np.flatnonzero(ok):
-        top = np.sort(t[p])[::-1]
-        t1[p] = top[1]  # leaving out the largest term minimises the maximum of the others
-        near[p] = top[0] - top[1] <= _NEAR * top[0]
-    if not np.any(np.isfinite(t1)):
-        raise ClosenessError("every pivot choice leaves a label with zero log-odds variance: T1 is undefined")
-    close = np.flatnonzero(t1 <= np.min(t1) * (1 + _NEAR))
-    if len(close) == 1 and not near[close[0]]:
-        return int(close[0]), int(np.argmax(t[close[0]]))
-    # T1 has exact ties (a_y of pivot y_0 equals b of pivot y, ...): decide them as
-    # theory.selection.paper_labels does, at its rounding, among the near-minimal pivots only
-    best: tuple[float, int, int] = (np.inf, -1, -1)
-    for cand in close:
-        others = tuple(y for y in range(k) if y != cand)
-        _, _, ay, by = label_terms(pa.ell, pb.ell, int(cand), others)
-        tt = np.maximum(ay, by)
-        per_left_out = [float(np.max(np.delete(tt, j))) for j in range(len(others))]
-        j = int(np.argmin(per_left_out))
-        if per_left_out[j] < best[0]:
-            best = (per_left_out[j], int(cand), others[j])
-    return best[1], best[2]
+    """``(y_0, left-out)`` of :func:`theory.selection.paper_labels` (which works from the moment
+    matrices of all pivots at once)."""
+    y0, left, _ = paper_labels(pa.ell, pb.ell)
+    return y0, left
 
 
 #: The authors' starting threshold for ``T2`` (a draw must beat it to replace the first draw).
