@@ -46,7 +46,7 @@ from theory.errors import ClosenessError
 from theory.io import atomic_write_text, load_model, save_model
 from theory.model import Model
 from theory.selection import paper_labels, require_invertible_sets
-from theory.shipped import Shipped
+from theory.shipped import Reporter, Shipped, hms, say
 from theory.synthetic import RadialData, radial_data
 from theory.training import TrainSettings, accuracy, train, trained_model
 
@@ -247,7 +247,6 @@ def _cached(npz: Path, meta: Path, settings: TrainSettings, data: RadialData) ->
     return load_model(npz), float(info["test_accuracy"])
 
 
-Reporter = Callable[[str, bool], None]
 
 
 def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None) -> GridResult:
@@ -273,7 +272,7 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
             model, acc = hit
             result.reused += 1
             total -= cost[w] * grid.steps
-            _say(report, f"[{i}/{len(jobs)}] width {w} seed {s}: loaded (test accuracy {acc:.4f})", True)
+            say(report, f"[{i}/{len(jobs)}] width {w} seed {s}: loaded (test accuracy {acc:.4f})", True)
         else:
             label = f"[{i}/{len(jobs)}] width {w} seed {s}"
             t0 = time.perf_counter()
@@ -282,7 +281,7 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
                          spent: float = train_time, t0: float = t0, total: float = total) -> None:
                 work = before + cost[w] * step
                 eta = (spent + time.perf_counter() - t0) / work * (total - work)
-                _say(report, f"{label}: step {step}/{grid.steps} loss {loss:.4f}  eta {_hms(eta)}", False)
+                say(report, f"{label}: step {step}/{grid.steps} loss {loss:.4f}  eta {hms(eta)}", False)
 
             t = train(data, settings, progress, every=max(1, grid.steps // 50))
             train_time += time.perf_counter() - t0
@@ -295,7 +294,7 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
                 info = {"settings": settings.as_dict(), "data": data.describe(), "test_accuracy": acc,
                         "final_train_loss": t.history[-1][1], "seconds": t.seconds}
                 atomic_write_text(meta, json.dumps(info, indent=1) + "\n")
-            _say(report, f"{label}: test accuracy {acc:.4f}, train loss {t.history[-1][1]:.4f}, "
+            say(report, f"{label}: test accuracy {acc:.4f}, train loss {t.history[-1][1]:.4f}, "
                  f"{t.seconds:.1f} s", True)
         result.models[(w, s)] = model
         result.accuracy[(w, s)] = acc
@@ -303,7 +302,7 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
         kept = result.kept(w)
         for sa, sb in itertools.combinations(kept, 2):
             result.pairs.append(compare_pair(result.models[(w, sa)], result.models[(w, sb)], w, sa, sb, grid))
-        _say(report, f"width {w}: {len(kept)} of {len(grid.seeds)} models kept, "
+        say(report, f"width {w}: {len(kept)} of {len(grid.seeds)} models kept, "
              f"{len(kept) * (len(kept) - 1) // 2} pairs compared", True)
     result.seconds = time.perf_counter() - start
     return result
@@ -338,19 +337,9 @@ def compare_across(result: GridResult, report: Reporter | None = None) -> int:
         result.across[(a, b)] = compare_pair(result.models[a], result.models[b], a[0], a[1], b[1], result.grid,
                                              width_b=b[0])
         if i % 50 == 0 or i == len(todo):
-            _say(report, f"pairs across widths (for the trend test): {i}/{len(todo)}", i == len(todo))
+            say(report, f"pairs across widths (for the trend test): {i}/{len(todo)}", i == len(todo))
     result.seconds += time.perf_counter() - start
     return len(todo)
-
-
-def _say(report: Reporter | None, text: str, final: bool) -> None:
-    if report is not None:
-        report(text, final)
-
-
-def _hms(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 # ------------------------------------------------------------------------------------------
@@ -694,7 +683,7 @@ def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: fl
             pr.error = str(err)
         out[(a, b)] = pr
         if i % 100 == 0 or i == len(todo):
-            _say(report, f"pairs compared: {i}/{len(todo)}", i == len(todo))
+            say(report, f"pairs compared: {i}/{len(todo)}", i == len(todo))
     return out
 
 

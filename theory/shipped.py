@@ -285,7 +285,7 @@ def train_models(spec: WidthSpec, cache: Path, report: Reporter | None = None,
                      before: float = done, spent: float = spent) -> None:
             work = before + _cost(w) * step
             eta = (spent + time.perf_counter() - t0) / work * (total - work)
-            _say(report, f"{label}: step {step}/{spec.steps}, loss {loss:.4f}, ETA {_hms(eta)}", False)
+            say(report, f"{label}: step {step}/{spec.steps}, loss {loss:.4f}, ETA {hms(eta)}", False)
 
         m = train_model(spec, w, s, data, progress)
         spent += time.perf_counter() - t0
@@ -294,7 +294,7 @@ def train_models(spec: WidthSpec, cache: Path, report: Reporter | None = None,
         _write_model(d, m)
         out.append(m)
         accs = ", ".join(f"{a:.4f}" for a in m.accuracy.values())
-        _say(report, f"{label}: test accuracy {accs} (steps {', '.join(map(str, spec.budgets))}), "
+        say(report, f"{label}: test accuracy {accs} (steps {', '.join(map(str, spec.budgets))}), "
              f"{m.seconds:.0f} s", True)
     order = {k: i for i, k in enumerate(jobs)}
     return sorted(out, key=lambda m: order[(m.width, m.seed)])
@@ -366,18 +366,20 @@ def reproduce(shipped: Shipped, which: Iterable[tuple[int, int]], report: Report
                                  f"gives {config_hash(now)} (trainer version {TRAINER_VERSION})")
 
         def progress(step: int, loss: float, i: int = i, w: int = w, s: int = s) -> None:
-            _say(report, f"retraining {i}: width {w} seed {s}, step {step}/{shipped.spec.steps}", False)
+            say(report, f"retraining {i}: width {w} seed {s}, step {step}/{shipped.spec.steps}", False)
 
         out.append((old, train_model(shipped.spec, w, s, data, progress)))
-        _say(report, f"retrained width {w} seed {s}: max |Δ| = {max_difference(old, out[-1][1]):.3g}", True)
+        say(report, f"retrained width {w} seed {s}: max |Δ| = {max_difference(old, out[-1][1]):.3g}", True)
     return out
 
 
-def _say(report: Reporter | None, text: str, final: bool) -> None:
+def say(report: Reporter | None, text: str, final: bool) -> None:
+    """Pass a progress line to ``report`` (``final``: the last line of a stage), if there is one."""
     if report is not None:
         report(text, final)
 
 
-def _hms(seconds: float) -> str:
+def hms(seconds: float) -> str:
+    """``h:mm:ss``, for an ETA."""
     s = round(seconds)
     return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
