@@ -462,13 +462,14 @@ def write_report(
     seed: int = 0,
     steps: int = 8,
     random_pairs: int = 40,
-    table1_rhos: tuple[int, ...] = TABLE1_RHOS,
-    table1_per_class: int = TABLE1_PER_CLASS,
+    table1_rhos: tuple[int, ...] | None = None,
+    table1_per_class: int | None = None,
 ) -> ReportFiles:
     """Write ``report.md``, ``report.html`` (self-contained), ``appendix.tex`` (a LaTeX fragment),
     ``bound.png`` (when matplotlib is installed) and ``verify.json`` (the reported
     ``closeness-verify/1`` data, timings included) into ``out_dir``; ``steps`` and
-    ``random_pairs`` size the bound figure, ``table1_*`` Table 1."""
+    ``random_pairs`` size the bound figure, ``table1_*`` Table 1 (default: :data:`TABLE1_RHOS`,
+    :data:`TABLE1_PER_CLASS`, looked up at call time)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ClosenessError(f"--out must be a directory, but {out} is a file")
@@ -478,7 +479,8 @@ def write_report(
         figure: Path | None = bound_figure(points, out / FIGURE_NAME)
     except ClosenessError:
         figure = None
-    table1 = table1_markdown(seed, table1_rhos, table1_per_class)
+    table1 = table1_markdown(seed, TABLE1_RHOS if table1_rhos is None else table1_rhos,
+                             TABLE1_PER_CLASS if table1_per_class is None else table1_per_class)
     text = render(data, seed, table1, points, figure.name if figure else None)
     report = atomic_write_text(out / "report.md", text)
     verify = atomic_write_text(out / "verify.json", json.dumps(data, indent=2) + "\n")

@@ -148,6 +148,12 @@ def _verify_json(seconds: float = 123.456) -> dict[str, Any]:
 SMALL: dict[str, Any] = {"steps": 2, "random_pairs": 3, "table1_rhos": (1, 20), "table1_per_class": 5}
 
 
+@pytest.fixture
+def small_table1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command-line tests compute Table 1 at 5 inputs per class (the paper's 500 take minutes)."""
+    monkeypatch.setattr(rep, "TABLE1_PER_CLASS", 5)
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> rep.ReportFiles:
     return rep.write_report(tmp_path_factory.mktemp("report"), _verify_json(), seed=0, **SMALL)
@@ -220,7 +226,7 @@ def test_tightness_table_shows_a_violation_above_one() -> None:
     assert row == "| made up | 1 | 0.1 | 0.5 | 2.5 | 25 |"
 
 
-def test_cli_report_from_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_report_from_json(small_table1: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "verify.json"
     src.write_text(json.dumps(_verify_json()))
     out = tmp_path / "out"
@@ -230,7 +236,8 @@ def test_cli_report_from_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["report", "--out", str(out), "--from-json", str(src), "--strict"]) == 1  # something is refuted
 
 
-def test_an_interrupted_run_is_reported_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_interrupted_run_is_reported_incomplete(small_table1: None, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     data = _verify_json()
     data["complete"] = False
     data["claims"] = [c for c in data["claims"] if c["verdict"] == "verified"]
@@ -242,7 +249,7 @@ def test_an_interrupted_run_is_reported_incomplete(tmp_path: Path, capsys: pytes
     assert "incomplete" in capsys.readouterr().err
 
 
-def test_cli_report_runs_the_registry(tmp_path: Path) -> None:
+def test_cli_report_runs_the_registry(small_table1: None, tmp_path: Path) -> None:
     status = main(["report", "--out", str(tmp_path), "--claim", "sec4-bound-implies-paper", "--dps", "30"])
     assert status == 0
     data = json.loads((tmp_path / "verify.json").read_text())
