@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "DIR/report.md (a verdict table, what rests on what, every claim with provenance, paper reference, "
         "statement, methods, verdicts, scope and a line of evidence; Table 1; the bound figure; environment "
         "and precision), DIR/report.html (the same, self-contained), DIR/appendix.tex (a LaTeX fragment to "
-        "\\input), DIR/bound.png and DIR/verify.json (the full evidence). report.md is deterministic for a given seed and precision. Exit status 0 once "
+        "\\input), DIR/bound.png and DIR/verify.json (the full evidence). report.md is deterministic for "
+        "a given seed and precision. Exit status 0 once "
         "the report is written (the verdicts are in it); with --strict, as for `closeness verify` of the "
         "claims reported, and 3 for an incomplete (interrupted) verify JSON.",
     )
