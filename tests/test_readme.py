@@ -14,7 +14,7 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def _claim_map() -> list[list[str]]:
-    start = README.index("| Paper | Claim ids | Check it | Kernel-checked (Coq) | Explore it |")
+    start = README.index("| Paper | Claim ids | Check it | Kernel-checked (Coq) | Scope | Explore it |")
     rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
     return [[c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
 
@@ -34,6 +34,23 @@ def test_the_coq_column_matches_the_proofs() -> None:
         proved = [i for i in _ids(row[1]) if i in PROOFS]
         named = [i for i in _ids(row[3]) if not i.endswith(".v")]
         assert named == proved, row[0]
+
+
+def test_the_scope_column_names_every_claim_once_and_coq_proofs_general() -> None:
+    for row in _claim_map():
+        ids = _ids(row[1])
+        scope = row[4]
+        if ";" not in scope and ":" not in scope:  # one scope for the whole row
+            assert scope in ("general", "instances", "not verified"), row[0]
+            if scope != "general":
+                assert not [i for i in ids if i in PROOFS], f"{row[0]}: a kernel-checked claim is general"
+            continue
+        named = {}
+        for part in scope.split(";"):
+            kind, _, listed = part.partition(":")
+            named.update(dict.fromkeys(_ids(listed), kind.strip()))
+        assert set(named) == set(ids), row[0]
+        assert all(named[i] == "general" for i in ids if i in PROOFS), row[0]
 
 
 def test_the_claim_count_is_the_registrys() -> None:
