@@ -29,6 +29,19 @@ COMMAND_MODULES = (
     "checks.selftest_cmd",
 )
 
+#: The module of each command: a command line naming one imports only that module (so `compare`
+#: starts without the claim registry, sympy or hypothesis); `--help` alone imports them all.
+COMMANDS = {
+    "verify": "checks.verify_cmd",
+    "compare": "checks.compare_cmd",
+    "counterexample": "checks.sec3_cmd",
+    "table1": "checks.sec3_cmd",
+    "search": "checks.search_cmd",
+    "report": "checks.report_cmd",
+    "experiment": "checks.experiment_cmd",
+    "selftest": "checks.selftest_cmd",
+}
+
 
 class _Formatter(argparse.HelpFormatter):
     """Help that states each option's default, where it has a meaningful one."""
@@ -66,7 +79,8 @@ def _check_common(args: argparse.Namespace) -> None:
             raise ClosenessError(f"--{name} must be at least {low}, got {value}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser: with ``command``, only that command's module is imported and registered."""
     parser = _Parser(
         prog="closeness",
         description="Verify the claims of 'When Does Closeness in Distribution Imply "
@@ -74,14 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"closeness-proofs {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else list(COMMAND_MODULES)
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -81,3 +81,11 @@ def test_json_without_a_file_goes_to_stdout(capsys: pytest.CaptureFixture[str]) 
     assert main(["table1", "--rho", "1", "--per-class", "2", "--json", "--quiet"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["rho"] == 1 and float(rows[0]["d_kl"]) > 0
+
+
+def test_compare_starts_without_the_claim_machinery(tmp_path: Path) -> None:
+    """`closeness compare` imports only its own module: no sympy, no hypothesis, no claim registry."""
+    code = ("import sys\nfrom checks.cli import main\ntry:\n    main(['compare', '--help'])\nexcept SystemExit:\n"
+            "    pass\nprint(sorted(m for m in ('sympy', 'hypothesis', 'checks.registry') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
