@@ -1,6 +1,6 @@
-"""Claims about the definitions themselves (CLAIMS.md §1): the choice of moments.
+"""Claims about the definitions themselves (the moments): the choice of moments.
 
-CLAIMS.md fixes population moments (``ddof = 0``) while the paper's code uses ``ddof = 1``; every
+This suite fixes population moments (``ddof = 0``) while the paper's code uses ``ddof = 1``; every
 quantity of Section 4 except the scale terms ``T3``, ``T4`` is the same under both.  The reason is
 two facts about ``SD_d(v) = √(Σ(v − v̄)²/(n − d))``:
 ``SD_d = κ_d · SD_0`` with ``κ_d = √(n/(n − d))``, and ``SD_0(v/κ) = SD_0(v)/κ`` for ``κ > 0``;
@@ -37,7 +37,7 @@ DDOF = claim(
     "and d_{f,g}; T3 and T4 are multiplied by √(n/(n−1)) and √(K/(K−1)).",
     r"a^{(1)} = a^{(0)},\ \dots,\ d_{f,g}^{(1)} = d_{f,g}^{(0)},\quad "
     r"T_3^{(1)} = \sqrt{\tfrac{n}{n-1}}\,T_3^{(0)},\ T_4^{(1)} = \sqrt{\tfrac{K}{K-1}}\,T_4^{(0)}",
-    "CLAIMS.md §1 (moments); Section 4 definitions",
+    "Definitions (moments); Section 4 definitions",
     "new",
 )
 

@@ -1,4 +1,4 @@
-"""Claims of Section 2 of the paper (see ../shared/paper/CLAIMS.md §2): Def 2.1, Theorem 2.2,
+"""Claims of Section 2 of the paper: Def 2.1, Theorem 2.2,
 and the necessity of diversity.
 
 Each method is a thin wrapper around a parameterised checker (``check_…``) that the tests feed

@@ -1,4 +1,4 @@
-"""Claims of Section 3 of the paper (see ../shared/paper/CLAIMS.md §3): the KL counterexample.
+"""Claims of Section 3 of the paper: the KL counterexample.
 
 Every method is a thin wrapper around a parameterised checker (``check_*``); the tests feed the
 checkers false variants (a too-large exponent, a too-small ``ρ``, a permutation for which the

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "counterexample",
         help="write the Section 3 model pair (small KL, dissimilar representations)",
-        description="Write the two models of Theorem 3.1 (CLAIMS.md §3) as .npz files for `closeness compare`.",
+        description="Write the two models of Theorem 3.1 (Section 3) as .npz files for `closeness compare`.",
     )
     kinds = p.add_subparsers(dest="kind", metavar="KIND", parser_class=type(p))
     kl = kinds.add_parser("kl", help="the paper's 7-class construction",

@@ -1,4 +1,4 @@
-"""Claims of Section 4 of the paper (see ../shared/paper/CLAIMS.md §4).
+"""Claims of Section 4 of the paper.
 
 The bound ``d_{f,g} ≤ 2Mε`` is registered as a chain of steps (``sec4-bound-*``), each with a
 symbolic certificate from :mod:`theory.derivations.bound` and a numeric or certified check; then
@@ -226,7 +226,7 @@ LOGRATIO = claim(
     "The log-odds are linear in the embedding: (Lᵀf(x))_i = ℓ(y_i|x) − ℓ(y_0|x), and "
     "(Nᵀg(y))_i = ℓ(y|x_i) − ℓ(y|x_0) + c_i with c_i constant in y (step 1 of the bound).",
     r"(L^\top f(x))_i=\ell(y_i|x)-\ell(y_0|x),\ (N^\top g(y))_i=\ell(y|x_i)-\ell(y|x_0)+c_i",
-    "Section 4 (proof of the bound); CLAIMS.md §1", "paper",
+    "Section 4 (proof of the bound); the definitions", "paper",
 )
 
 

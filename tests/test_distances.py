@@ -180,7 +180,7 @@ def test_ball_enclosures_contain_the_50_digit_values() -> None:
 
 
 def test_ddof_invariance() -> None:
-    """Every quantity but the scale terms T3, T4 is the same under ddof 0 and ddof 1 (CLAIMS §1)."""
+    """Every quantity but the scale terms T3, T4 is the same under ddof 0 and ddof 1 (the definitions)."""
     a, b = random_pair(7)
     sets = default_sets(a, b)
     la, lb = log_probs(a), log_probs(b)
@@ -298,7 +298,7 @@ def test_dropping_the_pivot_term_is_caught() -> None:
 
 
 def check_sharp_bound(llv: LLV = llv_terms, seeds: range = range(6)) -> None:
-    """Each side's ``d_SVD`` is at most ``2·T²`` of its own terms (CLAIMS.md §4, [new])."""
+    """Each side's ``d_SVD`` is at most ``2·T²`` of its own terms (Section 4, [new])."""
     for seed in seeds:
         a, b = random_pair(seed, noise=0.05 * (1 + seed))
         scale = 0.5**seed  # shrink the log-odds: unstandardised terms then shrink too

@@ -1,6 +1,6 @@
 """Section 3: two models with ``d_KL → 0`` whose representations stay far from linearly related.
 
-The family (Theorem 3.1, Table 1; CLAIMS.md §3).  ``M = 2``; ``K`` labels at angles
+The family (Theorem 3.1, Table 1).  ``M = 2``; ``K`` labels at angles
 ``θ_k = 2π t_k`` (``t_k`` exact rationals; evenly spaced ``t_k = k/K`` in the paper) with
 ``g(y_k) = ρ u(θ_k)``, ``u(θ) = (cos θ, sin θ)``.  Class ``k`` has ``m`` inputs; input ``(k, j)``
 has jitter ``φ_{k,j}`` and radius ``r_{k,j}``:
@@ -348,7 +348,7 @@ def kl_bound(c: KLConstruction, rho: Any, P: Arithmetic = FLOAT64, sharp: bool =
 
     Per input of class k: ``KL ≤ S' + 2ρ r_max S`` with ``S ≤ T_k``, ``S' ≤ T_{σ(k)}``, so
     ``d_KL ≤ (1/K) Σ_k (T_{σ(k)} + 2ρ r_max T_k)``; with ``sharp=False`` this is
-    ``(K−1) e^{−ρΔ} (1 + 2ρ r_max)`` (CLAIMS.md §3).
+    ``(K−1) e^{−ρΔ} (1 + 2ρ r_max)``.
     """
     tails = _tail_sums(c, rho, P, sharp)
     with P.active():

@@ -7,7 +7,7 @@
 * ``m_cca`` -- mean canonical correlation, computed in closed form (Cholesky + SVD).
 
 Moments over inputs ``x`` are under ``p_D`` (uniform or weighted); over labels ``y`` uniform
-over all K labels.  Population moments (``ddof = 0``) throughout, as CLAIMS.md §1 fixes;
+over all K labels.  Population moments (``ddof = 0``) throughout (README: *Definitions, as computed*);
 ``ddof = 1`` (the paper's code) is available to show which quantities depend on it.
 """
 
@@ -146,7 +146,7 @@ def _check_indices(what: str, pivot: int, members: tuple[int, ...], size: int) -
 
 @dataclass(frozen=True)
 class LLVTerms:
-    """Every ingredient of ``d^λ_LLV`` for fixed sets (CLAIMS.md §4), arrays indexed like the sets."""
+    """Every ingredient of ``d^λ_LLV`` for fixed sets (Section 4), arrays indexed like the sets."""
 
     sets: Sets
     sigma: np.ndarray  # σ_y, y ∈ S_Y

@@ -1,7 +1,7 @@
 """Section 2: diversity (Def 2.1), the matrices ``L`` and ``N``, and the relation ``~_L``.
 
 ``L = [g_0(y_1) … g_0(y_M)]`` with ``g_0(y) = g(y) − g(y_0)``, and
-``N = [f(x_1) − f(x_0) … f(x_M) − f(x_0)]``.  Two key identities (CLAIMS.md §1):
+``N = [f(x_1) − f(x_0) … f(x_M) − f(x_0)]``.  Two key identities (the definitions):
 ``(Lᵀf(x))_i = ℓ(y_i|x) − ℓ(y_0|x)`` and ``(Nᵀg(y))_i = ℓ(y|x_i) − ℓ(y|x_0) + c_i``.
 """
 

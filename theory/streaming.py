@@ -13,7 +13,7 @@ them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
 * The label terms ``σ_y, a_y, b_y`` are moments over inputs of the ``|S_Y| + 1`` columns
   ``ℓ(y|x) = z_y − log s``: two passes over the inputs, merged chunk by chunk with the weighted
   update of Chan, Golub and LeVeque (1979).  Pass 1 gives ``σ_y = SD_x[(Lᵀf(x))_y]`` (a log-odds
-  is a logit difference, ``(Lᵀf(x))_y = ℓ(y|x) − ℓ(y_0|x)``, CLAIMS.md §1) together with the
+  is a logit difference, ``(Lᵀf(x))_y = ℓ(y|x) − ℓ(y_0|x)``) together with the
   cross-covariance of ``Lᵀf`` and ``L'ᵀf'`` that the f side of ``d_{f,g}`` needs; pass 2, which
   computes the logits, accumulates ``Var_x[ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y]`` directly, so no
   variance is ever formed as a difference of large second moments.
@@ -23,7 +23,7 @@ them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
 * ``m_CCA`` over ``F, F'`` (n×M) is cheap and is computed in memory by
   :func:`theory.distances.m_cca`.
 
-Population moments (``ddof = 0``) under ``p_D``, as everywhere (CLAIMS.md §1).  Blocks of inputs
+Population moments (``ddof = 0``) under ``p_D``, as everywhere (the definitions).  Blocks of inputs
 are shared among one thread per core (at most 2) when threadpoolctl can hold BLAS to one thread per
 call, and consumed in input order, so the values do not depend on the threads.  Peak memory is
 ``G, G'`` (K×M, read memory-mapped when they come from ``.npy`` files), three tiles per thread, and
@@ -434,7 +434,7 @@ def _llv_and_kl(
 def stream_llv_terms(
     a: Model, b: Model, sets: Sets, chunk: int | None = None, workers: int | None = None
 ) -> LLVTerms:
-    """Every term of ``d^λ_LLV`` (Section 4, CLAIMS.md §4) streamed over the inputs."""
+    """Every term of ``d^λ_LLV`` (Section 4) streamed over the inputs."""
     check_pair(a, b)
     sets.validate(a.n, a.K, a.M)
     with _blas_held(workers):

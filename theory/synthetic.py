@@ -1,4 +1,4 @@
-"""The synthetic "radial classification" task of the paper's width experiment (CLAIMS.md §5).
+"""The synthetic "radial classification" task of the paper's width experiment (Section 5).
 
 Inputs are drawn from ``N(0, 3² I₂)``; the label of ``x`` is the angle of ``x`` folded into
 ``[0, π)`` (``x`` and ``−x`` share a label) and cut into ``K`` equal wedges.  The paper's code

@@ -129,7 +129,7 @@ def left_out_witness(left_out: int = 2) -> dict[str, Any]:
 
 def _exact_terms(ell: sp.Matrix, ell2: sp.Matrix, y0: int, labels: tuple[int, ...], x0: int,
                  inputs: tuple[int, ...]) -> dict[str, sp.Expr]:
-    """Exact ``T1..T4`` (CLAIMS.md §4, uniform moments) of two log-probability matrices, and whether
+    """Exact ``T1..T4`` (Section 4, uniform moments) of two log-probability matrices, and whether
     every ``σ_y``, ``σ'_y``, ``s_x``, ``s'_x`` is positive (the domain of ``d_LLV``)."""
     n, k = ell.rows, ell.cols
 
