@@ -56,11 +56,15 @@ def e_enclosure(digits: int) -> tuple[Fraction, Fraction]:
     return lo, lo + Fraction(1, m * factorial)
 
 
+def _dyadic(man: object, exp: object) -> Fraction:
+    """``man · 2^exp`` exactly."""
+    return Fraction(int(man)) * Fraction(2) ** int(exp)  # type: ignore[call-overload]
+
+
 def _exact(value: object) -> Fraction:
     """An mpmath number as the exact rational it stores."""
     sign, man, exp, _ = value._mpf_  # type: ignore[attr-defined]
-    q = Fraction(int(man)) * (Fraction(2) ** int(exp))
-    return -q if sign else q
+    return -_dyadic(man, exp) if sign else _dyadic(man, exp)
 
 
 def mp_digits(dps: int) -> Canary:
@@ -84,10 +88,8 @@ def ball_enclosure(dps: int) -> Canary:
     lo, hi = e_enclosure(dps + 10)
     with arith.active():
         ball = arith.exp(arith.array(np.array([1])))[0]
-        man, exp = ball.mid().man_exp()
-        mid = Fraction(int(man)) * Fraction(2) ** int(exp)
-        rman, rexp = ball.rad().mid().man_exp()
-        rad = Fraction(int(rman)) * Fraction(2) ** int(rexp)
+        mid = _dyadic(*ball.mid().man_exp())
+        rad = _dyadic(*ball.rad().mid().man_exp())
     if rad <= 0:
         return Canary("ball enclosure", False, "the ball for e has radius 0: it certifies nothing")
     if not (mid - rad <= lo and hi <= mid + rad):

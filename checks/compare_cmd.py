@@ -165,7 +165,7 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
     if result.certified:
         bound_1, bound_2 = j["bounds"]["2Meps"]["bound"], j["bounds"]["2eps2"]["bound"]
     else:
-        bound_1, bound_2 = _times(2 * m, j["d_llv"]), _times(2, _square(j["d_llv"]))
+        bound_1, bound_2 = _scaled(j["d_llv"], 2 * m), _scaled(j["d_llv"], 2, power=2)
     rows = [
         ("d_KL(A‖B)", _kl_shown(j["d_kl"]["ab"])),
         ("d_KL(B‖A)", _kl_shown(j["d_kl"]["ba"])),
@@ -249,14 +249,6 @@ def _largest(values: list[Any]) -> Any:
     return max(values, key=float)
 
 
-def _square(v: Any) -> Any:
-    """``v²`` for a JSON number or, keeping every digit, for a decimal string."""
-    if isinstance(v, float):
-        return v * v
-    P = MP(min(MAX_DPS, max(15, len(v))))
-    return P.to_str(P.scalar(v) ** 2)
-
-
 def _kl_shown(v: Any) -> Any:
     """A KL divergence is ≥ 0: a negative value at rounding level is shown as 0 with its size
     (an enclosure is shown as it is)."""
@@ -276,12 +268,12 @@ def _short(indices: list[int], most: int = 12) -> str:
     return f"[{head}, …, {tail}] ({len(indices)} indices)"
 
 
-def _times(c: int, v: Any) -> Any:
-    """``c·v`` for a JSON number or, keeping every digit, for a decimal string."""
+def _scaled(v: Any, c: int, power: int = 1) -> Any:
+    """``c·v^power`` for a JSON number or, keeping every digit, for a decimal string."""
     if isinstance(v, float):
-        return c * v
+        return c * v**power
     P = MP(min(MAX_DPS, max(15, len(v))))
-    return P.to_str(P.scalar(v) * c)
+    return P.to_str(P.scalar(v) ** power * c)
 
 
 def _fmt(v: Any) -> str:

@@ -44,6 +44,10 @@ def _as_list(v: Any) -> list[Any]:
     return list(np.asarray(v, dtype=object).ravel())
 
 
+#: Why results that are bit-identical at two precisions support no verdict.
+NO_EFFECT = "the higher precision had no effect (broken or float64-bound arithmetic)"
+
+
 def precision_agreement(lo: Any, hi: Any, dps: int, digits: int) -> tuple[float, str | None]:
     """Digits to which the value at ``dps`` and its re-computation at a higher precision agree,
     and why that agreement cannot support a verdict (``None`` when it can).
@@ -53,8 +57,7 @@ def precision_agreement(lo: Any, hi: Any, dps: int, digits: int) -> tuple[float,
     """
     agreed = digits_agreed(lo, hi)
     if MP(60).scalar(lo) == MP(60).scalar(hi) and lo != 0:
-        return agreed, (f"identical at {dps} digits and at the re-check precision: the higher precision "
-                        "had no effect (broken or float64-bound arithmetic)")
+        return agreed, f"identical at {dps} digits and at the re-check precision: {NO_EFFECT}"
     if agreed < digits:
         return agreed, f"precisions agree to {agreed:.1f} < {digits} digits"
     return agreed, None
@@ -81,9 +84,7 @@ def numeric_zero(fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10)
         return Outcome.verified(**evidence)
     if worst_lo > tol_lo and worst_hi > tol_lo:
         if worst_lo == worst_hi:
-            return Outcome.undecided(
-                "the residual is bit-identical at both precisions: the higher precision had no effect "
-                "(broken or float64-bound arithmetic)", **evidence)
+            return Outcome.undecided(f"the residual is bit-identical at both precisions: {NO_EFFECT}", **evidence)
         return Outcome.refuted(witness={"residual": lo.ctx.nstr(worst_hi, 10)}, **evidence)
     return Outcome.undecided("residual small at one precision only", **evidence)
 
