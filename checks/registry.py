@@ -166,7 +166,7 @@ def claim(
 ) -> Claim:
     """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`.
 
-    ``section`` defaults to the declaring module's name (``sec3`` for ``checks/sec3.py``);
+    ``section`` defaults to the declaring module's name (``sec3`` for ``checks/claims/sec3.py``);
     ``depends_on`` lists the ids of its premises (checked to exist by :func:`all_claims`).
     """
     if provenance not in PROVENANCES:
@@ -181,7 +181,9 @@ def claim(
 
 def all_claims() -> dict[str, Claim]:
     """Every registered claim, in registration order (imports the section modules)."""
-    from checks.claims import SECTIONS  # importing registers the claims
+    from checks.claims import SECTIONS, load
+
+    load()
 
     rank = {name: i for i, name in enumerate(SECTIONS)}
     order = sorted(REGISTRY.values(), key=lambda c: rank.get(c.section, len(rank)))  # stable

@@ -48,8 +48,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from checks.cli import main as closeness
-from checks.search_kl import save_pairs, search_pairs
-from checks.search_sec4 import search_bound
+from checks.search.kl import save_pairs, search_pairs
+from checks.search.sec4 import search_bound
 
 
 def run_cli(*argv: str) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import checks.sec5 as sec5
+import checks.claims.sec5 as sec5
 from checks.cli import main
 from checks.registry import Context, all_claims
 from theory.shipped import Shipped, WidthSpec, load_shipped, train_models, write_shipped

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from checks.cli import main
-from checks.sec5 import check_bound, check_trend, trend_outcome
+from checks.claims.sec5 import check_bound, check_trend, trend_outcome
 from theory.errors import ClosenessError
 from theory.experiments import (
     Grid,

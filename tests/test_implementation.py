@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from checks.implementation import check_similarity, check_streamed, similarity_pair, streamed_pair
+from checks.claims.implementation import check_similarity, check_streamed, similarity_pair, streamed_pair
 from checks.registry import Context
 from theory import streaming
 

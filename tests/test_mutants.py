@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import theory.distances
-from checks import sec1
+from checks.claims import sec1
 from checks.cli import main
 from checks.registry import Context, all_claims
 from checks.runner import select

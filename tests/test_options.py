@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from checks.options import int_list
+from checks.cli.options import int_list
 
 
 @pytest.mark.parametrize(

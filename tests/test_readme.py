@@ -64,6 +64,6 @@ def test_the_readme_sends_no_reader_outside_the_repository() -> None:
 
 def test_the_code_sends_no_reader_outside_the_repository() -> None:
     root = Path(__file__).resolve().parent.parent
-    for path in [*root.glob("checks/*.py"), *root.glob("theory/**/*.py"), *root.glob("theory/formal/*.v")]:
+    for path in [*root.glob("checks/**/*.py"), *root.glob("theory/**/*.py"), *root.glob("theory/formal/*.v")]:
         text = path.read_text(encoding="utf-8")
         assert "CLAIMS.md" not in text and "shared/paper" not in text, path.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.registry import Context
-from checks.sec1 import INVARIANT, check_ddof_numeric, check_ddof_symbolic
+from checks.claims.sec1 import INVARIANT, check_ddof_numeric, check_ddof_symbolic
 
 CTX = Context(dps=30)
 

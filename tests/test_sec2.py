@@ -10,7 +10,7 @@ import flint
 import numpy as np
 import pytest
 
-from checks import sec2
+from checks.claims import sec2
 from checks.registry import Context, all_claims
 from theory.derivations import identifiability as sym
 from theory.distances import Sets

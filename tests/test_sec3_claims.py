@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks import sec3
+from checks.claims import sec3
 from checks.cli import main
 from checks.registry import Context, all_claims
-from checks.search_kl import phenomenon_outcome, search_kl_bound
+from checks.search.kl import phenomenon_outcome, search_kl_bound
 from theory.counterexample import affine_permutation, grid, margin, nll_bound, paper_random, rho_for_eps
 from theory.derivations import kl as dkl
 from theory.distances import Sets

@@ -1,4 +1,4 @@
-"""Section 3 construction, derivations and commands (theory/counterexample.py, checks/sec3_cmd.py)."""
+"""Section 3 construction, derivations and commands (theory/counterexample.py, checks/cli/sec3.py)."""
 
 from __future__ import annotations
 

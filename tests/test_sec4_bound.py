@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from checks import sec4
+from checks.claims import sec4
 from checks.registry import Context
 from theory.derivations import bound as dbound
 from theory.families import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from checks import sec4
+from checks.claims import sec4
 from checks.registry import Context
-from checks.search_sec4 import order_score
+from checks.search.sec4 import order_score
 from theory.derivations import metric as dmetric
 from theory.distances import input_terms
 from theory.families import common_sets, llv_between, temperature_pair

@@ -9,7 +9,7 @@ import pytest
 
 from checks.cli import main
 from checks.registry import all_claims
-from checks.search_sec4 import search_bound, search_metric, search_order
+from checks.search.sec4 import search_bound, search_metric, search_order
 
 SEC4_IDS = {
     "sec4-bound-logratio": "paper",
@@ -92,8 +92,8 @@ def test_order_search_finds_a_disagreement() -> None:
 def test_metric_label_selection_mode_replays_the_witness() -> None:
     import numpy as np
 
-    from checks.sec4 import label_selection_triangle
-    from checks.search_sec4 import triangle_ratio
+    from checks.claims.sec4 import label_selection_triangle
+    from checks.search.sec4 import triangle_ratio
 
     x = tuple(np.asarray(a) for m in label_selection_triangle() for a in (m.f, m.g))
     ratio, _, sets = triangle_ratio(x, selection="paper-labels")
@@ -107,7 +107,7 @@ def test_metric_label_selection_mode_replays_the_witness() -> None:
 def test_searches_draw_weighted_inputs() -> None:
     from hypothesis import given, settings
 
-    from checks.search_sec4 import _models, models_strategy
+    from checks.search.sec4 import _models, models_strategy
 
     seen = []
 

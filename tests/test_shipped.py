@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import checks.sec5 as sec5
+import checks.claims.sec5 as sec5
 from checks.cli import main
-from checks.experiment_cmd import _Terminal
+from checks.cli.experiment import _Terminal
 from checks.registry import Context, all_claims
 from theory.compare import compare
 from theory.errors import ClosenessError

@@ -13,7 +13,7 @@ import pytest
 import theory.compare as compare_module
 import theory.streaming as streaming
 from checks.cli import main
-from checks.compare_cmd import TerminalProgress
+from checks.cli.compare import TerminalProgress
 from theory.compare import compare
 from theory.distances import Sets
 from theory.errors import ClosenessError

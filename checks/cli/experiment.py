@@ -1,7 +1,7 @@
 """``closeness experiment width``: the command line of the paper's width experiment (Section 5).
 
 Parsing and printing only; the experiment is :mod:`theory.experiments`, the shipped models
-:mod:`theory.shipped`, the claims :mod:`checks.sec5`.
+:mod:`theory.shipped`, the claims :mod:`checks.claims.sec5`.
 
 * ``closeness experiment width [--quick] [grid options]`` trains a grid (resumable in ``--out``)
   and writes a per-pair CSV, a CSV of the pairs across widths that the trend test needs, a
@@ -29,7 +29,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from checks.options import int_list
+from checks.cli.options import int_list
 from theory.experiments import (
     DIM,
     FULL,
@@ -289,7 +289,7 @@ def run_width(args: argparse.Namespace) -> int:
 
 
 def _run_shipped(args: argparse.Namespace) -> int:
-    from checks.sec5 import shipped, shipped_result
+    from checks.claims.sec5 import shipped, shipped_result
 
     sh = shipped()
     budget = args.steps if args.steps is not None else sh.spec.steps
@@ -305,7 +305,7 @@ def _run_shipped(args: argparse.Namespace) -> int:
 
 
 def _run_reproduce(args: argparse.Namespace) -> int:
-    from checks.sec5 import REPRODUCE_TOL, check_reproduced, shipped
+    from checks.claims.sec5 import REPRODUCE_TOL, check_reproduced, shipped
 
     sh = shipped()
     which = [(m.width, m.seed) for m in sh.models
@@ -355,7 +355,7 @@ def _print_result(result: GridResult, out: Path, no_plot: bool, footer: str) -> 
 
 def run_digits(args: argparse.Namespace) -> int:
     """``closeness experiment digits``: train (or use / reproduce / write) the digit classifiers."""
-    from checks.sec5 import DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS, REPRODUCE_TOL, check_reproduced, shipped
+    from checks.claims.sec5 import DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS, REPRODUCE_TOL, check_reproduced, shipped
     from theory.experiments import pair_table, shipped_grid
     from theory.shipped import DIGITS
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from checks.options import add_progress_options, progress_bar
+from checks.cli.options import add_progress_options, progress_bar
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
 from checks.runner import EXIT_STATUS, exit_status, run_claims, verdicts_status

@@ -20,26 +20,26 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
 #: Modules providing subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES = (
-    "checks.verify_cmd",
-    "checks.compare_cmd",
-    "checks.sec3_cmd",
-    "checks.search_cmd",
-    "checks.report_cmd",
-    "checks.experiment_cmd",
-    "checks.selftest_cmd",
+    "checks.cli.verify",
+    "checks.cli.compare",
+    "checks.cli.sec3",
+    "checks.cli.search",
+    "checks.cli.report",
+    "checks.cli.experiment",
+    "checks.cli.selftest",
 )
 
 #: The module of each command: a command line naming one imports only that module (so `compare`
 #: starts without the claim registry, sympy or hypothesis); `--help` alone imports them all.
 COMMANDS = {
-    "verify": "checks.verify_cmd",
-    "compare": "checks.compare_cmd",
-    "counterexample": "checks.sec3_cmd",
-    "table1": "checks.sec3_cmd",
-    "search": "checks.search_cmd",
-    "report": "checks.report_cmd",
-    "experiment": "checks.experiment_cmd",
-    "selftest": "checks.selftest_cmd",
+    "verify": "checks.cli.verify",
+    "compare": "checks.cli.compare",
+    "counterexample": "checks.cli.sec3",
+    "table1": "checks.cli.sec3",
+    "search": "checks.cli.search",
+    "report": "checks.cli.report",
+    "experiment": "checks.cli.experiment",
+    "selftest": "checks.cli.selftest",
 }
 
 

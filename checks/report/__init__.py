@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from checks.appendix import render_html, render_latex
+from checks.report.appendix import render_html, render_latex
 from checks.registry import VERDICTS, all_claims
 from checks.runner import SCHEMA as VERIFY_SCHEMA
-from checks.sec3 import table1_row
+from checks.claims.sec3 import table1_row
 from theory import __version__
 from theory.counterexample import kl_bound, margin, paper_random
 from theory.errors import ClosenessError
@@ -175,7 +175,7 @@ TABLE1_DPS = 20
 
 
 def table1_markdown(seed: int, rhos: tuple[int, ...] = TABLE1_RHOS, per_class: int = TABLE1_PER_CLASS) -> str:
-    """Table 1 of the paper recomputed by :func:`checks.sec3.table1_row` (ball arithmetic at
+    """Table 1 of the paper recomputed by :func:`checks.claims.sec3.table1_row` (ball arithmetic at
     :data:`TABLE1_DPS` digits) for the paper's seeded random construction, with the rigorous bound on
     ``d_KL`` beside each row; a clearly marked omission if the rows cannot be computed."""
     try:
@@ -264,11 +264,11 @@ def evidence_line(evidence: dict[str, Any], width: int = 240) -> str:
 
 #: The section modules in the paper's order, with the heading each gets in the report.
 SECTIONS = {
-    "checks.sec2": "Section 2: identifiability",
-    "checks.sec3": "Section 3: KL closeness does not imply similar representations",
-    "checks.sec4": "Section 4: a distance whose closeness implies similarity",
-    "checks.sec5": "Section 5: experiments",
-    "checks.implementation": "The implementation: its paths agree with exact values",
+    "checks.claims.sec2": "Section 2: identifiability",
+    "checks.claims.sec3": "Section 3: KL closeness does not imply similar representations",
+    "checks.claims.sec4": "Section 4: a distance whose closeness implies similarity",
+    "checks.claims.sec5": "Section 5: experiments",
+    "checks.claims.implementation": "The implementation: its paths agree with exact values",
 }
 OTHER = "Other claims"
 

@@ -8,7 +8,7 @@ import time
 from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import Any, TextIO
 
-from checks.options import int_list
+from checks.cli.options import int_list
 from theory.compare import CERTIFIED_DPS, FAILS, HOLDS, PRECISE_ENTRIES, STREAM_ENTRIES, Comparison, compare
 from theory.distances import Sets
 from theory.errors import ClosenessError

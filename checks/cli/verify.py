@@ -6,7 +6,7 @@ import argparse
 import json
 
 from checks.registry import METHODS, Context, all_claims
-from checks.options import add_progress_options, progress_bar
+from checks.cli.options import add_progress_options, progress_bar
 from checks.runner import exit_status, print_report, run_claims, select
 from theory.precision import require_dps
 

@@ -494,7 +494,7 @@ def _search_outcome(result: Any, expect_violation: bool) -> Outcome:
 
 
 def _search_bound(ctx: Context, form: str) -> Outcome:
-    from checks.search_sec4 import search_bound
+    from checks.search.sec4 import search_bound
 
     return _search_outcome(search_bound(ctx.examples(60, 600), ctx.seed, 1.0, form, ctx.dps), False)
 
@@ -884,7 +884,7 @@ def check_metric_symbolic(triangle_constant: Any = 1, left_out: Sequence[int] = 
 
 
 def _search_metric(ctx: Context, selection: str, expect_violation: bool) -> Outcome:
-    from checks.search_sec4 import search_metric
+    from checks.search.sec4 import search_metric
 
     return _search_outcome(search_metric(ctx.examples(40, 400), ctx.seed, selection, 20, ctx.dps), expect_violation)
 

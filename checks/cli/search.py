@@ -10,7 +10,7 @@ import argparse
 import importlib
 
 #: Modules providing search targets.
-TARGET_MODULES = ("checks.search_kl", "checks.search_sec4")
+TARGET_MODULES = ("checks.search.kl", "checks.search.sec4")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -839,7 +839,7 @@ def _(ctx: Context) -> Outcome:
 
 @KL_BOUND.method("search")
 def _(ctx: Context) -> Outcome:
-    from checks.search_kl import search_kl_bound
+    from checks.search.kl import search_kl_bound
 
     return search_kl_bound(ctx.examples(40, 400), ctx.seed, ctx.dps).with_scope(instances("searched constructions"))
 
@@ -1168,7 +1168,7 @@ PHENOMENON = claim(
 
 @PHENOMENON.method("search")
 def _(ctx: Context) -> Outcome:
-    from checks.search_kl import phenomenon_outcome
+    from checks.search.kl import phenomenon_outcome
 
     out = phenomenon_outcome(eps=1e-3, threshold=0.5, examples=ctx.examples(8, 300), seed=ctx.seed,
                              dps=ctx.dps if ctx.deep else 30)

@@ -1,0 +1,21 @@
+"""The claims, one module per section of the paper (``sec1`` … ``sec5``) plus the suite's own
+``implementation`` claims. Importing :func:`load` registers all of them; ``SECTIONS`` is the
+paper's order."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+SECTIONS = ("sec1", "sec2", "sec3", "sec4", "sec5", "implementation")
+
+
+@functools.cache
+def load() -> None:
+    """Import every section module (registering its claims) and attach the kernel-checked proofs
+    (once per process)."""
+    for name in SECTIONS:
+        importlib.import_module(f"{__name__}.{name}")
+    from checks import formal
+
+    formal.attach()  # the kernel-checked proofs of theory/formal/ (the `formal` method)
