@@ -49,7 +49,7 @@ METHODS = ("symbolic", "numeric", "certified", "search", "formal")
 
 #: Scope of a check proved for general dimensions (a derivation or a kernel-checked proof).
 GENERAL = "general"
-PROVENANCES = ("paper", "paper-code", "new")
+PROVENANCES = ("paper", "paper-code", "new", "follow-up", "follow-up-code")
 VERDICTS = ("verified", "refuted", "undecided", "error", "skipped")
 
 #: ``skipped``: the method could not run here (e.g. Coq is not installed); it says why and does not
