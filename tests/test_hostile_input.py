@@ -180,3 +180,32 @@ def test_a_range_asking_for_terabytes_is_refused_before_allocating(models: tuple
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "3,000,000,000 numbers" in err and "GiB" in err and err.count("\n") == 1
+
+
+def _npy_header(shape: tuple[int, ...]) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("form", ["npz", "directory"])
+def test_a_header_claiming_1e11_rows_is_refused_before_allocating(form: str, models: tuple[str, str], tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    f, g = _npy_header((10**11, 2)) + bytes(64), _npy_header((5, 2)) + bytes(80)
+    if form == "npz":
+        path = tmp_path / "forged.npz"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("f.npy", f)
+            z.writestr("g.npy", g)
+    else:
+        path = tmp_path / "forged"
+        path.mkdir()
+        (path / "f.npy").write_bytes(f)
+        (path / "g.npy").write_bytes(g)
+    assert main(["compare", str(path), models[1]]) == 2
+    err = capsys.readouterr().err
+    assert "claims shape (100000000000, 2)" in err and "GiB" in err and err.count("\n") == 1

@@ -18,7 +18,10 @@ import numpy as np
 from theory.errors import ClosenessError
 from theory.model import Model
 
-__all__ = ["atomic_write", "atomic_write_text", "load_model", "save_model", "read_json", "json_text", "index_list"]
+__all__ = [
+    "atomic_write", "atomic_write_text", "load_model", "save_model", "read_json", "json_text", "index_list",
+    "memory_limit",
+]
 
 
 def load_model(path: str | os.PathLike[str]) -> Model:
@@ -46,6 +49,14 @@ def _load_directory(p: Path) -> dict[str, np.ndarray]:
     for name in ("f", "g", "weights"):
         file = p / f"{name}.npy"
         if file.exists():
+            if not file.is_file():
+                raise ClosenessError(f"{file} is not a regular file")
+            with file.open("rb") as fh:
+                try:
+                    _check_npy_header(fh, file.stat().st_size, str(file))
+                except ClosenessError as err:
+                    if "more than this machine" not in str(err):  # memory-mapped: it need not fit
+                        raise
             arrays[name] = np.load(file, mmap_mode="r", allow_pickle=False)
         elif name != "weights":
             raise ClosenessError(f"model directory {p} has no {name}.npy")
@@ -62,7 +73,47 @@ def _load_npz(p: Path) -> dict[str, np.ndarray]:
         missing = {"f", "g"} - set(data.files)
         if missing:
             raise ClosenessError(f"model file {p} lacks array(s) {sorted(missing)}; it has {data.files}")
-        return {k: data[k] for k in ("f", "g", "weights") if k in data.files}
+        names = [k for k in ("f", "g", "weights") if k in data.files]
+        with zipfile.ZipFile(p) as z:
+            for k in names:
+                info = z.getinfo(f"{k}.npy")
+                with z.open(info) as fh:
+                    _check_npy_header(fh, info.file_size, f"{p}: array {k}")
+        return {k: data[k] for k in names}
+
+
+def _gib(nbytes: float) -> str:
+    if nbytes >= 2**30:
+        return f"{nbytes / 2**30:,.1f} GiB"
+    return f"{nbytes / 2**20:,.1f} MiB" if nbytes >= 2**20 else f"{nbytes:,.0f} bytes"
+
+
+def _check_npy_header(fh: IO[bytes], size: int, what: str) -> None:
+    """Refuse an ``.npy`` whose header asks for more data than the file holds (a damaged or
+    forged header, e.g. 1e11 rows) or more memory than the machine has, before allocating it."""
+    try:
+        version = np.lib.format.read_magic(fh)
+        shape, _, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0(fh))
+    except ValueError as err:
+        raise ClosenessError(f"{what}: not an .npy array ({err})") from err
+    need = math.prod(shape) * dtype.itemsize
+    held = size - fh.tell()
+    if need > held:
+        raise ClosenessError(f"{what}: its header claims shape {shape} ({_gib(need)}) but the file holds "
+                             f"{_gib(held)}: the file is damaged or truncated")
+    if need > memory_limit():
+        raise ClosenessError(f"{what}: shape {shape} needs {_gib(need)} of memory, more than this machine's "
+                             f"{_gib(memory_limit())}; give the model as a directory of .npy files (memory-mapped)")
+
+
+def memory_limit() -> int:
+    """This machine's physical memory in bytes (64 GiB where it cannot be read): the most any
+    single allocation may ask for before it is refused with the amount it would need."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 64 * 2**30
 
 
 def _umask_mode() -> int:
