@@ -40,7 +40,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -125,40 +125,54 @@ class Moments:
     absmax_u: float = 0.0
     absmax_v: float = 0.0
 
-    def add(self, u: np.ndarray, v: np.ndarray | None = None, w: np.ndarray | None = None) -> None:
-        """Merge the rows of ``u`` (and ``v``), weighted by ``w`` (unnormalised; None: weight 1)."""
+    @classmethod
+    def of(cls, u: np.ndarray, v: np.ndarray | None = None, w: np.ndarray | None = None,
+           outer: bool = False) -> Moments:
+        """The moments of one block of rows of ``u`` (and ``v``), weighted by ``w`` (None: weight 1)."""
+        block = cls(outer=outer)
         if u.shape[0] == 0:
-            return
+            return block
         wb = float(u.shape[0]) if w is None else float(w.sum())
         if wb <= 0:
-            return
-        mu = _wmean(u, w, wb)
-        du = u - mu
-        m2u = _wsum(du * du, w)
-        self.absmax_u = max(self.absmax_u, float(np.max(np.abs(u))))
+            return block
+        block.weight, block.mean_u = wb, _wmean(u, w, wb)
+        du = u - block.mean_u
+        block.m2_u = _wsum(du * du, w)
+        block.absmax_u = float(np.max(np.abs(u)))
         if v is not None:
-            mv = _wmean(v, w, wb)
-            dv = v - mv
-            m2v = _wsum(dv * dv, w)
+            block.mean_v = _wmean(v, w, wb)
+            dv = v - block.mean_v
+            block.m2_v = _wsum(dv * dv, w)
             wdu = du if w is None else du * w[:, None]
-            cross = wdu.T @ dv if self.outer else _wsum(du * dv, w)
-            self.absmax_v = max(self.absmax_v, float(np.max(np.abs(v))))
+            block.cross = wdu.T @ dv if outer else _wsum(du * dv, w)
+            block.absmax_v = float(np.max(np.abs(v)))
+        return block
+
+    def merged(self, later: Moments) -> Moments:
+        """These moments and those of the rows that follow them, merged (neither is changed)."""
+        if later.weight == 0:
+            return replace(self, absmax_u=max(self.absmax_u, later.absmax_u),
+                           absmax_v=max(self.absmax_v, later.absmax_v))
         if self.weight == 0:
-            self.weight, self.mean_u, self.m2_u = wb, mu, m2u
-            if v is not None:
-                self.mean_v, self.m2_v, self.cross = mv, m2v, cross
-            return
-        total = self.weight + wb
-        f = self.weight * wb / total
-        delta_u = mu - self.mean_u
-        self.m2_u = self.m2_u + m2u + delta_u * delta_u * f
-        self.mean_u = self.mean_u + delta_u * (wb / total)
-        if v is not None:
-            delta_v = mv - self.mean_v
-            self.m2_v = self.m2_v + m2v + delta_v * delta_v * f
-            self.cross = self.cross + cross + (np.outer(delta_u, delta_v) if self.outer else delta_u * delta_v) * f
-            self.mean_v = self.mean_v + delta_v * (wb / total)
-        self.weight = total
+            return replace(later, outer=self.outer, absmax_u=max(self.absmax_u, later.absmax_u),
+                           absmax_v=max(self.absmax_v, later.absmax_v))
+        total = self.weight + later.weight
+        f = self.weight * later.weight / total
+        delta_u = later.mean_u - self.mean_u
+        out = Moments(self.outer, total, self.mean_u + delta_u * (later.weight / total),
+                      m2_u=self.m2_u + later.m2_u + delta_u * delta_u * f,
+                      absmax_u=max(self.absmax_u, later.absmax_u), absmax_v=max(self.absmax_v, later.absmax_v))
+        if later.mean_v is not None:
+            delta_v = later.mean_v - self.mean_v
+            out.m2_v = self.m2_v + later.m2_v + delta_v * delta_v * f
+            out.cross = self.cross + later.cross + (
+                np.outer(delta_u, delta_v) if self.outer else delta_u * delta_v) * f
+            out.mean_v = self.mean_v + delta_v * (later.weight / total)
+        return out
+
+    def add(self, u: np.ndarray, v: np.ndarray | None = None, w: np.ndarray | None = None) -> None:
+        """Merge the rows of ``u`` (and ``v``), weighted by ``w`` (unnormalised; None: weight 1)."""
+        self.__dict__.update(self.merged(Moments.of(u, v, w, self.outer)).__dict__)
 
     def var_u(self) -> np.ndarray:
         return self.m2_u / self.weight
@@ -279,6 +293,74 @@ class _Block:
     ell2: np.ndarray | None
 
 
+def logit_bounds(g1: np.ndarray, g2: np.ndarray) -> tuple[float, float]:
+    """``max_y ‖g(y)‖`` of each model: with ``‖f(x)‖`` it decides whether logits need a shift."""
+    return float(np.max(np.linalg.norm(g1, axis=1))), float(np.max(np.linalg.norm(g2, axis=1)))
+
+
+def label_columns(g1: np.ndarray, g2: np.ndarray, labels: list[int] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows ``g(y)``, ``g'(y)`` of the labels whose log-probabilities the main pass keeps."""
+    return None if labels is None else (np.ascontiguousarray(g1[labels]), np.ascontiguousarray(g2[labels]))
+
+
+def main_block(
+    f1: np.ndarray, f2: np.ndarray, g1: np.ndarray, g2: np.ndarray, gmax: tuple[float, float],
+    cols: tuple[np.ndarray, np.ndarray] | None, lo: int = 0, tile: int | None = None,
+) -> _Block:
+    """One block of inputs of the main pass (float64 rows ``f1``, ``f2``; all labels, in tiles of
+    ``tile`` labels): ``KL(p‖p')`` and ``KL(p'‖p)`` per input, and ``ℓ, ℓ'`` at the label rows ``cols``."""
+    if tile is None:
+        tile = max(256, TILE_ENTRIES // max(f1.shape[0], 1))
+    c1, c2, s1, s2, t1, t2 = _row_sums(f1, f2, g1, g2, gmax, tile)
+    log1, log2 = np.log(s1), np.log(s2)
+    ell = ell2 = None
+    if cols is not None:
+        ell = f1 @ cols[0].T - (c1 + log1)[:, None]
+        ell2 = f2 @ cols[1].T - (c2 + log2)[:, None]
+    return _Block(lo, lo + f1.shape[0], t1 / s1 - (log1 - log2), t2 / s2 + (log1 - log2), ell, ell2)
+
+
+@dataclass
+class MainSums:
+    """What the main pass accumulates, block by block in input order: the weighted sums of
+    ``KL(p‖p')`` and ``KL(p'‖p)`` per block (added with ``math.fsum`` at the end), the total weight,
+    and, given ``σ, σ'`` (pass 1), the moments over x of ``ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y`` for ``S_Y``
+    (``m_a``) and for ``y_0`` (``m_b``), whose SDs are ``a_y`` and ``b_y``."""
+
+    sigma: np.ndarray | None = None
+    sigma2: np.ndarray | None = None
+    kl_ab: list[float] = field(default_factory=list)
+    kl_ba: list[float] = field(default_factory=list)
+    weight: float = 0.0
+    m_a: Moments = field(default_factory=Moments)
+    m_b: Moments = field(default_factory=Moments)
+
+    def add(self, r: _Block, w: np.ndarray | None) -> None:
+        """Take in one block of the main pass (``w``: its inputs' weights, None for uniform)."""
+        self.kl_ab.append(float(r.kl_ab.sum() if w is None else w @ r.kl_ab))
+        self.kl_ba.append(float(r.kl_ba.sum() if w is None else w @ r.kl_ba))
+        self.weight += r.hi - r.lo if w is None else float(w.sum())
+        if self.sigma is not None and r.ell is not None and r.ell2 is not None:
+            k = len(self.sigma)
+            self.m_a.add(r.ell[:, :k] / self.sigma - r.ell2[:, :k] / self.sigma2, None, w)
+            self.m_b.add(r.ell[:, [k]] / self.sigma - r.ell2[:, [k]] / self.sigma2, None, w)
+
+    def merged(self, later: MainSums) -> MainSums:
+        """These sums and those of the blocks that follow them (neither is changed)."""
+        return MainSums(self.sigma, self.sigma2, self.kl_ab + later.kl_ab, self.kl_ba + later.kl_ba,
+                        self.weight + later.weight, self.m_a.merged(later.m_a), self.m_b.merged(later.m_b))
+
+    def kl(self) -> StreamedKL:
+        """``d_KL`` both ways: the weighted mean over every input taken in."""
+        result = StreamedKL(math.fsum(self.kl_ab) / self.weight, math.fsum(self.kl_ba) / self.weight)
+        FLOAT64.require_finite([result.ab, result.ba], "d_KL")
+        return result
+
+    def label_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """``a_y`` over ``S_Y`` and ``b_y`` (one entry: the pivot label's)."""
+        return FLOAT64.sqrt(self.m_a.var_u()), FLOAT64.sqrt(self.m_b.var_u())
+
+
 def default_workers() -> int:
     """Threads of the main pass: one per core (at most 2) when BLAS can be held to one thread
     per call (threadpoolctl), else 1 (BLAS then parallelises each product itself)."""
@@ -316,43 +398,26 @@ def _in_order(fn: Callable[[T], U], items: list[T], workers: int) -> Iterator[U]
 
 
 def _main_pass(
-    a: Model, b: Model, chunk: int, label_cols: list[int] | None,
-    on_block: Callable[[np.ndarray, np.ndarray, np.ndarray | None], None] | None,
+    a: Model, b: Model, chunk: int, label_cols: list[int] | None, sums: MainSums,
     progress: Progress | None, workers: int | None = None,
 ) -> StreamedKL:
-    """One pass over the inputs: ``d_KL`` both ways, and ``ℓ, ℓ'`` at ``label_cols`` handed to
-    ``on_block(ℓ_cols, ℓ'_cols, weights)`` block by block, in input order (so the result does not
-    depend on the number of threads)."""
+    """One pass over the inputs: ``d_KL`` both ways, and ``ℓ, ℓ'`` at ``label_cols`` taken into
+    ``sums`` block by block, in input order (so the result does not depend on the number of threads)."""
     g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
-    gmax = (float(np.max(np.linalg.norm(g1, axis=1))), float(np.max(np.linalg.norm(g2, axis=1))))
+    gmax = logit_bounds(g1, g2)
+    cols = label_columns(g1, g2, label_cols)
     tile = max(256, TILE_ENTRIES // chunk)
-    cols = None if label_cols is None else (np.ascontiguousarray(g1[label_cols]), np.ascontiguousarray(g2[label_cols]))
 
     def block(bounds: tuple[int, int]) -> _Block:
         lo, hi = bounds
-        f1, f2 = _rows(a.f, lo, hi), _rows(b.f, lo, hi)
-        c1, c2, s1, s2, t1, t2 = _row_sums(f1, f2, g1, g2, gmax, tile)
-        log1, log2 = np.log(s1), np.log(s2)
-        ell = ell2 = None
-        if cols is not None:
-            ell = f1 @ cols[0].T - (c1 + log1)[:, None]
-            ell2 = f2 @ cols[1].T - (c2 + log2)[:, None]
-        return _Block(lo, hi, t1 / s1 - (log1 - log2), t2 / s2 + (log1 - log2), ell, ell2)
+        return main_block(_rows(a.f, lo, hi), _rows(b.f, lo, hi), g1, g2, gmax, cols, lo, tile)
 
     w_all = _weights(a)
-    kl_ab, kl_ba, total_w = [], [], 0.0
     for r in _in_order(block, _blocks(a.n, chunk), _threads(workers)):
-        w = None if w_all is None else w_all[r.lo:r.hi]
-        kl_ab.append(float(r.kl_ab.sum() if w is None else w @ r.kl_ab))
-        kl_ba.append(float(r.kl_ba.sum() if w is None else w @ r.kl_ba))
-        total_w += r.hi - r.lo if w is None else float(w.sum())
-        if on_block is not None and r.ell is not None and r.ell2 is not None:
-            on_block(r.ell, r.ell2, w)
+        sums.add(r, None if w_all is None else w_all[r.lo:r.hi])
         if progress is not None:
             progress(r.hi, a.n)
-    result = StreamedKL(math.fsum(kl_ab) / total_w, math.fsum(kl_ba) / total_w)
-    FLOAT64.require_finite([result.ab, result.ba], "d_KL")
-    return result
+    return sums.kl()
 
 
 def stream_kl(
@@ -361,7 +426,7 @@ def stream_kl(
     """``d_KL(p_a‖p_b)`` and ``d_KL(p_b‖p_a)`` (Section 3) in one streamed pass over the inputs."""
     check_pair(a, b)
     with _blas_held(workers):
-        return _main_pass(a, b, _check_chunk(chunk, a.K), None, None, progress, workers)
+        return _main_pass(a, b, _check_chunk(chunk, a.K), None, MainSums(), progress, workers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,6 +457,21 @@ def _label_sd(mom: Moments, sets: Sets) -> tuple[np.ndarray, np.ndarray]:
     return sigma, sigma2
 
 
+def input_terms_block(
+    rows1: np.ndarray, rows2: np.ndarray, g1: np.ndarray, g2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(s, s', c, e)`` for the rows ``f(x)`` of some inputs of ``S_X``, the pivot ``f(x_0)`` first."""
+    ell = log_softmax(FLOAT64.array(rows1) @ g1.T)
+    ell2 = log_softmax(FLOAT64.array(rows2) @ g2.T)
+    return input_terms(ell, ell2, 0, tuple(range(1, rows1.shape[0])))
+
+
+def input_blocks(count: int, chunk: int) -> list[tuple[int, int]]:
+    """Blocks of the ``count`` inputs of ``S_X`` for the input terms: at most ``chunk`` a block and
+    at least four blocks, to share among threads or workers."""
+    return _blocks(count, max(1, min(chunk, -(-count // 4))))
+
+
 def stream_input_terms(
     a: Model, b: Model, sets: Sets, chunk: int, workers: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -401,13 +481,10 @@ def stream_input_terms(
 
     def block(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rows = [x0, *inputs[bounds[0]:bounds[1]]]
-        ell = log_softmax(FLOAT64.array(a.f[rows]) @ g1.T)
-        ell2 = log_softmax(FLOAT64.array(b.f[rows]) @ g2.T)
-        return input_terms(ell, ell2, 0, tuple(range(1, len(rows))))
+        return input_terms_block(a.f[rows], b.f[rows], g1, g2)
 
-    size = max(1, min(chunk, -(-len(inputs) // 4)))  # at least four blocks, to share among threads
     with _blas_held(workers):
-        parts = list(_in_order(block, _blocks(len(inputs), size), _threads(workers)))
+        parts = list(_in_order(block, input_blocks(len(inputs), chunk), _threads(workers)))
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
 
 
@@ -417,17 +494,10 @@ def _llv_and_kl(
     """Pass 1 (log-odds moments), the main pass (``d_KL``, ``a_y``, ``b_y``), the input terms."""
     odds = _log_odds_moments(a, b, sets, chunk, outer)
     sigma, sigma2 = _label_sd(odds, sets)
-    m_a, m_b = Moments(), Moments()
-    k = len(sets.labels)
-
-    def on_block(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None) -> None:
-        m_a.add(ell[:, :k] / sigma - ell2[:, :k] / sigma2, None, w)
-        m_b.add(ell[:, [k]] / sigma - ell2[:, [k]] / sigma2, None, w)
-
-    kl = _main_pass(a, b, chunk, [*sets.labels, sets.pivot_label], on_block, progress, workers)
+    sums = MainSums(sigma, sigma2)
+    kl = _main_pass(a, b, chunk, [*sets.labels, sets.pivot_label], sums, progress, workers)
     s, s2, c, e = stream_input_terms(a, b, sets, chunk, workers)
-    terms = assemble_llv_terms(sets, sigma, sigma2, FLOAT64.sqrt(m_a.var_u()), FLOAT64.sqrt(m_b.var_u()),
-                               s, s2, c, e)
+    terms = assemble_llv_terms(sets, sigma, sigma2, *sums.label_terms(), s, s2, c, e)
     return kl, terms, odds
 
 
@@ -450,11 +520,9 @@ def _d_svd(cov: np.ndarray, var_u: np.ndarray, var_v: np.ndarray, scales: tuple[
     return d_svd_of_cross(c)
 
 
-def _fg_from_moments(
-    a: Model, b: Model, sets: Sets, odds: Moments, chunk: int, limit: int, workers: int | None
-) -> FGResult:
-    """``d_{f,g}``: the f side from the pass-1 moments of ``Lᵀf``, the g side streamed over labels."""
-    m = a.M
+def _fg_from_moments(sets: Sets, odds: Moments, g_moments: Moments, m: int, limit: int) -> FGResult:
+    """``d_{f,g}``: the f side from the pass-1 moments of ``Lᵀf``, the g side from the moments over
+    labels of ``Nᵀg`` and ``N'ᵀg'`` (:func:`g_side_block`)."""
     pos = {y: i for i, y in enumerate(sets.labels)}
     f_side = []
     var_u, var_v, cov = odds.var_u(), odds.var_v(), odds.cov()
@@ -462,20 +530,52 @@ def _fg_from_moments(
         ix = [pos[y] for y in subset]
         sub = cov[np.ix_(ix, ix)] if odds.outer else np.diag(cov[ix])
         f_side.append((subset, _d_svd(sub, var_u[ix], var_v[ix], (odds.absmax_u, odds.absmax_v))))
+    mom = g_moments
+    g_side = _d_svd(mom.cov(), mom.var_u(), mom.var_v(), (mom.absmax_u, mom.absmax_v))
+    sides = [d for _, d in f_side] + [g_side]
+    FLOAT64.require_finite(sides, "d_SVD")
+    return FGResult(f_side, g_side, max(sides))
+
+
+def g_side_block(g1: np.ndarray, g2: np.ndarray, nn: np.ndarray, nn2: np.ndarray) -> Moments:
+    """The moments of ``Nᵀg(y)`` and ``N'ᵀg'(y)`` over one block of labels (rows of ``g1``, ``g2``)."""
+    return Moments.of(FLOAT64.array(g1) @ nn, FLOAT64.array(g2) @ nn2, None, outer=True)
+
+
+def _g_moments(a: Model, b: Model, sets: Sets, chunk: int, workers: int | None) -> Moments:
+    """The g side of ``d_{f,g}`` streamed over blocks of labels."""
     nn = input_matrix(a.f, sets.pivot_input, sets.inputs)
     nn2 = input_matrix(b.f, sets.pivot_input, sets.inputs)
     g1, g2 = FLOAT64.array(a.g), FLOAT64.array(b.g)
     mom = Moments(outer=True)
 
-    def block(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        return g1[bounds[0]:bounds[1]] @ nn, g2[bounds[0]:bounds[1]] @ nn2
+    def block(bounds: tuple[int, int]) -> Moments:
+        return g_side_block(g1[bounds[0]:bounds[1]], g2[bounds[0]:bounds[1]], nn, nn2)
 
-    for u, v in _in_order(block, _blocks(a.K, max(chunk, 1024)), _threads(workers)):
-        mom.add(u, v)
-    g_side = _d_svd(mom.cov(), mom.var_u(), mom.var_v(), (mom.absmax_u, mom.absmax_v))
-    sides = [d for _, d in f_side] + [g_side]
-    FLOAT64.require_finite(sides, "d_SVD")
-    return FGResult(f_side, g_side, max(sides))
+    for part in _in_order(block, _blocks(a.K, max(chunk, 1024)), _threads(workers)):
+        mom = mom.merged(part)
+    return mom
+
+
+def m_cca_of_moments(joint: Moments) -> Any:
+    """``m_CCA(f, f')`` from the joint moments of ``(f, f')`` (``Moments(outer=True)`` of the 2M
+    columns against themselves).
+
+    ``m_CCA`` depends on a sample only through its covariance, and is unchanged when each side is
+    rescaled; so the correlation matrix ``R = V Λ Vᵀ`` is turned into the ``4M`` points
+    ``±√(2M)·(V√Λ)_i`` (the σ-points of the unscented transform), whose population covariance is
+    exactly ``R``, and the one formula :func:`theory.distances.m_cca` finishes on them."""
+    cov = joint.cov()
+    cov = (cov + cov.T) / 2
+    spread = np.sqrt(np.diag(cov))
+    spread = np.where(spread > 0, spread, 1.0)
+    corr = cov / np.outer(spread, spread)
+    values, vectors = np.linalg.eigh(corr)
+    d = corr.shape[0]
+    root = vectors * np.sqrt(np.clip(values, 0.0, None)) * math.sqrt(d)
+    points = np.concatenate([root.T, -root.T])
+    m = d // 2
+    return m_cca(points[:, :m], points[:, m:], FLOAT64)
 
 
 def stream_d_fg(
@@ -488,7 +588,7 @@ def stream_d_fg(
     label_subsets(sets.labels, a.M, limit)
     with _blas_held(workers):
         odds = _log_odds_moments(a, b, sets, size, a.M > 1)
-        return _fg_from_moments(a, b, sets, odds, size, limit, workers)
+        return _fg_from_moments(sets, odds, _g_moments(a, b, sets, size, workers), a.M, limit)
 
 
 def stream_distances(
@@ -510,6 +610,6 @@ def stream_distances(
             "d_kl_ba": kl.ba,
             "terms": terms,
             "d_llv": d_llv(terms, lam, mode),
-            "fg": _fg_from_moments(a, b, sets, odds, size, limit, workers),
+            "fg": _fg_from_moments(sets, odds, _g_moments(a, b, sets, size, workers), a.M, limit),
             "m_cca": m_cca(a.f, b.f, FLOAT64, None if w is None else w / w.sum()),
         }

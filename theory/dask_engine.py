@@ -1,0 +1,549 @@
+"""The distances of Sections 3 and 4 on Dask, for embedding sets that outgrow one machine.
+
+The streamed float64 path (:mod:`theory.streaming`) reads the inputs in blocks and keeps only
+moments and sums; every quantity of ``compare`` with fixed sets is such a reduction over blocks of
+inputs.  Here the same block functions run as Dask tasks, one per block of rows of ``f`` (the rows
+of a chunked array), and their results are merged in a tree, in input order, by the same merges
+(Chan, Golub & LeVeque's for moments); the finishing code is :mod:`theory.streaming`'s.  Three
+Dask computations:
+
+1. the rows ``f(x_0)``, ``f(x)`` for ``x ∈ S_X`` and ``g(y_0)``, ``g(y)`` for ``y ∈ S_Y`` (the sets
+   are checked on them before anything large is read);
+2. pass 1, a light pass over ``f``: the moments of the log-odds ``Lᵀf`` (giving ``σ_y`` and the f
+   side of ``d_{f,g}``) and the joint moments of ``(f, f')`` (``m_CCA``), every block checked finite;
+3. the main pass, the one that forms the logits ``F Gᵀ`` (each once): ``d_KL`` both ways and the
+   moments of ``ℓ/σ − ℓ'/σ'`` (``a_y``, ``b_y``) block by block, all labels in cache-sized tiles
+   inside a task; beside it the input terms (rows ``x_0`` and ``S_X`` against all labels) and the g
+   side of ``d_{f,g}`` over blocks of labels.
+
+Every task of the main pass holds one block of rows of ``f, f'`` and all of ``G, G'`` (K×M each).
+``m_CCA`` depends on the samples only through their means and covariances; it is finished by the one
+formula :func:`theory.distances.m_cca` applied to a sample of ``4M`` points with exactly the
+accumulated covariance (:func:`theory.streaming.m_cca_of_moments`).
+
+Models come as ``dask.array`` arrays (:func:`chunked_model`) or from storage (:func:`load_chunked`):
+a directory of ``.npy`` files (each block read through its own memory map), a zarr group or an HDF5
+file holding ``f``, ``g`` and optionally ``weights``.  Dask, distributed and zarr are the optional
+extra ``closeness-proofs[dask]`` (h5py too, for HDF5).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from theory.compare import Comparison
+from theory.distances import MAX_SUBSETS, Sets, assemble_llv_terms, d_llv, label_subsets
+from theory.errors import ClosenessError
+from theory.identifiability import greedy_affine_basis, input_matrix, label_matrix, require_invertible
+from theory.io import load_model
+from theory.precision import FLOAT64
+from theory.streaming import (
+    TILE_ENTRIES,
+    MainSums,
+    Moments,
+    _blas_held,
+    _blocks,
+    _fg_from_moments,
+    _label_sd,
+    default_chunk,
+    g_side_block,
+    input_blocks,
+    input_terms_block,
+    logit_bounds,
+    m_cca_of_moments,
+    main_block,
+)
+
+try:
+    import dask
+    import dask.array as da
+except ImportError as err:  # pragma: no cover - depends on the installation
+    raise ClosenessError(
+        "the Dask engine needs the optional extra: pip install 'closeness-proofs[dask]'"
+    ) from err
+
+__all__ = ["ChunkedModel", "chunked_model", "load_chunked", "default_inputs", "dask_sets", "dask_distances",
+           "compare_dask", "cluster_client", "DEFAULT_ROWS"]
+
+#: Rows of ``f`` per task when the storage does not say (``.npy``, HDF5 without chunks, arrays in memory).
+DEFAULT_ROWS = 4096
+
+#: Rows searched for default inputs ``S_X`` (:func:`default_inputs`), at least ``16·M``.
+HEAD_ROWS = 1024
+
+
+# --------------------------------------------------------------------------------------------
+# models as chunked arrays
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChunkedModel:
+    """A model whose ``f`` (n×M, blocks of rows), ``g`` (K×M, one block) and optional ``weights``
+    (n, blocked as ``f``'s rows) are ``dask.array`` arrays; ``name`` says which in messages."""
+
+    f: Any
+    g: Any
+    weights: Any
+    name: str
+
+    @property
+    def n(self) -> int:
+        return int(self.f.shape[0])
+
+    @property
+    def K(self) -> int:
+        return int(self.g.shape[0])
+
+    @property
+    def M(self) -> int:
+        return int(self.f.shape[1])
+
+    def row_blocks(self) -> list[tuple[int, int]]:
+        """``(lo, hi)`` of every block of rows of ``f``, in order."""
+        ends = np.cumsum((0, *self.f.chunks[0]))
+        return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(ends)]
+
+
+def _as_dask(x: Any, what: str, rows: int | None) -> Any:
+    if not isinstance(x, da.Array):
+        x = np.asarray(x) if not hasattr(x, "shape") else x
+        x = da.from_array(x, chunks=(rows or DEFAULT_ROWS,) + (-1,) * (x.ndim - 1))
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        raise ClosenessError(f"{what} must hold real numbers, got dtype {x.dtype}")
+    return x
+
+
+def chunked_model(f: Any, g: Any, weights: Any = None, *, rows: int | None = None, name: str = "model") -> ChunkedModel:
+    """A :class:`ChunkedModel` from ``dask.array`` (or numpy) arrays, checked as
+    :class:`theory.model.Model` checks its arrays, except that finiteness is checked block by block
+    when the blocks are read.  ``rows``: rows of ``f`` per task (default: ``f``'s own blocks)."""
+    if rows is not None and rows < 1:
+        raise ClosenessError(f"the rows per block must be a positive number, got {rows}")
+    f, g = _as_dask(f, f"{name}: f", rows), _as_dask(g, f"{name}: g", rows)
+    for x, what in ((f, "f"), (g, "g")):
+        if x.ndim != 2 or x.shape[1] < 1:
+            raise ClosenessError(f"{name}: {what} must be a 2-d array with at least one column, got shape {x.shape}")
+    if f.shape[1] != g.shape[1]:
+        raise ClosenessError(f"{name}: f and g must have the same representation dimension M: "
+                             f"f is {f.shape[0]}×{f.shape[1]}, g is {g.shape[0]}×{g.shape[1]}")
+    if g.shape[0] < f.shape[1] + 1:
+        raise ClosenessError(f"{name}: the model needs K ≥ M+1 labels: K = {g.shape[0]}, M = {f.shape[1]}")
+    if f.shape[0] < 2:
+        raise ClosenessError(f"{name}: the model needs at least 2 inputs, got n = {f.shape[0]}")
+    f = f.rechunk({0: rows if rows is not None else f.chunks[0], 1: -1})
+    g = g.rechunk((-1, -1))
+    if weights is not None:
+        weights = _as_dask(weights, f"{name}: weights", rows)
+        if weights.shape != (f.shape[0],):
+            raise ClosenessError(f"{name}: weights must have one entry per input: shape {weights.shape}, "
+                                 f"n = {f.shape[0]}")
+        weights = weights.rechunk((f.chunks[0],))
+    return ChunkedModel(f, g, weights, name)
+
+
+class _NpyFile:
+    """An ``.npy`` file as a lazily read array: each read opens its own memory map, so that a task
+    graph carries the path, never the data (a memory map would be pickled whole)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.array(np.load(self.path, mmap_mode="r", allow_pickle=False)[key])
+
+    def __dask_tokenize__(self) -> Any:
+        stat = self.path.stat()
+        return ("npy", str(self.path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+class _Hdf5Dataset:
+    """An HDF5 dataset as a lazily read array (the file is opened for each read: h5py objects
+    cannot travel to other processes)."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        import h5py
+
+        self.path, self.name = path, name
+        with h5py.File(path, "r") as fh:
+            data = fh[name]
+            self.shape, self.dtype, self.ndim, self.chunks = data.shape, data.dtype, data.ndim, data.chunks
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        import h5py
+
+        with h5py.File(self.path, "r") as fh:
+            return np.asarray(fh[self.name][key])
+
+    def __dask_tokenize__(self) -> Any:
+        stat = self.path.stat()
+        return ("hdf5", str(self.path.resolve()), self.name, stat.st_mtime_ns, stat.st_size)
+
+
+def _is_zarr(p: Path) -> bool:
+    return p.is_dir() and ((p / "zarr.json").exists() or (p / ".zgroup").exists())
+
+
+def load_chunked(path: str | os.PathLike[str], rows: int | None = None, name: str | None = None) -> ChunkedModel:
+    """A model read block by block from ``path``: a directory of ``f.npy``, ``g.npy`` (and
+    ``weights.npy``), a zarr group or an HDF5 file (``.h5``, ``.hdf5``) with arrays ``f``, ``g``
+    (and ``weights``), or an ``.npz`` (read whole).  ``rows``: rows of ``f`` per task (default:
+    the zarr or HDF5 chunks, else :data:`DEFAULT_ROWS`)."""
+    p = Path(path)
+    label = name or str(p)
+    if not p.exists():
+        raise ClosenessError(f"model not found: {p}")
+    if not (p.is_dir() or p.is_file()):
+        raise ClosenessError(f"model {p} is not a file or a directory (a FIFO, device or socket is not read)")
+    try:
+        if _is_zarr(p):
+            arrays = _zarr_arrays(p)
+        elif p.is_dir():
+            arrays = {k: _NpyFile(p / f"{k}.npy") for k in ("f", "g", "weights") if (p / f"{k}.npy").exists()}
+            if not {"f", "g"} <= set(arrays):
+                raise ClosenessError(f"model directory {p} has no f.npy and g.npy (nor is it a zarr group)")
+        elif p.suffix.lower() in (".h5", ".hdf5", ".hdf"):
+            arrays = _hdf5_arrays(p)
+        else:
+            model = load_model(p)
+            arrays = {"f": model.f, "g": model.g, "weights": model.weights}
+    except (OSError, ValueError, KeyError) as err:
+        if isinstance(err, ClosenessError):
+            raise
+        raise ClosenessError(f"cannot read model {p}: {err}") from err
+    f = arrays["f"]
+    if rows is None and not isinstance(f, da.Array):
+        chunks = getattr(f, "chunks", None)
+        rows = max(chunks[0], DEFAULT_ROWS // 8) if chunks else DEFAULT_ROWS
+    lazy = {k: v if isinstance(v, da.Array) or v is None or isinstance(v, np.ndarray)
+            else da.from_array(v, chunks=(rows or DEFAULT_ROWS,) + (-1,) * (v.ndim - 1))
+            for k, v in arrays.items()}
+    return chunked_model(lazy["f"], lazy["g"], lazy.get("weights"), rows=rows, name=label)
+
+
+def _zarr_arrays(p: Path) -> dict[str, Any]:
+    import zarr
+
+    group = zarr.open_group(str(p), mode="r")
+    names = set(group.array_keys())
+    if not {"f", "g"} <= names:
+        raise ClosenessError(f"zarr group {p} lacks array(s) {sorted({'f', 'g'} - names)}; it has {sorted(names)}")
+    return {k: da.from_zarr(str(p), component=k) for k in ("f", "g", "weights") if k in names}
+
+
+def _hdf5_arrays(p: Path) -> dict[str, Any]:
+    try:
+        import h5py
+    except ImportError as err:
+        raise ClosenessError(f"reading {p} needs h5py: pip install 'closeness-proofs[dask]'") from err
+    with h5py.File(p, "r") as fh:
+        names = set(fh.keys())
+    if not {"f", "g"} <= names:
+        raise ClosenessError(f"HDF5 file {p} lacks dataset(s) {sorted({'f', 'g'} - names)}; it has {sorted(names)}")
+    return {k: _Hdf5Dataset(p, k) for k in ("f", "g", "weights") if k in names}
+
+
+# --------------------------------------------------------------------------------------------
+# the tasks
+# --------------------------------------------------------------------------------------------
+def _finite(x: np.ndarray, name: str, what: str, block: int, lo: int) -> np.ndarray:
+    """``x`` (rows ``lo``… of ``what``) as C-contiguous float64, or a clear error naming the block
+    and the first non-finite entry."""
+    out = np.ascontiguousarray(x, dtype=np.float64)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        at = f"row {lo + int(where[0])}" + (f", column {int(where[1])}" if out.ndim == 2 else "")
+        raise ClosenessError(f"{name}: {what} has a non-finite value (NaN or infinity) in block {block} "
+                             f"(rows {lo}..{lo + out.shape[0] - 1}), first at {at}")
+    return out
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Where a task's block of rows lies, and the names of the two models."""
+
+    index: int
+    lo: int
+    names: tuple[str, str]
+
+
+def _block_weights(where: _Block, w1: Any, w2: Any) -> np.ndarray | None:
+    if w1 is None and w2 is None:
+        return None
+    if w1 is None or w2 is None:
+        raise ClosenessError("the two models must use the same input weights p_D")
+    wa = _finite(w1, where.names[0], "weights", where.index, where.lo)
+    wb = _finite(w2, where.names[1], "weights", where.index, where.lo)
+    if not np.array_equal(wa, wb):
+        raise ClosenessError(f"the two models must use the same input weights p_D (they differ in block {where.index})")
+    if np.any(wa < 0):
+        raise ClosenessError(f"weights must be finite, non-negative and not all zero (negative in block {where.index})")
+    return wa
+
+
+def _block_rows(where: _Block, f1: Any, f2: Any) -> tuple[np.ndarray, np.ndarray]:
+    return (_finite(f1, where.names[0], "f", where.index, where.lo),
+            _finite(f2, where.names[1], "f", where.index, where.lo))
+
+
+def _pass1_task(where: _Block, f1: Any, f2: Any, w1: Any, w2: Any, labs: Any) -> tuple[Moments, Moments]:
+    """Pass 1 on one block: the moments of ``Lᵀf, L'ᵀf'`` and the joint moments of ``(f, f')``."""
+    lab1, lab2, outer = labs
+    a, b = _block_rows(where, f1, f2)
+    w = _block_weights(where, w1, w2)
+    joint = np.hstack([a, b])
+    return Moments.of(a @ lab1, b @ lab2, w, outer), Moments.of(joint, joint, w, outer=True)
+
+
+def _labels_task(g1: Any, g2: Any, names: tuple[str, str]) -> tuple[float, float]:
+    """All labels: checked finite, and ``max_y ‖g(y)‖`` of each model (:func:`logit_bounds`)."""
+    return logit_bounds(_finite(g1, names[0], "g", 0, 0), _finite(g2, names[1], "g", 0, 0))
+
+
+@dataclass(frozen=True)
+class _MainConstants:
+    """What every task of the main pass shares (one key in the graph)."""
+
+    gmax: tuple[float, float]
+    cols: tuple[np.ndarray, np.ndarray]
+    sigma: np.ndarray
+    sigma2: np.ndarray
+    chunk: int
+    tile: int
+
+
+def _main_task(where: _Block, f1: Any, f2: Any, w1: Any, w2: Any, g1: Any, g2: Any, k: _MainConstants) -> MainSums:
+    """The main pass on one block of rows, in sub-blocks of ``k.chunk`` rows, as the streamed path."""
+    a, b = _block_rows(where, f1, f2)
+    w = _block_weights(where, w1, w2)
+    ga, gb = np.asarray(g1, dtype=np.float64), np.asarray(g2, dtype=np.float64)
+    sums = MainSums(k.sigma, k.sigma2)
+    for lo, hi in _blocks(a.shape[0], k.chunk):
+        r = main_block(a[lo:hi], b[lo:hi], ga, gb, k.gmax, k.cols, where.lo + lo, k.tile)
+        sums.add(r, None if w is None else w[lo:hi])
+    return sums
+
+
+def _input_terms_task(rows1: np.ndarray, rows2: np.ndarray, g1: Any, g2: Any) -> tuple[np.ndarray, ...]:
+    return input_terms_block(rows1, rows2, np.asarray(g1, dtype=np.float64), np.asarray(g2, dtype=np.float64))
+
+
+def _g_side_task(g1: Any, g2: Any, lo: int, hi: int, nn: Any) -> Moments:
+    return g_side_block(np.asarray(g1[lo:hi], dtype=np.float64), np.asarray(g2[lo:hi], dtype=np.float64), *nn)
+
+
+def _merge(x: Any, y: Any) -> Any:
+    """Two partial results (or tuples of them) of consecutive blocks, merged in input order."""
+    if isinstance(x, tuple):
+        return tuple(_merge(u, v) for u, v in zip(x, y, strict=True))
+    return x.merged(y)
+
+
+def _tree(parts: list[Any]) -> Any:
+    """The delayed merge of ``parts`` (in input order) as a balanced binary tree."""
+    while len(parts) > 1:
+        parts = [dask.delayed(_merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
+def _blocks_of(x: Any) -> list[Any]:
+    """The delayed blocks of a chunked array along its first axis (None stays None)."""
+    return list(x.to_delayed().ravel())
+
+
+# --------------------------------------------------------------------------------------------
+# running the graphs
+# --------------------------------------------------------------------------------------------
+def _lost_worker_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from distributed import KilledWorker
+    except ImportError:  # pragma: no cover - dask without distributed
+        return ()
+    return (KilledWorker,)
+
+
+def _compute(objs: list[Any], client: Any) -> list[Any]:
+    """Compute ``objs`` on ``client`` (or Dask's current scheduler); a worker lost more often than
+    the scheduler allows, or a lost connection, is a clear error."""
+    try:
+        with _blas_held(None):
+            if client is not None:
+                return list(client.compute(objs, sync=True))
+            return list(dask.compute(*objs))
+    except _lost_worker_errors() as err:
+        raise ClosenessError(f"the Dask computation lost its workers ({err}); rerun it, or give the workers "
+                             "more memory") from err
+    except (OSError, TimeoutError) as err:
+        raise ClosenessError(f"the Dask computation failed: {err}") from err
+
+
+def _gather_rows(x: Any, index: list[int]) -> Any:
+    order = sorted(set(index))
+    return x[order], order
+
+
+def default_inputs(a: ChunkedModel, b: ChunkedModel, pivot: int = 0, client: Any = None) -> tuple[int, ...]:
+    """``S_X`` for pivot input ``pivot`` as :func:`theory.selection.default_sets` chooses it
+    (:func:`theory.identifiability.greedy_affine_basis` on both models), searched among the first
+    ``max(HEAD_ROWS, 16·M)`` rows only, so that nothing large is read."""
+    head = sorted(set(range(min(a.n, max(HEAD_ROWS, 16 * a.M)))) | {pivot})
+    fa, fb = _compute([a.f[head], b.f[head]], client)
+    found = greedy_affine_basis([fa, fb], a.M, head.index(pivot))
+    if found is None:
+        raise ClosenessError(f"no M inputs among the first {len(head)} make both N and N' invertible with pivot "
+                             f"input {pivot}; pass --inputs")
+    return tuple(head[i] for i in found)
+
+
+def dask_sets(a: ChunkedModel, b: ChunkedModel, sets: Sets | None, limit: int = MAX_SUBSETS,
+              client: Any = None) -> Sets:
+    """``sets``, or the default sets (pivot label 0 with every other label, pivot input 0 and
+    :func:`default_inputs`), refusing too many M-subsets before any input is read."""
+    if (a.n, a.K, a.M) != (b.n, b.K, b.M):
+        raise ClosenessError(f"the two models do not match: (n, K, M) = {(a.n, a.K, a.M)} vs {(b.n, b.K, b.M)}")
+    if (a.weights is None) != (b.weights is None):
+        raise ClosenessError("the two models must use the same input weights p_D")
+    if sets is None:
+        label_subsets(tuple(range(1, a.K)), a.M, limit)
+        sets = Sets(0, tuple(range(1, a.K)), 0, default_inputs(a, b, 0, client))
+    sets.validate(a.n, a.K, a.M)
+    label_subsets(sets.labels, a.M, limit)
+    return sets
+
+
+def _small_rows(a: ChunkedModel, b: ChunkedModel, sets: Sets, limit: int, client: Any) -> dict[str, Any]:
+    """Computation 1: the rows of ``f`` at ``x_0, S_X`` and of ``g`` at ``y_0, S_Y``, checked finite
+    and the sets checked on them as :func:`theory.selection.require_invertible_sets` does."""
+    xs, ys = [sets.pivot_input, *sets.inputs], [*sets.labels, sets.pivot_label]
+    (fa, rows), (fb, _), (ga, labels), (gb, _) = (_gather_rows(x, i) for x, i in
+                                                  ((a.f, xs), (b.f, xs), (a.g, ys), (b.g, ys)))
+    fa, fb, ga, gb = _compute([fa, fb, ga, gb], client)
+    for x, model, what in ((fa, a, "f"), (fb, b, "f"), (ga, a, "g"), (gb, b, "g")):
+        if not np.all(np.isfinite(x)):
+            raise ClosenessError(f"{model.name}: {what} contains non-finite values (NaN or infinity) "
+                                 "in the rows of the chosen sets")
+    at_x, at_y = {x: i for i, x in enumerate(rows)}, {y: i for i, y in enumerate(labels)}
+    fa, fb, ga, gb = (np.asarray(x, dtype=np.float64) for x in (fa, fb, ga, gb))
+    x_rows = [at_x[x] for x in xs]
+    y0, sy = at_y[sets.pivot_label], [at_y[y] for y in sets.labels]
+    for subset in label_subsets(sets.labels, a.M, limit):
+        ix = tuple(at_y[y] for y in subset)
+        require_invertible(label_matrix(ga, y0, ix), f"L for labels {list(subset)}")
+        require_invertible(label_matrix(gb, y0, ix), f"L' for labels {list(subset)}")
+    nn = input_matrix(fa, x_rows[0], tuple(x_rows[1:]))
+    nn2 = input_matrix(fb, x_rows[0], tuple(x_rows[1:]))
+    require_invertible(nn, "N")
+    require_invertible(nn2, "N'")
+    return {
+        "lab": (label_matrix(ga, y0, tuple(sy)), label_matrix(gb, y0, tuple(sy))),
+        "cols": (np.ascontiguousarray(ga[[at_y[y] for y in ys]]), np.ascontiguousarray(gb[[at_y[y] for y in ys]])),
+        "x_rows": (fa[x_rows], fb[x_rows]),
+        "nn": (nn, nn2),
+    }
+
+
+def dask_distances(
+    a: ChunkedModel, b: ChunkedModel, sets: Sets, *, lam: float = 1e-5, mode: str = "max",
+    limit: int = MAX_SUBSETS, chunk: int | None = None, client: Any = None,
+) -> dict[str, Any]:
+    """The values of :func:`theory.streaming.stream_distances` (``d_kl_ab``, ``d_kl_ba``, ``terms``,
+    ``d_llv``, ``fg``, ``m_cca``) computed on Dask: on ``client``, or Dask's current scheduler.
+    ``chunk``: rows per sub-block inside a task (default :func:`theory.streaming.default_chunk`)."""
+    sets = dask_sets(a, b, sets, limit, client)
+    small = _small_rows(a, b, sets, limit, client)
+    names = (a.name, b.name)
+    if a.name == b.name:
+        names = (f"{a.name} (model A)", f"{b.name} (model B)")
+    blocks = [_Block(i, lo, names) for i, (lo, _) in enumerate(a.row_blocks())]
+    b_f = b.f.rechunk({0: a.f.chunks[0]})
+    f1s, f2s = _blocks_of(a.f), _blocks_of(b_f)
+    w1s = _blocks_of(a.weights) if a.weights is not None else [None] * len(blocks)
+    w2s = _blocks_of(b.weights.rechunk((a.f.chunks[0],))) if b.weights is not None else [None] * len(blocks)
+    g1, g2 = _blocks_of(a.g)[0], _blocks_of(b.g)[0]
+
+    # computation 2: pass 1 and the labels' bounds
+    labs = dask.delayed((*small["lab"], a.M > 1), pure=True)
+    pass1 = _tree([dask.delayed(_pass1_task)(where, f1, f2, w1, w2, labs)
+                   for where, f1, f2, w1, w2 in zip(blocks, f1s, f2s, w1s, w2s, strict=True)])
+    (odds, joint), gmax = _compute([pass1, dask.delayed(_labels_task)(g1, g2, names)], client)
+    if odds.weight <= 0:
+        raise ClosenessError("weights must be finite, non-negative and not all zero")
+    sigma, sigma2 = _label_sd(odds, sets)
+
+    # computation 3: the main pass, the input terms, the g side
+    size = chunk if chunk is not None else default_chunk(a.K)
+    consts = dask.delayed(_MainConstants(gmax, small["cols"], sigma, sigma2, size,
+                                         max(256, TILE_ENTRIES // size)), pure=True)
+    main = _tree([dask.delayed(_main_task)(where, f1, f2, w1, w2, g1, g2, consts)
+                  for where, f1, f2, w1, w2 in zip(blocks, f1s, f2s, w1s, w2s, strict=True)])
+    xa, xb = small["x_rows"]
+    inputs = [dask.delayed(_input_terms_task)(np.concatenate([xa[:1], xa[1 + lo:1 + hi]]),
+                                              np.concatenate([xb[:1], xb[1 + lo:1 + hi]]), g1, g2)
+              for lo, hi in input_blocks(len(sets.inputs), size)]
+    nn = dask.delayed(small["nn"], pure=True)
+    g_parts = [dask.delayed(_g_side_task)(g1, g2, lo, hi, nn)
+               for lo, hi in _blocks(a.K, max(1024, -(-a.K // 4)))]
+    sums, parts, g_moments = _compute([main, inputs, _tree(g_parts)], client)
+    s, s2, c, e = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    kl = sums.kl()
+    terms = assemble_llv_terms(sets, sigma, sigma2, *sums.label_terms(), s, s2, c, e)
+    return {
+        "d_kl_ab": kl.ab,
+        "d_kl_ba": kl.ba,
+        "terms": terms,
+        "d_llv": d_llv(terms, lam, mode),
+        "fg": _fg_from_moments(sets, odds, g_moments, a.M, limit),
+        "m_cca": m_cca_of_moments(joint),
+    }
+
+
+def compare_dask(
+    a: ChunkedModel, b: ChunkedModel, sets: Sets | None = None, *, lam: float = 1e-5, mode: str = "max",
+    max_subsets: int = MAX_SUBSETS, chunk: int | None = None, client: Any = None,
+) -> Comparison:
+    """:func:`theory.compare.compare` at float64 with fixed sets, on Dask: the same
+    ``closeness-compare/1`` JSON (:meth:`Comparison.as_json`)."""
+    if not 0 <= lam < math.inf:
+        raise ClosenessError(f"λ must be a finite non-negative number, got {lam}")
+    if mode not in ("max", "sum"):
+        raise ClosenessError(f"mode must be 'max' or 'sum', got {mode!r}")
+    if chunk is not None and chunk < 1:
+        raise ClosenessError(f"the chunk size must be a positive number of inputs, got {chunk}")
+    sets = dask_sets(a, b, sets, max_subsets, client)
+    values = dask_distances(a, b, sets, lam=lam, mode=mode, limit=max_subsets, chunk=chunk, client=client)
+    return Comparison(FLOAT64, sets, lam, mode, values, chunk=max(a.f.chunks[0]))
+
+
+@contextmanager
+def cluster_client(address: str | None = None) -> Iterator[Any]:
+    """A ``distributed`` client of the scheduler at ``address``, or of a local cluster sized to the
+    machine (one single-threaded worker process per core, memory shared among them)."""
+    import logging
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        raise ClosenessError("--engine dask needs the optional extra: pip install 'closeness-proofs[dask]'") from err
+    if address is not None:
+        try:
+            client = Client(address, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ClosenessError(f"cannot reach the Dask scheduler at {address}: {err}") from err
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
