@@ -155,6 +155,15 @@ def instances(description: str) -> str:
     return f"instances ({description})"
 
 
+def _section_of(module: str) -> str:
+    """``sec4`` for ``checks.claims.sec4.bound`` or ``checks.claims.sec4``; the last component of
+    any other module name."""
+    prefix = "checks.claims."
+    if module.startswith(prefix):
+        return module[len(prefix):].split(".", 1)[0]
+    return module.rsplit(".", 1)[-1]
+
+
 def claim(
     id: str,
     statement: str,
@@ -166,7 +175,8 @@ def claim(
 ) -> Claim:
     """Declare a claim once; its id must be new and its provenance one of :data:`PROVENANCES`.
 
-    ``section`` defaults to the declaring module's name (``sec3`` for ``checks/claims/sec3.py``);
+    ``section`` defaults to the declaring module's section: the component after ``checks.claims``
+    (``sec3`` for ``checks/claims/sec3/table1.py``, ``sec1`` for ``checks/claims/sec1.py``);
     ``depends_on`` lists the ids of its premises (checked to exist by :func:`all_claims`).
     """
     if provenance not in PROVENANCES:
@@ -174,7 +184,7 @@ def claim(
     if id in REGISTRY:
         raise ValueError(f"claim {id} is registered twice")
     caller = sys._getframe(1).f_globals.get("__name__", "")
-    c = Claim(id, statement, latex, paper_ref, provenance, section or caller.rsplit(".", 1)[-1], tuple(depends_on))
+    c = Claim(id, statement, latex, paper_ref, provenance, section or _section_of(caller), tuple(depends_on))
     REGISTRY[id] = c
     return c
 

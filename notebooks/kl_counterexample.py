@@ -44,7 +44,7 @@ certify_eps = "1e-100"  # ε certified with ball arithmetic
 import matplotlib.pyplot as plt
 import numpy as np
 
-from checks.claims.sec3 import table1_row
+from checks.claims.sec3.table1 import table1_row
 from theory.counterexample import kl_bound, margin, nll_bound, paper_random, rho_for_eps, true_class_nll
 from theory.distances import d_kl
 from theory.model import log_probs

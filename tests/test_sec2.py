@@ -10,13 +10,34 @@ import flint
 import numpy as np
 import pytest
 
-from checks.claims import sec2
+from checks.claims.sec2.cases import Case, random_case, search_outcome
+from checks.claims.sec2.def21_diversity import (
+    Decider,
+    check_diversity,
+    check_diversity_brute_force,
+    diversity_models,
+    search_diversity,
+)
+from checks.claims.sec2.diversity_necessary import WITNESSES, Witness, check_necessity_witness
+from checks.claims.sec2.thm22_if import check_if_exact, check_if_numeric, check_if_symbolic, if_score
+from checks.claims.sec2.thm22_only_if import (
+    Pair,
+    check_only_if_exact,
+    check_only_if_numeric,
+    check_only_if_symbolic,
+    describe_pair,
+    displaced_log_odds,
+    logit_pairs,
+    only_if_score,
+    searched_pair,
+)
 from checks.registry import Context, all_claims
 from theory.derivations import identifiability as sym
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.identifiability import (
     Diversity,
+    diversity,
     embeddings_from_distribution,
     equivalent_model_arrays,
     exact_affine_rank,
@@ -25,6 +46,7 @@ from theory.identifiability import (
     exact_matrix,
     input_log_ratios,
     input_matrix,
+    inverse_transpose,
     label_log_ratios,
     label_matrix,
     recover_A,
@@ -40,19 +62,19 @@ CTX = Context(dps=30, seed=3)
 
 def a_inverse(a: np.ndarray, P: Arithmetic) -> np.ndarray:
     """The false variant ``A⁻¹`` in place of ``A⁻ᵀ``."""
-    return sec2.inverse_transpose(a, P).T
+    return inverse_transpose(a, P).T
 
 
-def small_cases() -> list[sec2.Case]:
+def small_cases() -> list[Case]:
     rng = np.random.default_rng(7)
-    return [sec2.random_case(rng, m, m + 2, m + 1, Fraction(10**6)) for m in (1, 2, 3)]
+    return [random_case(rng, m, m + 2, m + 1, Fraction(10**6)) for m in (1, 2, 3)]
 
 
-def singular_case() -> sec2.Case:
+def singular_case() -> Case:
     """A non-invertible ``A = diag(1, 0)``; the "dual" used with it is its pseudo-inverse (itself)."""
     base = small_cases()[1]
     a = np.array([[Fraction(1), Fraction(0)], [Fraction(0), Fraction(0)]], dtype=object)
-    return sec2.Case(base.f2, base.g2, a, base.g_pivot, None)
+    return Case(base.f2, base.g2, a, base.g_pivot, None)
 
 
 # -- registry -------------------------------------------------------------------------------
@@ -124,7 +146,7 @@ def test_exact_helpers() -> None:
 
 
 def test_diversity_result_is_the_dataclass() -> None:
-    d = sec2.diversity(np.eye(3, 2), np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    d = diversity(np.eye(3, 2), np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
     assert isinstance(d, Diversity) and d.holds
 
 
@@ -132,9 +154,9 @@ def test_diversity_result_is_the_dataclass() -> None:
 
 
 def test_if_symbolic_verified_and_refuted() -> None:
-    ok = sec2.check_if_symbolic(dims=((1, 2), (2, 3)))
+    ok = check_if_symbolic(dims=((1, 2), (2, 3)))
     assert ok.verdict == "verified"
-    bad = sec2.check_if_symbolic(dims=((2, 3),), dual=sym.inverse, matrix_symbol_dual=lambda a: a.I)
+    bad = check_if_symbolic(dims=((2, 3),), dual=sym.inverse, matrix_symbol_dual=lambda a: a.I)
     assert bad.verdict == "refuted"
     assert bad.evidence["explicit_M2_K3"]["verdict"] == "refuted"
     assert bad.evidence["matrix_symbol_M2"]["verdict"] == "refuted"
@@ -143,36 +165,36 @@ def test_if_symbolic_verified_and_refuted() -> None:
 
 
 def test_if_matrix_symbol_alone_is_refuted_for_inverse() -> None:
-    bad = sec2.check_if_symbolic(dims=((2, 3),), matrix_symbol_dual=lambda a: a.I)
+    bad = check_if_symbolic(dims=((2, 3),), matrix_symbol_dual=lambda a: a.I)
     assert bad.evidence["matrix_symbol_M2"]["verdict"] == "refuted"
     assert bad.evidence["explicit_M2_K3"]["verdict"] == "verified"
 
 
 def test_if_numeric_verified() -> None:
-    out = sec2.check_if_numeric(CTX, small_cases())
+    out = check_if_numeric(CTX, small_cases())
     assert out.verdict == "verified" and out.evidence["dps"] == 30 and out.evidence["check_dps"] == 60
 
 
 def test_if_numeric_refutes_inverse_instead_of_inverse_transpose() -> None:
-    assert sec2.check_if_numeric(CTX, small_cases(), dual=a_inverse).verdict == "refuted"
+    assert check_if_numeric(CTX, small_cases(), dual=a_inverse).verdict == "refuted"
 
 
 def test_if_numeric_refutes_a_singular_A() -> None:
-    out = sec2.check_if_numeric(CTX, [singular_case()], dual=lambda a, P: a)
+    out = check_if_numeric(CTX, [singular_case()], dual=lambda a, P: a)
     assert out.verdict == "refuted"
 
 
 def test_if_exact_verified_and_refuted() -> None:
-    assert sec2.check_if_exact(small_cases()).verdict == "verified"
-    assert sec2.check_if_exact(small_cases(), dual=lambda a: a.inv()).verdict == "refuted"
-    assert sec2.check_if_exact([singular_case()], dual=lambda a: a).verdict == "refuted"
+    assert check_if_exact(small_cases()).verdict == "verified"
+    assert check_if_exact(small_cases(), dual=lambda a: a.inv()).verdict == "refuted"
+    assert check_if_exact([singular_case()], dual=lambda a: a).verdict == "refuted"
 
 
 def test_if_search_finds_nothing_for_the_theorem_and_breaks_the_false_variant() -> None:
-    ok = sec2.search_outcome(CTX, "if", sec2.if_score(), 8)
+    ok = search_outcome(CTX, "if", if_score(), 8)
     assert ok.verdict == "verified" and ok.evidence["examples"] == 8 and ok.evidence["seed"] == 3
 
-    bad = sec2.search_outcome(CTX, "if", sec2.if_score(dual=a_inverse), 8)
+    bad = search_outcome(CTX, "if", if_score(dual=a_inverse), 8)
     assert bad.verdict == "refuted" and bad.evidence["witness"]["ratio_check_dps"] > 1
 
 
@@ -180,7 +202,7 @@ def test_if_search_finds_nothing_for_the_theorem_and_breaks_the_false_variant() 
 
 
 def test_only_if_symbolic_verified() -> None:
-    out = sec2.check_only_if_symbolic(dims=(1, 2), identity_dims=(1, 2), matrix_symbol_dims=(1, 2, 3))
+    out = check_only_if_symbolic(dims=(1, 2), identity_dims=(1, 2), matrix_symbol_dims=(1, 2, 3))
     assert out.verdict == "verified" and out.evidence["scope"] == "general"
     assert out.evidence["matrix_symbol_general_M"]["M"] == "symbolic"
 
@@ -194,82 +216,82 @@ def test_only_if_symbolic_verified() -> None:
     ],
 )
 def test_only_if_symbolic_refutes_false_formulas(kwargs: dict[str, Any], part: str) -> None:
-    out = sec2.check_only_if_symbolic(dims=(2,), identity_dims=(2,), matrix_symbol_dims=(), **kwargs)
+    out = check_only_if_symbolic(dims=(2,), identity_dims=(2,), matrix_symbol_dims=(), **kwargs)
     assert out.verdict == "refuted" and out.evidence[part]["verdict"] == "refuted"
 
 
-def small_pairs() -> list[sec2.Pair]:
-    return sec2.logit_pairs(7, dims=(1, 2, 3), per_m=1)
+def small_pairs() -> list[Pair]:
+    return logit_pairs(7, dims=(1, 2, 3), per_m=1)
 
 
 def test_logit_pairs_are_not_built_from_a_matrix() -> None:
     """Equal distributions (equal displaced log-odds), diverse, and two different factorisations."""
-    for pair in sec2.logit_pairs(0):
-        assert sec2.displaced_log_odds(pair.f, pair.g) == sec2.displaced_log_odds(pair.f2, pair.g2)
+    for pair in logit_pairs(0):
+        assert displaced_log_odds(pair.f, pair.g) == displaced_log_odds(pair.f2, pair.g2)
         assert exact_affine_rank(pair.f) == pair.m and exact_affine_rank(pair.g) == pair.m
         assert pair.m == 1 or (pair.f != pair.f2).any()
 
 
-def _perturbed(pair: sec2.Pair) -> sec2.Pair:
+def _perturbed(pair: Pair) -> Pair:
     g2 = pair.g2.copy()
     g2[1, 0] += Fraction(1, 3)
-    return sec2.Pair(pair.f, pair.g, pair.f2, g2)
+    return Pair(pair.f, pair.g, pair.f2, g2)
 
 
 def test_only_if_needs_equal_distributions_before_any_verdict() -> None:
     pairs = [_perturbed(small_pairs()[1])]
-    assert sec2.check_only_if_exact(pairs).verdict == "undecided"
-    assert sec2.check_only_if_numeric(CTX, pairs).verdict == "undecided"
+    assert check_only_if_exact(pairs).verdict == "undecided"
+    assert check_only_if_numeric(CTX, pairs).verdict == "undecided"
 
 
 def test_only_if_numeric_verified_and_reports_what_it_uses() -> None:
-    out = sec2.check_only_if_numeric(CTX, small_pairs())
+    out = check_only_if_numeric(CTX, small_pairs())
     assert out.verdict == "verified" and "log-probability" in out.evidence["uses"]
 
 
 def test_only_if_numeric_refutes_inverse_instead_of_inverse_transpose() -> None:
-    assert sec2.check_only_if_numeric(CTX, small_pairs()[1:], claimed_dual=a_inverse).verdict == "refuted"
+    assert check_only_if_numeric(CTX, small_pairs()[1:], claimed_dual=a_inverse).verdict == "refuted"
 
 
 def test_only_if_numeric_refutes_a_wrong_formula_for_A() -> None:
     def transposed(*args: Any) -> np.ndarray:
         return recover_A(*args).T  # L'L⁻¹ instead of L⁻ᵀL'ᵀ
 
-    assert sec2.check_only_if_numeric(CTX, small_pairs()[1:], formula_A=transposed).verdict == "refuted"
+    assert check_only_if_numeric(CTX, small_pairs()[1:], formula_A=transposed).verdict == "refuted"
 
 
 def test_only_if_search_breaks_the_false_variant() -> None:
-    pairs = {"strategy": sec2.searched_pair(), "describe": sec2.describe_pair}
-    ok = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(), 6, **pairs)
+    pairs = {"strategy": searched_pair(), "describe": describe_pair}
+    ok = search_outcome(CTX, "only-if", only_if_score(), 6, **pairs)
     assert ok.verdict == "verified"
-    bad = sec2.search_outcome(CTX, "only-if", sec2.only_if_score(claimed_dual=a_inverse), 12, **pairs)
+    bad = search_outcome(CTX, "only-if", only_if_score(claimed_dual=a_inverse), 12, **pairs)
     assert bad.verdict == "refuted"
 
 
 # -- [new] diversity is necessary ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("witness", sec2.WITNESSES, ids=lambda w: w.name)
-def test_necessity_witnesses_are_certified(witness: sec2.Witness) -> None:
-    out = sec2.check_necessity_witness(witness)
+@pytest.mark.parametrize("witness", WITNESSES, ids=lambda w: w.name)
+def test_necessity_witnesses_are_certified(witness: Witness) -> None:
+    out = check_necessity_witness(witness)
     assert out.verdict == "verified" and out.evidence["augmented_rank"] > out.evidence["system_rank"]
 
 
 def test_necessity_refutes_perturbed_witnesses() -> None:
-    w1, w2 = sec2.WITNESSES
-    related = sec2.Witness("related", w2.f, w2.g, w2.f2, [[0, 0], [1, 0], [0, 1], [1, 1]])
-    assert sec2.check_necessity_witness(related).evidence["witness"]["why"] == "an invertible A relates them"
-    differ = sec2.Witness("differ", w1.f, w1.g, w1.f2, [[0, 0], [1, 0], [3, 0]])
-    out = sec2.check_necessity_witness(differ)
+    w1, w2 = WITNESSES
+    related = Witness("related", w2.f, w2.g, w2.f2, [[0, 0], [1, 0], [0, 1], [1, 1]])
+    assert check_necessity_witness(related).evidence["witness"]["why"] == "an invertible A relates them"
+    differ = Witness("differ", w1.f, w1.g, w1.f2, [[0, 0], [1, 0], [3, 0]])
+    out = check_necessity_witness(differ)
     assert out.verdict == "refuted" and out.evidence["witness"]["why"] == "distributions differ"
-    diverse = sec2.Witness("diverse", w1.f, [[0, 0], [1, 0], [0, 1]], w1.f2, [[0, 0], [1, 0], [0, 1]])
-    out = sec2.check_necessity_witness(diverse)
+    diverse = Witness("diverse", w1.f, [[0, 0], [1, 0], [0, 1]], w1.f2, [[0, 0], [1, 0], [0, 1]])
+    out = check_necessity_witness(diverse)
     assert out.verdict == "refuted" and out.evidence["witness"]["why"] == "model (f,g) is diverse"
 
 
 def test_necessity_witness_defeats_only_if_recovery() -> None:
     """On the witness the recovery of Theorem 2.2 is undefined: L is singular for every choice."""
-    w1 = sec2.WITNESSES[0]
+    w1 = WITNESSES[0]
     g = np.array(w1.g, dtype=float)
     with pytest.raises(ClosenessError):
         require_invertible(label_matrix(g, 0, (1, 2)), "L")
@@ -290,35 +312,35 @@ def _labels_only_decider(f: np.ndarray, g: np.ndarray) -> bool:
 
 
 def test_diversity_certified_verified() -> None:
-    out = sec2.check_diversity(sec2.diversity_models(np.random.default_rng(0)))
+    out = check_diversity(diversity_models(np.random.default_rng(0)))
     assert out.verdict == "verified" and out.evidence["models"] > 30
 
 
 @pytest.mark.parametrize("decider", [_linear_rank_decider, _labels_only_decider])
-def test_diversity_false_deciders_refuted(decider: sec2.Decider) -> None:
-    out = sec2.check_diversity(sec2.diversity_models(np.random.default_rng(0)), decider)
+def test_diversity_false_deciders_refuted(decider: Decider) -> None:
+    out = check_diversity(diversity_models(np.random.default_rng(0)), decider)
     assert out.verdict == "refuted"
 
 
 def test_diversity_brute_force_verified() -> None:
-    out = sec2.check_diversity_brute_force()
+    out = check_diversity_brute_force()
     assert out.verdict == "verified" and out.evidence["point_sets"] > 1000
 
 
 def test_diversity_brute_force_refutes_a_linear_rank_rule() -> None:
     """Linear rank instead of affine rank: two equal nonzero points have linear rank 1, affine 0."""
-    out = sec2.check_diversity_brute_force(rank_rule=lambda p: exact_matrix(p).rank())
+    out = check_diversity_brute_force(rank_rule=lambda p: exact_matrix(p).rank())
     assert out.verdict == "refuted" and out.evidence["witness"]["M"] == 1
 
 
 def test_diversity_brute_force_refutes_a_definition_without_the_pivot() -> None:
     no_pivot = (("no pivot", lambda pts, pivot, rest: pts[list(rest)].T),)
-    assert sec2.check_diversity_brute_force(sides=no_pivot).verdict == "refuted"
+    assert check_diversity_brute_force(sides=no_pivot).verdict == "refuted"
 
 
 def test_diversity_search_refutes_false_decider() -> None:
-    assert sec2.search_diversity(CTX, sec2.diversity, examples=30).verdict == "verified"
-    assert sec2.search_diversity(CTX, _linear_rank_decider, examples=60).verdict == "refuted"
+    assert search_diversity(CTX, diversity, examples=30).verdict == "verified"
+    assert search_diversity(CTX, _linear_rank_decider, examples=60).verdict == "refuted"
 
 
 def test_section2_default_run_is_all_verified() -> None:
@@ -337,8 +359,8 @@ def test_exact_helpers_reject_mismatched_models() -> None:
 
 
 def test_only_if_exact_verified_and_refuted() -> None:
-    assert sec2.check_only_if_exact(small_pairs()).verdict == "verified"
-    out = sec2.check_only_if_exact(small_pairs()[1:], formula_A=lambda lab, lab2: lab.inv() * lab2.transpose())
+    assert check_only_if_exact(small_pairs()).verdict == "verified"
+    out = check_only_if_exact(small_pairs()[1:], formula_A=lambda lab, lab2: lab.inv() * lab2.transpose())
     assert out.verdict == "refuted" and out.evidence["witness"]["why"] == "f != A f' or g_0 != A^{-T} g'_0"
 
 
@@ -346,13 +368,13 @@ def test_only_if_exact_is_undecided_without_diversity() -> None:
     pair = small_pairs()[1]
     on_a_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(pair.f.shape[0])], dtype=object)
     g_line = np.array([[Fraction(i), Fraction(2 * i)] for i in range(pair.g.shape[0])], dtype=object)
-    out = sec2.check_only_if_exact([sec2.Pair(on_a_line, g_line, on_a_line, g_line)])
+    out = check_only_if_exact([Pair(on_a_line, g_line, on_a_line, g_line)])
     assert out.verdict == "undecided"
 
 
 def test_only_if_score_skips_pairs_with_different_distributions() -> None:
-    assert sec2.only_if_score()(_perturbed(small_pairs()[1]), MP(30)) is None
-    assert sec2.only_if_score()(small_pairs()[1], MP(30)) < 1
+    assert only_if_score()(_perturbed(small_pairs()[1]), MP(30)) is None
+    assert only_if_score()(small_pairs()[1], MP(30)) < 1
 
 
 def test_section2_claims_state_premises() -> None:

@@ -8,7 +8,29 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks.claims import sec3
+from checks.claims.sec3 import common as sec3_common
+from checks.claims.sec3.common import check_certificates, check_uncorrelated_numeric, leq_via_upper
+from checks.claims.sec3.construction import (
+    check_affine_classification,
+    check_grid_uncorrelated,
+    check_root_sums,
+    check_scale_invariance,
+    check_scale_symbolic,
+    check_uncorrelated_certified,
+)
+from checks.claims.sec3.cor32 import check_nll, check_nll_symbolic
+from checks.claims.sec3.kl_bound import (
+    _sharp,
+    check_bound_matches_construction,
+    check_kl_bound,
+    check_kl_bound_sharp,
+    check_kl_identity_numeric,
+    check_rho_eps,
+    check_rho_eps_symbolic,
+    check_sign_factors,
+)
+from checks.claims.sec3.table1 import TABLE1_REFERENCE, check_float_accuracy, check_table1
+from checks.claims.sec3.thm31 import check_theorem31, check_theorem31_numeric
 from checks.cli import main
 from checks.registry import Context, all_claims
 from checks.search.kl import phenomenon_outcome, search_kl_bound
@@ -54,9 +76,9 @@ def test_provenances_match_claims_md() -> None:
 
 def test_kl_bound_with_too_large_exponent_is_refuted() -> None:
     c = grid(4)
-    assert sec3.check_kl_bound(c, [20, 50], Ball(30), bound=_too_steep(2.0)).verdict == "refuted"
-    assert sec3.check_kl_bound(c, [20], MP(30), bound=_too_steep(2.0), ctx=CTX).verdict == "refuted"
-    assert sec3.check_kl_bound(c, [20, 50], Ball(30)).verdict == "verified"
+    assert check_kl_bound(c, [20, 50], Ball(30), bound=_too_steep(2.0)).verdict == "refuted"
+    assert check_kl_bound(c, [20], MP(30), bound=_too_steep(2.0), ctx=CTX).verdict == "refuted"
+    assert check_kl_bound(c, [20, 50], Ball(30)).verdict == "verified"
 
 
 def test_kl_bound_search_refutes_a_false_bound() -> None:
@@ -66,20 +88,20 @@ def test_kl_bound_search_refutes_a_false_bound() -> None:
 
 def test_kl_identity_numeric_refutes_a_dropped_term() -> None:
     _, syms = dkl.kl_identity(3)
-    assert sec3.check_kl_identity_numeric(syms, 0, 30).verdict == "verified"
+    assert check_kl_identity_numeric(syms, 0, 30).verdict == "verified"
     w = syms["w"]
     s2 = sp.exp(w[1] - w[0]) + sp.exp(w[2] - w[0])
     dropped = lambda sy: sy["rhs"] - sp.log(1 + s2)  # noqa: E731
-    assert sec3.check_kl_identity_numeric(syms, 0, 30, rhs=dropped).verdict == "refuted"
+    assert check_kl_identity_numeric(syms, 0, 30, rhs=dropped).verdict == "refuted"
 
 
 def test_inequality_certificates_refute_false_steps() -> None:
     steps = dkl.kl_inequality_steps()
-    assert sec3.check_certificates(steps).verdict == "verified"
+    assert check_certificates(steps).verdict == "verified"
     s = sp.Symbol("s", nonnegative=True)
     # the reversed step "S' <= log(1+S')": its certificate -s/(1+s) is not nonnegative
     reversed_step = {"S' <= log(1+S')": {"residuals": {}, "certificates": {"-s/(1+s)": -s / (1 + s)}}}
-    assert sec3.check_certificates(reversed_step).verdict == "refuted"
+    assert check_certificates(reversed_step).verdict == "refuted"
     # "d_l - d'_l <= rho r_max" (factor 2 dropped): the certificate identity fails
     rr, rh, ds = sp.symbols("r rho s_r", positive=True)
     ph, psi = sp.symbols("phi psi", real=True)
@@ -89,46 +111,46 @@ def test_inequality_certificates_refute_false_steps() -> None:
     reduced = sp.expand(sp.powsimp(sp.expand(raw.rewrite(sp.exp))))
     halved = {"halved": {"residuals": {"gap - certificate": (raw, reduced)},
                          "certificates": {"cert": cert}}}
-    assert sec3.check_certificates(halved).verdict == "refuted"
+    assert check_certificates(halved).verdict == "refuted"
 
 
 def test_margin_certificate_refutes_wider_domains() -> None:
-    assert sec3.check_sign_factors(dkl.margin_monotone()).verdict == "verified"
+    assert check_sign_factors(dkl.margin_monotone()).verdict == "verified"
     # labels further apart than pi: the cosine factor's argument leaves [-pi/2, pi/2]
-    assert sec3.check_sign_factors(dkl.margin_monotone(alpha_max=2 * sp.pi)).verdict == "refuted"
+    assert check_sign_factors(dkl.margin_monotone(alpha_max=2 * sp.pi)).verdict == "refuted"
     # jitter up to the label gap: h(phi_max) > 0 is lost (sin(alpha/2 - phi_max) argument < 0)
-    assert sec3.check_sign_factors(dkl.margin_monotone(jitter_ratio=1)).verdict == "refuted"
+    assert check_sign_factors(dkl.margin_monotone(jitter_ratio=1)).verdict == "refuted"
 
 
 def test_grid_uncorrelated_refuted_for_bad_constructions() -> None:
     c = grid(3)
-    assert sec3.check_grid_uncorrelated(c).verdict == "verified"
-    assert sec3.check_grid_uncorrelated(c.with_perm(tuple(range(7)))).verdict == "refuted"  # E f f'^T = (r^2/2) I
-    assert sec3.check_grid_uncorrelated(c.with_perm(affine_permutation(1, 1, 7))).verdict == "refuted"
-    assert sec3.check_grid_uncorrelated(paper_random(0, per_class=3)).verdict == "refuted"  # per-class jitter
+    assert check_grid_uncorrelated(c).verdict == "verified"
+    assert check_grid_uncorrelated(c.with_perm(tuple(range(7)))).verdict == "refuted"  # E f f'^T = (r^2/2) I
+    assert check_grid_uncorrelated(c.with_perm(affine_permutation(1, 1, 7))).verdict == "refuted"
+    assert check_grid_uncorrelated(paper_random(0, per_class=3)).verdict == "refuted"  # per-class jitter
 
 
 def test_rho_eps_halved_is_refuted() -> None:
     half = lambda e, k, d, r, P: rho_for_eps(e, k, d, r, P) / 4  # noqa: E731
-    assert sec3.check_rho_eps(grid(4), ("1e-10",), Ball(30), rho_fn=half).verdict == "refuted"
+    assert check_rho_eps(grid(4), ("1e-10",), Ball(30), rho_fn=half).verdict == "refuted"
 
 
 def test_theorem31_variants_are_refuted() -> None:
     c = grid(4)
     # the identity permutation: equivalent models, d_fg = 0 and m_CCA = 1
-    out = sec3.check_theorem31(c.with_perm(tuple(range(7))), ("1e-3",), Ball(30))
+    out = check_theorem31(c.with_perm(tuple(range(7))), ("1e-3",), Ball(30))
     assert out.verdict == "refuted"
     # too small a ρ: d_KL ≤ ε fails
-    out = sec3.check_theorem31(c, ("1e-10",), Ball(30), rho_of=lambda c, e, P: 5)
+    out = check_theorem31(c, ("1e-10",), Ball(30), rho_of=lambda c, e, P: 5)
     assert out.verdict == "refuted"
 
 
 def test_nll_variants_are_refuted() -> None:
     c = grid(4)
     steep = lambda c, rho, P: nll_bound(c, rho, P) * P.exp(np.array([-2 * P.scalar(rho)], dtype=object))[0]  # noqa: E731
-    assert sec3.check_nll(c, ("1e-3",), Ball(30), bound=steep).verdict == "refuted"
+    assert check_nll(c, ("1e-3",), Ball(30), bound=steep).verdict == "refuted"
     wrong = (c.classes + 1) % c.K
-    assert sec3.check_nll(c, ("1e-3",), Ball(30), classes=wrong).verdict == "refuted"
+    assert check_nll(c, ("1e-3",), Ball(30), classes=wrong).verdict == "refuted"
 
 
 def test_scale_invariance_fails_when_rho_enters_the_embeddings() -> None:
@@ -141,56 +163,56 @@ def test_scale_invariance_fails_when_rho_enters_the_embeddings() -> None:
         return f, g, f2 + w * f, g2
 
     sets = Sets(0, (1, 2, 3, 4, 5), 0, (1, 5))
-    assert sec3.check_scale_invariance(drifting, [1, 3], sets, CTX).verdict == "refuted"
-    assert sec3.check_scale_invariance(c.arrays, [1, 3], sets, CTX).verdict == "verified"
+    assert check_scale_invariance(drifting, [1, 3], sets, CTX).verdict == "refuted"
+    assert check_scale_invariance(c.arrays, [1, 3], sets, CTX).verdict == "verified"
 
 
 def test_root_sums_refuted_for_bad_permutations() -> None:
-    assert sec3.check_root_sums(tuple(range(7))).verdict == "refuted"
-    assert sec3.check_root_sums(affine_permutation(6, 3, 7)).verdict == "refuted"
-    assert sec3.check_root_sums(affine_permutation(3, 1, 7)).verdict == "verified"
+    assert check_root_sums(tuple(range(7))).verdict == "refuted"
+    assert check_root_sums(affine_permutation(6, 3, 7)).verdict == "refuted"
+    assert check_root_sums(affine_permutation(3, 1, 7)).verdict == "verified"
 
 
 def test_uncorrelated_refuted_for_bad_permutations() -> None:
     c = grid(3)
-    out = sec3.check_uncorrelated_certified(c.with_perm(affine_permutation(1, 1, 7)), Ball(30), input_sets=3)
+    out = check_uncorrelated_certified(c.with_perm(affine_permutation(1, 1, 7)), Ball(30), input_sets=3)
     assert out.verdict == "refuted", out.evidence
     r = paper_random(0, per_class=10)
     # a rotation of the classes (not the identity, whose pair is exactly equal and so exactly m_CCA = 1)
-    assert sec3.check_uncorrelated_numeric(r.with_perm(affine_permutation(1, 1, 7)), CTX).verdict == "refuted"
+    assert check_uncorrelated_numeric(r.with_perm(affine_permutation(1, 1, 7)), CTX).verdict == "refuted"
 
 
 def test_leq_via_upper_never_refutes_from_a_bound_alone() -> None:
     P = Ball(30)
     with P.active():
         big, small, nan = P.scalar(2), P.scalar("0.1"), P.scalar(0) / P.scalar(0)
-        assert sec3.leq_via_upper(big, lambda: small, P.scalar(1)).verdict == "verified"
-        assert sec3.leq_via_upper(big, lambda: nan, P.scalar(1)).verdict == "undecided"
-        assert sec3.leq_via_upper(big, lambda: big, P.scalar(1)).verdict == "refuted"
+        assert leq_via_upper(big, lambda: small, P.scalar(1)).verdict == "verified"
+        assert leq_via_upper(big, lambda: nan, P.scalar(1)).verdict == "undecided"
+        assert leq_via_upper(big, lambda: big, P.scalar(1)).verdict == "refuted"
 
 
 def test_table1_variants_are_refuted() -> None:
     c = paper_random(0, per_class=10)  # the draw of the default check
     ctx = Context(dps=20, seed=0)
     rhos = [1, 2, 10, 20]
-    assert sec3.check_table1(c, rhos, ctx).verdict == "verified"
-    assert sec3.check_table1(c, rhos, ctx, decreasing_from=1).verdict == "refuted"  # rises 1 → 2
-    assert sec3.check_table1(c, rhos, ctx, rise=(2, 10)).verdict == "refuted"  # falls 2 → 10
-    assert sec3.check_table1(c, rhos, ctx, kl_at=(20, 5e-5, 0.05)).verdict == "refuted"
-    assert sec3.check_table1(c, rhos, ctx, llv_near=(1.5, 0.01)).verdict == "refuted"
-    assert sec3.check_table1(c, [2, 10], ctx, llv_min=2.0).verdict == "refuted"
-    assert sec3.check_table1(c, [2, 10, 20], ctx).verdict == "undecided"  # the rise needs rho = 1
+    assert check_table1(c, rhos, ctx).verdict == "verified"
+    assert check_table1(c, rhos, ctx, decreasing_from=1).verdict == "refuted"  # rises 1 → 2
+    assert check_table1(c, rhos, ctx, rise=(2, 10)).verdict == "refuted"  # falls 2 → 10
+    assert check_table1(c, rhos, ctx, kl_at=(20, 5e-5, 0.05)).verdict == "refuted"
+    assert check_table1(c, rhos, ctx, llv_near=(1.5, 0.01)).verdict == "refuted"
+    assert check_table1(c, [2, 10], ctx, llv_min=2.0).verdict == "refuted"
+    assert check_table1(c, [2, 10, 20], ctx).verdict == "undecided"  # the rise needs rho = 1
 
 
 def test_float_accuracy_variants_are_refuted() -> None:
     c = paper_random(0, per_class=4)
-    ok = sec3.check_float_accuracy(c, [1, 20], 30, sweep=[60, 120, 150, 200])
+    ok = check_float_accuracy(c, [1, 20], 30, sweep=[60, 120, 150, 200])
     assert ok.verdict == "verified", ok.evidence
-    assert sec3.check_float_accuracy(c, [1, 20], 30, tol32=1e-10, underflow_rho=None).verdict == "refuted"
-    assert sec3.check_float_accuracy(c, [1], 30, sweep=[120], tol32_normal=1e-8,
+    assert check_float_accuracy(c, [1, 20], 30, tol32=1e-10, underflow_rho=None).verdict == "refuted"
+    assert check_float_accuracy(c, [1], 30, sweep=[120], tol32_normal=1e-8,
                                      underflow_rho=None).verdict == "refuted"
-    assert sec3.check_float_accuracy(c, [1], 30, underflow_rho=30).verdict == "refuted"  # no underflow yet
-    assert sec3.check_float_accuracy(c, [1], 30, underflow_range=(1e-50, 1e-49)).verdict == "refuted"
+    assert check_float_accuracy(c, [1], 30, underflow_rho=30).verdict == "refuted"  # no underflow yet
+    assert check_float_accuracy(c, [1], 30, underflow_range=(1e-50, 1e-49)).verdict == "refuted"
 
 
 def test_phenomenon_search_finds_pairs_and_cannot_beat_one() -> None:
@@ -222,40 +244,40 @@ def _kl_weighted_by_p2(ell, ell2, P=FLOAT64, w=None):
 
 def test_theorem31_refutes_a_negative_d_kl(monkeypatch: pytest.MonkeyPatch) -> None:
     """A d_KL weighted by p' is negative, hence ≤ ε: only the certified 0 ≤ d_KL catches it."""
-    monkeypatch.setattr(sec3, "d_kl", _kl_weighted_by_p2)
-    out = sec3.check_theorem31(grid(4), ("1e-3",), Ball(30))
+    monkeypatch.setattr(sec3_common, "d_kl", _kl_weighted_by_p2)
+    out = check_theorem31(grid(4), ("1e-3",), Ball(30))
     assert out.verdict == "refuted"
     assert out.evidence["eps=1e-3"]["0 <= kl_ab"]["verdict"] == "refuted"
     assert out.evidence["eps=1e-3"]["kl_ab <= eps"]["verdict"] == "verified"
-    num = sec3.check_theorem31_numeric(paper_random(0, per_class=10), CTX)
+    num = check_theorem31_numeric(paper_random(0, per_class=10), CTX)
     assert num.verdict == "refuted" and num.evidence["0 <= d_kl"]["verdict"] == "refuted"
 
 
 def test_theorem31_numeric_refutes_too_small_a_rho() -> None:
     c = paper_random(0, per_class=10)
-    assert sec3.check_theorem31_numeric(c, CTX).verdict == "verified"
-    out = sec3.check_theorem31_numeric(c, CTX, rho=5)
+    assert check_theorem31_numeric(c, CTX).verdict == "verified"
+    out = check_theorem31_numeric(c, CTX, rho=5)
     assert out.verdict == "refuted" and out.evidence["d_kl <= 1e-10"]["verdict"] == "refuted"
 
 
 def test_rho_eps_symbolic_checks_the_convexity_of_q() -> None:
     tan = dkl.tangent_inequality()
-    assert sec3.check_rho_eps_symbolic(tan).verdict == "verified"
-    concave = sec3.check_rho_eps_symbolic({**tan, "d2q": -tan["d2q"]})  # u ≥ e^{u−1} would follow
+    assert check_rho_eps_symbolic(tan).verdict == "verified"
+    concave = check_rho_eps_symbolic({**tan, "d2q": -tan["d2q"]})  # u ≥ e^{u−1} would follow
     assert concave.verdict == "refuted" and concave.evidence["q'' > 0"]["verdict"] == "refuted"
-    unknown = sec3.check_rho_eps_symbolic({**tan, "d2q": sp.cos(dkl.u)})
+    unknown = check_rho_eps_symbolic({**tan, "d2q": sp.cos(dkl.u)})
     assert unknown.verdict == "undecided"
 
 
 def test_table1_reports_where_its_reference_values_come_from() -> None:
     claim = all_claims()["table1-shape"]
     assert "authors' code" in claim.statement and "not from the printed Table 1" in claim.statement
-    assert "500 inputs per class" in sec3.TABLE1_REFERENCE and "seed 0" in sec3.TABLE1_REFERENCE
+    assert "500 inputs per class" in TABLE1_REFERENCE and "seed 0" in TABLE1_REFERENCE
 
 
 def test_assembly_ties_the_constant_to_step_3() -> None:
     """With the bracket built from the step-3 certificate, the assembly fails for any constant but 2."""
-    out = sec3.check_certificates(dkl.kl_inequality_steps(tail_factor=1))
+    out = check_certificates(dkl.kl_inequality_steps(tail_factor=1))
     assert out.verdict == "refuted"
     assert out.evidence["KL <= S' + 2 rho r_max S"]["verdict"] == "refuted"
     assert out.evidence["d_l - d'_l <= 2 rho r_max"]["verdict"] == "verified"
@@ -272,7 +294,7 @@ def test_kl_bound_symbolic_notices_a_wrong_delta_or_bound(monkeypatch: pytest.Mo
     import theory.counterexample as cx
 
     symbolic = all_claims()["thm3.1-kl-bound"].methods["symbolic"]
-    check = sec3.check_bound_matches_construction
+    check = check_bound_matches_construction
     assert check(grid(4), [1, 20], 30).verdict == "verified"
     wrong = _wrong_margin if name == "margin" else _too_steep(1.01)
     monkeypatch.setattr(cx, name, wrong)
@@ -282,20 +304,20 @@ def test_kl_bound_symbolic_notices_a_wrong_delta_or_bound(monkeypatch: pytest.Mo
 
 def test_kl_bound_sharp_refutes_a_too_sharp_bound() -> None:
     c = grid(4)
-    assert sec3.check_kl_bound_sharp(c, [5, 20], Ball(30)).verdict == "verified"
-    halved = lambda c, rho, P: sec3._sharp(c, rho, P) / 100  # noqa: E731
-    out = sec3.check_kl_bound_sharp(c, [5, 20], Ball(30), sharp=halved)
+    assert check_kl_bound_sharp(c, [5, 20], Ball(30)).verdict == "verified"
+    halved = lambda c, rho, P: _sharp(c, rho, P) / 100  # noqa: E731
+    out = check_kl_bound_sharp(c, [5, 20], Ball(30), sharp=halved)
     assert out.verdict == "refuted" and out.evidence["d_kl <= sharp"]["verdict"] == "refuted"
 
 
 def test_nll_symbolic_refutes_a_growing_bound() -> None:
-    assert sec3.check_nll_symbolic().verdict == "verified"
-    assert sec3.check_nll_symbolic(dkl.limits_to_zero(exponent_factor=-1)).verdict == "refuted"
+    assert check_nll_symbolic().verdict == "verified"
+    assert check_nll_symbolic(dkl.limits_to_zero(exponent_factor=-1)).verdict == "refuted"
 
 
 def test_scale_symbolic_refutes_centring_only() -> None:
-    assert sec3.check_scale_symbolic(grid(2).arrays).verdict == "verified"
-    out = sec3.check_scale_symbolic(grid(2).arrays, normalise=False)
+    assert check_scale_symbolic(grid(2).arrays).verdict == "verified"
+    out = check_scale_symbolic(grid(2).arrays, normalise=False)
     assert out.verdict == "refuted" and "standardise(s v) - standardise(v), symbolic n" in out.evidence["witness"]
 
 
@@ -306,12 +328,12 @@ def test_scale_symbolic_refutes_embeddings_that_move_with_rho() -> None:
         f, g, f2, g2 = c.arrays(rho, P)
         return f * rho, g, f2, g2
 
-    assert sec3.check_scale_symbolic(drifting).verdict == "refuted"
+    assert check_scale_symbolic(drifting).verdict == "refuted"
 
 
 def test_affine_classification_refutes_a_wrong_list() -> None:
-    assert sec3.check_affine_classification().verdict == "verified"
-    assert sec3.check_affine_classification(vanishing_a=(2, 3, 4, 5, 6)).verdict == "refuted"
+    assert check_affine_classification().verdict == "verified"
+    assert check_affine_classification(vanishing_a=(2, 3, 4, 5, 6)).verdict == "refuted"
 
 
 def test_section3_claims_state_premises_and_scope() -> None:

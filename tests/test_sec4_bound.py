@@ -5,7 +5,34 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from checks.claims import sec4
+from checks.claims.sec4.bound import (
+    check_dfg_exact,
+    check_implies_symbolic,
+    check_no_invertibility,
+    exact_d_svd_sides,
+    exact_fg_pair,
+)
+from checks.claims.sec4.bound_steps import (
+    check_cov_numeric,
+    check_cov_symbolic,
+    check_logratio_numeric,
+    check_logratio_symbolic,
+    check_msvd_certified,
+    check_nuclear_certified,
+    check_nuclear_symbolic,
+    check_sd_difference_numeric,
+    check_sd_difference_symbolic,
+)
+from checks.claims.sec4.common import (
+    check_bound,
+    check_bound_certified,
+    check_sides_sharp,
+    check_zero_sides,
+    near_tight_pairs,
+    random_pairs,
+    weighted_pairs,
+)
+from checks.claims.sec4.tightness import check_tight_certified, check_tight_every_m, check_tight_symbolic
 from checks.registry import Context
 from theory.derivations import bound as dbound
 from theory.families import (
@@ -23,20 +50,20 @@ CTX = Context(dps=30)
 
 # -- step 1 -------------------------------------------------------------------------------------
 def test_logratio_verified_and_dropped_pivot_refuted() -> None:
-    assert sec4.check_logratio_symbolic((1, 2)).verdict == "verified"
-    assert sec4.check_logratio_symbolic((1, 2), pivot_term=False).verdict == "refuted"
-    assert sec4.check_logratio_numeric(CTX).verdict == "verified"
-    assert sec4.check_logratio_numeric(CTX, pivot_term=False).verdict == "refuted"
+    assert check_logratio_symbolic((1, 2)).verdict == "verified"
+    assert check_logratio_symbolic((1, 2), pivot_term=False).verdict == "refuted"
+    assert check_logratio_numeric(CTX).verdict == "verified"
+    assert check_logratio_numeric(CTX, pivot_term=False).verdict == "refuted"
 
 
 # -- step 2 -------------------------------------------------------------------------------------
 def test_sd_difference_needs_the_pivot_term() -> None:
-    assert sec4.check_sd_difference_symbolic().verdict == "verified"
-    assert sec4.check_sd_difference_symbolic(pivot_term=False).verdict == "refuted"
-    pairs = sec4.random_pairs(0, 6) + sec4.near_tight_pairs()
-    assert sec4.check_sd_difference_numeric(pairs, CTX).verdict == "verified"
+    assert check_sd_difference_symbolic().verdict == "verified"
+    assert check_sd_difference_symbolic(pivot_term=False).verdict == "refuted"
+    pairs = random_pairs(0, 6) + near_tight_pairs()
+    assert check_sd_difference_numeric(pairs, CTX).verdict == "verified"
     # without b_y the near-tight pairs break it: SD(ũ − ũ') ≈ 2ε but a ≈ ε
-    assert sec4.check_sd_difference_numeric(pairs, CTX, pivot_term=False).verdict == "refuted"
+    assert check_sd_difference_numeric(pairs, CTX, pivot_term=False).verdict == "refuted"
 
 
 def test_lagrange_identity_is_a_real_identity() -> None:
@@ -46,30 +73,30 @@ def test_lagrange_identity_is_a_real_identity() -> None:
 
 # -- step 3 -------------------------------------------------------------------------------------
 def test_cov_identity_and_wrong_standardisation() -> None:
-    assert sec4.check_cov_symbolic().verdict == "verified"
-    assert sec4.check_cov_symbolic(ddof=1).verdict == "refuted"
-    assert sec4.check_cov_numeric(CTX).verdict == "verified"
-    assert sec4.check_cov_numeric(CTX, ddof=1).verdict == "refuted"
+    assert check_cov_symbolic().verdict == "verified"
+    assert check_cov_symbolic(ddof=1).verdict == "refuted"
+    assert check_cov_numeric(CTX).verdict == "verified"
+    assert check_cov_numeric(CTX, ddof=1).verdict == "refuted"
 
 
 # -- step 4 and m_SVD ----------------------------------------------------------------------------
 def test_nuclear_norm_trace() -> None:
     for m in (1, 2, 3):
         assert dbound.nuclear_norm_trace(m).holds
-    assert sec4.check_nuclear_symbolic().verdict == "verified"
-    assert sec4.check_nuclear_symbolic((3, 4), factor="3/2").verdict == "refuted"  # U = V = I breaks it
-    pairs = [p for p in sec4.random_pairs(0, 12) if p.M >= 2]
-    assert sec4.check_nuclear_certified(pairs, 30).verdict == "verified"
+    assert check_nuclear_symbolic().verdict == "verified"
+    assert check_nuclear_symbolic((3, 4), factor="3/2").verdict == "refuted"  # U = V = I breaks it
+    pairs = [p for p in random_pairs(0, 12) if p.M >= 2]
+    assert check_nuclear_certified(pairs, 30).verdict == "verified"
     # close pairs have C ≈ I, so Σσ ≈ tr C < 1.5 tr C
-    assert sec4.check_nuclear_certified(pairs, 30, factor=1.5).verdict == "refuted"
+    assert check_nuclear_certified(pairs, 30, factor=1.5).verdict == "refuted"
 
 
 def test_msvd_range_and_a_singular_value_above_one() -> None:
     cert = dbound.msvd_range()
     assert cert.holds and cert.checks["exhibit_singular_values"] == ["2", "0"]
-    pairs = [p for p in sec4.random_pairs(0, 12) if p.M >= 2]
-    assert sec4.check_msvd_certified(pairs, 30).verdict == "verified"
-    assert sec4.check_msvd_certified(pairs, 30, upper="0.5").verdict == "refuted"
+    pairs = [p for p in random_pairs(0, 12) if p.M >= 2]
+    assert check_msvd_certified(pairs, 30).verdict == "verified"
+    assert check_msvd_certified(pairs, 30, upper="0.5").verdict == "refuted"
 
 
 # -- step 5: the sharper bound --------------------------------------------------------------------
@@ -81,28 +108,28 @@ def test_side_bound_constant(m: int) -> None:
 
 
 def test_sharp_bound_numeric_and_wrong_constant() -> None:
-    pairs = sec4.random_pairs(1, 9) + sec4.near_tight_pairs()
-    assert sec4.check_bound(pairs, CTX, "2eps2", 2).verdict == "verified"
-    assert sec4.check_bound(pairs, CTX, "2eps2", "1.9").verdict == "refuted"
-    assert sec4.check_sides_sharp(pairs, CTX, 2).verdict == "verified"
-    assert sec4.check_sides_sharp(pairs, CTX, "1.5").verdict == "refuted"
-    assert sec4.check_bound_certified(pairs, 30, "2eps2", 2).verdict == "verified"
-    assert sec4.check_bound_certified(pairs, 30, "2eps2", "1.9").verdict == "refuted"
+    pairs = random_pairs(1, 9) + near_tight_pairs()
+    assert check_bound(pairs, CTX, "2eps2", 2).verdict == "verified"
+    assert check_bound(pairs, CTX, "2eps2", "1.9").verdict == "refuted"
+    assert check_sides_sharp(pairs, CTX, 2).verdict == "verified"
+    assert check_sides_sharp(pairs, CTX, "1.5").verdict == "refuted"
+    assert check_bound_certified(pairs, 30, "2eps2", 2).verdict == "verified"
+    assert check_bound_certified(pairs, 30, "2eps2", "1.9").verdict == "refuted"
 
 
 # -- step 6 -------------------------------------------------------------------------------------
 def test_linear_bound_constant() -> None:
-    assert sec4.check_implies_symbolic((1, 2, 3)).verdict == "verified"
+    assert check_implies_symbolic((1, 2, 3)).verdict == "verified"
     assert dbound.linear_from_quadratic(1, "sqrt(2)").holds
-    assert sec4.check_implies_symbolic((1,), constant="1.4").verdict == "refuted"
+    assert check_implies_symbolic((1,), constant="1.4").verdict == "refuted"
 
 
 # -- the paper's bound ---------------------------------------------------------------------------
 def test_paper_bound_on_figure_family_and_wrong_constant() -> None:
     pairs = [p for t, p in bound_figure_family(5, 3, 40) if t > 0] + [sign_flip_pair(*TIGHT_LINEAR)]
-    assert sec4.check_bound(pairs, CTX, "2Meps", 2).verdict == "verified"
-    assert sec4.check_bound(pairs, CTX, "2Meps", "0.5").verdict == "refuted"
-    assert sec4.check_bound_certified(pairs, 30, "2Meps", "0.5").verdict == "refuted"
+    assert check_bound(pairs, CTX, "2Meps", 2).verdict == "verified"
+    assert check_bound(pairs, CTX, "2Meps", "0.5").verdict == "refuted"
+    assert check_bound_certified(pairs, 30, "2Meps", "0.5").verdict == "refuted"
 
 
 def test_figure_family_shape() -> None:
@@ -116,12 +143,12 @@ def test_figure_family_shape() -> None:
 
 
 def test_equivalent_pairs_have_both_sides_zero() -> None:
-    assert sec4.check_zero_sides(CTX).verdict == "verified"
+    assert check_zero_sides(CTX).verdict == "verified"
 
 
 def test_invertibility_not_needed_and_wrong_constant_refuted() -> None:
-    assert sec4.check_no_invertibility(CTX).verdict == "verified"
-    assert sec4.check_no_invertibility(CTX, constant="0.01").verdict == "refuted"
+    assert check_no_invertibility(CTX).verdict == "verified"
+    assert check_no_invertibility(CTX, constant="0.01").verdict == "refuted"
 
 
 # -- tightness -----------------------------------------------------------------------------------
@@ -130,9 +157,9 @@ def test_tight_pairs_attain_the_bounds() -> None:
     assert quad.holds and quad.checks["epsilon"] == "sqrt(5)/5" and quad.checks["d_svd"] == "2/5"
     lin = dbound.tight_sign_flip(*TIGHT_LINEAR[:2])
     assert lin.holds and lin.checks["d_svd"] == "1"
-    assert sec4.check_tight_symbolic(constant="1.9").verdict == "refuted"
-    assert sec4.check_tight_certified(30).verdict == "verified"
-    assert sec4.check_tight_certified(30, constant="1.9").verdict == "refuted"
+    assert check_tight_symbolic(constant="1.9").verdict == "refuted"
+    assert check_tight_certified(30).verdict == "verified"
+    assert check_tight_certified(30, constant="1.9").verdict == "refuted"
 
 
 def test_near_tight_pair_is_just_below_the_line() -> None:
@@ -148,10 +175,10 @@ def test_every_dimension_attains_two_eps_squared() -> None:
     for m in (2, 3, 4):
         s = evaluate_bound(permutation_flip_pair(m, 2, -2))
         assert abs(float(s.d_fg) / (2 * float(s.eps) ** 2) - 1) < 1e-12 and float(s.eps) > 0.1
-    assert sec4.check_tight_every_m(30).verdict == "verified"
-    assert sec4.check_tight_every_m(30, constant="1.9").verdict == "refuted"
-    assert sec4.check_tight_every_m(30, eps_upper="0.3").verdict == "refuted"  # ε ≈ 0.479 for M = 2
-    assert sec4.check_tight_every_m(30, dims=(2,), flipped_input=True).verdict == "refuted"
+    assert check_tight_every_m(30).verdict == "verified"
+    assert check_tight_every_m(30, constant="1.9").verdict == "refuted"
+    assert check_tight_every_m(30, eps_upper="0.3").verdict == "refuted"  # ε ≈ 0.479 for M = 2
+    assert check_tight_every_m(30, dims=(2,), flipped_input=True).verdict == "refuted"
 
 
 def test_flip_root_is_enclosed_and_unique() -> None:
@@ -169,8 +196,8 @@ def test_flip_root_is_enclosed_and_unique() -> None:
 
 
 def test_tight_ratio_bound_for_higher_dimensions() -> None:
-    assert sec4.check_tight_symbolic().verdict == "verified"
-    assert sec4.check_tight_symbolic(ratio_constant="1.4").verdict == "refuted"
+    assert check_tight_symbolic().verdict == "verified"
+    assert check_tight_symbolic(ratio_constant="1.4").verdict == "refuted"
 
 
 def test_nuclear_trace_imposes_orthogonal_factors() -> None:
@@ -179,25 +206,25 @@ def test_nuclear_trace_imposes_orthogonal_factors() -> None:
     general = dbound.von_neumann_general(1)
     assert general.holds and general.checks["Q orthogonal"] and general.checks["trace identity"]
     assert not dbound.von_neumann_general(sp.Rational(3, 2)).holds
-    out = sec4.check_nuclear_symbolic((3,))
+    out = check_nuclear_symbolic((3,))
     assert out.verdict == "verified" and out.evidence["scope"] == "instances (M = 3)"
-    assert sec4.check_nuclear_symbolic().evidence["scope"] == "general"
+    assert check_nuclear_symbolic().evidence["scope"] == "general"
     # a shear is not orthogonal: C = U diag(s) Vᵀ is then no SVD and the certificate must not hold
     shear = sp.Matrix([[1, 1, 0], [0, 1, 0], [0, 0, 1]])
-    bad = sec4.check_nuclear_symbolic((3,), factors=[(shear, sp.eye(3))])
+    bad = check_nuclear_symbolic((3,), factors=[(shear, sp.eye(3))])
     assert bad.verdict == "refuted"
     inst = bad.evidence["witness"]["M=3"]["checks"]["orthogonal_factor_instances"][0]
     assert not inst["U orthogonal"] and not inst["singular values are s"]
 
 
 def test_weighted_inputs_are_exercised() -> None:
-    pairs = sec4.weighted_pairs(0)
+    pairs = weighted_pairs(0)
     assert all(p.a.weights is not None and len(set(p.a.weights.tolist())) > 1 for p in pairs)
-    assert sec4.check_bound(pairs, CTX, "2eps2", 2).verdict == "verified"
-    assert sec4.check_bound(pairs, CTX, "2eps2", "0.05").verdict == "refuted"
-    out = sec4.check_bound_certified(sec4.random_pairs(0, 6), 30, "2eps2", 2, top=1, always=pairs[:1])
+    assert check_bound(pairs, CTX, "2eps2", 2).verdict == "verified"
+    assert check_bound(pairs, CTX, "2eps2", "0.05").verdict == "refuted"
+    out = check_bound_certified(random_pairs(0, 6), 30, "2eps2", 2, top=1, always=pairs[:1])
     assert out.verdict == "verified" and any("weighted" in k for k in out.evidence)
-    assert sec4.check_sd_difference_numeric(pairs, CTX).verdict == "verified"
+    assert check_sd_difference_numeric(pairs, CTX).verdict == "verified"
     # the weights matter: the same pairs evaluated with uniform moments give other values
     from theory.families import Pair
     from theory.model import Model
@@ -211,10 +238,10 @@ def test_d_fg_is_the_maximum_over_label_subsets(monkeypatch: pytest.MonkeyPatch)
     from theory import families
     from theory.distances import FGResult
 
-    sides = sec4.exact_d_svd_sides(sec4.exact_fg_pair())
+    sides = exact_d_svd_sides(exact_fg_pair())
     f_side = [float(x) for x in sides[:-1]]
     assert max(f_side) - min(f_side) > 0.3 and max(f_side) > float(sides[-1])  # the subsets decide
-    assert sec4.check_dfg_exact(30).verdict == "verified"
+    assert check_dfg_exact(30).verdict == "verified"
     real = families.d_fg
 
     def min_over_subsets(*args: object, **kwargs: object) -> FGResult:
@@ -224,7 +251,7 @@ def test_d_fg_is_the_maximum_over_label_subsets(monkeypatch: pytest.MonkeyPatch)
         return FGResult(r.f_side, r.g_side, P.max(np.array([low, r.g_side], dtype=object)))  # type: ignore[union-attr]
 
     monkeypatch.setattr(families, "d_fg", min_over_subsets)
-    assert sec4.check_dfg_exact(30).verdict == "refuted"
+    assert check_dfg_exact(30).verdict == "refuted"
     from checks.registry import all_claims
 
     assert all_claims()["sec4-bound"].methods["certified"](CTX).verdict == "refuted"

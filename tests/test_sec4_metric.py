@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from checks.claims import sec4
+from checks.claims.sec4.incomparable import check_incomparable_certified, check_order_certified
+from checks.claims.sec4.invariance import check_invariance_numeric, check_invariance_symbolic
+from checks.claims.sec4.metric import (
+    certify_label_choice,
+    check_lambda_certified,
+    check_lambda_symbolic,
+    check_metric_numeric,
+    check_metric_symbolic,
+    check_paper_selection_certified,
+    check_paper_selection_numeric,
+    label_selection_triangle,
+)
 from checks.registry import Context
 from checks.search.sec4 import order_score
 from theory.derivations import metric as dmetric
@@ -19,20 +30,20 @@ CTX = Context(dps=30)
 
 
 def test_metric_properties_with_fixed_sets() -> None:
-    assert sec4.check_metric_symbolic().verdict == "verified"
-    assert sec4.check_metric_numeric(CTX).verdict == "verified"
+    assert check_metric_symbolic().verdict == "verified"
+    assert check_metric_numeric(CTX).verdict == "verified"
 
 
 def test_metric_wrong_triangle_constant_refuted() -> None:
-    assert sec4.check_metric_symbolic(triangle_constant="9/10").verdict == "refuted"
-    assert sec4.check_metric_numeric(CTX, triangle_constant="0.5").verdict == "refuted"
+    assert check_metric_symbolic(triangle_constant="9/10").verdict == "refuted"
+    assert check_metric_numeric(CTX, triangle_constant="0.5").verdict == "refuted"
 
 
 def test_identity_with_one_label_left_out_holds() -> None:
     assert dmetric.zero_forces_equality(4, 0).holds
     assert dmetric.zero_forces_equality(4, 1).holds  # normalisation fixes the one left-out label
     assert dmetric.zero_terms_chain(scales_equal=True).holds
-    out = sec4.check_metric_symbolic(left_out=(1,))
+    out = check_metric_symbolic(left_out=(1,))
     assert out.verdict == "verified"
 
 
@@ -42,7 +53,7 @@ def test_identity_fails_with_two_labels_left_out() -> None:
         w = dmetric.left_out_witness(k)
         assert (w["T1"], w["T2"], w["T3"], w["T4"]) == (0, 0, 0, 0)
         assert w["p_differs"] and w["rows_sum_to_one"] and w["scales_positive"]
-    out = sec4.check_metric_symbolic(left_out=(2,))
+    out = check_metric_symbolic(left_out=(2,))
     assert out.verdict == "refuted"
     assert out.evidence["witness"]["identity of indiscernibles, 2 label(s) left out"]["checks"]["witness"]["T1"] == "0"
 
@@ -50,15 +61,15 @@ def test_identity_fails_with_two_labels_left_out() -> None:
 def test_temperature_pair_has_t1_t2_zero_exactly() -> None:
     v = dmetric.temperature_terms(2)
     assert v["T1"] == 0 and v["T2"] == 0 and v["T3"] == sp.sqrt(14) and v["distributions_differ"]
-    assert sec4.check_lambda_symbolic().verdict == "verified"
-    assert sec4.check_lambda_certified(30).verdict == "verified"
+    assert check_lambda_symbolic().verdict == "verified"
+    assert check_lambda_certified(30).verdict == "verified"
 
 
 def test_power_characterisation_needs_a_positive_exponent() -> None:
     assert dmetric.power_family_terms(1).holds
     assert not dmetric.power_family_terms(-1).holds
     # the statement without r > 0 is refuted by r = -1 (constant normaliser, T1 = 2/sqrt(3))
-    out = sec4.check_lambda_symbolic(require_positive=False)
+    out = check_lambda_symbolic(require_positive=False)
     assert out.verdict == "refuted"
     v = dmetric.temperature_terms(-1)
     assert v["normaliser_constant"] and v["T1"] == 2 / sp.sqrt(3)
@@ -72,9 +83,9 @@ def test_only_if_chain_and_its_hypotheses() -> None:
 
 
 def test_temperature_one_is_not_a_counterexample() -> None:
-    assert sec4.check_lambda_symbolic(r=1).verdict == "refuted"
+    assert check_lambda_symbolic(r=1).verdict == "refuted"
     # with r = 1 the two models coincide: d_KL and T3 are enclosed around 0, never proved positive
-    assert sec4.check_lambda_certified(30, r=1).verdict != "verified"
+    assert check_lambda_certified(30, r=1).verdict != "verified"
 
 
 def test_temperature_scaling_on_generic_inputs_has_positive_t1() -> None:
@@ -89,14 +100,14 @@ def test_temperature_scaling_on_generic_inputs_has_positive_t1() -> None:
 
 
 def test_label_selection_alone_violates_the_triangle_inequality() -> None:
-    out = sec4.check_paper_selection_certified(30)
+    out = check_paper_selection_certified(30)
     assert out.verdict == "verified"
     sets = out.evidence["sets"]
     assert {(s["pivot_input"], tuple(s["inputs"])) for s in sets} == {(0, (1,))}  # inputs fixed
     assert len({(s["pivot_label"], s["left_out_label"]) for s in sets}) > 1  # labels chosen per pair
     assert out.evidence["label choice pr"]["chosen"] == [3, 1]
-    assert sec4.check_paper_selection_numeric(CTX).verdict == "verified"
-    p, q, r = sec4.label_selection_triangle()
+    assert check_paper_selection_numeric(CTX).verdict == "verified"
+    p, q, r = label_selection_triangle()
     fixed = common_sets(p, q, r)
     d = [float(llv_between(u, v, paper_label_sets(log_probs(u), log_probs(v), fixed.pivot_input, fixed.inputs)))
          for u, v in ((p, q), (q, r), (p, r))]
@@ -105,10 +116,10 @@ def test_label_selection_alone_violates_the_triangle_inequality() -> None:
 
 def test_paper_selection_fixed_control_holds() -> None:
     # one common set with positive σ_y for every pair: a metric, so no violation (and no crash)
-    out = sec4.check_paper_selection_certified(30, selection="fixed")
+    out = check_paper_selection_certified(30, selection="fixed")
     assert out.verdict == "refuted"
     assert {s["pivot_label"] for s in out.evidence["sets"]} == {0}
-    assert sec4.check_paper_selection_numeric(CTX, selection="fixed").verdict == "refuted"
+    assert check_paper_selection_numeric(CTX, selection="fixed").verdict == "refuted"
 
 
 def test_paper_selection_check_refutes_a_triple_without_violation() -> None:
@@ -117,18 +128,18 @@ def test_paper_selection_check_refutes_a_triple_without_violation() -> None:
 
     f, g = rng.standard_normal((8, 2)), rng.standard_normal((4, 2))
     triple = tuple(Model(f + d * rng.standard_normal(f.shape), g) for d in (0.0, 0.2, 0.4))
-    assert sec4.check_paper_selection_certified(30, triple).verdict == "refuted"
+    assert check_paper_selection_certified(30, triple).verdict == "refuted"
 
 
 def test_label_choice_certificate_refutes_a_wrong_choice() -> None:
     from theory.distances import Sets
     from theory.precision import Ball
 
-    p, q, _ = sec4.label_selection_triangle()
+    p, q, _ = label_selection_triangle()
     right = Sets(2, (1, 3), 0, (1,), left_out_label=0)
     wrong = Sets(0, (2, 3), 0, (1,), left_out_label=1)
-    assert sec4.certify_label_choice(p, q, right, Ball(30)).verdict == "verified"
-    assert sec4.certify_label_choice(p, q, wrong, Ball(30)).verdict == "refuted"
+    assert certify_label_choice(p, q, right, Ball(30)).verdict == "verified"
+    assert certify_label_choice(p, q, wrong, Ball(30)).verdict == "refuted"
 
 
 def _authors_rule(ell: np.ndarray, ell2: np.ndarray, m: int, samples: int, seed: int) -> tuple[int, tuple[int, ...]]:
@@ -171,12 +182,12 @@ def test_paper_inputs_follow_the_authors_rule() -> None:
 
 
 def test_kl_and_llv_incomparable() -> None:
-    assert sec4.check_incomparable_certified(30).verdict == "verified"
-    assert sec4.check_incomparable_certified(30, llv_floor="100").verdict == "refuted"
-    assert sec4.check_incomparable_certified(30, kl_floor="0.05").verdict == "refuted"
+    assert check_incomparable_certified(30).verdict == "verified"
+    assert check_incomparable_certified(30, llv_floor="100").verdict == "refuted"
+    assert check_incomparable_certified(30, kl_floor="0.05").verdict == "refuted"
     assert not dmetric.tie_perturbation_scale(root_sign=1).holds  # the other root does not vanish
-    assert sec4.check_order_certified(30).verdict == "verified"
-    assert sec4.check_order_certified(30, perturbation=2.0).verdict == "refuted"
+    assert check_order_certified(30).verdict == "verified"
+    assert check_order_certified(30, perturbation=2.0).verdict == "refuted"
 
 
 def test_order_score_detects_disagreement() -> None:
@@ -191,9 +202,9 @@ def test_order_score_detects_disagreement() -> None:
 
 
 def test_invariance_and_broken_equivalence() -> None:
-    assert sec4.check_invariance_numeric(CTX).verdict == "verified"
-    assert sec4.check_invariance_numeric(CTX, perturb=0.1).verdict == "refuted"
+    assert check_invariance_numeric(CTX).verdict == "verified"
+    assert check_invariance_numeric(CTX, perturb=0.1).verdict == "refuted"
     # spoiling the replacement of the second model is caught too (d_KL both ways, d_LLV, d_fg)
-    assert sec4.check_invariance_numeric(CTX, perturb=0.1, replaced="second", spoil="second").verdict == "refuted"
-    assert sec4.check_invariance_symbolic().verdict == "verified"
-    assert sec4.check_invariance_symbolic("plain").verdict == "refuted"  # F' = FA is not an equivalence
+    assert check_invariance_numeric(CTX, perturb=0.1, replaced="second", spoil="second").verdict == "refuted"
+    assert check_invariance_symbolic().verdict == "verified"
+    assert check_invariance_symbolic("plain").verdict == "refuted"  # F' = FA is not an equivalence

@@ -92,7 +92,7 @@ def test_order_search_finds_a_disagreement() -> None:
 def test_metric_label_selection_mode_replays_the_witness() -> None:
     import numpy as np
 
-    from checks.claims.sec4 import label_selection_triangle
+    from checks.claims.sec4.metric import label_selection_triangle
     from checks.search.sec4 import triangle_ratio
 
     x = tuple(np.asarray(a) for m in label_selection_triangle() for a in (m.f, m.g))

@@ -195,7 +195,7 @@ def test_every_check_states_its_scope() -> None:
 def test_table1_mpmath_fallback_is_rechecked(float64_mp: None) -> None:
     """An mpmath value standing in for a non-finite ball is re-computed at twice the precision;
     a collapsed arithmetic (bit-identical results) is refused, never used."""
-    from checks.claims.sec3 import PrecisionDisagreementError, _ball_or_mp
+    from checks.claims.sec3.table1 import PrecisionDisagreementError, _ball_or_mp
 
     def never_a_ball(R: Any) -> Any:
         if isinstance(R, Ball):

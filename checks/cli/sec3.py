@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.cli.options import add_progress_options, int_list, progress_bar
-from checks.claims.sec3 import TABLE1_FIELDS, table1_row
+from checks.claims.sec3.table1 import TABLE1_FIELDS, table1_row
 from theory.counterexample import KLConstruction, grid, kl_bound, margin, paper_random
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, json_text, save_model

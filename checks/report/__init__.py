@@ -21,7 +21,7 @@ import numpy as np
 from checks.report.appendix import render_html, render_latex
 from checks.registry import VERDICTS, all_claims
 from checks.runner import SCHEMA as VERIFY_SCHEMA
-from checks.claims.sec3 import table1_row
+from checks.claims.sec3.table1 import table1_row
 from theory import __version__
 from theory.counterexample import kl_bound, margin, paper_random
 from theory.errors import ClosenessError
@@ -175,7 +175,7 @@ TABLE1_DPS = 20
 
 
 def table1_markdown(seed: int, rhos: tuple[int, ...] = TABLE1_RHOS, per_class: int = TABLE1_PER_CLASS) -> str:
-    """Table 1 of the paper recomputed by :func:`checks.claims.sec3.table1_row` (ball arithmetic at
+    """Table 1 of the paper recomputed by :func:`checks.claims.sec3.table1.table1_row` (ball arithmetic at
     :data:`TABLE1_DPS` digits) for the paper's seeded random construction, with the rigorous bound on
     ``d_KL`` beside each row; a clearly marked omission if the rows cannot be computed."""
     try:
@@ -262,25 +262,25 @@ def evidence_line(evidence: dict[str, Any], width: int = 240) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-#: The section modules in the paper's order, with the heading each gets in the report.
+#: The sections of the registry (:attr:`Claim.section`) in the paper's order, with the heading each
+#: gets in the report.
 SECTIONS = {
-    "checks.claims.sec2": "Section 2: identifiability",
-    "checks.claims.sec3": "Section 3: KL closeness does not imply similar representations",
-    "checks.claims.sec4": "Section 4: a distance whose closeness implies similarity",
-    "checks.claims.sec5": "Section 5: experiments",
-    "checks.claims.implementation": "The implementation: its paths agree with exact values",
+    "sec2": "Section 2: identifiability",
+    "sec3": "Section 3: KL closeness does not imply similar representations",
+    "sec4": "Section 4: a distance whose closeness implies similarity",
+    "sec5": "Section 5: experiments",
+    "implementation": "The implementation: its paths agree with exact values",
 }
 OTHER = "Other claims"
 
 
 def by_section(claims: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """The claims grouped under the paper's sections (by the module that registers them), in the
-    paper's order; within a section in the order of the report; unknown ids last."""
-    registry = all_claims()
-    module = {cid: next(iter(c.methods.values())).__module__ for cid, c in registry.items() if c.methods}
+    """The claims grouped under the paper's sections (the section of the registry), in the paper's
+    order; within a section in the order of the report; unknown ids last."""
+    section = {cid: c.section for cid, c in all_claims().items()}
     groups: dict[str, list[dict[str, Any]]] = {heading: [] for heading in (*SECTIONS.values(), OTHER)}
     for c in claims:
-        groups[SECTIONS.get(module.get(c["id"], ""), OTHER)].append(c)
+        groups[SECTIONS.get(section.get(c["id"], ""), OTHER)].append(c)
     return {heading: cs for heading, cs in groups.items() if cs}
 
 
