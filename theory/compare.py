@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from theory import __version__
-from theory.distances import MAX_SUBSETS, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
+from theory.distances import MAX_SUBSETS, FGResult, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
 from theory.errors import ClosenessError
 from theory.model import Model, check_pair, input_weights, log_probs
 from theory.precision import FLOAT64, Arithmetic, arithmetic
@@ -203,8 +203,8 @@ def compare(
             raise ClosenessError("give either explicit sets or --select paper, not both")
         require_paper_selection(a.K, a.M, max_subsets)  # before any n×K work (and before selecting)
         P = arithmetic(dps, ball=certified)
-        ell, ell2 = log_probs(a, P), log_probs(b, P)
-        sets = paper_sets(a, b, P.midpoint(ell), P.midpoint(ell2), samples, seed, input_weights(a))  # at float64
+        ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
+        sets = paper_sets(a, b, P.bulk.midpoint(ell), P.bulk.midpoint(ell2), samples, seed, input_weights(a))  # float64
         check_sets(a, b, sets, max_subsets)
         return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
     if sets is None:
@@ -217,8 +217,20 @@ def compare(
                                   progress=progress)
         return Comparison(FLOAT64, sets, lam, mode, values, chunk=size)
     P = arithmetic(dps, ball=certified)
-    ell, ell2 = log_probs(a, P), log_probs(b, P)
+    ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
     return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
+
+
+def _reported(values: dict[str, Any], P: Arithmetic) -> dict[str, Any]:
+    """The values of :func:`in_memory_values` converted from ``P.bulk`` to ``P`` (a few numbers)."""
+    t, fg = values["terms"], values["fg"]
+    arrays = {k: P.array(getattr(t, k)) for k in ("sigma", "sigma2", "s", "s2", "a", "b", "c", "e")}
+    scalars = {k: P.scalar(getattr(t, k)) for k in ("T1", "T2", "T3", "T4")}
+    return {
+        **{k: P.scalar(values[k]) for k in ("d_kl_ab", "d_kl_ba", "d_llv", "m_cca")},
+        "terms": replace(t, **arrays, **scalars, arith=P),
+        "fg": FGResult([(lab, P.scalar(d)) for lab, d in fg.f_side], P.scalar(fg.g_side), P.scalar(fg.value)),
+    }
 
 
 def check_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -> None:
@@ -234,20 +246,26 @@ def in_memory_values(
 ) -> dict[str, Any]:
     """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P``.
 
+    The formulas are evaluated in ``P.bulk`` (``ell``, ``ell2`` are in it too): at mpmath precision
+    that is flint ``arb`` at the same working precision with midpoints reported
+    (:class:`theory.precision.Midpoints`), and the few results are converted to ``mpf`` here.
+
     A matrix that is singular at this precision (a near-singular covariance) is a clear error; in
     ball arithmetic every such refusal means "not separated from zero by the enclosures", so the
     error says that a higher precision may resolve it."""
-    w = input_weights(a, P)
+    B = P.bulk
+    w = input_weights(a, B)
     try:
-        terms = llv_terms(ell, ell2, sets, P, w)
-        return {
-            "d_kl_ab": d_kl(ell, ell2, P, w),
-            "d_kl_ba": d_kl(ell2, ell, P, w),
+        terms = llv_terms(ell, ell2, sets, B, w)
+        values = {
+            "d_kl_ab": d_kl(ell, ell2, B, w),
+            "d_kl_ba": d_kl(ell2, ell, B, w),
             "terms": terms,
             "d_llv": d_llv(terms, lam, mode),
-            "fg": d_fg(a.f, a.g, b.f, b.g, sets, P, w, max_subsets),
-            "m_cca": m_cca(a.f, b.f, P, w),
+            "fg": d_fg(a.f, a.g, b.f, b.g, sets, B, w, max_subsets),
+            "m_cca": m_cca(a.f, b.f, B, w),
         }
+        return values if B is P else _reported(values, P)
     except ZeroDivisionError as err:  # raised by flint's and mpmath's solvers on a singular matrix
         raise ClosenessError(f"a matrix is singular at {P.kind} precision, {P.dps} digits ({err}); "
                              "rerun at a higher precision (--dps)") from err

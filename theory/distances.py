@@ -190,9 +190,9 @@ def label_terms(
     with P.active():
         sigma = sd(ell[:, sy] - ell[:, [y0]], P, w, axis=0, ddof=ddof)
         sigma2 = sd(ell2[:, sy] - ell2[:, [y0]], P, w, axis=0, ddof=ddof)
-        _positive(sigma, P.max(P.abs(ell[:, [*sy, y0]]).ravel()), P,
+        _positive(sigma, P.magnitude(ell[:, [*sy, y0]]), P,
                   "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
-        _positive(sigma2, P.max(P.abs(ell2[:, [*sy, y0]]).ravel()), P,
+        _positive(sigma2, P.magnitude(ell2[:, [*sy, y0]]), P,
                   "σ'_y = SD_x[ℓ'(y|x) − ℓ'(y_0|x)] of model 2", tuple(sy))
         a = sd(ell[:, sy] / sigma - ell2[:, sy] / sigma2, P, w, axis=0, ddof=ddof)
         b = sd(ell[:, [y0]] / sigma - ell2[:, [y0]] / sigma2, P, w, axis=0, ddof=ddof)
@@ -214,9 +214,9 @@ def input_terms(
     with P.active():
         s = sd(ell[sx, :] - ell[[x0], :], P, None, axis=1, ddof=ddof)
         s2 = sd(ell2[sx, :] - ell2[[x0], :], P, None, axis=1, ddof=ddof)
-        _positive(s, P.max(P.abs(ell[[*sx, x0], :]).ravel()), P,
+        _positive(s, P.magnitude(ell[[*sx, x0], :]), P,
                   "s_x = SD_y[ℓ(y|x) − ℓ(y|x_0)] of model 1", tuple(sx))
-        _positive(s2, P.max(P.abs(ell2[[*sx, x0], :]).ravel()), P,
+        _positive(s2, P.magnitude(ell2[[*sx, x0], :]), P,
                   "s'_x = SD_y[ℓ'(y|x) − ℓ'(y|x_0)] of model 2", tuple(sx))
         c = sd(ell[sx, :] / s[:, None] - ell2[sx, :] / s2[:, None], P, None, axis=1, ddof=ddof)
         e = sd(ell[[x0], :] / s[:, None] - ell2[[x0], :] / s2[:, None], P, None, axis=1, ddof=ddof)
@@ -288,7 +288,7 @@ def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = N
     """Centre each column and divide it by its standard deviation (columns must vary)."""
     centred = u - mean(u, P, w, axis=0)
     spread = sd(u, P, w, axis=0, ddof=ddof)
-    scale = P.max(P.abs(u).ravel())
+    scale = P.magnitude(u)
     for j, v in enumerate(spread):
         if P.is_zero(v, scale):
             raise ClosenessError(f"coordinate {j} has zero variance: it cannot be standardised")
@@ -389,7 +389,7 @@ def d_fg(
         sd_u, sd_u2 = sd(u, P, w), sd(u2, P, w)
         weighted = uc / P.scalar(u.shape[0]) if w is None else uc * w[:, None]
         cov = (weighted * uc2).sum(axis=0) if m == 1 else weighted.T @ uc2
-        scales = (P.max(P.abs(u).ravel()), P.max(P.abs(u2).ravel()))
+        scales = (P.magnitude(u), P.magnitude(u2))
         pos = {y: i for i, y in enumerate(sets.labels)}
         f_side = []
         for subset in subsets:

@@ -8,7 +8,14 @@ Every formula of the paper is written once, against the small interface of
 * :class:`Ball` -- python-flint ``arb`` balls: every result is a certified enclosure.
 
 Arrays are always numpy arrays (``dtype=object`` for the two arbitrary-precision kinds), so the
-formulas use ordinary numpy indexing, broadcasting, ``sum`` and ``@``.
+formulas use ordinary numpy indexing, broadcasting, ``sum`` and ``@``.  On object arrays of
+``arb`` these loops run in C (numpy's object loops calling flint), about 0.1 µs an entry; on
+``mpf`` they run mpmath's Python code, about 5 µs an entry.  So bulk work -- formulas over all
+n×K log-probabilities -- is evaluated in :attr:`Arithmetic.bulk`: the arithmetic itself for
+float64 and balls, and for mpmath :class:`Midpoints`, flint ``arb`` numbers at the mpmath
+context's own working precision whose decisions and reported values are midpoints (not a
+certificate: like every mpmath result, re-checked at a higher precision).  Its few results are
+converted back to ``mpf`` by :meth:`Arithmetic.array` / :meth:`Arithmetic.scalar`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ __all__ = [
     "Ball",
     "Float",
     "MP",
+    "Midpoints",
     "PrecisionSpec",
     "arithmetic",
     "require_dps",
@@ -69,9 +77,19 @@ class Arithmetic(ABC):
     def scalar(self, x: Any) -> Any:
         """Convert one number to this arithmetic."""
 
+    @property
+    def bulk(self) -> Arithmetic:
+        """The arithmetic in which formulas over many entries (n×K log-probabilities, moments over
+        inputs) are evaluated at this precision: the arithmetic itself, except for mpmath."""
+        return self
+
     def midpoint(self, x: Any) -> np.ndarray:
         """Float64 approximation (ball midpoints); used only to pick pivots and argmaxima."""
         return np.asarray(np.vectorize(float, otypes=[float])(np.asarray(x, dtype=object)))
+
+    def magnitude(self, x: Any) -> float:
+        """``max |x|`` as a float: the scale of a relative test (:meth:`is_zero`), never a result."""
+        return float(np.max(np.abs(self.midpoint(np.asarray(x)))))
 
     def to_str(self, x: Any) -> str:
         """Decimal string carrying every digit of this precision."""
@@ -176,6 +194,9 @@ class Float(Arithmetic):
     def to_str(self, x: Any) -> str:
         return repr(float(x))
 
+    def magnitude(self, x: Any) -> float:
+        return float(np.max(np.abs(x)))
+
     def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
         eps = float(np.finfo(self.dtype).eps)
         return bool(abs(float(x)) <= 64 * eps * abs(float(scale)))
@@ -236,7 +257,11 @@ class _ObjectArithmetic(Arithmetic):
 
 
 class MP(_ObjectArithmetic):
-    """mpmath at ``dps`` significant decimal digits, in a private context (no global state)."""
+    """mpmath at ``dps`` significant decimal digits, in a private context (no global state).
+
+    Bulk formulas run in :attr:`bulk` (:class:`Midpoints`: flint ``arb`` at this context's working
+    precision, ``ctx.prec`` bits, so that whatever precision the context really has, the bulk work
+    has too); their results come back here as ``mpf`` midpoints through :meth:`scalar`."""
 
     kind = "mpmath"
 
@@ -251,9 +276,13 @@ class MP(_ObjectArithmetic):
             x = x.item()
         if isinstance(x, mpmath.mpf) or type(x).__name__ == "mpf":
             return self.ctx.mpf(x)
-        if type(x).__name__ == "arb":
-            return self.ctx.mpf(x.mid().str(self.dps + 5, radius=False))
+        if type(x).__name__ == "arb":  # the midpoint, exactly (then rounded to this context)
+            return self.ctx.mpf(x._mpf_)
         return self.ctx.mpf(x)
+
+    @property
+    def bulk(self) -> Arithmetic:
+        return Midpoints(self)
 
     def to_str(self, x: Any) -> str:
         return str(self.ctx.nstr(self.scalar(x), self.dps, strip_zeros=False))
@@ -306,16 +335,29 @@ class Ball(_ObjectArithmetic):
         require_dps(dps)
         self.flint = flint
         self.dps = int(dps)
+        saved = flint.ctx.prec
+        flint.ctx.dps = self.dps
+        self.prec = flint.ctx.prec  # working bits: those flint gives ``dps`` digits
+        flint.ctx.prec = saved
 
     @contextmanager
     def active(self) -> Iterator[None]:
         ctx = self.flint.ctx
         saved = ctx.prec
-        ctx.dps = self.dps
+        ctx.prec = self.prec
         try:
             yield
         finally:
             ctx.prec = saved
+
+    def array(self, x: Any) -> np.ndarray:
+        """Floats and integers are converted exactly in one pass (flint's ``arb`` of a Python number)."""
+        a = np.asarray(x)
+        if a.dtype.kind == "f":
+            return self._map(self.flint.arb, a.astype(np.float64))
+        if a.dtype.kind in "iub":
+            return self._map(self.flint.arb, a.astype(object))
+        return super().array(a)
 
     def scalar(self, x: Any) -> Any:
         arb = self.flint.arb
@@ -335,10 +377,7 @@ class Ball(_ObjectArithmetic):
         return arb(x)
 
     def midpoint(self, x: Any) -> np.ndarray:
-        def mid(v: Any) -> float:
-            return float(v.mid()) if isinstance(v, self.flint.arb) else float(v)
-
-        return np.asarray(np.vectorize(mid, otypes=[float])(np.asarray(x, dtype=object)))
+        return np.asarray(x).astype(np.float64)  # float() of an arb is its midpoint (numpy's C loop)
 
     def to_str(self, x: Any) -> str:
         return self.scalar(x).str(self.dps, radius=True)
@@ -347,18 +386,26 @@ class Ball(_ObjectArithmetic):
         return bool(self.scalar(x).contains(0))
 
     def require_finite(self, values: Any, what: str) -> None:
-        vals = np.asarray(values, dtype=object).ravel()
-        if not all(self.scalar(v).is_finite() for v in vals):
+        if not np.all(self._apply(self.flint.arb.is_finite, np.ravel(values)).astype(bool)):
             raise ClosenessError(f"{what}: an enclosure is not finite at {self.dps} digits; raise the precision")
 
     def exp(self, x: np.ndarray) -> np.ndarray:
-        return self._map(lambda v: v.exp(), x)
+        return self._apply(self.flint.arb.exp, x)
 
     def log(self, x: np.ndarray) -> np.ndarray:
-        return self._map(lambda v: v.log(), x)
+        return self._apply(self.flint.arb.log, x)
 
     def log1p(self, x: np.ndarray) -> np.ndarray:
-        return self._map(lambda v: v.log1p(), x)
+        return self._apply(self.flint.arb.log1p, x)
+
+    def _apply(self, method: Callable[[Any], Any], x: Any) -> np.ndarray:
+        """flint's ``arb.method`` on every entry (in numpy's C loop; entries that are not balls yet,
+        which the unbound method refuses, are converted first)."""
+        a = np.asarray(x, dtype=object)
+        try:
+            return self._map(method, a)
+        except TypeError:
+            return self._map(method, self.array(a))
 
     def sqrt(self, x: np.ndarray) -> np.ndarray:
         return self._map(lambda v: v.nonnegative_part().sqrt(), x)
@@ -412,6 +459,60 @@ class Ball(_ObjectArithmetic):
 
     def det(self, a: np.ndarray) -> Any:
         return self._matrix(a).det()
+
+
+class Midpoints(Ball):
+    """The bulk arithmetic of :class:`MP`: flint ``arb`` numbers at the mpmath context's working
+    precision (``owner.ctx.prec`` bits), used as floating-point numbers.
+
+    The balls' radii are carried but certify nothing here: every decision is made on midpoints with
+    mpmath's rules (:meth:`is_zero` relative to a scale, a maximum is the entry with the largest
+    midpoint, a square root of a negative rounding residue is 0), the singular values come from
+    mpmath's SVD of the midpoints (flint has none), and the reported values are the midpoints.  So a
+    result is an mpmath-precision number, as accurate as the same formula in mpmath and no more
+    trusted: a numeric check re-computes it at a higher precision.  For certified enclosures use
+    :class:`Ball`.
+    """
+
+    kind = "arb-midpoint"
+
+    def __init__(self, owner: MP) -> None:
+        import flint
+
+        self.flint = flint
+        self.owner = owner
+        self.dps = owner.dps
+        self.prec = int(owner.ctx.prec)
+
+    def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
+        return Arithmetic.is_zero(self, x, scale)
+
+    def require_finite(self, values: Any, what: str) -> None:
+        if not np.all(self._apply(self.flint.arb.is_finite, np.ravel(values)).astype(bool)):
+            raise ClosenessError(
+                f"{what} is not finite at {self.dps} digits (overflow or loss of accuracy); "
+                "rerun at a higher precision (--dps) or with rescaled models"
+            )
+
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        zero = self.flint.arb(0)
+        return self._map(lambda v: v.mid().sqrt() if v.mid() > 0 else zero, self._apply(self.flint.arb.mid, x))
+
+    def max(self, x: np.ndarray) -> Any:
+        flat = np.asarray(x, dtype=object).ravel()
+        return self.scalar(flat[int(np.argmax(self.midpoint(flat)))])
+
+    def svdvals(self, a: np.ndarray) -> np.ndarray:
+        return self.array(self.owner.svdvals(self.owner.array(a)))
+
+    def nuclear_norm(self, a: np.ndarray) -> Any:
+        return self.svdvals(a).sum()
+
+    def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.array(self.owner.solve(self.owner.array(a), self.owner.array(b)))
+
+    def det(self, a: np.ndarray) -> Any:
+        return self.scalar(self.owner.det(self.owner.array(a)))
 
 
 #: Highest precision accepted (beyond it the object-array arithmetic takes hours).
