@@ -40,6 +40,7 @@ __all__ = [
     "centred_logits",
     "clr",
     "second_moments",
+    "moment_form",
     "d_logit_sq",
     "d_logit",
     "d_logit_sq_moments",
@@ -121,7 +122,7 @@ def _trace(x: np.ndarray, P: Arithmetic) -> Any:
     return sum((x[i, i] for i in range(x.shape[0])), P.scalar(0))
 
 
-def _moment_form(g1: np.ndarray, g2: np.ndarray, s11: np.ndarray, s22: np.ndarray, s21: np.ndarray,
+def moment_form(g1: np.ndarray, g2: np.ndarray, s11: np.ndarray, s22: np.ndarray, s21: np.ndarray,
                  P: Arithmetic) -> Any:
     """``tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁)`` from the second moments."""
     h1, h2 = centred_unembeddings(g1, P), centred_unembeddings(g2, P)
@@ -134,7 +135,7 @@ def d_logit_sq_moments(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
     check_pair(a, b)
     with P.active():
         s11, s22, s21 = second_moments(a.f, b.f, P, input_weights(a, P))
-        value = _moment_form(a.g, b.g, s11, s22, s21, P)
+        value = moment_form(a.g, b.g, s11, s22, s21, P)
         P.require_finite([value], "d_logit")
         return value
 
@@ -156,7 +157,7 @@ def stream_d_logit_sq(a: Model, b: Model, chunk: int = 4096) -> float:
         s11 += wf1.T @ f1
         s22 += wf2.T @ f2
         s21 += wf2.T @ f1
-    value = float(_moment_form(np.asarray(a.g, float), np.asarray(b.g, float),
+    value = float(moment_form(np.asarray(a.g, float), np.asarray(b.g, float),
                                s11 / total, s22 / total, s21 / total, FLOAT64))
     FLOAT64.require_finite([value], "d_logit")
     return max(value, 0.0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import importlib
 
-SECTIONS = ("sec1", "sec2", "sec3", "sec4", "sec5", "implementation")
+SECTIONS = ("sec1", "sec2", "sec3", "sec4", "sec5", "implementation", "followup")
 
 
 @functools.cache
