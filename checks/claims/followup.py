@@ -785,15 +785,15 @@ _method(KL_EXAMPLE, "certified", instances("the seeded construction, 4000 inputs
 def check_cca_example(ctx: Context, g_angle_sign: int = -1) -> Outcome:
     """Certified (30 digits): both ``m_CCA`` enclosures hold 1 to 20 digits; numeric (``ctx.dps`` and
     ``ctx.check_dps``): ``d_KL`` and ``d²_logit`` are positive (not zero at both precisions).
-    ``g_angle_sign = +1`` is the false variant (both rotated counter-clockwise: a ~_L pair, p = p')."""
+    ``g_angle_sign = +1`` is the false variant (g' = A⁻ᵀg for the rotation A of f: a ~_L pair, p = p')."""
     from theory.distances import m_cca
     from theory.logit import rotation
 
     def pair(P: Arithmetic) -> tuple[Model, Model]:
         a, b = appendix_cca_example(ctx.seed, P)
         if g_angle_sign > 0:
-            with P.active():
-                b = Model(b.f, P.array(a.g) @ P.array(rotation(math.pi / 4)).T)
+            with P.active():  # g' = A⁻ᵀg with A the (float64) rotation that maps f to f': a ~_L pair
+                b = Model(b.f, P.solve(P.array(rotation(math.pi / 4)).T, P.array(a.g).T).T)
         return a, b
 
     parts = {}
