@@ -12,6 +12,7 @@ import numpy as np
 from theory import __version__
 from theory.distances import MAX_SUBSETS, FGResult, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
 from theory.errors import ClosenessError
+from theory.logit import DRep, d_logit, rep_for_compare, stream_d_logit_sq
 from theory.model import Model, check_pair, input_weights, log_probs
 from theory.precision import FLOAT64, Arithmetic, arithmetic
 from theory.selection import default_sets, paper_sets, require_invertible_sets, require_paper_selection
@@ -59,6 +60,14 @@ class Comparison:
             found = {"2Meps": 2 * m * eps, "2eps2": 2 * eps * eps}
             return {key: (bound, decide_leq(d, bound)) for key, bound in found.items()}
 
+    def rep_json(self, rep: DRep | str) -> dict[str, Any]:
+        """``d²_rep`` as JSON: its value (a float64 estimate when sampled), the number of (pivot, set)
+        terms it averages and of all of them, and the standard error of a sample; or why it is absent."""
+        if isinstance(rep, str):
+            return {"value": None, "reason": rep}
+        value = self.number(rep.value) if rep.exact else float(rep.value)
+        return {"value": value, "terms": rep.count, "of": rep.total, "exact": rep.exact, "stderr": rep.stderr}
+
     def as_json(self) -> dict[str, Any]:
         v, num = self.values, self.number
         t = v["terms"]
@@ -84,6 +93,9 @@ class Comparison:
             "d_fg": num(v["fg"].value),
             "m_cca": num(v["m_cca"]),
         }
+        if "d_logit" in v:  # the follow-up paper's distances (theory.logit)
+            out["d_logit"] = num(v["d_logit"])
+            out["d_rep"] = self.rep_json(v["d_rep"])
         if self.certified:
             out["bounds"] = {key: {"bound": num(bound), "verdict": verdict}
                              for key, (bound, verdict) in self.bounds().items()}
@@ -215,6 +227,7 @@ def compare(
         size = chunk if chunk is not None else default_chunk(a.K)
         values = stream_distances(a, b, sets, chunk=size, lam=lam, mode=mode, limit=max_subsets,
                                   progress=progress)
+        values.update(d_logit=stream_d_logit_sq(a, b) ** 0.5, d_rep=rep_for_compare(a, b, FLOAT64, seed))
         return Comparison(FLOAT64, sets, lam, mode, values, chunk=size)
     P = arithmetic(dps, ball=certified)
     ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
@@ -227,7 +240,9 @@ def _reported(values: dict[str, Any], P: Arithmetic) -> dict[str, Any]:
     arrays = {k: P.array(getattr(t, k)) for k in ("sigma", "sigma2", "s", "s2", "a", "b", "c", "e")}
     scalars = {k: P.scalar(getattr(t, k)) for k in ("T1", "T2", "T3", "T4")}
     return {
-        **{k: P.scalar(values[k]) for k in ("d_kl_ab", "d_kl_ba", "d_llv", "m_cca")},
+        **{k: P.scalar(values[k]) for k in ("d_kl_ab", "d_kl_ba", "d_llv", "m_cca", "d_logit")},
+        "d_rep": values["d_rep"] if isinstance(values["d_rep"], str) or not values["d_rep"].exact
+        else replace(values["d_rep"], value=P.scalar(values["d_rep"].value)),
         "terms": replace(t, **arrays, **scalars, arith=P),
         "fg": FGResult([(lab, P.scalar(d)) for lab, d in fg.f_side], P.scalar(fg.g_side), P.scalar(fg.value)),
     }
@@ -264,6 +279,8 @@ def in_memory_values(
             "d_llv": d_llv(terms, lam, mode),
             "fg": d_fg(a.f, a.g, b.f, b.g, sets, B, w, max_subsets),
             "m_cca": m_cca(a.f, b.f, B, w),
+            "d_logit": d_logit(a, b, B),
+            "d_rep": rep_for_compare(a, b, B),
         }
         return values if B is P else _reported(values, P)
     except ZeroDivisionError as err:  # raised by flint's and mpmath's solvers on a singular matrix

@@ -60,6 +60,9 @@ __all__ = [
     "KL_G_ANGLES",
     "KL_F_ANGLES",
     "KL_SWAP",
+    "rep_for_compare",
+    "COMPARE_REP_MAX_M",
+    "COMPARE_REP_SAMPLES",
 ]
 
 #: Largest number of (pivot, set) terms :func:`d_rep_sq` enumerates; above it, it samples.
@@ -382,3 +385,25 @@ def appendix_kl_example(seed: int = 0, per_label: int = 500) -> tuple[Model, Mod
     f = np.vstack(parts)
     g = 5.5 * _unit(KL_G_ANGLES)
     return Model(f, g), Model(f, g[KL_SWAP])
+
+
+#: ``closeness compare`` samples d_rep (float64) only up to this M (each term solves an M×M system).
+COMPARE_REP_MAX_M = 64
+#: Draws of a sampled d_rep in ``closeness compare``.
+COMPARE_REP_SAMPLES = 200
+
+
+def rep_for_compare(a: Model, b: Model, P: Arithmetic = FLOAT64, seed: int = 0) -> DRep | str:
+    """``d²_rep`` where it is cheap, as ``closeness compare`` reports it: exact (every pivot and set, at
+    ``P``) up to :data:`MAX_REP_TERMS` terms, else a seeded float64 sample of
+    :data:`COMPARE_REP_SAMPLES` terms when ``M ≤`` :data:`COMPARE_REP_MAX_M`; otherwise, or when some
+    ``L₁`` is singular, the reason it is not reported."""
+    total = a.K * comb(a.K - 1, a.M)
+    if total > MAX_REP_TERMS and a.M > COMPARE_REP_MAX_M:
+        return f"not computed: {total} (pivot, set) terms and M = {a.M} > {COMPARE_REP_MAX_M}"
+    try:
+        if total <= MAX_REP_TERMS:
+            return d_rep_sq(a, b, P)
+        return d_rep_sq(a, b, FLOAT64, samples=COMPARE_REP_SAMPLES, seed=seed)
+    except ClosenessError as err:
+        return f"not computed: {err}"
