@@ -178,6 +178,7 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
         ("  max d_SVD f side", _largest([e["d_svd"] for e in j["d_svd_f"]])),
         ("  d_SVD g side", j["d_svd_g"]),
         ("m_CCA(f, f')", j["m_cca"]),
+        *_followup_rows(j),
         ("bound 2Mε (ε = d_LLV)", bound_1),
         ("sharper bound 2ε²", bound_2),
     ]
@@ -185,6 +186,18 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
     lines += [f"{name.ljust(width)}  {_fmt(v)}" for name, v in rows]
     said = certified_meaning(j) if result.certified else meaning(j, m)
     return "\n".join([*lines, "", *said])
+
+
+def _followup_rows(j: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The follow-up paper's ``d_logit`` and ``d²_rep`` (exact, sampled ± standard error, or why absent)."""
+    if "d_logit" not in j:
+        return []
+    rep = j["d_rep"]
+    if rep["value"] is None:
+        return [("d_logit (follow-up)", j["d_logit"]), ("d²_rep (follow-up)", rep["reason"])]
+    how = (f"all {rep['of']} pivot-sets" if rep["exact"]
+           else f"{rep['terms']} of {rep['of']} sampled, ± {rep['stderr']:.2g}")
+    return [("d_logit (follow-up)", j["d_logit"]), (f"d²_rep ({how})", rep["value"])]
 
 
 def meaning(j: dict[str, Any], m: int) -> list[str]:
