@@ -270,6 +270,7 @@ SECTIONS = {
     "sec4": "Section 4: a distance whose closeness implies similarity",
     "sec5": "Section 5: experiments",
     "implementation": "The implementation: its paths agree with exact values",
+    "followup": "The follow-up paper (the logit distance): beyond the NeurIPS paper",
 }
 OTHER = "Other claims"
 
