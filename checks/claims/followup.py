@@ -632,7 +632,7 @@ def check_scaling(dps: int = 30, distance: Callable[[Model, Model, Arithmetic], 
     return out
 
 
-NOT_FG.method("symbolic")(lambda ctx: _zeros(dlogit.scale_identities(), GENERAL,
+NOT_FG.method("symbolic")(lambda ctx: _zeros(dlogit.scale_identities(), instances("symbolic δ; three symbolic points"),
                                              note="d_{f,g} is built from standardised log-odds (f side) and "
                                                   "standardised Nᵀg (g side, N scales by δ)"))
 _method(NOT_FG, "certified", instances("one random pair, δ = 1e-3, 1e-9, 30 digits"))(lambda ctx: check_scaling())
@@ -827,7 +827,8 @@ def check_cca_example(ctx: Context, g_angle_sign: int = -1) -> Outcome:
 
 
 CCA_EXAMPLE.method("symbolic")(lambda ctx: _zeros(
-    {"C = R⁻¹Σ_xy(BR)⁻ᵀ − I for y = Bx": _cca_linear_residual()}, GENERAL,
+    {"C = R⁻¹Σ_xy(BR)⁻ᵀ − I for y = Bx": _cca_linear_residual()},
+    instances("the example's two sides; the lemma holds for every invertible B"),
     note="with y = Bx (B invertible) R_y = BR_x is a square root of Σ_yy, so C = I: every canonical "
          "correlation is 1 (CCA does not depend on the choice of square roots)"))
 _method(CCA_EXAMPLE, "numeric", instances("the seeded construction (500 inputs); m_CCA in balls, 30 digits"))(
