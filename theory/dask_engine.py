@@ -17,9 +17,9 @@ Dask computations:
    side of ``d_{f,g}`` over blocks of labels.
 
 Every task of the main pass holds one block of rows of ``f, f'`` and all of ``G, G'`` (K×M each).
-``m_CCA`` depends on the samples only through their means and covariances; it is finished by the one
-formula :func:`theory.distances.m_cca` applied to a sample of ``4M`` points with exactly the
-accumulated covariance (:func:`theory.streaming.m_cca_of_moments`).
+``m_CCA``, ``d_logit`` and ``d_rep`` depend on the samples only through their joint second moments;
+each is finished by its one formula applied to a sample of ``4M`` points with exactly the accumulated
+moments (:func:`theory.streaming.moment_points`).
 
 Models come as ``dask.array`` arrays (:func:`chunked_model`) or from storage (:func:`load_chunked`):
 a directory of ``.npy`` files (each block read through its own memory map), a zarr group or an HDF5
@@ -45,6 +45,8 @@ from theory.distances import MAX_SUBSETS, Sets, assemble_llv_terms, d_llv, label
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis, input_matrix, label_matrix, require_invertible
 from theory.io import load_model
+from theory.logit import rep_for_compare, stream_d_logit_sq
+from theory.model import Model
 from theory.precision import FLOAT64
 from theory.streaming import (
     TILE_ENTRIES,
@@ -61,6 +63,7 @@ from theory.streaming import (
     logit_bounds,
     m_cca_of_moments,
     main_block,
+    moment_points,
 )
 
 try:
@@ -455,11 +458,12 @@ def _small_rows(a: ChunkedModel, b: ChunkedModel, sets: Sets, limit: int, client
 
 def dask_distances(
     a: ChunkedModel, b: ChunkedModel, sets: Sets, *, lam: float = 1e-5, mode: str = "max",
-    limit: int = MAX_SUBSETS, chunk: int | None = None, client: Any = None,
+    limit: int = MAX_SUBSETS, chunk: int | None = None, seed: int = 0, client: Any = None,
 ) -> dict[str, Any]:
     """The values of :func:`theory.streaming.stream_distances` (``d_kl_ab``, ``d_kl_ba``, ``terms``,
-    ``d_llv``, ``fg``, ``m_cca``) computed on Dask: on ``client``, or Dask's current scheduler.
-    ``chunk``: rows per sub-block inside a task (default :func:`theory.streaming.default_chunk`)."""
+    ``d_llv``, ``fg``, ``m_cca``, and ``d_logit``, ``d_rep`` as ``compare`` adds them) computed on
+    Dask: on ``client``, or Dask's current scheduler.  ``chunk``: rows per sub-block inside a task
+    (default :func:`theory.streaming.default_chunk`); ``seed``: of a sampled ``d_rep``."""
     sets = dask_sets(a, b, sets, limit, client)
     small = _small_rows(a, b, sets, limit, client)
     names = (a.name, b.name)
@@ -476,7 +480,7 @@ def dask_distances(
     labs = dask.delayed((*small["lab"], a.M > 1), pure=True)
     pass1 = _tree([dask.delayed(_pass1_task)(where, f1, f2, w1, w2, labs)
                    for where, f1, f2, w1, w2 in zip(blocks, f1s, f2s, w1s, w2s, strict=True)])
-    (odds, joint), gmax = _compute([pass1, dask.delayed(_labels_task)(g1, g2, names)], client)
+    (odds, joint), gmax, ga, gb = _compute([pass1, dask.delayed(_labels_task)(g1, g2, names), g1, g2], client)
     if odds.weight <= 0:
         raise ClosenessError("weights must be finite, non-negative and not all zero")
     sigma, sigma2 = _label_sd(odds, sets)
@@ -505,12 +509,23 @@ def dask_distances(
         "d_llv": d_llv(terms, lam, mode),
         "fg": _fg_from_moments(sets, odds, g_moments, a.M, limit),
         "m_cca": m_cca_of_moments(joint),
+        **_followup(joint, np.asarray(ga, dtype=np.float64), np.asarray(gb, dtype=np.float64), seed),
     }
+
+
+def _followup(joint: Moments, g1: np.ndarray, g2: np.ndarray, seed: int) -> dict[str, Any]:
+    """``d_logit`` and ``d²_rep`` (:mod:`theory.logit`), as the streamed path of ``compare`` reports
+    them: both depend on ``f, f'`` only through their joint second moments, so their one formulas
+    run on :func:`theory.streaming.moment_points` of those moments with the models' ``g, g'``."""
+    points = moment_points(joint.cov() + np.outer(joint.mean_u, joint.mean_u))
+    m = points.shape[1] // 2
+    pa, pb = Model(points[:, :m], g1), Model(points[:, m:], g2)
+    return {"d_logit": stream_d_logit_sq(pa, pb) ** 0.5, "d_rep": rep_for_compare(pa, pb, FLOAT64, seed)}
 
 
 def compare_dask(
     a: ChunkedModel, b: ChunkedModel, sets: Sets | None = None, *, lam: float = 1e-5, mode: str = "max",
-    max_subsets: int = MAX_SUBSETS, chunk: int | None = None, client: Any = None,
+    max_subsets: int = MAX_SUBSETS, chunk: int | None = None, seed: int = 0, client: Any = None,
 ) -> Comparison:
     """:func:`theory.compare.compare` at float64 with fixed sets, on Dask: the same
     ``closeness-compare/1`` JSON (:meth:`Comparison.as_json`)."""
@@ -521,7 +536,8 @@ def compare_dask(
     if chunk is not None and chunk < 1:
         raise ClosenessError(f"the chunk size must be a positive number of inputs, got {chunk}")
     sets = dask_sets(a, b, sets, max_subsets, client)
-    values = dask_distances(a, b, sets, lam=lam, mode=mode, limit=max_subsets, chunk=chunk, client=client)
+    values = dask_distances(a, b, sets, lam=lam, mode=mode, limit=max_subsets, chunk=chunk, seed=seed,
+                            client=client)
     return Comparison(FLOAT64, sets, lam, mode, values, chunk=max(a.f.chunks[0]))
 
 
@@ -544,6 +560,6 @@ def cluster_client(address: str | None = None) -> Iterator[Any]:
             yield client
         return
     with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 

@@ -557,24 +557,26 @@ def _g_moments(a: Model, b: Model, sets: Sets, chunk: int, workers: int | None) 
     return mom
 
 
+def moment_points(second: np.ndarray) -> np.ndarray:
+    """``2d`` points (rows) whose population second moments about 0 are exactly the d×d positive
+    semi-definite ``second`` (up to rounding), and whose mean is 0: with each coordinate scaled to unit
+    second moment, ``R = V Λ Vᵀ``, the points ``±√d·(V√Λ)_i`` (the σ-points of the unscented
+    transform), scaled back.  Quantities that depend on a sample only through these moments can then
+    be finished by their one in-memory formula."""
+    second = (second + second.T) / 2
+    scale = np.sqrt(np.clip(np.diag(second), 0.0, None))
+    scale = np.where(scale > 0, scale, 1.0)
+    values, vectors = np.linalg.eigh(second / np.outer(scale, scale))
+    root = vectors * np.sqrt(np.clip(values, 0.0, None)) * math.sqrt(second.shape[0])
+    return np.concatenate([root.T, -root.T]) * scale
+
+
 def m_cca_of_moments(joint: Moments) -> Any:
     """``m_CCA(f, f')`` from the joint moments of ``(f, f')`` (``Moments(outer=True)`` of the 2M
-    columns against themselves).
-
-    ``m_CCA`` depends on a sample only through its covariance, and is unchanged when each side is
-    rescaled; so the correlation matrix ``R = V Λ Vᵀ`` is turned into the ``4M`` points
-    ``±√(2M)·(V√Λ)_i`` (the σ-points of the unscented transform), whose population covariance is
-    exactly ``R``, and the one formula :func:`theory.distances.m_cca` finishes on them."""
-    cov = joint.cov()
-    cov = (cov + cov.T) / 2
-    spread = np.sqrt(np.diag(cov))
-    spread = np.where(spread > 0, spread, 1.0)
-    corr = cov / np.outer(spread, spread)
-    values, vectors = np.linalg.eigh(corr)
-    d = corr.shape[0]
-    root = vectors * np.sqrt(np.clip(values, 0.0, None)) * math.sqrt(d)
-    points = np.concatenate([root.T, -root.T])
-    m = d // 2
+    columns against themselves): it depends on a sample only through its covariance, so
+    :func:`theory.distances.m_cca` finishes on :func:`moment_points` of that covariance."""
+    points = moment_points(joint.cov())
+    m = points.shape[1] // 2
     return m_cca(points[:, :m], points[:, m:], FLOAT64)
 
 

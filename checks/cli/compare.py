@@ -53,6 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--chunk", type=int,
                    help="stream at float64 in blocks of CHUNK inputs, never holding the n×K "
                    f"log-probabilities (automatic, 128 inputs a block, above n·K = {STREAM_ENTRIES:.0e})")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="'dask': float64 with fixed sets as a Dask reduction over blocks of inputs (models as .npy "
+                   "directories, zarr groups or HDF5 files; needs the extra closeness-proofs[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: the Dask scheduler to use, e.g. "
+                   "tcp://10.0.0.5:8786 (default: a local cluster, one worker per core)")
     p.add_argument("--json", action="store_true", help="print one closeness-compare/1 JSON object")
     p.set_defaults(func=run)
 
@@ -105,6 +110,9 @@ def sets_from_file(path: str) -> Sets:
 def run(args: argparse.Namespace) -> int:
     if args.dps is not None:
         arithmetic(args.dps)  # refuses a precision out of range before any file is read
+    if args.engine == "dask" or args.scheduler is not None:
+        result, a = run_dask(args)
+        return show(args, result, a)
     a, b = load_model(args.model_a), load_model(args.model_b)
     sets = sets_from_args(args, a, b)
     if args.chunk is not None and args.chunk < 1:
@@ -117,6 +125,33 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    return show(args, result, a)
+
+
+def run_dask(args: argparse.Namespace) -> tuple[Comparison, Any]:
+    """``--engine dask``: float64 with fixed sets; ``--chunk`` is the rows of f per task."""
+    if args.engine != "dask":
+        raise ClosenessError("--scheduler needs --engine dask")
+    if args.dps is not None or args.certified or args.select == "paper":
+        raise ClosenessError("--engine dask is float64 with fixed sets; drop --dps, --certified and --selection paper")
+    if args.chunk is not None and args.chunk < 1:
+        raise ClosenessError(f"--chunk must be a positive number of inputs, got {args.chunk}")
+    from theory.dask_engine import cluster_client, compare_dask, default_inputs, load_chunked
+
+    a = load_chunked(args.model_a, args.chunk, "model A")
+    b = load_chunked(args.model_b, args.chunk, "model B")
+    with cluster_client(args.scheduler) as client:
+        x0 = 0 if args.pivot_input is None else args.pivot_input
+        given = (args.pivot_label, args.labels, args.pivot_input)
+        if args.sets is None and args.inputs is None and any(v is not None for v in given) and 0 <= x0 < a.n:
+            # the default S_X from the first rows only (sets_from_args would read all of f)
+            args = argparse.Namespace(**{**vars(args), "inputs": default_inputs(a, b, x0, client)})
+        sets = sets_from_args(args, a, b)  # type: ignore[arg-type]
+        return compare_dask(a, b, sets, lam=args.lam, mode=args.mode, seed=args.seed, client=client), a
+
+
+def show(args: argparse.Namespace, result: Comparison, a: Any) -> int:
+    """Print ``result`` as JSON (``--json``) or as the table of :func:`format_comparison`."""
     doc = json_text(result.as_json())  # refuses a non-finite result (e.g. an overflowing λ) in either form
     if args.json:
         print(doc)

@@ -1,0 +1,230 @@
+"""The Dask engine (theory.dask_engine) against the in-memory and the streamed float64 paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import logging
+import signal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+
+from distributed.diagnostics.plugin import SchedulerPlugin  # noqa: E402
+
+from checks.cli import main  # noqa: E402
+from test_streaming import disagreement, pair, sets_for, write_dir  # noqa: E402
+from theory.compare import compare  # noqa: E402
+from theory.dask_engine import _compute, chunked_model, compare_dask, load_chunked  # noqa: E402
+from theory.errors import ClosenessError  # noqa: E402
+from theory.model import Model  # noqa: E402
+from theory.streaming import stream_distances  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    """Two single-threaded workers in this process (fast to start)."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def differ(dask_values: dict[str, Any], memory: dict[str, Any]) -> float:
+    """:func:`test_streaming.disagreement`, and the relative difference of ``d_logit`` and ``d²_rep``."""
+    rep, rep_memory = dask_values["d_rep"], memory["d_rep"]
+    assert isinstance(rep, str) == isinstance(rep_memory, str)
+    follow = [abs(dask_values["d_logit"] - memory["d_logit"]) / abs(memory["d_logit"])]
+    if not isinstance(rep, str):
+        assert (rep.count, rep.total, rep.exact) == (rep_memory.count, rep_memory.total, rep_memory.exact)
+        follow.append(abs(rep.value - rep_memory.value) / abs(rep_memory.value))
+    return max(disagreement(dask_values, memory), *follow)
+
+
+def chunked_pair(a: Model, b: Model, rows: int | None = None) -> tuple[Any, Any]:
+    return (chunked_model(a.f, a.g, a.weights, rows=rows, name="A"),
+            chunked_model(b.f, b.g, b.weights, rows=rows, name="B"))
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "m", "labels", "weighted"),
+    [(300, 40, 3, 3, False), (300, 40, 3, 3, True), (250, 30, 2, 6, False), (200, 50, 1, 30, True)],
+)
+def test_dask_equals_in_memory(client: Any, n: int, k: int, m: int, labels: int, weighted: bool) -> None:
+    a, b = pair(n, k, m, seed=n + k, weighted=weighted)
+    sets = sets_for(labels, m)
+    memory = compare(a, b, sets)
+    for rows in (16, n):
+        result = compare_dask(*chunked_pair(a, b, rows), sets, client=client)
+        assert differ(result.values, memory.values) < 1e-12, rows
+        assert result.as_json().keys() == memory.as_json().keys()
+
+
+def test_uneven_chunking_equals_streamed(client: Any) -> None:
+    """Blocks of 13, 100, 1, 86 and 100 rows for model A and even blocks of 64 for model B (aligned
+    to A's), sub-blocks of 5 rows inside a task, and a label tile smaller than K: the values equal
+    the in-memory path and the single-process streamed path."""
+    a, b = pair(300, 700, 3, seed=12, weighted=True, scale=3.0)
+    sets = sets_for(4, 3)
+    fa = da.from_array(np.asarray(a.f), chunks=((13, 100, 1, 86, 100), 3))
+    fb = da.from_array(np.asarray(b.f), chunks=(64, 3))
+    ca = chunked_model(fa, da.from_array(np.asarray(a.g), chunks=(100, 3)), a.weights, name="A")
+    cb = chunked_model(fb, b.g, da.from_array(np.asarray(b.weights), chunks=50), name="B")
+    assert ca.f.chunks[0] == (13, 100, 1, 86, 100)
+    result = compare_dask(ca, cb, sets, chunk=5, client=client).values
+    assert differ(result, compare(a, b, sets).values) < 1e-12
+    assert disagreement(result, stream_distances(a, b, sets, chunk=16)) < 1e-12
+
+
+def test_large_logits_and_default_sets(client: Any) -> None:
+    """Logits beyond the unshifted range take the shifted path; without sets the default sets of
+    the in-memory path are chosen (pivots 0, every other label, the first independent inputs)."""
+    a, b = pair(120, 8, 2, seed=5, scale=300.0)
+    memory = compare(a, b)
+    result = compare_dask(*chunked_pair(a, b, 32), client=client)
+    assert result.sets == memory.sets
+    assert differ(result.values, memory.values) < 1e-12
+
+
+def test_storage_formats(tmp_path: Path, client: Any) -> None:
+    """.npy directories (a memory map per block), zarr groups and HDF5 files give the same values."""
+    zarr = pytest.importorskip("zarr")
+    a, b = pair(150, 12, 2, seed=3, weighted=True)
+    sets = sets_for(2, 2)
+    memory = compare(a, b, sets).values
+    for model, name in ((a, "a"), (b, "b")):
+        d = write_dir(tmp_path / f"{name}_npy", model)
+        np.save(d / "weights.npy", np.asarray(model.weights))
+        group = zarr.open_group(str(tmp_path / f"{name}.zarr"), mode="w")
+        for key, arr in (("f", model.f), ("g", model.g), ("weights", model.weights)):
+            group.create_array(key, shape=arr.shape, chunks=(40, *arr.shape[1:]), dtype="f8")[...] = arr
+    paths = {"npy": ("a_npy", "b_npy"), "zarr": ("a.zarr", "b.zarr")}
+    try:
+        import h5py
+    except ImportError:
+        pass
+    else:
+        for model, name in ((a, "a"), (b, "b")):
+            with h5py.File(tmp_path / f"{name}.h5", "w") as fh:
+                fh.create_dataset("f", data=model.f, chunks=(30, 2))
+                fh["g"], fh["weights"] = model.g, model.weights
+        paths["hdf5"] = ("a.h5", "b.h5")
+    for kind, (pa, pb) in paths.items():
+        ca = load_chunked(tmp_path / pa, rows=None if kind == "zarr" else 40)  # zarr: its own chunks
+        cb = load_chunked(tmp_path / pb, rows=50)
+        assert len(ca.f.chunks[0]) > 1, kind
+        assert differ(compare_dask(ca, cb, sets, client=client).values, memory) < 1e-12, kind
+
+
+def close(x: Any, y: Any, rel: float = 1e-12) -> bool:
+    if isinstance(x, dict):
+        return x.keys() == y.keys() and all(close(x[k], y[k], rel) for k in x)
+    if isinstance(x, list):
+        return len(x) == len(y) and all(close(u, v, rel) for u, v in zip(x, y, strict=True))
+    if isinstance(x, float):
+        return abs(x - y) <= rel * max(abs(y), 1e-300)
+    return bool(x == y)
+
+
+def test_cli_same_json_as_in_memory(tmp_path: Path, client: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = pair(200, 30, 2, seed=6)
+    da_, db_ = write_dir(tmp_path / "a", a), write_dir(tmp_path / "b", b)
+    sets = ["--labels", "1-4", "--pivot-input", "3"]
+    assert main(["compare", str(da_), str(db_), *sets, "--json"]) == 0
+    memory = json.loads(capsys.readouterr().out)
+    args = ["compare", str(da_), str(db_), *sets, "--engine", "dask", "--scheduler", client.scheduler.address]
+    assert main([*args, "--json", "--chunk", "64"]) == 0
+    assert close(json.loads(capsys.readouterr().out), memory)
+    assert main(args) == 0
+    assert "d_{f,g}" in capsys.readouterr().out
+    for extra, word in ((["--dps", "30"], "float64 with fixed sets"), (["--selection", "paper"], "fixed sets"),
+                        (["--chunk", "0"], "positive")):
+        assert main([*args, *extra]) == 2
+        err = capsys.readouterr().err
+        assert word in err and err.count("\n") == 1, err
+    assert main(["compare", str(da_), str(db_), "--scheduler", client.scheduler.address]) == 2
+    assert "--engine dask" in capsys.readouterr().err
+
+
+def test_cli_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --scheduler: a local cluster of worker processes, one per core (one core here, to
+    start fast)."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    a, b = pair(100, 12, 2, seed=8)
+    da_, db_ = write_dir(tmp_path / "a", a), write_dir(tmp_path / "b", b)
+    assert main(["compare", str(da_), str(db_), "--labels", "1-2", "--json"]) == 0
+    memory = json.loads(capsys.readouterr().out)
+    assert main(["compare", str(da_), str(db_), "--labels", "1-2", "--engine", "dask", "--json"]) == 0
+    assert close(json.loads(capsys.readouterr().out), memory)
+
+
+def test_non_finite_block_is_named(tmp_path: Path, client: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    zarr = pytest.importorskip("zarr")
+    a, b = pair(100, 12, 2, seed=4)
+    f = np.array(a.f)
+    f[57, 1] = np.nan
+    with pytest.raises(ClosenessError, match=r"A: f has a non-finite value .* in block 2 \(rows 40\.\.59\), "
+                                             r"first at row 57, column 1"):
+        compare_dask(chunked_model(f, a.g, rows=20, name="A"), chunked_model(b.f, b.g, rows=20, name="B"),
+                     sets_for(2, 2), client=client)
+    for model, name, bad in ((a, "a", False), (b, "b", True)):
+        group = zarr.open_group(str(tmp_path / f"{name}.zarr"), mode="w")
+        ff = np.array(model.f)
+        if bad:
+            ff[93, 0] = np.inf
+        group.create_array("f", shape=ff.shape, chunks=(25, 2), dtype="f8")[...] = ff
+        group.create_array("g", shape=model.g.shape, chunks=(12, 2), dtype="f8")[...] = model.g
+    args = ["compare", str(tmp_path / "a.zarr"), str(tmp_path / "b.zarr"), "--labels", "1-2", "--engine", "dask",
+            "--scheduler", client.scheduler.address]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "model B: f has a non-finite value" in err and "block 3 (rows 75..99)" in err, err
+
+
+class _LostWorkers:
+    """A client whose computations lose their workers."""
+
+    def compute(self, objs: Any, sync: bool) -> Any:
+        raise distributed.KilledWorker("_main_task-0", SimpleNamespace(address="tcp://127.0.0.1:1"), 3)
+
+
+def test_lost_workers_are_a_clear_error() -> None:
+    with pytest.raises(ClosenessError, match="lost its workers"):
+        _compute([dask.delayed(1)], _LostWorkers())
+
+
+class _KillOnFirstResult(SchedulerPlugin):
+    """SIGKILL the worker process that holds the first result of the main pass, at once."""
+
+    def __init__(self, scheduler: Any, pids: dict[str, int]) -> None:
+        self.scheduler, self.pids = scheduler, pids
+        self.killed: str | None = None
+        self.pending = 0
+
+    def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
+        if self.killed is None and finish == "memory" and str(key).startswith("_main_task"):
+            self.killed = next(iter(self.scheduler.tasks[key].who_has)).address
+            self.pending = sum(str(k).startswith("_main_task") and ts.state != "memory"
+                               for k, ts in self.scheduler.tasks.items())
+            os.kill(self.pids[self.killed], signal.SIGKILL)
+
+
+def test_killed_worker_gives_the_right_answer() -> None:
+    """SIGKILL one of two worker processes when the first block of the main pass is done: its
+    tasks and results are recomputed elsewhere and the values equal the streamed path's."""
+    a, b = pair(2000, 1000, 3, seed=13, weighted=True)
+    sets = sets_for(3, 3)
+    expected = stream_distances(a, b, sets, chunk=64)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.CRITICAL) as cluster, distributed.Client(cluster) as c:
+        plugin = _KillOnFirstResult(cluster.scheduler, c.run(os.getpid))
+        cluster.scheduler.add_plugin(plugin)
+        result = compare_dask(*chunked_pair(a, b, 50), sets, client=c)
+    assert plugin.killed is not None and plugin.pending >= 20  # killed with most of the main pass to run
+    assert disagreement(result.values, expected) < 1e-12
