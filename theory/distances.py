@@ -302,7 +302,7 @@ def cross_covariance(
     su, sv = standardise(P.array(u), P, w, ddof=ddof), standardise(P.array(v), P, w, ddof=ddof)
     n = u.shape[0]
     wu = su / P.scalar(n - ddof) if w is None else su * w[:, None]
-    return wu.T @ sv
+    return P.matmul(wu.T, sv)
 
 
 def standardised_cross(
@@ -383,12 +383,12 @@ def d_fg(
     with P.active():
         ff, gg, ff2, gg2 = (P.array(a) for a in (f, g, f2, g2))
         subsets = label_subsets(sets.labels, m, limit)
-        u = ff @ label_matrix(gg, sets.pivot_label, sets.labels, P)
-        u2 = ff2 @ label_matrix(gg2, sets.pivot_label, sets.labels, P)
+        u = P.matmul(ff, label_matrix(gg, sets.pivot_label, sets.labels, P))
+        u2 = P.matmul(ff2, label_matrix(gg2, sets.pivot_label, sets.labels, P))
         uc, uc2 = u - mean(u, P, w), u2 - mean(u2, P, w)
         sd_u, sd_u2 = sd(u, P, w), sd(u2, P, w)
         weighted = uc / P.scalar(u.shape[0]) if w is None else uc * w[:, None]
-        cov = (weighted * uc2).sum(axis=0) if m == 1 else weighted.T @ uc2
+        cov = (weighted * uc2).sum(axis=0) if m == 1 else P.matmul(weighted.T, uc2)
         scales = (P.magnitude(u), P.magnitude(u2))
         pos = {y: i for i, y in enumerate(sets.labels)}
         f_side = []
@@ -420,7 +420,8 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         xc = _unit_columns(xx - mean(xx, P, w, axis=0), P)
         yc = _unit_columns(yy - mean(yy, P, w, axis=0), P)
         wx = xc / P.scalar(x.shape[0]) if w is None else xc * w[:, None]
-        sxx, syy, sxy = wx.T @ xc, ((yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]).T @ yc, wx.T @ yc
+        wy = (yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]
+        sxx, syy, sxy = P.matmul(wx.T, xc), P.matmul(wy.T, yc), P.matmul(wx.T, yc)
         rx, ry = P.cholesky(sxx), P.cholesky(syy)
         k = P.solve(ry, P.solve(rx, sxy).T).T
         value = P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))

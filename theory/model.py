@@ -112,7 +112,7 @@ def input_weights(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray | None:
 
 def logits(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
     """``f(x_i)ᵀ g(y_k)``: the n×K matrix of logits."""
-    return P.array(model.f) @ P.array(model.g).T
+    return P.matmul(P.array(model.f), P.array(model.g).T)
 
 
 def log_softmax(z: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:

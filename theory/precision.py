@@ -141,6 +141,11 @@ class Arithmetic(ABC):
                 "rerun at a higher precision (--dps) or with rescaled models"
             )
 
+    # -- bulk products ------------------------------------------------------------------------
+    def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The matrix product ``a @ b`` (BLAS at float64)."""
+        return np.asarray(a) @ np.asarray(b)
+
     # -- linear algebra (small matrices) ----------------------------------------------------
     @abstractmethod
     def svdvals(self, a: np.ndarray) -> np.ndarray:
@@ -357,7 +362,13 @@ class Ball(_ObjectArithmetic):
             return self._map(self.flint.arb, a.astype(np.float64))
         if a.dtype.kind in "iub":
             return self._map(self.flint.arb, a.astype(object))
+        if self._all_balls(a):
+            return a.copy()
         return super().array(a)
+
+    def _all_balls(self, a: np.ndarray) -> bool:
+        arb = self.flint.arb
+        return all(type(v) is arb for v in a.flat)
 
     def scalar(self, x: Any) -> Any:
         arb = self.flint.arb
@@ -416,8 +427,16 @@ class Ball(_ObjectArithmetic):
     def max(self, x: np.ndarray) -> Any:
         return functools.reduce(lambda u, v: u.max(v), np.asarray(x, dtype=object).ravel())
 
+    def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a @ b``; a product over a long inner dimension into a small result (the moments over
+        inputs) is flint's ``arb_mat`` product, in C."""
+        a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+        if a.ndim == 2 and b.ndim == 2 and a.shape[1] >= 64 and a.shape[0] * b.shape[1] <= 4096:
+            return np.array((self._matrix(a) * self._matrix(b)).tolist(), dtype=object)
+        return a @ b
+
     def _matrix(self, a: np.ndarray) -> Any:
-        return self.flint.arb_mat([[self.scalar(v) for v in row] for row in np.atleast_2d(a)])
+        return self.flint.arb_mat(self.array(np.atleast_2d(np.asarray(a, dtype=object))).tolist())
 
     def svdvals(self, a: np.ndarray) -> np.ndarray:
         """Enclosures of the singular values: square roots of the eigenvalues of ``aᵀa``.
@@ -467,8 +486,9 @@ class Midpoints(Ball):
 
     The balls' radii are carried but certify nothing here: every decision is made on midpoints with
     mpmath's rules (:meth:`is_zero` relative to a scale, a maximum is the entry with the largest
-    midpoint, a square root of a negative rounding residue is 0), the singular values come from
-    mpmath's SVD of the midpoints (flint has none), and the reported values are the midpoints.  So a
+    midpoint, a square root of a negative rounding residue is 0); the small dense linear algebra
+    is flint's on the midpoints, except singular values beyond 2×2, which come from mpmath's SVD
+    (flint has none); the reported values are the midpoints.  So a
     result is an mpmath-precision number, as accurate as the same formula in mpmath and no more
     trusted: a numeric check re-computes it at a higher precision.  For certified enclosures use
     :class:`Ball`.
@@ -502,17 +522,34 @@ class Midpoints(Ball):
         flat = np.asarray(x, dtype=object).ravel()
         return self.scalar(flat[int(np.argmax(self.midpoint(flat)))])
 
+    def _mids(self, a: np.ndarray) -> Any:
+        """``a``'s midpoints as an exact flint matrix."""
+        return self._matrix(a).mid()
+
     def svdvals(self, a: np.ndarray) -> np.ndarray:
+        """1×1: ``|a|``; 2×2 in closed form: with ``p = (a₀₀ + a₁₁)/2``, ``q = (a₀₀ − a₁₁)/2``,
+        ``r = (a₁₀ − a₀₁)/2``, ``s = (a₀₁ + a₁₀)/2``, ``σ = √(p² + r²) ± √(q² + s²)`` (sums of squares, so
+        the error is that of a backward-stable SVD, ``~ε‖a‖``); larger: mpmath's SVD of the midpoints."""
+        a = np.asarray(a, dtype=object)
+        if a.shape == (1, 1):
+            return self.abs(self.array(a)).ravel()
+        if a.shape == (2, 2):
+            x = self.array(a)
+            half = self.flint.arb(0.5)
+            p, q = (x[0, 0] + x[1, 1]) * half, (x[0, 0] - x[1, 1]) * half
+            r, s = (x[1, 0] - x[0, 1]) * half, (x[0, 1] + x[1, 0]) * half
+            u, v = self.sqrt(np.array([p * p + r * r, q * q + s * s], dtype=object))
+            return np.array([u + v, self.abs(np.array([u - v], dtype=object))[0]], dtype=object)
         return self.array(self.owner.svdvals(self.owner.array(a)))
 
-    def nuclear_norm(self, a: np.ndarray) -> Any:
-        return self.svdvals(a).sum()
-
     def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.array(self.owner.solve(self.owner.array(a), self.owner.array(b)))
+        """flint's solver on the midpoints (a matrix singular within their rounding is refused)."""
+        bb = np.asarray(b, dtype=object).reshape(b.shape[0], -1)
+        out = self._mids(a).solve(self._mids(bb)).mid()
+        return np.array(out.tolist(), dtype=object).reshape(b.shape)
 
     def det(self, a: np.ndarray) -> Any:
-        return self.scalar(self.owner.det(self.owner.array(a)))
+        return self._mids(a).det().mid()
 
 
 #: Highest precision accepted (beyond it the object-array arithmetic takes hours).
