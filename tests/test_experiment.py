@@ -339,3 +339,77 @@ def test_training_snapshot_equals_a_shorter_run() -> None:
         long.at(41)
     with pytest.raises(ClosenessError, match="snapshot steps"):
         train(data, TrainSettings(width=8, seed=2, steps=10), snapshots=[11])
+
+
+# ------------------------------------------------------------------------------------------
+# faults: a damaged cache, impossible sizes, nothing kept, progress, JSON
+# ------------------------------------------------------------------------------------------
+TINY_ARGS = ["experiment", "width", "--widths", "4,8", "--seeds", "0-2", "--steps", "30", "--train-size", "256",
+             "--test-size", "30", "--min-models", "2", "--samples", "5"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tiny")
+    assert main([*TINY_ARGS, "--min-accuracy", "0", "--no-plot", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize(("file", "damage"), [
+    ("w4_seed0.json", b'{"settings": '), ("w4_seed1.json", b"[1, 2]"), ("w8_seed0.json", b'{"test_accuracy": NaN}'),
+    ("w8_seed1.npz", None), ("w8_seed2.npz", b"PK\x03\x04 not a zip"),
+])
+def test_a_damaged_cache_entry_is_retrained_not_a_stopped_run(tiny_run: Path, file: str, damage: bytes | None,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    runs = next((tiny_run / "models").iterdir())
+    path = runs / file
+    path.write_bytes(path.read_bytes()[:200] if damage is None else damage)  # None: a truncated model file
+    lines: list[str] = []
+    grid = Grid(widths=(4, 8), seeds=(0, 1, 2), steps=30, train_size=256, test_size=30, min_accuracy=0.0,
+                min_models=2, samples=5)
+    result = run_grid(grid, tiny_run, lambda text, final: lines.append(text))
+    assert (result.trained, result.reused) == (1, 5)
+    assert any("not usable" in text and file in text for text in lines)
+    assert main([*TINY_ARGS, "--min-accuracy", "0", "--no-plot", "--quiet", "--out", str(tiny_run)]) == 0
+    capsys.readouterr()
+
+
+def test_nothing_kept_says_so_and_writes_no_nan(tiny_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*TINY_ARGS, "--min-accuracy", "0.99", "--quiet", "--out", str(tiny_run)]) == 3
+    cap = capsys.readouterr()
+    assert "nan" not in cap.out.lower() and "| — | — |" in cap.out
+    assert cap.err.count("\n") == 1 and "no width kept 2 models" in cap.err and "--min-accuracy" in cap.err
+    for name in ("width_K6_summary.csv", "width_K6_pairs.csv", "width_K6.json"):
+        assert "nan" not in (tiny_run / name).read_text().lower()
+    doc = json.loads((tiny_run / "width_K6.json").read_text())
+    assert doc["summary"][0]["mean_d_llv"] is None and "no width kept" in doc["shortfall"]
+
+
+def test_json_to_stdout_or_to_a_file(tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*TINY_ARGS, "--min-accuracy", "0", "--no-plot", "--quiet", "--out", str(tiny_run), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "closeness-experiment-width/1" and doc["summary"][0]["pairs"] == 3
+    target = tmp_path / "run.json"
+    assert main([*TINY_ARGS, "--min-accuracy", "0", "--no-plot", "--quiet", "--out", str(tiny_run),
+                 "--json", str(target)]) == 0
+    assert "| width |" in capsys.readouterr().out and json.loads(target.read_text())["grid"]["widths"] == [4, 8]
+
+
+def test_progress_only_when_asked_off_a_terminal(tiny_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = [*TINY_ARGS, "--min-accuracy", "0", "--no-plot", "--out", str(tiny_run)]
+    assert main(base) == 0
+    assert "loaded" not in capsys.readouterr().err  # stderr is not a terminal here
+    assert main([*base, "--progress"]) == 0
+    assert "[6/6] width 8 seed 2: loaded" in capsys.readouterr().err
+    assert main([*base, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("bad", [["--widths", "100000000"], ["--classes", "100000000000"],
+                                 ["--train-size", "100000000000"], ["--test-size", "100000000000"]])
+def test_sizes_asking_for_terabytes_are_refused_before_allocating(bad: list[str], tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["experiment", "width", *bad, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "GiB of memory" in err and err.count("\n") == 1
+    assert not (tmp_path / "models").exists()

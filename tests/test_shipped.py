@@ -5,7 +5,6 @@ claim that is refuted or left undecided."""
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ import pytest
 
 import checks.claims.sec5 as sec5
 from checks.cli import main
-from checks.cli.experiment import _Terminal
 from checks.registry import Context, all_claims
 from theory.compare import compare
 from theory.errors import ClosenessError
@@ -106,20 +104,6 @@ def test_training_resumes_from_the_cache_and_reports_an_eta(tiny: tuple[Shipped,
     assert len(more) == 8 and sum(final for _, final in lines) == 2  # only the two new models
     assert any("ETA" in text for text, final in lines if not final)
     assert all("done" in text for text, _ in lines)
-
-
-def test_progress_is_shown_on_a_terminal_only() -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    piped, tty = io.StringIO(), Tty()
-    for stream in (piped, tty):
-        t = _Terminal(stream)
-        t("model 1/2: step 10/20, ETA 0:00:03", False)
-        t("model 1/2: done", True)
-    assert piped.getvalue() == ""
-    assert "ETA 0:00:03" in tty.getvalue() and tty.getvalue().rstrip(" \n").endswith("done")
 
 
 # ------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ import numpy as np
 from theory.compare import compare
 from theory.distances import Sets, d_kl, input_terms, m_cca
 from theory.errors import ClosenessError
-from theory.io import atomic_write_text, load_model, save_model
+from theory.io import atomic_write_text, load_model, memory_limit, read_json, save_model
 from theory.model import Model
 from theory.selection import paper_labels, require_invertible_sets
 from theory.shipped import Reporter, Shipped, hms, say
@@ -113,6 +113,25 @@ class Grid:
         batch = TrainSettings(width=1, seed=0).batch
         if self.test_size < 3 or self.train_size < batch:
             raise ClosenessError(f"--train-size must be at least one batch ({batch}) and --test-size at least 3")
+        need, limit = self.memory(), memory_limit()
+        if need > limit:
+            raise ClosenessError(
+                f"this grid (K = {self.classes}, widths up to {max(self.widths)}, {len(self.seeds)} seeds, "
+                f"{self.train_size} training / {self.test_size} test points) would need about "
+                f"{need / 2**30:,.1f} GiB of memory, more than this machine's {limit / 2**30:,.1f} GiB")
+
+    def memory(self) -> int:
+        """Bytes the run needs at its peak, roughly (refused in :meth:`validate` before allocating):
+        the data, every model's outputs, one model's training (parameters, Adam's moments, the
+        activations and ``g``'s one-hot inputs), one comparison (n×K log-probabilities and K×K
+        moment matrices) and the pair records of the trend test."""
+        k, n, w, b = self.classes, self.test_size, max(self.widths), TrainSettings(width=1, seed=0).batch
+        models = len(self.widths) * len(self.seeds)
+        params = 2 * (2 * w * w + 4 * w) + (2 + k) * w + 4 * w
+        training = 8 * (6 * params + 8 * (b + k) * w + k * k + 2 * b * k)
+        comparison = 8 * (8 * n * k + 6 * k * k)
+        return (8 * 3 * (self.train_size + n) + 8 * models * DIM * (n + k)
+                + max(training, comparison) + 600 * models * models)
 
     def run_dir(self) -> str:
         """The sub-directory of the trained models: everything that changes a model is in its name."""
@@ -157,12 +176,17 @@ class PairResult:
             self.width_b = self.width
 
     def row(self, dim: int) -> dict[str, Any]:
+        """One CSV/JSON row; a value that was not computed (a failed pair) is None, never NaN."""
         s = self.sets
+
+        def v(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
         return {
             "width": self.width, "seed_a": self.seed_a, "seed_b": self.seed_b,
-            "d_llv": self.d_llv, "d_fg": self.d_fg, "bound_2M_eps": 2 * dim * self.d_llv,
-            "ratio": self.d_fg / (2 * dim * self.d_llv) if self.d_llv > 0 else math.nan,
-            "T1": self.T1, "T2": self.T2, "d_kl": self.d_kl, "m_cca": self.m_cca,
+            "d_llv": v(self.d_llv), "d_fg": v(self.d_fg), "bound_2M_eps": v(2 * dim * self.d_llv),
+            "ratio": v(self.d_fg / (2 * dim * self.d_llv)) if self.d_llv > 0 else None,
+            "T1": v(self.T1), "T2": v(self.T2), "d_kl": v(self.d_kl), "m_cca": v(self.m_cca),
             "pivot_label": "" if s is None else s.pivot_label,
             "left_out_label": "" if s is None or s.left_out_label is None else s.left_out_label,
             "pivot_input": "" if s is None else s.pivot_input,
@@ -198,11 +222,24 @@ class GridResult:
         """``(width, seed)`` of the kept models of the summarised widths, ordered by width then seed."""
         return [(w, s) for w in self.summarised_widths() for s in self.kept(w)]
 
+    def shortfall(self) -> str | None:
+        """Why nothing could be compared (no width kept ``min_models`` models), or None."""
+        if any(self.values(w, "d_llv").size for w in self.summarised_widths()):
+            return None
+        best = max(self.accuracy.values(), default=math.nan)
+        g = self.grid
+        if not self.summarised_widths():
+            return (f"no width kept {g.min_models} models with test accuracy above {g.min_accuracy:g} (the best "
+                    f"of {len(self.accuracy)} models reached {best:.4f}), so no pair was compared; lower "
+                    f"--min-accuracy or --min-models, or train longer (--steps)")
+        return "every comparison of the kept models failed (see the error column of the pairs CSV)"
+
     def values(self, width: int, key: str) -> np.ndarray:
         return np.array([getattr(p, key) for p in self.pairs if p.width == width and not p.error])
 
     def summary(self) -> list[dict[str, Any]]:
-        """One row per width: kept models, mean accuracy, mean ± sd of d_LLV and d_{f,g}."""
+        """One row per width: kept models, mean accuracy, mean ± sd of d_LLV and d_{f,g} (None
+        where there is nothing to average, never NaN)."""
         rows = []
         ok = set(self.summarised_widths())
         for w in self.grid.widths:
@@ -211,7 +248,7 @@ class GridResult:
             failed = sum(1 for p in self.pairs if p.width == w and p.error)
             rows.append({
                 "width": w, "models": len(acc), "kept": len(self.kept(w)),
-                "mean_accuracy": float(np.mean(acc)), "pairs": len(llv), "failed_pairs": failed,
+                "mean_accuracy": _stat(np.mean, np.array(acc)), "pairs": len(llv), "failed_pairs": failed,
                 "in_summary": w in ok and len(llv) > 0,
                 "mean_d_llv": _stat(np.mean, llv), "sd_d_llv": _stat(np.std, llv),
                 "mean_d_fg": _stat(np.mean, fg), "sd_d_fg": _stat(np.std, fg),
@@ -222,8 +259,8 @@ class GridResult:
         return rows
 
 
-def _stat(fn: Callable[[np.ndarray], Any], x: np.ndarray) -> float:
-    return float(fn(x)) if len(x) else math.nan
+def _stat(fn: Callable[[np.ndarray], Any], x: np.ndarray) -> float | None:
+    return float(fn(x)) if len(x) else None
 
 
 # ------------------------------------------------------------------------------------------
@@ -234,19 +271,29 @@ def _model_paths(out: Path, grid: Grid, width: int, seed: int) -> tuple[Path, Pa
     return base.with_suffix(".npz"), base.with_suffix(".json")
 
 
-def _cached(npz: Path, meta: Path, settings: TrainSettings, data: RadialData) -> tuple[Model, float] | None:
-    """A model trained earlier with exactly these settings, or None."""
-    if not (npz.exists() and meta.exists()):
-        return None
+def _cached(npz: Path, meta: Path, settings: TrainSettings, data: RadialData,
+            ) -> tuple[tuple[Model, float] | None, str]:
+    """``((model, test accuracy), "")`` for a model trained earlier with exactly these settings;
+    else ``(None, why)``, ``why`` empty when there is none and naming the damage (unreadable or
+    foreign metadata, a truncated or altered model file) when the cached one is not usable."""
+    if not (npz.exists() or meta.exists()):
+        return None, ""
     try:
-        info = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if info.get("settings") != settings.as_dict() or info.get("data") != data.describe():
-        return None
-    return load_model(npz), float(info["test_accuracy"])
-
-
+        info = read_json(meta, "cached model metadata")
+        if not isinstance(info, dict):
+            raise ClosenessError(f"{meta} is not a JSON object")
+        if info.get("settings") != settings.as_dict() or info.get("data") != data.describe():
+            return None, f"{meta} was written for other settings"
+        acc = info.get("test_accuracy")
+        if isinstance(acc, bool) or not isinstance(acc, (int, float)) or not 0 <= acc <= 1:
+            raise ClosenessError(f"{meta}: test_accuracy must be a number in [0, 1], got {json.dumps(acc)[:40]}")
+        model = load_model(npz)
+        shapes = (np.shape(model.f), np.shape(model.g))
+        if shapes != ((len(data.y_test), settings.dim), (data.classes, settings.dim)):
+            raise ClosenessError(f"{npz} holds arrays of shapes {shapes}, not this grid's")
+    except ClosenessError as err:
+        return None, str(err)
+    return (model, float(acc)), ""
 
 
 def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None) -> GridResult:
@@ -267,7 +314,9 @@ def run_grid(grid: Grid, out: Path | None = None, report: Reporter | None = None
     for i, (w, s) in enumerate(jobs, 1):
         settings = TrainSettings(width=w, seed=s, steps=grid.steps, lr=grid.lr)
         npz, meta = _model_paths(out, grid, w, s) if out is not None else (None, None)
-        hit = _cached(npz, meta, settings, data) if npz is not None and meta is not None else None
+        hit, damage = _cached(npz, meta, settings, data) if npz is not None and meta is not None else (None, "")
+        if damage:
+            say(report, f"[{i}/{len(jobs)}] width {w} seed {s}: cached model not usable ({damage}); retraining", True)
         if hit is not None:
             model, acc = hit
             result.reused += 1

@@ -64,7 +64,11 @@ def _load_directory(p: Path) -> dict[str, np.ndarray]:
 
 
 def _load_npz(p: Path) -> dict[str, np.ndarray]:
-    data = np.load(p, allow_pickle=False)
+    with p.open("rb") as fh:  # closed on every failure (np.load leaves a damaged zip's file open)
+        return _read_npz(p, np.load(fh, allow_pickle=False))
+
+
+def _read_npz(p: Path, data: Any) -> dict[str, np.ndarray]:
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise ClosenessError(
             f"{p} holds a single array; a model is an .npz with arrays f and g, or a directory with f.npy, g.npy"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["int_list", "add_progress_options", "progress_bar"]
+from theory.io import atomic_write_text, json_text
+
+__all__ = ["int_list", "add_progress_options", "progress_bar", "reporter", "add_json_option", "emit_json"]
 
 #: Longest list of numbers an option accepts (far beyond any label or input set that fits in memory).
 MAX_LIST = 10_000_000
@@ -52,7 +54,8 @@ def add_progress_options(p: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def progress_bar(args: argparse.Namespace, what: str, unit: str = "it") -> Iterator[Any]:
+def progress_bar(args: argparse.Namespace, what: str, unit: str = "it", total: int | None = None,
+                 bar_format: str | None = None) -> Iterator[Any]:
     """A ``tqdm`` bar on stderr (item i of n, what is running, rate and ETA), or ``None`` when no
     display is wanted (see :func:`add_progress_options`)."""
     show = not getattr(args, "quiet", False) and (getattr(args, "progress", False) or sys.stderr.isatty())
@@ -61,8 +64,48 @@ def progress_bar(args: argparse.Namespace, what: str, unit: str = "it") -> Itera
         return
     from tqdm import tqdm
 
-    bar = tqdm(desc=what, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+    bar = tqdm(desc=what, unit=unit, total=total, file=sys.stderr, leave=False, dynamic_ncols=True,
+               bar_format=bar_format)
     try:
         yield bar
     finally:
         bar.close()
+
+
+#: The display of a stage whose own lines carry the counts and the ETA (training, pair comparisons).
+STAGE_FORMAT = "{desc} [{elapsed}]"
+
+
+def reporter(bar: Any) -> Callable[[str, bool], None] | None:
+    """A Section 5 progress reporter (``report(text, final)``) shown on ``bar``: the running line
+    (model i of n, step, loss, ETA) as the bar's text, each finished stage's line kept above it;
+    None without a bar."""
+    if bar is None:
+        return None
+
+    def report(text: str, final: bool) -> None:
+        if final:
+            bar.write(text, file=sys.stderr)
+        else:
+            bar.set_description_str(text)
+
+    return report
+
+
+def add_json_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--json [FILE]``: ``what`` as JSON to FILE (written atomically), or to stdout without FILE
+    (instead of the table)."""
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help=f"{what} as JSON: to FILE (atomically), or to stdout instead of the table")
+
+
+def emit_json(args: argparse.Namespace, doc: Any) -> None:
+    """Write ``doc`` where ``--json`` says (nothing without ``--json``); NaN and Infinity are refused."""
+    if not getattr(args, "json", None):
+        return
+    text = json_text(doc, indent=1)
+    if args.json == "-":
+        print(text)
+    else:
+        atomic_write_text(args.json, text + "\n")
+        print(f"wrote {args.json}")
