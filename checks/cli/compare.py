@@ -13,7 +13,7 @@ from theory.compare import CERTIFIED_DPS, FAILS, HOLDS, PRECISE_ENTRIES, STREAM_
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis
-from theory.io import index_list, index_value, json_text, load_model, read_json
+from theory.io import atomic_write_text, index_list, index_value, json_text, load_model, read_json
 from theory.model import Model
 from theory.precision import MAX_DPS, MP, arithmetic
 
@@ -58,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    "directories, zarr groups or HDF5 files; needs the extra closeness-proofs[dask])")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: the Dask scheduler to use, e.g. "
                    "tcp://10.0.0.5:8786 (default: a local cluster, one worker per core)")
-    p.add_argument("--json", action="store_true", help="print one closeness-compare/1 JSON object")
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help="the closeness-compare/1 object: to FILE (atomically), or to stdout instead of the table")
     p.set_defaults(func=run)
 
 
@@ -153,10 +154,13 @@ def run_dask(args: argparse.Namespace) -> tuple[Comparison, Any]:
 def show(args: argparse.Namespace, result: Comparison, a: Any) -> int:
     """Print ``result`` as JSON (``--json``) or as the table of :func:`format_comparison`."""
     doc = json_text(result.as_json())  # refuses a non-finite result (e.g. an overflowing λ) in either form
-    if args.json:
+    if args.json == "-":
         print(doc)
-    else:
-        print(format_comparison(result, a.n, a.K, a.M))
+        return 0
+    print(format_comparison(result, a.n, a.K, a.M))
+    if args.json:
+        atomic_write_text(args.json, doc + "\n")
+        print(f"wrote {args.json}")
     return 0
 
 
