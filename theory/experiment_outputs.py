@@ -21,13 +21,12 @@ import numpy as np
 
 from theory.experiments import DIM, Grid, GridResult, PairKey, PairResult, compare_across, pair_table, \
     shipped_grid, trend_statistics
-from theory.io import atomic_write, atomic_write_text, json_text
+from theory.io import atomic_write, atomic_write_text, finite, json_text
 from theory.shipped import DIGITS, Reporter, Shipped, train_models
 
 __all__ = [
     "cache_dir",
     "csv_text",
-    "finite",
     "document",
     "write_outputs",
     "plot_summary",
@@ -44,19 +43,6 @@ def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/closeness-proofs`` (default ``~/.cache/closeness-proofs``)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "closeness-proofs"
-
-
-def finite(obj: Any) -> Any:
-    """``obj`` with every non-finite float replaced by None (JSON ``null``), recursively."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [finite(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return finite(obj.item())
-    return obj
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:

@@ -20,7 +20,7 @@ from theory.model import Model
 
 __all__ = [
     "atomic_write", "atomic_write_text", "load_model", "save_model", "read_json", "json_text", "index_list",
-    "memory_limit",
+    "memory_limit", "finite",
 ]
 
 
@@ -214,6 +214,20 @@ def index_value(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ClosenessError(f"{name} must hold whole-number indices, got {json.dumps(value)[:40]}")
     return value
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None (JSON ``null``), recursively: for
+    documents where a missing value is expected and said (a failed pair, an unbounded ratio)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return finite(obj.item())
+    return obj
 
 
 def json_text(obj: Any, indent: int | None = None) -> str:

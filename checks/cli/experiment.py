@@ -32,7 +32,8 @@ import numpy as np
 from checks.cli.options import STAGE_FORMAT, add_json_option, add_progress_options, emit_json, int_list, \
     progress_bar, reporter
 from theory.errors import ClosenessError
-from theory.experiment_outputs import cache_dir, digits_result, document, finite, plot_embeddings, trained_digits, \
+from theory.io import finite
+from theory.experiment_outputs import cache_dir, digits_result, document, plot_embeddings, trained_digits, \
     write_outputs
 from theory.experiments import DIM, FULL, QUICK, Grid, GridResult, compare_across, run_grid, trend_statistics
 from theory.shipped import PAPER_WIDTH, train_models, write_shipped

@@ -16,9 +16,11 @@ Targets (``closeness search kl``, ``… bound``, ``… metric``) register themse
 
 from __future__ import annotations
 
-import random
 import os
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +31,32 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from theory import __version__
+from theory.io import finite
 
-__all__ = ["SearchResult", "run_search", "search_settings", "SCHEMA"]
+__all__ = ["SearchResult", "run_search", "search_settings", "SCHEMA", "showing_progress", "stage"]
 
 SCHEMA = "closeness-search/1"
+
+#: The progress bar (tqdm-like: ``reset``, ``update``, ``set_description_str``) of the running
+#: command, if it shows one; the searches report to it (examples tried, then the stage).
+_BAR: ContextVar[Any] = ContextVar("search_progress", default=None)
+
+
+@contextmanager
+def showing_progress(bar: Any) -> Iterator[None]:
+    """Searches run inside this block report their progress on ``bar`` (None: no display)."""
+    token = _BAR.set(bar)
+    try:
+        yield
+    finally:
+        _BAR.reset(token)
+
+
+def stage(text: str) -> None:
+    """Name the stage a search is in (shrinking, re-verifying) on the progress display, if any."""
+    bar = _BAR.get()
+    if bar is not None:
+        bar.set_description_str(text)
 
 # hypothesis keeps caches in a `.hypothesis` folder; never in the user's working directory
 set_hypothesis_home_dir(
@@ -67,7 +91,8 @@ class SearchResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        """The record; a ratio without a finite value (a violation with a singular matrix) is null."""
+        return finite({
             "schema": SCHEMA,
             "version": __version__,
             "target": self.target,
@@ -80,7 +105,7 @@ class SearchResult:
             "violations": self.violations,
             "unconfirmed_violations": self.dropped,
             **self.extra,
-        }
+        })
 
 
 def run_search(
@@ -104,11 +129,17 @@ def run_search(
     its record (with the high-precision ratio) or None when the violation does not survive.
     """
     scored: list[tuple[float, Any]] = []
+    bar = _BAR.get()
+    if bar is not None:
+        bar.reset(total=examples)
+        stage(f"search {name}: exploring")
 
     @seed(seed_value)
     @search_settings(examples)
     @given(strategy)
     def explore(x: Any) -> None:
+        if bar is not None and bar.n < examples:
+            bar.update(1)
         s = score(x)
         if s is None or np.isnan(s):
             return
@@ -121,6 +152,7 @@ def run_search(
     result = SearchResult(name, examples, seed_value, factor)
     result.best = [{"ratio": s, **describe(x)} for s, x in scored[:keep]]
     if scored and scored[0][0] > 1:
+        stage(f"search {name}: shrinking a violation")
         try:
             minimal = find(
                 strategy,
@@ -130,6 +162,7 @@ def run_search(
             )
         except (NoSuchExample, Unsatisfiable):
             minimal = scored[0][1]
+        stage(f"search {name}: re-verifying at high precision")
         for x in (minimal, scored[0][1]):
             record = reverify(x)
             if record is None:

@@ -27,9 +27,10 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from checks.cli.options import add_json_option, add_progress_options, emit_json, progress_bar
 from checks.evidence import certified_leq
 from checks.registry import Outcome
-from checks.search import SearchResult, run_search
+from checks.search import SearchResult, run_search, showing_progress, stage
 from theory.counterexample import KLConstruction, kl_bound
 from theory.compare import compare
 from theory.distances import d_kl
@@ -173,6 +174,7 @@ def search_pairs(eps: float, threshold: float, examples: int, seed: int, dps: in
     result = run_search("kl", candidates(), score, describe, reverify, examples=examples, seed_value=seed,
                         keep=keep, factor=threshold)
     # the best pairs among every candidate scored (exploration and shrinking), each re-verified
+    stage("search kl: re-verifying the best pairs at high precision")
     seen.sort(key=lambda t: -t[0])
     best: list[tuple[Candidate, float]] = []
     result.best = []
@@ -307,8 +309,10 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--measure", choices=("fg", "cca"), default="fg", help="d_{f,g} or 1 − m_CCA")
     p.add_argument("--keep", type=int, default=5, help="how many best pairs to report")
     p.add_argument("--dps", type=int, default=50, help="precision of the re-verification")
-    p.add_argument("--json", action="store_true", help="print one closeness-search/1 JSON object")
-    p.add_argument("--save", metavar="DIR", help="write the best pairs as .npz models and their sets")
+    add_json_option(p, "the closeness-search/1 object")
+    p.add_argument("--out", dest="save", metavar="DIR", help="write the best pairs as .npz models and their sets")
+    p.add_argument("--save", dest="save", help=argparse.SUPPRESS)  # the earlier spelling of --out
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -321,10 +325,12 @@ def run(args: argparse.Namespace) -> int:
         raise ClosenessError(f"--keep must be at least 1, got {args.keep}")
     if not 0 < args.threshold <= 1:
         raise ClosenessError(f"--threshold must lie in (0, 1] (d_fg and 1 − m_CCA are at most 1), got {args.threshold}")
-    result, best = search_pairs(args.eps, args.threshold, args.examples, args.seed, args.dps, args.measure, args.keep)
+    with progress_bar(args, "search kl", unit="example") as bar, showing_progress(bar):
+        result, best = search_pairs(args.eps, args.threshold, args.examples, args.seed, args.dps, args.measure,
+                                    args.keep)
     saved = save_pairs(args.save, best, result.best) if args.save else []
-    if args.json:
-        print(json.dumps({**result.as_json(), "saved": saved}))
+    emit_json(args, {**result.as_json(), "saved": saved})
+    if args.json == "-":
         return 0
     name = "d_fg" if args.measure == "fg" else "1-m_cca"
     print(f"search kl: ε = {args.eps:g}, τ = {args.threshold:g}, {args.examples} examples, seed {args.seed}")

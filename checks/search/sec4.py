@@ -18,6 +18,7 @@ digits (mpmath) and can be saved with ``--save DIR`` as ``.npz`` models plus a J
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -27,8 +28,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from checks.cli.options import add_json_option, add_progress_options, emit_json, progress_bar
 from checks.evidence import digits_agreed, precision_agreement
-from checks.search import SearchResult, run_search
+from checks.search import SearchResult, run_search, showing_progress
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.families import LAMBDA, Pair, common_sets, evaluate_bound, kl_between, llv_between
@@ -345,8 +347,10 @@ def _common(p: argparse.ArgumentParser, examples: int) -> None:
     p.add_argument("--examples", type=int, default=examples, help=f"candidates to explore (default {examples})")
     p.add_argument("--seed", type=int, default=0, help="hypothesis seed (the run is replayable)")
     p.add_argument("--dps", type=int, default=50, help="digits of the re-verification (re-checked at twice it)")
-    p.add_argument("--json", action="store_true", help="print one closeness-search/1 JSON object")
-    p.add_argument("--save", metavar="DIR", help="save each confirmed violation as .npz models + sets JSON")
+    add_json_option(p, "the closeness-search/1 object")
+    p.add_argument("--out", dest="save", metavar="DIR", help="save each confirmed violation as .npz models + sets JSON")
+    p.add_argument("--save", dest="save", help=argparse.SUPPRESS)  # the earlier spelling of --out
+    add_progress_options(p)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -356,9 +360,17 @@ def _check(args: argparse.Namespace) -> None:
         raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
 
 
-def _emit(result: SearchResult, as_json: bool, headline: Callable[[SearchResult], list[str]]) -> int:
-    if as_json:
-        print(json.dumps(result.as_json()))
+def _searching(args: argparse.Namespace, name: str) -> Any:
+    """The progress display of ``closeness search NAME`` (examples tried, then the stage)."""
+    stack = contextlib.ExitStack()
+    bar = stack.enter_context(progress_bar(args, f"search {name}", unit="example"))
+    stack.enter_context(showing_progress(bar))
+    return stack
+
+
+def _emit(result: SearchResult, args: argparse.Namespace, headline: Callable[[SearchResult], list[str]]) -> int:
+    emit_json(args, result.as_json())
+    if args.json == "-":
         return 0
     lines = [f"search {result.target}: {result.examples} examples, seed {result.seed}"]
     lines += headline(result)
@@ -387,7 +399,8 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
         _check(args)
         if not (args.factor > 0 and math.isfinite(args.factor)):
             raise ClosenessError(f"--factor must be a positive number, got {args.factor}")
-        res = search_bound(args.examples, args.seed, args.factor, args.form, args.dps, args.save)
+        with _searching(args, "bound"):
+            res = search_bound(args.examples, args.seed, args.factor, args.form, args.dps, args.save)
 
         def head(r: SearchResult) -> list[str]:
             out = [f"form {args.form}, factor {args.factor:g}; best ratio "
@@ -397,7 +410,7 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
                            f"max d_fg/(2ε²) = {v['max_ratio_2eps2']:.6g}")
             return out
 
-        return _emit(res, args.json, head)
+        return _emit(res, args, head)
 
     b.set_defaults(func=run_bound)
 
@@ -413,8 +426,9 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
 
     def run_metric(args: argparse.Namespace) -> int:
         _check(args)
-        res = search_metric(args.examples, args.seed, args.selection, args.samples, args.dps, args.save)
-        return _emit(res, args.json, lambda r: [f"selection {args.selection}; best ratio "
+        with _searching(args, "metric"):
+            res = search_metric(args.examples, args.seed, args.selection, args.samples, args.dps, args.save)
+        return _emit(res, args, lambda r: [f"selection {args.selection}; best ratio "
                                                  f"{r.best[0]['ratio']:.12g}" if r.best else "no valid candidate"])
 
     m.set_defaults(func=run_metric)
@@ -426,8 +440,9 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
 
     def run_order(args: argparse.Namespace) -> int:
         _check(args)
-        res = search_order(args.examples, args.seed, args.dps, args.save)
-        return _emit(res, args.json, lambda r: [f"best score {r.best[0]['ratio']:.12g}" if r.best
+        with _searching(args, "order"):
+            res = search_order(args.examples, args.seed, args.dps, args.save)
+        return _emit(res, args, lambda r: [f"best score {r.best[0]['ratio']:.12g}" if r.best
                                                  else "no valid candidate"])
 
     o.set_defaults(func=run_order)
