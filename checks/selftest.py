@@ -132,7 +132,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "fg-sample-covariance",
         "the f side of d_{f,g} divides the cross-covariance by n − 1 (sample) while the SDs stay population",
-        "theory.distances:d_fg",
+        "theory.distances:fg_label_side",
         (("weighted = uc / P.scalar(u.shape[0])", "weighted = uc / P.scalar(u.shape[0] - 1)"),),
         ("sec4-bound-tight", "sec4-bound-tight-every-M", "sec3-scale-invariance"),
     ),

@@ -44,6 +44,7 @@ __all__ = [
     "m_svd",
     "d_svd",
     "d_fg",
+    "fg_label_side",
     "m_cca",
     "MAX_SUBSETS",
 ]
@@ -374,11 +375,27 @@ def d_fg(
     w: np.ndarray | None = None,
     limit: int = MAX_SUBSETS,
 ) -> FGResult:
-    """``d_{f,g} = max(max_{M-subsets of S_Y} d_SVD(Lᵀf, L'ᵀf') over x, d_SVD(Nᵀg, N'ᵀg') over y)``.
+    """``d_{f,g} = max(max_{M-subsets of S_Y} d_SVD(Lᵀf, L'ᵀf') over x, d_SVD(Nᵀg, N'ᵀg') over y)``
+    (the f side by :func:`fg_label_side`)."""
+    with P.active():
+        f_side = fg_label_side(f, g, f2, g2, sets, P, w, limit)
+        ff, ff2 = P.array(f), P.array(f2)
+        nn = input_matrix(ff, sets.pivot_input, sets.inputs, P)
+        nn2 = input_matrix(ff2, sets.pivot_input, sets.inputs, P)
+        g_side = d_svd(P.array(g) @ nn, P.array(g2) @ nn2, P, None)
+        sides = np.array([d for _, d in f_side] + [g_side], dtype=object)
+        P.require_finite(sides, "d_SVD")
+        return FGResult(f_side, g_side, P.max(sides))
 
-    The f side forms the log-odds ``g_0(y)ᵀf(x)`` of all of ``S_Y`` once, with their moments and
-    cross-covariances; each M-subset's ``Cov(ũ, ũ')`` is then a block of it (only the diagonal is
-    needed when M = 1)."""
+
+def fg_label_side(
+    f: np.ndarray, g: np.ndarray, f2: np.ndarray, g2: np.ndarray, sets: Sets,
+    P: Arithmetic = FLOAT64, w: np.ndarray | None = None, limit: int = MAX_SUBSETS,
+) -> list[tuple[tuple[int, ...], Any]]:
+    """The f side of ``d_{f,g}``: ``d_SVD(Lᵀf, L'ᵀf')`` for every M-subset of ``S_Y`` (not yet checked
+    to be finite).  The log-odds ``g_0(y)ᵀf(x)`` of all of ``S_Y`` are formed once, with their
+    moments and cross-covariances; each M-subset's ``Cov(ũ, ũ')`` is then a block of it (only the
+    diagonal is needed when M = 1)."""
     m = f.shape[1]
     with P.active():
         ff, gg, ff2, gg2 = (P.array(a) for a in (f, g, f2, g2))
@@ -397,12 +414,7 @@ def d_fg(
             block = cov[ix][:, None] if m == 1 else cov[np.ix_(ix, ix)]
             c = standardised_cross(block, sd_u[ix], sd_u2[ix], scales, P)
             f_side.append((subset, d_svd_of_cross(c, P)))
-        nn = input_matrix(ff, sets.pivot_input, sets.inputs, P)
-        nn2 = input_matrix(ff2, sets.pivot_input, sets.inputs, P)
-        g_side = d_svd(gg @ nn, gg2 @ nn2, P, None)
-        sides = np.array([d for _, d in f_side] + [g_side], dtype=object)
-        P.require_finite(sides, "d_SVD")
-        return FGResult(f_side, g_side, P.max(sides))
+        return f_side
 
 
 def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:

@@ -51,10 +51,15 @@ Bound = Callable[[KLConstruction, Any, Arithmetic], Any]
 # evaluation helpers
 # --------------------------------------------------------------------------------------------
 def kl_pair(c: KLConstruction, rho: Any, P: Arithmetic) -> tuple[Any, Any, np.ndarray, np.ndarray]:
-    """``d_KL(p‖p')``, ``d_KL(p'‖p)`` and both log-probability matrices at length ``ρ``."""
-    a, b = c.models(rho, P)
-    ell, ell2 = log_probs(a, P), log_probs(b, P)
-    return d_kl(ell, ell2, P), d_kl(ell2, ell, P), ell, ell2
+    """``d_KL(p‖p')``, ``d_KL(p'‖p)`` and both log-probability matrices at length ``ρ``, evaluated in
+    ``P.bulk`` (at mpmath precision: flint ``arb`` at the same working precision; the divergences
+    are returned as ``P``'s numbers, the matrices as ``P.bulk`` holds them)."""
+    B = P.bulk
+    with B.active():
+        a, b = c.models(rho, B)
+        ell, ell2 = log_probs(a, B), log_probs(b, B)
+        ab, ba = d_kl(ell, ell2, B), d_kl(ell2, ell, B)
+    return P.scalar(ab), P.scalar(ba), ell, ell2
 
 
 def svd_upper(u: np.ndarray, v: np.ndarray, P: Arithmetic) -> Any:

@@ -22,7 +22,7 @@ from theory.distances import (
     d_kl,
     d_llv,
     d_svd,
-    label_subsets,
+    fg_label_side,
     llv_terms,
     m_cca,
 )
@@ -48,9 +48,10 @@ def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: in
 
     The sets are the paper's selection (:func:`theory.selection.paper_sets`, made at float64 on the
     float64 models, as ``closeness compare --select paper`` does); the high-precision columns are
-    enclosures for the exact construction (``λ = 10⁻⁵``, max form).  The ``d_SVD`` parts of
-    ``d_{f,g}`` are computed one by one; a part (or ``m_CCA``) whose ball enclosure is not finite
-    (the g side, whose cross-covariance is ~0) is recomputed with mpmath.
+    enclosures for the exact construction (``λ = 10⁻⁵``, max form).  The f-side ``d_SVD`` parts of
+    ``d_{f,g}`` come from one pass over the inputs (:func:`theory.distances.fg_label_side`); a part
+    (or the g side, or ``m_CCA``) whose ball enclosure is not finite (the g side, whose
+    cross-covariance is ~0) is recomputed on its own at mpmath precision (:func:`_ball_or_mp`).
     """
     a, b = c.models(rho)
     sets = paper_sets(a, b, log_probs(a), log_probs(b), samples, seed)
@@ -65,12 +66,16 @@ def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: in
         arrays = {f"{P.kind}{P.dps}": (ea.f, ea.g, eb.f, eb.g)}
 
         def on(R: Arithmetic) -> tuple[np.ndarray, ...]:
-            return arrays.setdefault(f"{R.kind}{R.dps}", c.arrays(rho, R))
+            key = f"{R.kind}{R.dps}"
+            if key not in arrays:
+                arrays[key] = c.arrays(rho, R)
+            return arrays[key]
 
-        def d_svd_f(labels: tuple[int, ...]) -> Callable[[Arithmetic], Any]:
-            return lambda R: _d_svd_f(on(R), sets, labels, R)
+        def d_svd_f(labels: tuple[int, ...], part: Any) -> Callable[[Arithmetic], Any]:
+            return lambda R: part if R is P else _d_svd_f(on(R), sets, labels, R)
 
-        f_side = [_ball_or_mp(d_svd_f(labels), P, Q) for labels in label_subsets(sets.labels, ea.f.shape[1])]
+        parts = fg_label_side(ea.f, ea.g, eb.f, eb.g, sets, P)
+        f_side = [_ball_or_mp(d_svd_f(labels, part), P, Q) for labels, part in parts]
         g_side = _ball_or_mp(lambda R: _d_svd_g(on(R), sets, R), P, Q)
         cca = _ball_or_mp(lambda R: m_cca(on(R)[0], on(R)[2], R), P, Q)
         return {
@@ -91,9 +96,10 @@ class PrecisionDisagreementError(ClosenessError):
 
 
 def _ball_or_mp(value: Callable[[Arithmetic], Any], P: Ball, Q: MP) -> Any:
-    """``value(P)`` as a ball if its enclosure is finite, else ``value(Q)`` with mpmath, re-checked
-    at twice ``Q``'s precision: values that disagree, or are bit-identical (the higher precision
-    had no effect), raise :class:`PrecisionDisagreementError`."""
+    """``value(P)`` as a ball if its enclosure is finite, else ``value`` at ``Q``'s precision (in
+    ``Q.bulk``: flint at the mpmath context's precision, midpoints), re-checked at twice that:
+    values that disagree, or are bit-identical (the higher precision had no effect), raise
+    :class:`PrecisionDisagreementError`."""
     try:
         with P.active():
             v = value(P)
@@ -101,7 +107,7 @@ def _ball_or_mp(value: Callable[[Arithmetic], Any], P: Ball, Q: MP) -> Any:
             return v
     except ClosenessError:  # theory refuses a non-finite enclosure
         pass
-    v, check = value(Q), value(MP(2 * Q.dps))
+    v, check = (R.scalar(value(R.bulk)) for R in (Q, MP(2 * Q.dps)))
     _, problem = precision_agreement(v, check, Q.dps, 10)
     if problem is not None:
         raise PrecisionDisagreementError(f"an mpmath fallback of Table 1: {problem}")
