@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import signal
 from pathlib import Path
 from types import SimpleNamespace
@@ -115,9 +115,11 @@ def test_storage_formats(tmp_path: Path, client: Any) -> None:
                 fh.create_dataset("f", data=model.f, chunks=(30, 2))
                 fh["g"], fh["weights"] = model.g, model.weights
         paths["hdf5"] = ("a.h5", "b.h5")
+    paths["zarr at a URL"] = (f"file://{tmp_path}/a.zarr", f"file://{tmp_path}/b.zarr")
     for kind, (pa, pb) in paths.items():
-        ca = load_chunked(tmp_path / pa, rows=None if kind == "zarr" else 40)  # zarr: its own chunks
-        cb = load_chunked(tmp_path / pb, rows=50)
+        where_a, where_b = (p if "://" in p else tmp_path / p for p in (pa, pb))
+        ca = load_chunked(where_a, rows=None if kind.startswith("zarr") else 40)  # zarr: its own chunks
+        cb = load_chunked(where_b, rows=50)
         assert len(ca.f.chunks[0]) > 1, kind
         assert differ(compare_dask(ca, cb, sets, client=client).values, memory) < 1e-12, kind
 

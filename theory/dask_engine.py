@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,31 +198,46 @@ def _is_zarr(p: Path) -> bool:
 
 def load_chunked(path: str | os.PathLike[str], rows: int | None = None, name: str | None = None) -> ChunkedModel:
     """A model read block by block from ``path``: a directory of ``f.npy``, ``g.npy`` (and
-    ``weights.npy``), a zarr group or an HDF5 file (``.h5``, ``.hdf5``) with arrays ``f``, ``g``
-    (and ``weights``), or an ``.npz`` (read whole).  ``rows``: rows of ``f`` per task (default:
+    ``weights.npy``), a zarr group (a directory, or a URL such as ``s3://bucket/a.zarr`` when the
+    matching fsspec filesystem is installed) or an HDF5 file (``.h5``, ``.hdf5``) with arrays ``f``,
+    ``g`` (and ``weights``), or an ``.npz`` (read whole).  ``rows``: rows of ``f`` per task (default:
     the zarr or HDF5 chunks, else :data:`DEFAULT_ROWS`)."""
+    if "://" in str(path):  # a zarr group at a URL (file://, or s3:// etc. with fsspec's filesystem installed)
+        return _from_arrays(_read(str(path), lambda: _zarr_arrays(str(path))), rows, name or str(path))
     p = Path(path)
     label = name or str(p)
     if not p.exists():
         raise ClosenessError(f"model not found: {p}")
     if not (p.is_dir() or p.is_file()):
         raise ClosenessError(f"model {p} is not a file or a directory (a FIFO, device or socket is not read)")
+    return _from_arrays(_read(str(p), lambda: _arrays_at(p)), rows, label)
+
+
+def _read(where: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``read()``, its failures one clear error naming ``where``."""
     try:
-        if _is_zarr(p):
-            arrays = _zarr_arrays(p)
-        elif p.is_dir():
-            arrays = {k: _NpyFile(p / f"{k}.npy") for k in ("f", "g", "weights") if (p / f"{k}.npy").exists()}
-            if not {"f", "g"} <= set(arrays):
-                raise ClosenessError(f"model directory {p} has no f.npy and g.npy (nor is it a zarr group)")
-        elif p.suffix.lower() in (".h5", ".hdf5", ".hdf"):
-            arrays = _hdf5_arrays(p)
-        else:
-            model = load_model(p)
-            arrays = {"f": model.f, "g": model.g, "weights": model.weights}
+        return read()
     except (OSError, ValueError, KeyError) as err:
         if isinstance(err, ClosenessError):
             raise
-        raise ClosenessError(f"cannot read model {p}: {err}") from err
+        raise ClosenessError(f"cannot read model {where}: {err}") from err
+
+
+def _arrays_at(p: Path) -> dict[str, Any]:
+    if _is_zarr(p):
+        return _zarr_arrays(str(p))
+    if p.is_dir():
+        arrays = {k: _NpyFile(p / f"{k}.npy") for k in ("f", "g", "weights") if (p / f"{k}.npy").exists()}
+        if not {"f", "g"} <= set(arrays):
+            raise ClosenessError(f"model directory {p} has no f.npy and g.npy (nor is it a zarr group)")
+        return arrays
+    if p.suffix.lower() in (".h5", ".hdf5", ".hdf"):
+        return _hdf5_arrays(p)
+    model = load_model(p)
+    return {"f": model.f, "g": model.g, "weights": model.weights}
+
+
+def _from_arrays(arrays: dict[str, Any], rows: int | None, label: str) -> ChunkedModel:
     f = arrays["f"]
     if rows is None and not isinstance(f, da.Array):
         chunks = getattr(f, "chunks", None)
@@ -233,14 +248,14 @@ def load_chunked(path: str | os.PathLike[str], rows: int | None = None, name: st
     return chunked_model(lazy["f"], lazy["g"], lazy.get("weights"), rows=rows, name=label)
 
 
-def _zarr_arrays(p: Path) -> dict[str, Any]:
+def _zarr_arrays(p: str) -> dict[str, Any]:
     import zarr
 
-    group = zarr.open_group(str(p), mode="r")
+    group = zarr.open_group(p, mode="r")
     names = set(group.array_keys())
     if not {"f", "g"} <= names:
         raise ClosenessError(f"zarr group {p} lacks array(s) {sorted({'f', 'g'} - names)}; it has {sorted(names)}")
-    return {k: da.from_zarr(str(p), component=k) for k in ("f", "g", "weights") if k in names}
+    return {k: da.from_zarr(p, component=k) for k in ("f", "g", "weights") if k in names}
 
 
 def _hdf5_arrays(p: Path) -> dict[str, Any]:
