@@ -303,3 +303,27 @@ def test_report_without_matplotlib_marks_the_figure_omitted(tmp_path: Path, monk
     assert files.figure is None and not (tmp_path / "bound.png").exists()
     assert "> **Figure omitted:** matplotlib is not installed" in text
     assert "| tight pairs (d_fg = 2ε²) | 5 |" in text  # the numbers behind the figure are still reported
+
+
+def test_bound_figure_linear_panel_is_readable_and_the_legend_names_each_m(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    drawn: list[Figure] = []
+    original = Figure.savefig
+
+    def keep(self: Figure, *args: object, **kwargs: object) -> None:
+        drawn.append(self)
+        original(self, *args, **kwargs)
+
+    points = [rep.BoundPoint("figure family K=4", 4, 2, 0.1, 0.3, 0.05),
+              rep.BoundPoint("random M=3", 6, 3, 1.0, 5.0, 0.6),
+              rep.BoundPoint("tight pairs (d_fg = 2ε²)", 2, 1, 0.0, 0.5, 0.5),
+              rep.BoundPoint("tight pairs (d_fg = 2ε²)", 4, 2, 0.0, 0.4, 0.32)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Figure, "savefig", keep)
+        rep.bound_figure(points, tmp_path / "bound.png")
+    linear = drawn[0].axes[0]
+    assert linear.get_xlim()[1] <= 1.0  # not squeezed by a pair far out at d_LLV = 5
+    labels = [t.get_text() for t in drawn[0].legends[0].get_texts()]
+    assert "figure family K=4 (M = 2)" in labels and "tight pairs (d_fg = 2ε²) (M = 1, 2)" in labels
+    assert any("2Mε with M = 3" in t for t in labels)

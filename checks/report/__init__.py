@@ -59,6 +59,8 @@ CITATION = (
 )
 
 FIGURE_NAME = "bound.png"
+#: Right end of the bound figure's linear panel: past 1/√2 every bound exceeds d_fg's range [0, 1].
+LINEAR_PANEL_EPS = 0.8
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,37 +111,51 @@ def bound_figure(points: list[BoundPoint], path: Path) -> Path:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ClosenessError("the bound figure needs matplotlib: pip install 'closeness-proofs[plot]'") from err
-    fig = Figure(figsize=(10, 4.2), dpi=100)
+    fig = Figure(figsize=(10, 5.2), dpi=100)
     FigureCanvasAgg(fig)
     families = _families(points)
     ms = sorted({p.M for p in points})
     xmax = max((p.d_llv for p in points), default=1.0) * 1.05 or 1.0
+    # linear axes where the bounds say something (d_fg ≤ 1, and 2ε² ≥ 1 from ε = 1/√2 on)
+    lin_max = LINEAR_PANEL_EPS
+    beyond = sum(p.d_llv > lin_max for p in points)
     for ax, log in zip(fig.subplots(1, 2), (False, True), strict=True):
         for i, fam in enumerate(families):
             sel = [p for p in points if p.family == fam and (not log or (p.d_llv > 0 and p.d_fg > 0))]
             marker = "*" if fam.startswith("tight") else "x" if fam.startswith("random") else "o"
-            ax.scatter([p.d_llv for p in sel], [p.d_fg for p in sel], s=60 if marker == "*" else 14, label=fam,
+            dims = _ms_text(sorted({p.M for p in points if p.family == fam}))
+            ax.scatter([p.d_llv for p in sel], [p.d_fg for p in sel], s=60 if marker == "*" else 14,
+                       label=fam if "M=" in fam else f"{fam} ({dims})",
                        marker=marker, color=f"C{i % 10}")
         lo = 1e-4 if log else 0.0
-        eps = np.geomspace(lo, xmax, 200) if log else np.linspace(0.0, xmax, 200)
+        hi = xmax if log else lin_max
+        eps = np.geomspace(lo, hi, 200) if log else np.linspace(0.0, hi, 400)
         for M, style in zip(ms, ("-.", "--", ":", "-"), strict=False):
-            ax.plot(eps, 2 * M * eps, "k" + style, lw=1, label=f"2Mε, M={M} (the paper's bound)" if not log else None)
-        ax.plot(eps, 2 * eps**2, color="crimson", lw=1.2, label="2ε² (sharper, [new])" if not log else None)
+            ax.plot(eps, 2 * M * eps, "k" + style, lw=1,
+                    label=f"2Mε with M = {M} (the paper's bound)" if not log else None)
+        ax.plot(eps, 2 * eps**2, color="crimson", lw=1.2, label="2ε² (sharper, [new]; any M)" if not log else None)
         if log:
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_ylim(1e-8, 2)
-            ax.set_title("log–log")
+            ax.set_title("log–log: every pair")
         else:
+            ax.set_xlim(0, lin_max)
             ax.set_ylim(0, 1.05)
-            ax.set_title("linear")
+            ax.set_title(f"linear, d_LLV ≤ {lin_max:g}" + (f" ({beyond} pairs beyond: see log–log)" if beyond else ""))
         ax.set_xlabel(r"$d^{\lambda}_{\mathrm{LLV}}$ ($\lambda=10^{-5}$)")
         ax.set_ylabel(r"$d_{f,g}$")
-    fig.axes[0].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
+
+
+def _ms_text(ms: list[int]) -> str:
+    """``M = 2`` or ``M = 1, 2, 3, 4``: the representation dimensions of a family."""
+    return "M = " + ", ".join(map(str, ms))
 
 
 def _families(points: list[BoundPoint]) -> list[str]:
