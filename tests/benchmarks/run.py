@@ -1,13 +1,17 @@
 """Benchmarks of the distances (not part of the default test run).
 
-    python3 tests/benchmarks/run.py [table1] [target] [mp50] [search] [selection] [--repeat R] [--json FILE]
+    python3 tests/benchmarks/run.py [table1] [target] [mp50] [precise] [search] [selection] [--repeat R] [--json FILE]
 
 * ``table1`` -- the Table 1-sized pair (3500 inputs, 7 labels, M = 2; theory.counterexample,
   ρ = 5) at float64: ``compare`` with the sets fixed, each part of it, and the streamed path;
 * ``target`` -- n = 10,000 inputs, K = 50,000 labels, M = 256, |S_Y| = M: two random models written
   as memory-mapped ``.npy`` directories in a temporary folder, ``closeness compare`` run on them
   (wall time, peak RSS) and the two products ``F Gᵀ``, ``F' G'ᵀ`` alone in the same blocks;
-* ``mp50`` -- ``compare`` on the Table 1 pair at 50 digits (mpmath);
+* ``mp50`` -- ``compare`` on the Table 1 pair at 50 digits (mpmath precision);
+* ``precise`` -- float64, 50 digits and certified (balls, 30 digits) on the Table 1 pair (as whole
+  ``closeness compare`` processes and in process) and on a pair ten times larger (35,000 inputs, in
+  process), each run in turn with the others (so a change of the machine's load affects them
+  alike), as medians and as ratios to float64 measured in the same run;
 * ``search`` -- examples per second of ``closeness search kl`` and ``closeness search bound``;
 * ``selection`` -- the paper's selection on two random models with K = 700 labels, n = 3500, M = 2:
   the label selection from moment matrices (theory.selection.paper_labels), the input selection, and
@@ -250,8 +254,89 @@ def bench_selection(repeat: int, n: int = 3500, k: int = 700, m: int = 2) -> dic
     }
 
 
-BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "target": bench_target, "search": bench_search,
-           "selection": bench_selection}
+def write_pair(folder: Path, per_class: int, rho: float = 5.0) -> tuple[Path, Path]:
+    """The Section 3 pair (seed 0, ``per_class`` inputs per class, K = 7, M = 2) at length ρ as two ``.npz``."""
+    from theory.counterexample import paper_random
+    from theory.io import save_model
+
+    a, b = paper_random(0, per_class=per_class).models(rho)
+    return save_model(folder / "model_a.npz", a), save_model(folder / "model_b.npz", b)
+
+
+def run_process(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall and CPU seconds of one whole process (CPU: user + system, the operating system's
+    accounting of the finished child)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited with {proc.returncode}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime}
+
+
+PRECISIONS = {"float64": [], "dps50": ["--dps", "50"], "certified": ["--certified"]}
+
+
+def bench_precise(repeat: int) -> dict[str, Any]:
+    """float64 / 50 digits / certified on two sizes (see the module docstring); every ratio is a median
+    over pairs (run, float64 run) taken in the same round.  The larger pair (n·K = 245,000) is above
+    the n·K limit of the high-precision ``compare`` (theory.compare.PRECISE_ENTRIES), which is lifted
+    for it here, so it is measured in process only."""
+    import theory.compare as compare_module
+
+    out: dict[str, Any] = {}
+    kwargs: dict[str, dict[str, Any]] = {"float64": {}, "dps50": {"dps": 50}, "certified": {"certified": True}}
+    with tempfile.TemporaryDirectory() as tmp:
+        # as an installed copy runs: bytecode compiled once and cached (here outside the source tree)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        for label, per_class, processes in (("table1 (n = 3500)", 500, True), ("10x (n = 35000)", 5000, False)):
+            folder = Path(tmp) / str(per_class)
+            folder.mkdir()
+            pa, pb = write_pair(folder, per_class)
+            cmd = [sys.executable, "-m", "checks", "compare", str(pa), str(pb)]
+            a, b = load_model(pa), load_model(pb)
+            limit = compare_module.PRECISE_ENTRIES
+            compare_module.PRECISE_ENTRIES = max(limit, a.n * a.K)
+            try:
+                procs: dict[str, list[dict[str, float]]] = {k: [] for k in PRECISIONS}
+                inproc: dict[str, list[float]] = {k: [] for k in PRECISIONS}
+                for name, extra in PRECISIONS.items():  # warm-up: page cache, imports
+                    if processes:
+                        run_process(cmd + extra, env)
+                    compare(a, b, **kwargs[name])
+                for _ in range(repeat):
+                    for name, extra in PRECISIONS.items():
+                        if processes:
+                            procs[name].append(run_process(cmd + extra, env))
+                        c = cpu_seconds()
+                        compare(a, b, **kwargs[name])
+                        inproc[name].append(cpu_seconds() - c)
+            finally:
+                compare_module.PRECISE_ENTRIES = limit
+            rows: dict[str, Any] = {}
+            for name in PRECISIONS:
+                rows[name] = {"in_process_cpu_median_s": float(np.median(inproc[name])),
+                              "ratio_in_process_cpu": float(np.median([t / f for t, f in zip(
+                                  inproc[name], inproc["float64"], strict=True)]))}
+                if processes:
+                    runs, base = procs[name], procs["float64"]
+                    rows[name].update({
+                        "process_wall_median_s": float(np.median([r["wall_s"] for r in runs])),
+                        "process_cpu_median_s": float(np.median([r["cpu_s"] for r in runs])),
+                        "ratio_process_wall": float(np.median([r["wall_s"] / f["wall_s"]
+                                                               for r, f in zip(runs, base, strict=True)])),
+                        "ratio_process_cpu": float(np.median([r["cpu_s"] / f["cpu_s"]
+                                                              for r, f in zip(runs, base, strict=True)])),
+                    })
+            out[label] = {"n": a.n, "K": a.K, "M": a.M, "repeat": repeat, "rows": rows}
+    return out
+
+
+BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "precise": bench_precise, "target": bench_target,
+           "search": bench_search, "selection": bench_selection}
 
 
 def main() -> int:
