@@ -37,7 +37,7 @@ from theory.distances import d_kl
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, save_model
 from theory.model import Model, log_probs
-from theory.precision import FLOAT64, MP, Arithmetic, Ball
+from theory.precision import FLOAT64, MP, Arithmetic, Ball, require_dps
 from theory.selection import default_sets
 
 __all__ = ["Candidate", "candidates", "evaluate", "search_pairs", "search_kl_bound", "phenomenon_outcome",
@@ -319,8 +319,7 @@ def register_target(targets: argparse._SubParsersAction) -> None:  # type: ignor
 def run(args: argparse.Namespace) -> int:
     if args.examples < 1:
         raise ClosenessError(f"--examples must be at least 1, got {args.examples}")
-    if args.dps < 15:
-        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    require_dps(args.dps)
     if args.keep < 1:
         raise ClosenessError(f"--keep must be at least 1, got {args.keep}")
     if not 0 < args.threshold <= 1:

@@ -36,7 +36,7 @@ from theory.errors import ClosenessError
 from theory.families import LAMBDA, Pair, common_sets, evaluate_bound, kl_between, llv_between
 from theory.io import atomic_write_text, save_model
 from theory.model import Model, input_weights, log_probs
-from theory.precision import FLOAT64, MP, Arithmetic
+from theory.precision import FLOAT64, MP, Arithmetic, require_dps
 from theory.selection import paper_label_sets, paper_sets, require_invertible_sets
 
 __all__ = [
@@ -356,8 +356,7 @@ def _common(p: argparse.ArgumentParser, examples: int) -> None:
 def _check(args: argparse.Namespace) -> None:
     if args.examples < 1:
         raise ClosenessError(f"--examples must be at least 1, got {args.examples}")
-    if args.dps < 15:
-        raise ClosenessError(f"--dps must be at least 15, got {args.dps}")
+    require_dps(args.dps)
 
 
 def _searching(args: argparse.Namespace, name: str) -> Any:
