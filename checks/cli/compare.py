@@ -323,7 +323,13 @@ def _short(indices: list[int], most: int = 12) -> str:
 def _scaled(v: Any, c: int, power: int = 1) -> Any:
     """``c·v^power`` for a JSON number or, keeping every digit, for a decimal string."""
     if isinstance(v, float):
-        return c * v**power
+        try:
+            out = c * v**power
+        except OverflowError:
+            out = float("inf")
+        if out != float("inf"):
+            return out
+        v = repr(v)  # beyond float64 (the bounds for λ = 1e308, sum form): a decimal string instead
     P = MP(min(MAX_DPS, max(15, len(v))))
     return P.to_str(P.scalar(v) ** power * c)
 
