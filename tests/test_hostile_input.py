@@ -209,3 +209,25 @@ def test_a_header_claiming_1e11_rows_is_refused_before_allocating(form: str, mod
     assert main(["compare", str(path), models[1]]) == 2
     err = capsys.readouterr().err
     assert "claims shape (100000000000, 2)" in err and "GiB" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["table1", "--per-class", "5000"], "at most 4,081"),
+    (["table1", "--per-class", "1000000000"], "at most 4,081"),
+    (["counterexample", "kl", "--rho", "3", "--per-class", "1000000000", "--out", "unused"], "GiB of memory"),
+    (["counterexample", "kl", "--rho", "3", "--grid", "--per-class", "1000000000", "--out", "unused"], "GiB of memory"),
+    (["search", "bound", "--dps", "6000"], "between 15 and 5000"),
+    (["experiment", "width", "--lr", "inf"], "--lr must be a positive number"),
+])
+def test_sizes_and_numbers_out_of_range_are_refused_before_any_work(args: list[str], message: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_a_bound_beyond_float64_is_printed_as_a_number(models: tuple[str, str],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", *models, "--lambda", "1e307", "--mode", "sum"]) == 0  # ε finite, 2ε² beyond float64
+    out = capsys.readouterr().out
+    assert "inf" not in out.lower() and "e+61" in out.split("sharper bound 2ε²")[1].split("\n")[0]

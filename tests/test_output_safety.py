@@ -89,3 +89,34 @@ def test_compare_starts_without_the_claim_machinery(tmp_path: Path) -> None:
             "    pass\nprint(sorted(m for m in ('sympy', 'hypothesis', 'checks.registry') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+
+
+def test_output_files_are_checked_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "afile").write_text("x")
+    for args in (["table1", "--rho", "1", "--per-class", "3", "--csv", str(fifo)],
+                 ["table1", "--rho", "1", "--per-class", "3", "--json", str(tmp_path / "afile" / "t.json")],
+                 ["search", "bound", "--examples", "5", "--json", str(fifo)]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "(" not in err.split("error:")[0]  # no timing line: nothing ran
+    assert fifo.exists() and not fifo.is_file()
+
+
+def test_report_refuses_a_fifo_and_an_out_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "verify.json"
+    os.mkfifo(fifo)
+    assert main(["report", "--out", str(tmp_path / "r"), "--from-json", str(fifo)]) == 2  # never opened: no hang
+    assert "not a regular file" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert main(["report", "--out", str(tmp_path / "afile" / "r"), "--from-json", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create --out" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("words", [[], ["search"], ["experiment"], ["counterexample"]])
+def test_a_missing_command_is_one_usage_line(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(words) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err

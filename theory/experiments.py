@@ -108,8 +108,8 @@ class Grid:
             raise ClosenessError(f"--min-accuracy must lie in [0, 1], got {self.min_accuracy}")
         if self.min_models < 2:
             raise ClosenessError(f"--min-models must be at least 2 (a pair), got {self.min_models}")
-        if not self.lr > 0:
-            raise ClosenessError(f"--lr must be positive, got {self.lr}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ClosenessError(f"--lr must be a positive number, got {self.lr}")
         batch = TrainSettings(width=1, seed=0).batch
         if self.test_size < 3 or self.train_size < batch:
             raise ClosenessError(f"--train-size must be at least one batch ({batch}) and --test-size at least 3")

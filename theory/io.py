@@ -20,7 +20,7 @@ from theory.model import Model
 
 __all__ = [
     "atomic_write", "atomic_write_text", "load_model", "save_model", "read_json", "json_text", "index_list",
-    "memory_limit", "finite",
+    "memory_limit", "finite", "check_target",
 ]
 
 
@@ -133,15 +133,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
 
     Only a regular file (or nothing) is replaced: a symbolic link, a device, a FIFO or a socket
     at ``path`` is refused, never silently turned into a regular file."""
-    p = Path(path)
-    if p.is_symlink():
-        raise ClosenessError(f"refusing to write {p}: it is a symbolic link (to {os.readlink(p)}); "
-                             "give the target's own path")
-    if p.is_dir():
-        raise ClosenessError(f"cannot write {p}: it is a directory")
-    if p.exists() and not p.is_file():
-        raise ClosenessError(f"refusing to write {p}: it is not a regular file (a device, FIFO or socket), "
-                             "and it would be replaced")
+    p = check_target(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=suffix)
@@ -158,6 +150,25 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return p
+
+
+def check_target(path: str | os.PathLike[str]) -> Path:
+    """``path`` if :func:`atomic_write` may write it: nothing there or a regular file, under a
+    folder or under nothing yet (no file in the way); a symbolic link, a directory, a device, a
+    FIFO or a socket is refused.  Commands check their output files with it before any work."""
+    p = Path(path)
+    if p.is_symlink():
+        raise ClosenessError(f"refusing to write {p}: it is a symbolic link (to {os.readlink(p)}); "
+                             "give the target's own path")
+    if p.is_dir():
+        raise ClosenessError(f"cannot write {p}: it is a directory")
+    if p.exists() and not p.is_file():
+        raise ClosenessError(f"refusing to write {p}: it is not a regular file (a device, FIFO or socket), "
+                             "and it would be replaced")
+    parent = next((q for q in p.parents if q.exists() or q.is_symlink()), None)
+    if parent is not None and not parent.is_dir():
+        raise ClosenessError(f"cannot write {p}: {parent} is not a directory")
     return p
 
 

@@ -94,8 +94,8 @@ class TrainSettings:
         for name in ("width", "steps", "dim", "batch"):
             if getattr(self, name) < 1:
                 raise ClosenessError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ClosenessError(f"the learning rate must be positive, got {self.lr}")
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise ClosenessError(f"the learning rate must be a positive number, got {self.lr}")
         if self.batch > n_train:
             raise ClosenessError(f"batch size {self.batch} exceeds the {n_train} training points")
 

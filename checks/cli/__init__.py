@@ -15,6 +15,7 @@ from typing import Any
 
 from theory import __version__
 from theory.errors import ClosenessError
+from theory.io import check_target
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
@@ -71,12 +72,21 @@ class _Parser(argparse.ArgumentParser):
 _LOWER_BOUNDS = {"seed": 0, "samples": 1, "examples": 1}
 
 
+#: Options naming an output file, checked before any work (a symlink, FIFO or device is refused).
+_OUTPUT_FILES = ("json", "csv")
+
+
 def _check_common(args: argparse.Namespace) -> None:
-    """One rule for the options every subcommand shares (a negative seed is a usage error)."""
+    """One rule for the options every subcommand shares (a negative seed is a usage error), and
+    every output file checked before the work that fills it."""
     for name, low in _LOWER_BOUNDS.items():
         value = getattr(args, name, None)
         if isinstance(value, int) and value < low:
             raise ClosenessError(f"--{name} must be at least {low}, got {value}")
+    for name in _OUTPUT_FILES:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value != "-":
+            check_target(value)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -101,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
+        print("closeness: error: a command is needed (see the list above)", file=sys.stderr)
         return 2
     try:
         _check_common(args)

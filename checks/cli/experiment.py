@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from checks.cli.options import STAGE_FORMAT, add_json_option, add_progress_options, emit_json, int_list, \
-    progress_bar, reporter
+    needs_choice, progress_bar, reporter
 from theory.errors import ClosenessError
 from theory.io import finite
 from theory.experiment_outputs import cache_dir, digits_result, document, plot_embeddings, trained_digits, \
@@ -182,7 +182,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     dmode.add_argument("--write-shipped", type=Path, metavar="DIR",
                        help="maintainers: train and write DIR/digits-M2, DIR/digits-M8 with their manifests")
     d.set_defaults(func=run_digits)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(func=needs_choice(p, "an experiment", "width or digits"))
 
 
 def grid_from_args(args: argparse.Namespace) -> Grid:

@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from theory.errors import ClosenessError
 from theory.io import atomic_write_text, json_text
 
-__all__ = ["int_list", "add_progress_options", "progress_bar", "reporter", "add_json_option", "emit_json"]
+__all__ = [
+    "int_list", "add_progress_options", "progress_bar", "reporter", "add_json_option", "emit_json", "needs_choice",
+]
 
 #: Longest list of numbers an option accepts (far beyond any label or input set that fits in memory).
 MAX_LIST = 10_000_000
@@ -109,3 +112,14 @@ def emit_json(args: argparse.Namespace, doc: Any) -> None:
     else:
         atomic_write_text(args.json, text + "\n")
         print(f"wrote {args.json}")
+
+
+def needs_choice(p: argparse.ArgumentParser, what: str, choices: str) -> Callable[[argparse.Namespace], int]:
+    """The action of a command group run without its sub-command: the group's help on stdout and
+    a one-line usage error (exit status 2)."""
+
+    def run(args: argparse.Namespace) -> int:
+        p.print_help()
+        raise ClosenessError(f"`{p.prog}` needs {what}: {choices}")
+
+    return run

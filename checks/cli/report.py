@@ -44,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ClosenessError(f"--out must be a directory, but {out} is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ClosenessError(f"cannot create --out {out}: {err.strerror or err}") from err
     if args.from_json:
         if args.claim or args.deep or args.seed is not None or args.dps is not None:
             raise ClosenessError(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from checks.cli.options import needs_choice
+
 #: Modules providing search targets.
 TARGET_MODULES = ("checks.search.kl", "checks.search.sec4")
 
@@ -23,4 +25,4 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     targets = p.add_subparsers(dest="target", metavar="TARGET", parser_class=type(p))
     for name in TARGET_MODULES:
         importlib.import_module(name).register_target(targets)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(func=needs_choice(p, "a target", "kl, bound, metric or order"))

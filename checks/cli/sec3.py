@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from checks.cli.options import add_progress_options, int_list, progress_bar
+from checks.cli.options import add_progress_options, int_list, needs_choice, progress_bar
 from checks.claims.sec3.table1 import TABLE1_FIELDS, table1_row
 from theory.counterexample import KLConstruction, grid, kl_bound, margin, paper_random
 from theory.errors import ClosenessError
-from theory.io import atomic_write_text, json_text, save_model
+from theory.compare import PRECISE_ENTRIES
+from theory.io import atomic_write_text, json_text, memory_limit, save_model
 from theory.precision import MP, require_dps
 
 
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     kl.add_argument("--seed", type=int, default=0, help="seed of the random version")
     kl.add_argument("--out", required=True, metavar="DIR", help="directory for model_a.npz and model_b.npz")
     kl.set_defaults(func=run_counterexample)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(func=needs_choice(p, "a kind", "kl"))
 
     t = sub.add_parser(
         "table1",
@@ -60,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("--rho", type=_rho_range, default=list(range(1, 21)),
                    help="ρ values, e.g. 1..20 (default) or 1,5,20")
     t.add_argument("--seed", type=int, default=0, help="seed of the construction and of the input-set selection")
-    t.add_argument("--per-class", type=int, default=500, help="inputs per class (the paper: 500)")
+    t.add_argument("--per-class", type=int, default=500,
+                   help=f"inputs per class (the paper: 500; at most {TABLE1_MAX_PER_CLASS:,}, held at --dps digits)")
     t.add_argument("--dps", type=int, default=30, help="decimal digits of the high-precision columns")
     t.add_argument("--csv", metavar="FILE", help="also write the table as CSV (header " + ",".join(TABLE1_FIELDS) + ")")
     t.add_argument("--json", nargs="?", const="-", metavar="FILE",
@@ -69,9 +71,30 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.set_defaults(func=run_table1)
 
 
+#: Bytes per input of the construction and its two models at float64 (jitter, radius, f, f', exact copies).
+_BYTES_PER_INPUT = 400
+#: Largest --per-class of table1: its K = 7 columns at --dps digits are held as mpmath numbers, and
+#: compare's high-precision limit (n·K ≤ PRECISE_ENTRIES) applies.
+TABLE1_MAX_PER_CLASS = PRECISE_ENTRIES // 49
+
+
+def _check_per_class(per_class: int | None, most: int | None = None) -> None:
+    """Refuse a class size below 1, above ``most``, or whose inputs would not fit in memory."""
+    if per_class is None:
+        return
+    if per_class < 1:
+        raise ClosenessError(f"--per-class must be at least 1, got {per_class}")
+    if most is not None and per_class > most:
+        raise ClosenessError(f"--per-class is at most {most:,} (7·m inputs × 7 labels held at high precision, "
+                             f"the limit n·K = {PRECISE_ENTRIES:,} of `closeness compare --dps`), got {per_class:,}")
+    need = 7 * per_class * _BYTES_PER_INPUT
+    if need > memory_limit():
+        raise ClosenessError(f"--per-class {per_class:,} needs about {need / 2**30:,.0f} GiB of memory, more than "
+                             f"this machine's {memory_limit() / 2**30:,.1f} GiB")
+
+
 def _construction(args: argparse.Namespace) -> KLConstruction:
-    if args.per_class is not None and args.per_class < 1:
-        raise ClosenessError(f"--per-class must be at least 1, got {args.per_class}")
+    _check_per_class(args.per_class)
     if args.grid:
         return grid(args.per_class or 5)
     return paper_random(args.seed, per_class=args.per_class or 500)
@@ -100,8 +123,7 @@ def _fmt(x: Any, P: MP | None = None) -> str:
 
 def run_table1(args: argparse.Namespace) -> int:
     require_dps(args.dps)
-    if args.per_class < 1:
-        raise ClosenessError(f"--per-class must be at least 1, got {args.per_class}")
+    _check_per_class(args.per_class, TABLE1_MAX_PER_CLASS)
     c = paper_random(args.seed, per_class=args.per_class)
     P = MP(args.dps)
     rows = []

@@ -36,7 +36,7 @@ from theory.families import (
     random_diverse_pair,
     sign_flip_pair,
 )
-from theory.io import atomic_write, atomic_write_text
+from theory.io import atomic_write, atomic_write_text, read_json
 
 __all__ = [
     "BoundPoint",
@@ -221,12 +221,7 @@ def table1_markdown(seed: int, rhos: tuple[int, ...] = TABLE1_RHOS, per_class: i
 def load_verify_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a ``closeness-verify/1`` report, refusing anything else with a one-line message."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ClosenessError(f"verify report not found: {p}") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ClosenessError(f"cannot read verify report {p}: {err}") from err
+    data = read_json(p, "verify report")  # strict (no NaN, no runaway nesting); a FIFO or device is refused
     if not isinstance(data, dict) or data.get("schema") != VERIFY_SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ClosenessError(f"{p} is not a {VERIFY_SCHEMA} report (schema: {found!r})")
