@@ -124,9 +124,13 @@ def check_theorem31_numeric(c: KLConstruction, ctx: Context, eps: str = "1e-10",
     dissimilar (``m_CCA ≤ 1/2``, ``d_{f,g} ≥ 1/2``)."""
     rho = rho_at(c, eps, Ball(30)) if rho is None else rho
 
+    found: dict[int, tuple[Any, Any]] = {}  # both checks below use the same two evaluations
+
     def ratios(Q: Arithmetic) -> tuple[Any, Any]:
-        ab, ba, _, _ = kl_pair(c, rho, Q)
-        return ab / Q.scalar(eps), ba / Q.scalar(eps)
+        if Q.dps not in found:
+            ab, ba, _, _ = kl_pair(c, rho, Q)
+            found[Q.dps] = (ab / Q.scalar(eps), ba / Q.scalar(eps))
+        return found[Q.dps]
 
     kl = numeric_leq(lambda Q: (max(ratios(Q)), 1), ctx, witness={"rho": rho})
     nonneg = numeric_leq(lambda Q: (0, min(ratios(Q))), ctx, witness={"rho": rho})
