@@ -7,6 +7,8 @@ and compares it with an exact rational enclosure of ``e`` computed here in integ
 
 * ``mpmath digits``: ``MP(dps)`` and ``MP(2·dps)`` results really carry ``dps`` and ``2·dps``
   correct digits (a path silently at float64 carries 16);
+* ``mpmath bulk digits``: the same for ``MP(d).bulk``, the flint arithmetic in which mpmath-precision
+  formulas over many entries run (its midpoints must carry the digits of the mpmath context);
 * ``ball enclosure``: a ``Ball(dps)`` result for ``e`` has a positive radius and contains ``e``
   (a ball that lost its radius, or is off centre, certifies nothing);
 * ``mpmath to ball``: a negative mpmath number converted to a ball keeps its value and sign
@@ -67,19 +69,23 @@ def _exact(value: object) -> Fraction:
     return -_dyadic(man, exp) if sign else _dyadic(man, exp)
 
 
-def mp_digits(dps: int) -> Canary:
-    """``MP(d).exp(1)`` agrees with ``e`` to about ``d`` digits, for ``d = dps`` and ``2·dps``."""
-    seen = []
+def mp_digits(dps: int, bulk: bool = False) -> Canary:
+    """``MP(d).exp(1)`` (with ``bulk``: in ``MP(d).bulk``, reported back through ``MP(d).scalar``)
+    agrees with ``e`` to about ``d`` digits, for ``d = dps`` and ``2·dps``."""
+    name, seen = ("mpmath bulk digits" if bulk else "mpmath digits"), []
     for d in (dps, 2 * dps):
         lo, hi = e_enclosure(d + 5)
-        value = MP(d).exp(MP(d).array(np.array([1])))[0]
+        mp = MP(d)
+        arith = mp.bulk if bulk else mp
+        with arith.active():
+            value = mp.scalar(arith.exp(arith.array(np.array([1])))[0])
         err = max(abs(_exact(value) - lo), abs(_exact(value) - hi))
         ok = err <= Fraction(1, 10 ** (d - 2))
-        seen.append(f"MP({d}): error {float(err):.1e}")
+        seen.append(f"MP({d}){'.bulk' if bulk else ''}: error {float(err):.1e}")
         if not ok:
-            return Canary("mpmath digits", False, f"MP({d}) gives e with error {float(err):.1e}, "
-                                                  f"not the ~1e-{d} its precision promises")
-    return Canary("mpmath digits", True, "; ".join(seen))
+            return Canary(name, False, f"MP({d}){'.bulk' if bulk else ''} gives e with error {float(err):.1e}, "
+                                       f"not the ~1e-{d} its precision promises")
+    return Canary(name, True, "; ".join(seen))
 
 
 def ball_enclosure(dps: int) -> Canary:
@@ -109,4 +115,4 @@ def mpmath_to_ball(dps: int) -> Canary:
 
 def run_canaries(dps: int) -> list[Canary]:
     """Every canary at the run's working precision."""
-    return [mp_digits(dps), ball_enclosure(dps), mpmath_to_ball(dps)]
+    return [mp_digits(dps), mp_digits(dps, bulk=True), ball_enclosure(dps), mpmath_to_ball(dps)]
