@@ -51,7 +51,7 @@ def table1_row(c: KLConstruction, rho: int, dps: int, seed: int = 0, samples: in
     enclosures for the exact construction (``λ = 10⁻⁵``, max form).  The f-side ``d_SVD`` parts of
     ``d_{f,g}`` come from one pass over the inputs (:func:`theory.distances.fg_label_side`); a part
     (or the g side, or ``m_CCA``) whose ball enclosure is not finite (the g side, whose
-    cross-covariance is ~0) is recomputed on its own at mpmath precision (:func:`_ball_or_mp`).
+    cross-covariance is ~0) is recomputed on its own with mpmath (:func:`_ball_or_mp`).
     """
     a, b = c.models(rho)
     sets = paper_sets(a, b, log_probs(a), log_probs(b), samples, seed)
@@ -96,10 +96,9 @@ class PrecisionDisagreementError(ClosenessError):
 
 
 def _ball_or_mp(value: Callable[[Arithmetic], Any], P: Ball, Q: MP) -> Any:
-    """``value(P)`` as a ball if its enclosure is finite, else ``value`` at ``Q``'s precision (in
-    ``Q.bulk``: flint at the mpmath context's precision, midpoints), re-checked at twice that:
-    values that disagree, or are bit-identical (the higher precision had no effect), raise
-    :class:`PrecisionDisagreementError`."""
+    """``value(P)`` as a ball if its enclosure is finite, else ``value(Q)`` with mpmath, re-checked
+    at twice ``Q``'s precision: values that disagree, or are bit-identical (the higher precision
+    had no effect), raise :class:`PrecisionDisagreementError`."""
     try:
         with P.active():
             v = value(P)
@@ -107,7 +106,7 @@ def _ball_or_mp(value: Callable[[Arithmetic], Any], P: Ball, Q: MP) -> Any:
             return v
     except ClosenessError:  # theory refuses a non-finite enclosure
         pass
-    v, check = (R.scalar(value(R.bulk)) for R in (Q, MP(2 * Q.dps)))
+    v, check = value(Q), value(MP(2 * Q.dps))
     _, problem = precision_agreement(v, check, Q.dps, 10)
     if problem is not None:
         raise PrecisionDisagreementError(f"an mpmath fallback of Table 1: {problem}")
