@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--seed", type=int, default=0, help="seed for --selection paper")
     p.add_argument("--lambda", dest="lam", type=float, default=1e-5, help="weight λ ≥ 0 of T3, T4")
     p.add_argument("--mode", choices=("max", "sum"), default="max", help="max(T1,T2,λT3,λT4) or the sum form")
-    p.add_argument("--dps", type=int, help="decimal digits (mpmath, 15-5000); default float64, or "
+    p.add_argument("--dps", type=int, help="decimal digits, 15-5000 (mpmath-level: computed in flint arb "
+                   "at that working precision, midpoints reported); default float64, or "
                    f"{CERTIFIED_DPS} with --certified. Held in memory: refused above n·K = {PRECISE_ENTRIES:,} entries")
     p.add_argument("--certified", action="store_true",
                    help="every distance as a certified enclosure (arb ball arithmetic, the same formulas), "
