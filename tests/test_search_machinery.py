@@ -63,3 +63,43 @@ def test_an_infinite_score_is_a_violation() -> None:
     assert r.violations and r.violations[0]["pair"][0] == 501
     r = run_search("toy", PAIRS, lambda p: float("nan"), describe, lambda p: {}, examples=20, seed_value=4)
     assert r.violations == [] and r.best == []
+
+
+def test_an_unbounded_ratio_is_null_in_json_never_infinity() -> None:
+    from theory.io import json_text
+
+    r = run_search("toy", PAIRS, lambda p: float("inf") if p[0] > 500 else 0.0, describe,
+                   lambda p: {"pair": list(p), "ratio": float("inf")}, examples=30, seed_value=4)
+    j = r.as_json()
+    assert j["best"][0]["ratio"] is None and j["violations"][0]["ratio"] is None
+    json_text(j)  # no NaN or Infinity anywhere
+
+
+class _Bar:
+    """The part of tqdm a search reports to."""
+
+    def __init__(self) -> None:
+        self.n, self.total, self.stages = 0, None, []
+
+    def reset(self, total: int) -> None:
+        self.n, self.total = 0, total
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+    def set_description_str(self, text: str) -> None:
+        self.stages.append(text)
+
+
+def test_a_search_reports_examples_and_stages_to_the_progress_display() -> None:
+    from checks.search import showing_progress
+
+    bar = _Bar()
+    with showing_progress(bar):
+        run_search("toy", PAIRS, score(100.0), describe, lambda p: {"pair": list(p), "ratio": sum(p) / 100},
+                   examples=40, seed_value=2)
+    assert bar.total == 40 and 0 < bar.n <= 40
+    assert [s.split(": ")[1] for s in bar.stages] == ["exploring", "shrinking a violation",
+                                                      "re-verifying at high precision"]
+    run_search("toy", PAIRS, score(100.0), describe, lambda p: None, examples=10, seed_value=2)
+    assert bar.n <= 40  # outside the block nothing reports to it
