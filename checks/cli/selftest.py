@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import IO
 
+from checks.cli.options import add_progress_options, progress_bar
 from checks.registry import Context
 from checks.selftest import SCHEMA, Baseline, MutantResult, by_name, run_mutant
 from theory import __version__
-from theory.io import atomic_write_text
+from theory.io import atomic_write_text, json_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--list", action="store_true", help="list the mutants and exit")
     p.add_argument("--all-claims", action="store_true",
                    help="run every claim for each mutant, not only its own (slow: a full verify per mutant)")
-    p.add_argument("--json", metavar="FILE", help="write the closeness-selftest/1 report here (atomically)")
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help="the closeness-selftest/1 report: to FILE (rewritten atomically after every mutant), or to "
+                   "stdout instead of the table")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -39,26 +42,29 @@ def run(args: argparse.Namespace) -> int:
         return 0
     ctx = Context()
     baseline = Baseline(ctx)
-    progress = sys.stderr if sys.stderr.isatty() else None
     results: list[MutantResult] = []
     start = time.perf_counter()
-    for i, m in enumerate(mutants, 1):
-        if progress is not None:
-            progress.write(f"\r[{i}/{len(mutants)}] {m.name}…".ljust(72))
-            progress.flush()
-        results.append(run_mutant(m, ctx, baseline, args.all_claims))
-        if args.json:
-            _write(args.json, results, complete=False)
-    if progress is not None:
-        progress.write("\r".ljust(73) + "\r")
-    print_table(results, time.perf_counter() - start)
-    if args.json:
-        _write(args.json, results, complete=True)
+    to_file = args.json not in (None, "-")
+    with progress_bar(args, "selftest", unit="mutant", total=len(mutants)) as bar:
+        for m in mutants:
+            if bar is not None:
+                bar.set_description_str(m.name)
+            results.append(run_mutant(m, ctx, baseline, args.all_claims))
+            if to_file:
+                atomic_write_text(args.json, _document(results, complete=False))
+            if bar is not None:
+                bar.update(1)
+    if args.json == "-":
+        print(_document(results, complete=True), end="")
+    else:
+        print_table(results, time.perf_counter() - start)
+    if to_file:
+        atomic_write_text(args.json, _document(results, complete=True))
         print(f"report written to {args.json}")
     return 0 if all(r.status == "killed" for r in results) else 1
 
 
-def _write(path: str, results: list[MutantResult], complete: bool) -> None:
+def _document(results: list[MutantResult], complete: bool) -> str:
     killed = sum(r.status == "killed" for r in results)
     report = {
         "schema": SCHEMA,
@@ -69,7 +75,7 @@ def _write(path: str, results: list[MutantResult], complete: bool) -> None:
         "total": len(results),
         "kill_rate": killed / len(results) if results else None,
     }
-    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
+    return json_text(report, indent=2) + "\n"
 
 
 def print_table(results: list[MutantResult], seconds: float, out: IO[str] | None = None) -> None:
