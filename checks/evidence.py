@@ -63,10 +63,14 @@ def precision_agreement(lo: Any, hi: Any, dps: int, digits: int) -> tuple[float,
     return agreed, None
 
 
-def numeric_zero(fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10) -> Outcome:
+def numeric_zero(
+    fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10, digits: int | None = None
+) -> Outcome:
     """Verified when every residual returned by ``fn(P)`` is below ``10^{-(dps-guard)}`` both at
     ``ctx.dps`` and at ``ctx.check_dps``; refuted when some residual is large at both (and not
-    bit-identical at both, which would mean the higher precision had no effect)."""
+    bit-identical at both, which would mean the higher precision had no effect).  With ``digits``,
+    a refutation (a residual, or a value, that is not zero) also needs the largest residual to agree
+    between the two precisions to ``digits`` digits (:func:`precision_agreement`)."""
     lo, hi = MP(ctx.dps), MP(ctx.check_dps)
     r_lo, r_hi = _as_list(fn(lo)), _as_list(fn(hi))
     worst_lo = max(abs(lo.scalar(v)) for v in r_lo)
@@ -85,6 +89,11 @@ def numeric_zero(fn: Callable[[Arithmetic], Any], ctx: Context, guard: int = 10)
     if worst_lo > tol_lo and worst_hi > tol_lo:
         if worst_lo == worst_hi:
             return Outcome.undecided(f"the residual is bit-identical at both precisions: {NO_EFFECT}", **evidence)
+        if digits is not None:
+            agreed, problem = precision_agreement(worst_lo, worst_hi, ctx.dps, digits)
+            evidence["digits_agreed"] = agreed
+            if problem is not None:
+                return Outcome.undecided(problem, **evidence)
         return Outcome.refuted(witness={"residual": lo.ctx.nstr(worst_hi, 10)}, **evidence)
     return Outcome.undecided("residual small at one precision only", **evidence)
 
