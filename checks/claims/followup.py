@@ -25,7 +25,7 @@ from checks.registry import GENERAL, Claim, Context, Outcome, claim, instances
 from theory.derivations import logit as dlogit
 from theory.distances import d_fg, d_kl, d_llv, llv_terms
 from theory.errors import ClosenessError
-from theory.families import equivalent_pair, random_diverse_pair, temperature_pair
+from theory.families import cyclic_model, equivalent_pair, random_diverse_pair
 from theory.logit import (
     appendix_cca_example,
     appendix_kl_example,
@@ -216,7 +216,7 @@ def check_metric_numeric(ctx: Context, distance: Callable[[Model, Model, Arithme
             out.append(distance(eq.a, eq.b, P))
         return out
 
-    out = numeric_zero(residuals, ctx)
+    out = numeric_zero(residuals, ctx, digits=10)
     worst = math.inf
     for seed in seeds:
         rng = np.random.default_rng(100 + seed)
@@ -322,7 +322,7 @@ def check_moment_form(ctx: Context, form: Callable[[Model, Model, Arithmetic], A
         with P.active():
             return [d_logit_sq(a, b, P) - form(a, b, P) for a, b in _pairs(ctx.seed, 6)]
 
-    return numeric_zero(residuals, ctx)
+    return numeric_zero(residuals, ctx, digits=10)
 
 
 MOMENTS.method("symbolic")(lambda ctx: _zeros(
@@ -559,36 +559,46 @@ def llv_link_material(seed: int) -> list[tuple[str, Model, Model]]:
     eq = equivalent_pair(rng, n=10, K=5, M=2, P=MP(120))
     out = [("~_L pair", eq.a, eq.b)]
     out += [(f"random pair {i}", a, b) for i, (a, b) in enumerate(_pairs(seed, 2, weighted=False))]
-    t = temperature_pair(2)
-    out.append(("temperature pair r=2", t.a, t.b))
+    out.append(("temperature pair r=2", *_temperature_pair(2)))
     return out
 
 
+def _temperature_pair(r: int) -> tuple[Model, Model]:
+    """The cyclic model and its copy ``f' = r·f`` (``p' ∝ p^r``, as
+    :func:`theory.families.temperature_pair`) with ``f/10`` entered as decimal strings: the integer
+    pair is exact, so its values are identical at every precision and the re-check could not tell
+    them from a float64-bound path; tenths are rounded anew at each precision."""
+    f, g = cyclic_model()
+
+    def tenths(s: int) -> np.ndarray:
+        return np.array([[f"{s * v}e-1" for v in row] for row in f], dtype=object)
+
+    return Model(tenths(1), np.asarray(g, float)), Model(tenths(r), np.asarray(g, float))
+
+
 def check_llv_link(ctx: Context, lam: str = "1e-5") -> Outcome:
-    """On every pair, ``d_logit`` and ``d^λ_LLV`` (full label set) are both zero or both positive, each
-    decided at ``ctx.dps`` and ``ctx.check_dps`` (zero: below ``10^{-(dps−10)}`` relative at both)."""
+    """On every pair, ``d²_logit`` and ``d^λ_LLV`` (full label set) are both zero or both positive, each
+    decided by :func:`numeric_zero` at ``ctx.dps`` re-checked at ``ctx.check_dps``: zero when below
+    ``10^{-(dps−10)}`` at ``ctx.dps`` and ``10^{-(check_dps−10)}`` at ``ctx.check_dps``, positive when
+    above it at both and the two values agree to 10 digits (not bit-identical); undecided otherwise."""
     rows, bad = [], []
     for name, a, b in llv_link_material(ctx.seed):
-        zero = {}
-        for what in ("d_logit", "d_LLV"):
-            vals = []
-            for dps in (ctx.dps, ctx.check_dps):
-                P = MP(dps)
-                if what == "d_logit":
-                    v = d_logit_sq(a, b, P)
-                else:
-                    sets = default_sets(a, b)
-                    v = d_llv(llv_terms(log_probs(a, P), log_probs(b, P), sets, P, input_weights(a, P)), lam)
-                vals.append((abs(v), P.ctx.mpf(10) ** (-(dps - 10))))
-            zs = [v <= tol for v, tol in vals]
-            if zs[0] != zs[1]:
-                return Outcome.undecided(f"{what} on {name}: zero at one precision only")
-            zero[what] = zs[0]
-            zero[what + " value"] = MP(ctx.dps).ctx.nstr(vals[0][0], 6)
-        rows.append({"pair": name, **{k: (v if isinstance(v, str) else bool(v)) for k, v in zero.items()}})
-        if zero["d_logit"] != zero["d_LLV"]:
-            bad.append(rows[-1])
-    ev = {"pairs": rows, "lambda": lam, "sets": "pivot 0, every other label"}
+        def llv(P: Arithmetic, a: Model = a, b: Model = b) -> Any:
+            return d_llv(llv_terms(log_probs(a, P), log_probs(b, P), default_sets(a, b), P, input_weights(a, P)), lam)
+
+        row: dict[str, Any] = {"pair": name}
+        for what, value in (("d_logit", lambda P, a=a, b=b: d_logit_sq(a, b, P)), ("d_LLV", llv)):
+            out = numeric_zero(lambda P, value=value: [value(P)], ctx, digits=10)
+            if out.verdict == "undecided":
+                return Outcome.undecided(f"{what} on {name}: {out.evidence['reason']}", pairs=rows, **{
+                    k: v for k, v in out.evidence.items() if k != "reason"})
+            row[what] = out.verdict == "verified"
+            row[what + " value"] = out.evidence["max_residual"]
+        rows.append(row)
+        if row["d_logit"] != row["d_LLV"]:
+            bad.append(row)
+    ev = {"pairs": rows, "lambda": lam, "sets": "pivot 0, every other label", "dps": ctx.dps,
+          "check_dps": ctx.check_dps, "digits": 10}
     return Outcome.refuted(witness=bad[0], **ev) if bad else Outcome.verified(**ev)
 
 
@@ -813,12 +823,12 @@ def check_cca_example(ctx: Context, g_angle_sign: int = -1) -> Outcome:
         with P.active():
             return [d_kl(log_probs(a, P), log_probs(b, P), P)]
 
-    zero = numeric_zero(values, ctx)
+    zero = numeric_zero(values, ctx, digits=10)
     if zero.verdict == "verified":
         parts["p ≠ p'"] = Outcome.refuted(witness="d_KL vanishes: equal distributions", **zero.evidence)
     elif zero.verdict == "refuted":
-        parts["p ≠ p'"] = Outcome.verified(d_kl=zero.evidence["max_residual"],
-                                           dps=ctx.dps, check_dps=ctx.check_dps)
+        parts["p ≠ p'"] = Outcome.verified(d_kl=zero.evidence["max_residual"], dps=ctx.dps,
+                                           check_dps=ctx.check_dps, digits_agreed=zero.evidence["digits_agreed"])
     else:
         parts["p ≠ p'"] = zero
     out = Outcome.combine(parts)
@@ -857,7 +867,7 @@ def check_code_scale(ctx: Context, pairs: Sequence[tuple[Model, Model]] | None =
             exact = sum(terms, P.scalar(0)) / P.scalar(len(terms))
             return [code_formula(terms, P) - exact]
 
-        out = numeric_zero(sides, ctx)
+        out = numeric_zero(sides, ctx, digits=10)
         rep = d_rep_sq(a, b)
         rec = {"K": a.K, "M": a.M, "pivots x sets": rep.total, "exact d2_rep": float(rep.value),
                "code formula": float(code_formula([t for *_, t in rep.terms])), "verdict": out.verdict}
