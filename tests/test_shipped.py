@@ -106,6 +106,31 @@ def test_training_resumes_from_the_cache_and_reports_an_eta(tiny: tuple[Shipped,
     assert all("done" in text for text, _ in lines)
 
 
+def test_a_damaged_cache_entry_is_retrained_not_a_traceback(tiny: tuple[Shipped, Path], tmp_path: Path) -> None:
+    """Unreadable metadata, foreign metadata and a truncated model file in the training cache are
+    each retrained (with a line saying so), and the retrained model equals the original."""
+    import shutil
+
+    _, root = tiny
+    cache = tmp_path / "cache"
+    shutil.copytree(root / "cache", cache)
+    spec = replace(TINY, seeds=(0, 1))
+    entries = sorted(cache.glob("*/w*_s*.json"))
+    by_name = {e.name: e for e in entries}
+    w = TINY.widths[0]
+    by_name[f"w{w}_s0.json"].write_text("{not json", encoding="utf-8")
+    by_name[f"w{w}_s1.json"].write_text('{"config": {"foreign": true}}', encoding="utf-8")
+    npz = by_name[f"w{TINY.widths[-1]}_s0.json"].with_suffix(".npz")
+    npz.write_bytes(npz.read_bytes()[:40])
+    lines: list[tuple[str, bool]] = []
+    again = train_models(spec, cache, lambda text, final: lines.append((text, final)))
+    damaged = [t for t, _ in lines if "damaged" in t]
+    assert len(damaged) == 3 and all("retraining" in t for t in damaged)
+    original = {(m.width, m.seed): m for m in train_models(spec, root / "cache")}
+    for m in again:
+        assert max_difference(m, original[(m.width, m.seed)]) == 0.0
+
+
 # ------------------------------------------------------------------------------------------
 # the vectorised evaluator is theory.compare
 # ------------------------------------------------------------------------------------------
