@@ -646,7 +646,8 @@ def _paper_inputs(ell: np.ndarray, ell2: np.ndarray, m: int, samples: int, seed:
     t2 = _input_t2(ell, ell2, idx)
     below = np.where(np.isfinite(t2) & (t2 < T2_THRESHOLD), t2, np.inf)
     lowest = float(np.min(below))
-    ambiguous = np.sum(below <= lowest * (1 + _NEAR)) > 1 or np.any(np.abs(t2 - T2_THRESHOLD) <= _NEAR)
+    ties = bool(np.isfinite(lowest)) and int(np.sum(below <= lowest * (1 + _NEAR))) > 1  # none below 1: no tie
+    ambiguous = ties or bool(np.any(np.abs(t2 - T2_THRESHOLD) <= _NEAR))
     if ambiguous:
         best, chosen = T2_THRESHOLD, 0
         for i, draw in enumerate(idx):

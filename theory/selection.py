@@ -23,6 +23,7 @@ from theory.distances import MAX_SUBSETS, Sets, input_terms, label_subsets, labe
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis, input_matrix, label_matrix, require_invertible
 from theory.model import Model
+from theory.precision import FLOAT64
 
 __all__ = [
     "MAX_PAPER_LABELS",
@@ -282,8 +283,19 @@ def paper_label_sets(ell: np.ndarray, ell2: np.ndarray, pivot_input: int, inputs
 
 def require_invertible_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -> None:
     """The hypothesis of the Section 4 bound for chosen sets: ``L``, ``L'`` invertible for every
-    M-subset of ``S_Y``, and ``N``, ``N'`` invertible; a clear error naming the first that is not."""
-    for subset in label_subsets(sets.labels, a.M, max_subsets):
+    M-subset of ``S_Y``, and ``N``, ``N'`` invertible; a clear error naming the first that is not.
+
+    All matrices are decided in one batched SVD with :func:`is_singular`'s float64 criterion; only
+    when one is singular does the matrix-by-matrix pass run, to name it."""
+    subsets = label_subsets(sets.labels, a.M, max_subsets)
+    g, g2, f, f2 = (np.asarray(x, dtype=np.float64) for x in (a.g, b.g, a.f, b.f))
+    mats = [(h[list(sub)] - h[[sets.pivot_label]]).T for sub in subsets for h in (g, g2)]
+    mats += [(h[list(sets.inputs)] - h[[sets.pivot_input]]).T for h in (f, f2)]
+    with FLOAT64.active():
+        sv = np.linalg.svd(np.stack(mats), compute_uv=False)
+    if not np.any(np.abs(sv) <= 64 * np.finfo(np.float64).eps * np.abs(np.max(sv, axis=1, keepdims=True))):
+        return
+    for subset in subsets:
         require_invertible(label_matrix(a.g, sets.pivot_label, subset), f"L for labels {list(subset)}")
         require_invertible(label_matrix(b.g, sets.pivot_label, subset), f"L' for labels {list(subset)}")
     require_invertible(input_matrix(a.f, sets.pivot_input, sets.inputs), "N")
