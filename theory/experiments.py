@@ -32,8 +32,11 @@ import functools
 import itertools
 import json
 import math
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,7 @@ from theory.model import Model
 from theory.selection import paper_labels, require_invertible_sets
 from theory.shipped import Reporter, Shipped, hms, say
 from theory.synthetic import RadialData, radial_data
-from theory.training import TrainSettings, accuracy, train, trained_model
+from theory.training import TrainSettings, accuracy, single_threaded_blas, train, trained_model
 
 __all__ = [
     "Grid",
@@ -715,26 +718,58 @@ def pair_distances(a: Model | Prepared, b: Model | Prepared, samples: int = 100,
 PairKey = tuple[tuple[int, int], tuple[int, int]]
 
 
+#: Pairs per worker below which :func:`pair_table` stays in one process.
+PAIRS_PER_WORKER = 400
+
+#: The prepared models, ``samples`` and ``λ`` of the pair table being evaluated, set before the
+#: worker processes are forked so that they inherit them (with the code as it is in memory).
+_SHARED: dict[str, Any] = {}
+
+
+def _pair_row(a: tuple[int, int], b: tuple[int, int]) -> PairResult:
+    prepared, samples, lam = _SHARED["prepared"], _SHARED["samples"], _SHARED["lam"]
+    pr = PairResult(a[0], a[1], b[1], width_b=b[0])
+    try:
+        pr.d_llv, pr.d_fg, pr.sets = pair_distances(prepared[a], prepared[b], samples, 0, lam)
+        pr.d_kl = float(d_kl(prepared[a].ell, prepared[b].ell))
+        pr.m_cca = float(m_cca(prepared[a].f, prepared[b].f))
+    except ClosenessError as err:
+        pr.error = str(err)
+    return pr
+
+
+def _pair_rows(chunk: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[PairResult]:
+    with single_threaded_blas():
+        return [_pair_row(a, b) for a, b in chunk]
+
+
 def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: float = 1e-5,
                report: Reporter | None = None) -> dict[PairKey, PairResult]:
     """:func:`pair_distances`, ``d_KL`` and ``m_CCA`` of every pair of ``models`` (keyed ``(width, seed)``)
-    with different seeds, keyed by the sorted pair of keys; a failure is recorded in the pair, not raised."""
-    prepared = {k: Prepared.of(m) for k, m in models.items()}
+    with different seeds, keyed by the sorted pair of keys; a failure is recorded in the pair, not raised.
+
+    Large tables are split over one forked process per core (each pair is evaluated alone, so the
+    result does not depend on the split); without ``fork`` (or on one core) in this process."""
     keys = sorted(models)
     todo = [(a, b) for a, b in itertools.combinations(keys, 2) if a[1] != b[1]]
-    out: dict[PairKey, PairResult] = {}
-    for i, (a, b) in enumerate(todo, 1):
-        pr = PairResult(a[0], a[1], b[1], width_b=b[0])
-        try:
-            pr.d_llv, pr.d_fg, pr.sets = pair_distances(prepared[a], prepared[b], samples, 0, lam)
-            pr.d_kl = float(d_kl(prepared[a].ell, prepared[b].ell))
-            pr.m_cca = float(m_cca(prepared[a].f, prepared[b].f))
-        except ClosenessError as err:
-            pr.error = str(err)
-        out[(a, b)] = pr
-        if i % 100 == 0 or i == len(todo):
-            say(report, f"pairs compared: {i}/{len(todo)}", i == len(todo))
-    return out
+    workers = min(os.cpu_count() or 1, len(todo) // PAIRS_PER_WORKER)
+    size = max(1, -(-len(todo) // (8 * max(workers, 1))))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    _SHARED.update(prepared={k: Prepared.of(m) for k, m in models.items()}, samples=samples, lam=lam)
+    rows: list[PairResult] = []
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for part in pool.map(_pair_rows, chunks):
+                    rows.extend(part)
+                    say(report, f"pairs compared: {len(rows)}/{len(todo)}", len(rows) == len(todo))
+        else:
+            for chunk in chunks:
+                rows.extend(_pair_rows(chunk))
+                say(report, f"pairs compared: {len(rows)}/{len(todo)}", len(rows) == len(todo))
+    finally:
+        _SHARED.clear()
+    return dict(zip(todo, rows, strict=True))
 
 
 def grid_from_table(grid: Grid, models: dict[tuple[int, int], Model], accuracy: dict[tuple[int, int], float],
