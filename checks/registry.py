@@ -202,3 +202,18 @@ def all_claims() -> dict[str, Claim]:
         if unknown:
             raise ValueError(f"claim {c.id} depends on unregistered claims {unknown}")
     return {c.id: c for c in order}
+
+
+def scoped_method(c: Claim, name: str, scope: str) -> Callable[[Callable[[Context], Outcome]], Any]:
+    """Attach a method to claim ``c`` whose outcome states ``scope`` unless it states its own."""
+    def attach(fn: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
+        def run(ctx: Context) -> Outcome:
+            out = fn(ctx)
+            out.evidence.setdefault("scope", scope)
+            return out
+
+        run.__doc__ = fn.__doc__
+        c.method(name)(run)
+        return fn
+
+    return attach

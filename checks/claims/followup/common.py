@@ -12,7 +12,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from checks.evidence import numeric_leq
-from checks.registry import Claim, Context, Outcome
+from checks.registry import Context, Outcome
+from checks.registry import scoped_method as scoped_method  # re-exported for the claim modules
 from theory.families import random_diverse_pair
 from theory.model import Model
 from theory.precision import Arithmetic
@@ -23,21 +24,6 @@ __all__ = [
 ]
 
 FU = "Follow-up (logit distance)"
-
-
-def scoped_method(c: Claim, name: str, scope: str) -> Callable[[Callable[[Context], Outcome]], Any]:
-    """Attach a method to ``c`` whose outcome states ``scope`` unless it states its own."""
-    def attach(fn: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
-        def run(ctx: Context) -> Outcome:
-            out = fn(ctx)
-            out.evidence.setdefault("scope", scope)
-            return out
-
-        run.__doc__ = fn.__doc__
-        c.method(name)(run)
-        return fn
-
-    return attach
 
 
 def symbolic_zeros(residuals: dict[str, Any], scope: str, **evidence: Any) -> Outcome:

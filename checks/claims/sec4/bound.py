@@ -23,6 +23,7 @@ from checks.claims.sec4.common import (
     near_tight_pairs,
     random_pairs,
     scoped_method,
+    search_verdict,
     weighted_pairs,
 )
 from checks.evidence import ball_str, certified_leq
@@ -78,20 +79,6 @@ def _sharp_material(ctx: Context) -> list[Pair]:
     return (random_pairs(ctx.seed) + near_tight_pairs() + weighted_pairs(ctx.seed)
             + [singular_label_pair(np.random.default_rng(ctx.seed))]
             + [p for k in (4, 10) for t, p in bound_figure_family(k, 4, 60, ctx.seed) if t > 0])
-
-
-def search_verdict(result: Any, expect_violation: bool) -> Outcome:
-    """A search run as a verdict: a confirmed violation refutes (or verifies, when expected)."""
-    ev = {"examples": result.examples, "seed": result.seed,
-          "best_ratio": result.best[0]["ratio"] if result.best else None,
-          "unconfirmed_violations": result.dropped, **{k: v for k, v in result.extra.items() if k != "statement"}}
-    if result.violations:
-        v = result.violations[0]
-        witness = {k: v[k] for k in v if k in ("ratio", "ratio_decimal", "pair", "triple", "sets", "dps")}
-        return Outcome.verified(witness=witness, **ev) if expect_violation else Outcome.refuted(witness, **ev)
-    if expect_violation:
-        return Outcome.undecided("the search found no confirmed violation", **ev)
-    return Outcome.verified(**ev)
 
 
 def _search_bound(ctx: Context, form: str) -> Outcome:

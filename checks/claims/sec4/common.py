@@ -4,13 +4,14 @@ checkers of the bound ``d_{f,g} ≤ 2Mε`` (and ``2ε²``) on pairs, and search 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from checks.evidence import certified_leq, numeric_leq, numeric_zero
-from checks.registry import Claim, Context, Outcome
+from checks.registry import Context, Outcome
+from checks.registry import scoped_method as scoped_method  # re-exported for the claim modules
 from theory.derivations import bound as dbound
 from theory.errors import ClosenessError
 from theory.families import (
@@ -38,21 +39,6 @@ __all__ = [
     "check_zero_sides",
     "check_sides_sharp",
 ]
-
-
-def scoped_method(c: Claim, name: str, scope: str) -> Callable[[Callable[[Context], Outcome]], Any]:
-    """Attach a method to claim ``c`` whose outcome states ``scope`` unless it states its own."""
-    def attach(fn: Callable[[Context], Outcome]) -> Callable[[Context], Outcome]:
-        def run(ctx: Context) -> Outcome:
-            out = fn(ctx)
-            out.evidence.setdefault("scope", scope)
-            return out
-
-        run.__doc__ = fn.__doc__
-        c.method(name)(run)
-        return fn
-
-    return attach
 
 
 def dims_text(values: Sequence[Any]) -> str:
