@@ -255,8 +255,8 @@ def _run_write_shipped(args: argparse.Namespace) -> int:
     spec = replace(PAPER_WIDTH, widths=tuple(args.widths or PAPER_WIDTH.widths),
                    seeds=tuple(args.seeds or PAPER_WIDTH.seeds))
     cache = cache_dir() / "shipped-width"
-    _note(args, f"closeness experiment width --write-shipped: training {len(spec.widths) * len(spec.seeds)} models "
-          f"(resumable in {cache})")
+    _note(args, f"closeness experiment width --write-shipped: {len(spec.widths) * len(spec.seeds)} models, "
+          f"each trained unless already in {cache}")
     with progress_bar(args, "training", bar_format=STAGE_FORMAT) as bar:
         models = train_models(spec, cache, reporter(bar))
     path = write_shipped(spec, models, args.write_shipped)
