@@ -191,7 +191,7 @@ def format_comparison(result: Comparison, n: int, k: int, m: int) -> str:
     s = j["sets"]
     kind, dps = j["precision"]["kind"], j["precision"]["dps"]
     prec = {"float64": "float64", "arb": f"arb balls, {dps} digits (certified enclosures, midpoint ± radius)"}.get(
-        kind, f"mpmath, {dps} digits")
+        kind, f"{dps} digits (flint arb at that working precision, midpoints; not certified: see --certified)")
     if result.chunk is not None:
         prec += f", streamed in blocks of {result.chunk} inputs"
     lines = [
