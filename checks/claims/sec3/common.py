@@ -26,8 +26,7 @@ from theory.distances import (
     d_kl,
 )
 from theory.errors import ClosenessError
-from theory.identifiability import input_matrix, label_matrix
-from theory.model import Model, log_probs
+from theory.model import log_probs
 from theory.precision import Arithmetic, Ball
 
 __all__ = [
@@ -113,16 +112,6 @@ def rho_at(c: KLConstruction, eps: str, P: Ball) -> int:
     with P.active():
         r = rho_star(P.scalar(eps), c.K, margin(c, P), c.r_max, P)
         return math.floor(float(r.upper())) + 1
-
-
-def _diversity_certified(m: Model, per_class: int, P: Ball) -> tuple[bool, dict[str, str]]:
-    """Def 2.1 certified: labels ``(0; 1, 2)`` and inputs ``(0; 1, x_2)`` (``x_2`` the first input of
-    class 1, or of class 2 when classes have one input) give balls ``det L``, ``det N`` excluding 0."""
-    x2 = per_class if per_class > 1 else 2
-    with P.active():
-        dl = P.det(label_matrix(m.g, 0, (1, 2), P))
-        dn = P.det(input_matrix(m.f, 0, (1, x2), P))
-        return (not dl.contains(0)) and (not dn.contains(0)), {"det_L": ball_str(dl, 8), "det_N": ball_str(dn, 8)}
 
 
 # --------------------------------------------------------------------------------------------
