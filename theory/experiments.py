@@ -48,6 +48,7 @@ from theory.distances import Sets, d_kl, input_terms, m_cca
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, load_model, memory_limit, read_json, save_model
 from theory.model import Model
+from theory.precision import FLOAT64
 from theory.selection import paper_labels, require_invertible_sets
 from theory.shipped import Reporter, Shipped, hms, say
 from theory.synthetic import RadialData, radial_data
@@ -571,7 +572,6 @@ def trend_statistics(result: GridResult, permutations: int = 20_000) -> dict[str
 # ------------------------------------------------------------------------------------------
 # the vectorised float64 evaluator of one pair (the paper's selection, d_LLV and d_{f,g})
 # ------------------------------------------------------------------------------------------
-_TINY = 64 * float(np.finfo(np.float64).eps)  # FLOAT64.is_zero: |v| ≤ 64 eps · scale
 _NEAR = 1e-9  # relative gap below which a choice is re-made exactly as theory.selection makes it
 
 
@@ -629,7 +629,7 @@ def _input_t2(ell: np.ndarray, ell2: np.ndarray, idx: np.ndarray) -> np.ndarray:
     spreads = []
     for e in (ell, ell2):
         s = _sd(e[sx] - e[x0][:, None, :], 2)
-        ok &= np.all(s > _TINY * np.max(np.abs(e[idx]), axis=(1, 2))[:, None], axis=1)
+        ok &= np.all(s > FLOAT64.zero_tolerance * np.max(np.abs(e[idx]), axis=(1, 2))[:, None], axis=1)
         spreads.append(s)
     s, s2 = spreads
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -202,9 +202,13 @@ class Float(Arithmetic):
     def magnitude(self, x: Any) -> float:
         return float(np.max(np.abs(x)))
 
+    @property
+    def zero_tolerance(self) -> float:
+        """``64·eps``: :meth:`is_zero`'s relative threshold (vectorised float paths compare with it)."""
+        return 64 * float(np.finfo(self.dtype).eps)
+
     def is_zero(self, x: Any, scale: Any = 1.0) -> bool:
-        eps = float(np.finfo(self.dtype).eps)
-        return bool(abs(float(x)) <= 64 * eps * abs(float(scale)))
+        return bool(abs(float(x)) <= self.zero_tolerance * abs(float(scale)))
 
     @contextmanager
     def active(self) -> Iterator[None]:

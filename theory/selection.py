@@ -119,7 +119,7 @@ def label_candidates(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = N
         mu = weights @ e
         centred.append(e - mu if w is None else (e - mu) * np.sqrt(weights)[:, None])
         means.append(mu)
-        tiny.append(64 * eps * float(max(np.max(e), -np.min(e))))  # FLOAT64.is_zero's threshold
+        tiny.append(FLOAT64.zero_tolerance * float(max(np.max(e), -np.min(e))))  # FLOAT64.is_zero's threshold
     scale = 1.0 / n if w is None else 1.0
     c, c2 = centred
     v, v2 = (c.T @ c) * scale, (c2.T @ c2) * scale
@@ -293,7 +293,7 @@ def require_invertible_sets(a: Model, b: Model, sets: Sets, max_subsets: int = M
     mats += [(h[list(sets.inputs)] - h[[sets.pivot_input]]).T for h in (f, f2)]
     with FLOAT64.active():
         sv = np.linalg.svd(np.stack(mats), compute_uv=False)
-    if not np.any(np.abs(sv) <= 64 * np.finfo(np.float64).eps * np.abs(np.max(sv, axis=1, keepdims=True))):
+    if not np.any(np.abs(sv) <= FLOAT64.zero_tolerance * np.abs(np.max(sv, axis=1, keepdims=True))):
         return
     for subset in subsets:
         require_invertible(label_matrix(a.g, sets.pivot_label, subset), f"L for labels {list(subset)}")
