@@ -8,18 +8,32 @@ of a chunked array), and their results are merged in a tree, in input order, by 
 Dask computations:
 
 1. the rows ``f(x_0)``, ``f(x)`` for ``x ∈ S_X`` and ``g(y_0)``, ``g(y)`` for ``y ∈ S_Y`` (the sets
-   are checked on them before anything large is read);
-2. pass 1, a light pass over ``f``: the moments of the log-odds ``Lᵀf`` (giving ``σ_y`` and the f
-   side of ``d_{f,g}``) and the joint moments of ``(f, f')`` (``m_CCA``), every block checked finite;
-3. the main pass, the one that forms the logits ``F Gᵀ`` (each once): ``d_KL`` both ways and the
-   moments of ``ℓ/σ − ℓ'/σ'`` (``a_y``, ``b_y``) block by block, all labels in cache-sized tiles
-   inside a task; beside it the input terms (rows ``x_0`` and ``S_X`` against all labels) and the g
-   side of ``d_{f,g}`` over blocks of labels.
+   are checked on them before anything large is read; they also give the reference scales below);
+2. one pass over ``f``, each block of rows read once by one task, and beside it the tasks over the
+   rows of the sets and over blocks of labels.  A task of the pass holds one block of rows of
+   ``f, f'`` and reads ``G, G'`` one block of labels at a time (a memory-mapped slice of an ``.npy``
+   file, the zarr or HDF5 chunks it covers): per block of labels the row sums of
+   :func:`theory.streaming.row_sums` (``Σ e^z`` and its companions, in cache-sized tiles), merged
+   across blocks of labels by the online log-sum-exp (:meth:`theory.streaming.RowSums.merged`), and
+   the logits at the columns ``S_Y ∪ {y_0}``; from these ``d_KL`` both ways and ``ℓ, ℓ'`` at those
+   columns.  The same task takes the moments of the log-odds ``Lᵀf`` (``σ_y`` and the f side of
+   ``d_{f,g}``) and the joint moments of ``(f, f')`` (``m_CCA``), and checks its block finite.
 
-Every task of the main pass holds one block of rows of ``f, f'`` and all of ``G, G'`` (K×M each).
-``m_CCA``, ``d_logit`` and ``d_rep`` depend on the samples only through their joint second moments;
-each is finished by its one formula applied to a sample of ``4M`` points with exactly the accumulated
-moments (:func:`theory.streaming.moment_points`).
+``σ_y`` is known only at the end of the pass, so ``a_y = SD_x[ℓ/σ − ℓ'/σ']`` and ``b_y`` are
+accumulated against reference scales ``r_y, r'_y`` fixed beforehand (the SD of the log-odds over the
+rows of the sets): the moments of ``ℓ/r − ℓ'/r'`` and ``ℓ'/r'`` and their co-moment, finished with
+``σ`` by :meth:`theory.streaming.MainSums.label_terms`.  The ratio ``r/r'`` differs from ``σ/σ'``
+by about as much as the two models differ, as ``a_y`` does, so nothing large cancels.  The input
+terms (rows ``x_0`` and ``S_X`` against every label, blocks of labels read in turn) and the g side
+of ``d_{f,g}`` (one task per block of labels) run beside the pass.
+
+No task holds ``G`` whole: its blocks of labels have at most :data:`LABEL_BLOCK_BYTES` each (or
+``label_rows`` rows), the logits kept per sweep over the labels are at most :data:`KEPT_LOGITS`
+per model (more sweeps over the labels, of fewer rows, when ``|S_Y|`` is large).  The command's
+own process gathers ``G, G'`` block by block for ``d_logit`` and ``d_rep``: ``m_CCA``, ``d_logit``
+and ``d_rep`` depend on the samples only through their joint second moments; each is finished by
+its one formula applied to a sample of ``4M`` points with exactly the accumulated moments
+(:func:`theory.streaming.moment_points`).
 
 Models come as ``dask.array`` arrays (:func:`chunked_model`) or from storage (:func:`load_chunked`):
 a directory of ``.npy`` files (each block read through its own memory map), a zarr group or an HDF5
@@ -52,6 +66,7 @@ from theory.streaming import (
     TILE_ENTRIES,
     MainSums,
     Moments,
+    RowSums,
     _blas_held,
     _blocks,
     _fg_from_moments,
@@ -59,11 +74,11 @@ from theory.streaming import (
     default_chunk,
     g_side_block,
     input_blocks,
-    input_terms_block,
+    input_terms_of_logits,
     logit_bounds,
     m_cca_of_moments,
-    main_block,
     moment_points,
+    row_sums,
 )
 
 try:
@@ -75,10 +90,16 @@ except ImportError as err:  # pragma: no cover - depends on the installation
     ) from err
 
 __all__ = ["ChunkedModel", "chunked_model", "load_chunked", "default_inputs", "dask_sets", "dask_distances",
-           "compare_dask", "cluster_client", "DEFAULT_ROWS"]
+           "compare_dask", "cluster_client", "DEFAULT_ROWS", "LABEL_BLOCK_BYTES", "KEPT_LOGITS"]
 
 #: Rows of ``f`` per task when the storage does not say (``.npy``, HDF5 without chunks, arrays in memory).
 DEFAULT_ROWS = 4096
+
+#: Bytes of a block of labels of ``g`` (float64) when neither the caller nor the storage says less.
+LABEL_BLOCK_BYTES = 1 << 26
+
+#: Logits kept per model during one sweep of a task over the labels (rows × ``|S_Y| + 1``).
+KEPT_LOGITS = 1 << 22
 
 #: Rows searched for default inputs ``S_X`` (:func:`default_inputs`), at least ``16·M``.
 HEAD_ROWS = 1024
@@ -89,8 +110,9 @@ HEAD_ROWS = 1024
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ChunkedModel:
-    """A model whose ``f`` (n×M, blocks of rows), ``g`` (K×M, one block) and optional ``weights``
-    (n, blocked as ``f``'s rows) are ``dask.array`` arrays; ``name`` says which in messages."""
+    """A model whose ``f`` (n×M, blocks of rows), ``g`` (K×M, blocks of labels, every column in a
+    block) and optional ``weights`` (n, blocked as ``f``'s rows) are ``dask.array`` arrays; ``name``
+    says which in messages."""
 
     f: Any
     g: Any
@@ -111,8 +133,21 @@ class ChunkedModel:
 
     def row_blocks(self) -> list[tuple[int, int]]:
         """``(lo, hi)`` of every block of rows of ``f``, in order."""
-        ends = np.cumsum((0, *self.f.chunks[0]))
-        return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(ends)]
+        return _bounds(self.f.chunks[0])
+
+    def label_blocks(self) -> list[tuple[int, int]]:
+        """``(lo, hi)`` of every block of labels (rows of ``g``), in order."""
+        return _bounds(self.g.chunks[0])
+
+
+def _bounds(chunks: tuple[int, ...]) -> list[tuple[int, int]]:
+    ends = np.cumsum((0, *chunks))
+    return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(ends)]
+
+
+def label_budget(m: int) -> int:
+    """Labels per block of ``g`` when nothing says otherwise: :data:`LABEL_BLOCK_BYTES` of float64 rows."""
+    return max(1, LABEL_BLOCK_BYTES // (8 * max(m, 1)))
 
 
 def _as_dask(x: Any, what: str, rows: int | None) -> Any:
@@ -124,13 +159,19 @@ def _as_dask(x: Any, what: str, rows: int | None) -> Any:
     return x
 
 
-def chunked_model(f: Any, g: Any, weights: Any = None, *, rows: int | None = None, name: str = "model") -> ChunkedModel:
+def chunked_model(f: Any, g: Any, weights: Any = None, *, rows: int | None = None, label_rows: int | None = None,
+                  name: str = "model") -> ChunkedModel:
     """A :class:`ChunkedModel` from ``dask.array`` (or numpy) arrays, checked as
     :class:`theory.model.Model` checks its arrays, except that finiteness is checked block by block
-    when the blocks are read.  ``rows``: rows of ``f`` per task (default: ``f``'s own blocks)."""
-    if rows is not None and rows < 1:
-        raise ClosenessError(f"the rows per block must be a positive number, got {rows}")
-    f, g = _as_dask(f, f"{name}: f", rows), _as_dask(g, f"{name}: g", rows)
+    when the blocks are read.  ``rows``: rows of ``f`` per task (default: ``f``'s own blocks);
+    ``label_rows``: labels per block of ``g`` (default: ``g``'s own blocks, none larger than
+    :data:`LABEL_BLOCK_BYTES`)."""
+    for value, what in ((rows, "rows"), (label_rows, "labels")):
+        if value is not None and value < 1:
+            raise ClosenessError(f"the {what} per block must be a positive number, got {value}")
+    f = _as_dask(f, f"{name}: f", rows)
+    budget = label_budget(int(f.shape[1]) if f.ndim == 2 else 1)
+    g = _as_dask(g, f"{name}: g", label_rows or budget)
     for x, what in ((f, "f"), (g, "g")):
         if x.ndim != 2 or x.shape[1] < 1:
             raise ClosenessError(f"{name}: {what} must be a 2-d array with at least one column, got shape {x.shape}")
@@ -142,7 +183,9 @@ def chunked_model(f: Any, g: Any, weights: Any = None, *, rows: int | None = Non
     if f.shape[0] < 2:
         raise ClosenessError(f"{name}: the model needs at least 2 inputs, got n = {f.shape[0]}")
     f = f.rechunk({0: rows if rows is not None else f.chunks[0], 1: -1})
-    g = g.rechunk((-1, -1))
+    if label_rows is None and max(g.chunks[0]) > budget:
+        label_rows = budget
+    g = g.rechunk({0: label_rows if label_rows is not None else g.chunks[0], 1: -1})
     if weights is not None:
         weights = _as_dask(weights, f"{name}: weights", rows)
         if weights.shape != (f.shape[0],):
@@ -196,21 +239,23 @@ def _is_zarr(p: Path) -> bool:
     return p.is_dir() and ((p / "zarr.json").exists() or (p / ".zgroup").exists())
 
 
-def load_chunked(path: str | os.PathLike[str], rows: int | None = None, name: str | None = None) -> ChunkedModel:
+def load_chunked(path: str | os.PathLike[str], rows: int | None = None, name: str | None = None,
+                 label_rows: int | None = None) -> ChunkedModel:
     """A model read block by block from ``path``: a directory of ``f.npy``, ``g.npy`` (and
     ``weights.npy``), a zarr group (a directory, or a URL such as ``s3://bucket/a.zarr`` when the
     matching fsspec filesystem is installed) or an HDF5 file (``.h5``, ``.hdf5``) with arrays ``f``,
     ``g`` (and ``weights``), or an ``.npz`` (read whole).  ``rows``: rows of ``f`` per task (default:
-    the zarr or HDF5 chunks, else :data:`DEFAULT_ROWS`)."""
+    the zarr or HDF5 chunks, else :data:`DEFAULT_ROWS`); ``label_rows``: labels per block of ``g``
+    (default: the zarr chunks, else :data:`LABEL_BLOCK_BYTES` a block)."""
     if "://" in str(path):  # a zarr group at a URL (file://, or s3:// etc. with fsspec's filesystem installed)
-        return _from_arrays(_read(str(path), lambda: _zarr_arrays(str(path))), rows, name or str(path))
+        return _from_arrays(_read(str(path), lambda: _zarr_arrays(str(path))), rows, label_rows, name or str(path))
     p = Path(path)
     label = name or str(p)
     if not p.exists():
         raise ClosenessError(f"model not found: {p}")
     if not (p.is_dir() or p.is_file()):
         raise ClosenessError(f"model {p} is not a file or a directory (a FIFO, device or socket is not read)")
-    return _from_arrays(_read(str(p), lambda: _arrays_at(p)), rows, label)
+    return _from_arrays(_read(str(p), lambda: _arrays_at(p)), rows, label_rows, label)
 
 
 def _read(where: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -237,15 +282,17 @@ def _arrays_at(p: Path) -> dict[str, Any]:
     return {"f": model.f, "g": model.g, "weights": model.weights}
 
 
-def _from_arrays(arrays: dict[str, Any], rows: int | None, label: str) -> ChunkedModel:
+def _from_arrays(arrays: dict[str, Any], rows: int | None, label_rows: int | None, label: str) -> ChunkedModel:
     f = arrays["f"]
     if rows is None and not isinstance(f, da.Array):
         chunks = getattr(f, "chunks", None)
         rows = max(chunks[0], DEFAULT_ROWS // 8) if chunks else DEFAULT_ROWS
+    labels = label_rows or label_budget(f.shape[1] if len(f.shape) == 2 else 1)
+    first = {k: labels if k == "g" else rows or DEFAULT_ROWS for k in arrays}
     lazy = {k: v if isinstance(v, da.Array) or v is None or isinstance(v, np.ndarray)
-            else da.from_array(v, chunks=(rows or DEFAULT_ROWS,) + (-1,) * (v.ndim - 1))
+            else da.from_array(v, chunks=(first[k],) + (-1,) * (v.ndim - 1))
             for k, v in arrays.items()}
-    return chunked_model(lazy["f"], lazy["g"], lazy.get("weights"), rows=rows, name=label)
+    return chunked_model(lazy["f"], lazy["g"], lazy.get("weights"), rows=rows, label_rows=label_rows, name=label)
 
 
 def _zarr_arrays(p: str) -> dict[str, Any]:
@@ -314,50 +361,94 @@ def _block_rows(where: _Block, f1: Any, f2: Any) -> tuple[np.ndarray, np.ndarray
             _finite(f2, where.names[1], "f", where.index, where.lo))
 
 
-def _pass1_task(where: _Block, f1: Any, f2: Any, w1: Any, w2: Any, labs: Any) -> tuple[Moments, Moments]:
-    """Pass 1 on one block: the moments of ``Lᵀf, L'ᵀf'`` and the joint moments of ``(f, f')``."""
-    lab1, lab2, outer = labs
-    a, b = _block_rows(where, f1, f2)
-    w = _block_weights(where, w1, w2)
-    joint = np.hstack([a, b])
-    return Moments.of(a @ lab1, b @ lab2, w, outer), Moments.of(joint, joint, w, outer=True)
+class _LabelBlocks:
+    """The blocks of labels of a model's ``g``, read one at a time inside a task: a read computes
+    that block of the chunked array where the task runs (a memory-mapped slice of an ``.npy`` file,
+    the zarr or HDF5 chunks it covers), so that a task never holds ``g`` whole; every block read is
+    checked finite."""
 
+    def __init__(self, g: Any, name: str) -> None:
+        self.g, self.name = g, name
+        self.bounds = _bounds(g.chunks[0])
 
-def _labels_task(g1: Any, g2: Any, names: tuple[str, str]) -> tuple[float, float]:
-    """All labels: checked finite, and ``max_y ‖g(y)‖`` of each model (:func:`logit_bounds`)."""
-    return logit_bounds(_finite(g1, names[0], "g", 0, 0), _finite(g2, names[1], "g", 0, 0))
+    def read(self, j: int) -> np.ndarray:
+        """Block ``j`` (labels ``bounds[j]``) as float64."""
+        return _finite(self.g.blocks[j].compute(scheduler="sync"), self.name, "g", j, self.bounds[j][0])
 
 
 @dataclass(frozen=True)
-class _MainConstants:
-    """What every task of the main pass shares (one key in the graph)."""
+class _PassConstants:
+    """What every task of the pass shares (one key in the graph): the log-odds matrices ``L, L'``
+    and whether the f side needs full cross-moments; the reference scales ``r, r'`` of
+    :class:`theory.streaming.MainSums`; for each block of labels, the positions in
+    ``[*S_Y, y_0]`` of its labels there and their offsets in the block; rows per sub-block
+    (``chunk``) and per sweep over the labels (``sweep``, a multiple of ``chunk``)."""
 
-    gmax: tuple[float, float]
-    cols: tuple[np.ndarray, np.ndarray]
-    sigma: np.ndarray
-    sigma2: np.ndarray
+    lab: tuple[np.ndarray, np.ndarray]
+    outer: bool
+    scales: tuple[np.ndarray, np.ndarray]
+    columns: tuple[tuple[np.ndarray, np.ndarray], ...]
     chunk: int
-    tile: int
+    sweep: int
 
 
-def _main_task(where: _Block, f1: Any, f2: Any, w1: Any, w2: Any, g1: Any, g2: Any, k: _MainConstants) -> MainSums:
-    """The main pass on one block of rows, in sub-blocks of ``k.chunk`` rows, as the streamed path."""
+def _main_task(where: _Block, f1: Any, f2: Any, w1: Any, w2: Any, k: _PassConstants,
+               g1: _LabelBlocks, g2: _LabelBlocks) -> tuple[Moments, Moments, MainSums]:
+    """The one pass on one block of rows of ``f, f'`` (read here, checked finite): the moments of
+    ``Lᵀf, L'ᵀf'``, the joint moments of ``(f, f')`` and the main sums, in sub-blocks of
+    ``k.chunk`` rows taken in input order, as the streamed path takes its blocks."""
     a, b = _block_rows(where, f1, f2)
     w = _block_weights(where, w1, w2)
-    ga, gb = np.asarray(g1, dtype=np.float64), np.asarray(g2, dtype=np.float64)
-    sums = MainSums(k.sigma, k.sigma2)
-    for lo, hi in _blocks(a.shape[0], k.chunk):
-        r = main_block(a[lo:hi], b[lo:hi], ga, gb, k.gmax, k.cols, where.lo + lo, k.tile)
-        sums.add(r, None if w is None else w[lo:hi])
-    return sums
+    joint = np.hstack([a, b])
+    odds = Moments.of(a @ k.lab[0], b @ k.lab[1], w, k.outer)
+    sums = MainSums(*k.scales, reference=True)
+    for lo, hi in _blocks(a.shape[0], k.sweep):
+        for r in _sweep(a[lo:hi], b[lo:hi], g1, g2, k, where.lo + lo):
+            sums.add(r, None if w is None else w[r.lo - where.lo:r.hi - where.lo])
+    return odds, Moments.of(joint, joint, w, outer=True), sums
 
 
-def _input_terms_task(rows1: np.ndarray, rows2: np.ndarray, g1: Any, g2: Any) -> tuple[np.ndarray, ...]:
-    return input_terms_block(rows1, rows2, np.asarray(g1, dtype=np.float64), np.asarray(g2, dtype=np.float64))
+def _sweep(
+    a: np.ndarray, b: np.ndarray, g1: _LabelBlocks, g2: _LabelBlocks, k: _PassConstants, lo: int
+) -> Iterator[Any]:
+    """Rows ``a, b`` (inputs ``lo…``) against every label, one block of labels at a time: per
+    sub-block of ``k.chunk`` rows the :class:`RowSums`, merged across blocks of labels, and the
+    logits at the columns ``[*S_Y, y_0]``; yields the finished sub-blocks in order."""
+    subs = _blocks(a.shape[0], k.chunk)
+    tile = max(256, TILE_ENTRIES // k.chunk)
+    total: list[RowSums | None] = [None] * len(subs)
+    width = len(k.scales[0]) + 1
+    z1, z2 = np.empty((a.shape[0], width)), np.empty((a.shape[0], width))
+    for j, (at, offsets) in enumerate(k.columns):
+        ga, gb = g1.read(j), g2.read(j)
+        bound = logit_bounds(ga, gb)
+        for i, (s, e) in enumerate(subs):
+            part = row_sums(a[s:e], b[s:e], ga, gb, bound, tile)
+            before = total[i]
+            total[i] = part if before is None else before.merged(part)
+        if len(at):
+            z1[:, at] = a @ ga[offsets].T
+            z2[:, at] = b @ gb[offsets].T
+    for (s, e), sums in zip(subs, total, strict=True):
+        yield sums.finished(lo + s, z1[s:e], z2[s:e])
 
 
-def _g_side_task(g1: Any, g2: Any, lo: int, hi: int, nn: Any) -> Moments:
-    return g_side_block(np.asarray(g1[lo:hi], dtype=np.float64), np.asarray(g2[lo:hi], dtype=np.float64), *nn)
+def _input_terms_task(
+    rows1: np.ndarray, rows2: np.ndarray, g1: _LabelBlocks, g2: _LabelBlocks
+) -> tuple[np.ndarray, ...]:
+    """The input terms of some rows of ``S_X`` (pivot first): their logits at every label, one block
+    of labels at a time, then :func:`theory.streaming.input_terms_of_logits`."""
+    k = g1.bounds[-1][1]
+    z1, z2 = np.empty((rows1.shape[0], k)), np.empty((rows2.shape[0], k))
+    for j, (lo, hi) in enumerate(g1.bounds):
+        z1[:, lo:hi] = rows1 @ g1.read(j).T
+        z2[:, lo:hi] = rows2 @ g2.read(j).T
+    return input_terms_of_logits(z1, z2)
+
+
+def _g_side_task(g1: Any, g2: Any, j: int, lo: int, names: tuple[str, str], nn: Any) -> Moments:
+    """The g side of ``d_{f,g}`` on block ``j`` of labels (from ``lo``), checked finite."""
+    return g_side_block(_finite(g1, names[0], "g", j, lo), _finite(g2, names[1], "g", j, lo), *nn)
 
 
 def _merge(x: Any, y: Any) -> Any:
@@ -407,8 +498,17 @@ def _compute(objs: list[Any], client: Any) -> list[Any]:
 
 
 def _gather_rows(x: Any, index: list[int]) -> Any:
+    """The rows ``index`` of ``x`` (sorted, once each) and their order: runs of consecutive rows are
+    sliced, so that only those rows are read, not the blocks that hold them (the blocks of the result
+    are gathered one by one: no task joins them)."""
     order = sorted(set(index))
-    return x[order], order
+    runs = [[order[0]]]
+    for i in order[1:]:
+        if i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return da.concatenate([x[r[0]:r[-1] + 1] for r in runs]), order
 
 
 def default_inputs(a: ChunkedModel, b: ChunkedModel, pivot: int = 0, client: Any = None) -> tuple[int, ...]:
@@ -446,7 +546,7 @@ def _small_rows(a: ChunkedModel, b: ChunkedModel, sets: Sets, limit: int, client
     xs, ys = [sets.pivot_input, *sets.inputs], [*sets.labels, sets.pivot_label]
     (fa, rows), (fb, _), (ga, labels), (gb, _) = (_gather_rows(x, i) for x, i in
                                                   ((a.f, xs), (b.f, xs), (a.g, ys), (b.g, ys)))
-    fa, fb, ga, gb = _compute([fa, fb, ga, gb], client)
+    fa, fb, ga, gb = (np.concatenate(parts) for parts in _compute([_blocks_of(x) for x in (fa, fb, ga, gb)], client))
     for x, model, what in ((fa, a, "f"), (fb, b, "f"), (ga, a, "g"), (gb, b, "g")):
         if not np.all(np.isfinite(x)):
             raise ClosenessError(f"{model.name}: {what} contains non-finite values (NaN or infinity) "
@@ -463,12 +563,27 @@ def _small_rows(a: ChunkedModel, b: ChunkedModel, sets: Sets, limit: int, client
     nn2 = input_matrix(fb, x_rows[0], tuple(x_rows[1:]))
     require_invertible(nn, "N")
     require_invertible(nn2, "N'")
-    return {
-        "lab": (label_matrix(ga, y0, tuple(sy)), label_matrix(gb, y0, tuple(sy))),
-        "cols": (np.ascontiguousarray(ga[[at_y[y] for y in ys]]), np.ascontiguousarray(gb[[at_y[y] for y in ys]])),
-        "x_rows": (fa[x_rows], fb[x_rows]),
-        "nn": (nn, nn2),
-    }
+    lab = (label_matrix(ga, y0, tuple(sy)), label_matrix(gb, y0, tuple(sy)))
+    return {"lab": lab, "x_rows": (fa[x_rows], fb[x_rows]), "nn": (nn, nn2),
+            "scales": tuple(_reference_scale(f[x_rows] @ m) for f, m in zip((fa, fb), lab, strict=True))}
+
+
+def _reference_scale(odds: np.ndarray) -> np.ndarray:
+    """The reference scales ``r_y`` of :class:`theory.streaming.MainSums`: the SD of the log-odds
+    over the rows of the sets (1 where it is 0; ``σ_y = 0`` is refused after the pass)."""
+    sd = odds.std(axis=0)
+    return np.where(sd > 0, sd, 1.0)
+
+
+def _columns(sets: Sets, blocks: list[tuple[int, int]]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """For each block of labels: the positions in ``[*S_Y, y_0]`` of the labels in it, and their
+    offsets in the block."""
+    ys = np.array([*sets.labels, sets.pivot_label])
+    out = []
+    for lo, hi in blocks:
+        at = np.flatnonzero((ys >= lo) & (ys < hi))
+        out.append((at, ys[at] - lo))
+    return tuple(out)
 
 
 def dask_distances(
@@ -478,45 +593,44 @@ def dask_distances(
     """The values of :func:`theory.streaming.stream_distances` (``d_kl_ab``, ``d_kl_ba``, ``terms``,
     ``d_llv``, ``fg``, ``m_cca``, and ``d_logit``, ``d_rep`` as ``compare`` adds them) computed on
     Dask: on ``client``, or Dask's current scheduler.  ``chunk``: rows per sub-block inside a task
-    (default :func:`theory.streaming.default_chunk`); ``seed``: of a sampled ``d_rep``."""
+    (default :func:`theory.streaming.default_chunk`; a sweep over the labels takes as many
+    sub-blocks as :data:`KEPT_LOGITS` allows); ``seed``: of a sampled ``d_rep``."""
     sets = dask_sets(a, b, sets, limit, client)
     small = _small_rows(a, b, sets, limit, client)
     names = (a.name, b.name)
     if a.name == b.name:
         names = (f"{a.name} (model A)", f"{b.name} (model B)")
     blocks = [_Block(i, lo, names) for i, (lo, _) in enumerate(a.row_blocks())]
-    b_f = b.f.rechunk({0: a.f.chunks[0]})
+    b_f, b_g = b.f.rechunk({0: a.f.chunks[0]}), b.g.rechunk({0: a.g.chunks[0]})
     f1s, f2s = _blocks_of(a.f), _blocks_of(b_f)
     w1s = _blocks_of(a.weights) if a.weights is not None else [None] * len(blocks)
     w2s = _blocks_of(b.weights.rechunk((a.f.chunks[0],))) if b.weights is not None else [None] * len(blocks)
-    g1, g2 = _blocks_of(a.g)[0], _blocks_of(b.g)[0]
+    labels = a.label_blocks()
+    g1, g2 = dask.delayed(_LabelBlocks(a.g, names[0]), pure=True), dask.delayed(_LabelBlocks(b_g, names[1]), pure=True)
 
-    # computation 2: pass 1 and the labels' bounds
-    labs = dask.delayed((*small["lab"], a.M > 1), pure=True)
-    pass1 = _tree([dask.delayed(_pass1_task)(where, f1, f2, w1, w2, labs)
-                   for where, f1, f2, w1, w2 in zip(blocks, f1s, f2s, w1s, w2s, strict=True)])
-    (odds, joint), gmax, ga, gb = _compute([pass1, dask.delayed(_labels_task)(g1, g2, names), g1, g2], client)
-    if odds.weight <= 0:
-        raise ClosenessError("weights must be finite, non-negative and not all zero")
-    sigma, sigma2 = _label_sd(odds, sets)
-
-    # computation 3: the main pass, the input terms, the g side
+    # the one pass over f, and beside it the input terms and the g side
     size = chunk if chunk is not None else default_chunk(a.K)
-    consts = dask.delayed(_MainConstants(gmax, small["cols"], sigma, sigma2, size,
-                                         max(256, TILE_ENTRIES // size)), pure=True)
-    main = _tree([dask.delayed(_main_task)(where, f1, f2, w1, w2, g1, g2, consts)
-                  for where, f1, f2, w1, w2 in zip(blocks, f1s, f2s, w1s, w2s, strict=True)])
+    sweep = max(1, KEPT_LOGITS // (len(sets.labels) + 1)) // size * size or size
+    consts = dask.delayed(_PassConstants(small["lab"], a.M > 1, small["scales"], _columns(sets, labels),
+                                         size, sweep), pure=True)
+    one_pass = _tree([dask.delayed(_main_task)(where, f1, f2, w1, w2, consts, g1, g2)
+                      for where, f1, f2, w1, w2 in zip(blocks, f1s, f2s, w1s, w2s, strict=True)])
     xa, xb = small["x_rows"]
     inputs = [dask.delayed(_input_terms_task)(np.concatenate([xa[:1], xa[1 + lo:1 + hi]]),
                                               np.concatenate([xb[:1], xb[1 + lo:1 + hi]]), g1, g2)
               for lo, hi in input_blocks(len(sets.inputs), size)]
     nn = dask.delayed(small["nn"], pure=True)
-    g_parts = [dask.delayed(_g_side_task)(g1, g2, lo, hi, nn)
-               for lo, hi in _blocks(a.K, max(1024, -(-a.K // 4)))]
-    sums, parts, g_moments = _compute([main, inputs, _tree(g_parts)], client)
+    ga_blocks, gb_blocks = _blocks_of(a.g), _blocks_of(b_g)
+    g_side = _tree([dask.delayed(_g_side_task)(ga, gb, j, lo, names, nn)
+                    for j, (ga, gb, (lo, _)) in enumerate(zip(ga_blocks, gb_blocks, labels, strict=True))])
+    (odds, joint, sums), parts, g_moments, ga, gb = _compute([one_pass, inputs, g_side, ga_blocks, gb_blocks],
+                                                             client)
+    if odds.weight <= 0:
+        raise ClosenessError("weights must be finite, non-negative and not all zero")
+    sigma, sigma2 = _label_sd(odds, sets)
     s, s2, c, e = (np.concatenate([p[i] for p in parts]) for i in range(4))
     kl = sums.kl()
-    terms = assemble_llv_terms(sets, sigma, sigma2, *sums.label_terms(), s, s2, c, e)
+    terms = assemble_llv_terms(sets, sigma, sigma2, *sums.label_terms(sigma, sigma2), s, s2, c, e)
     return {
         "d_kl_ab": kl.ab,
         "d_kl_ba": kl.ba,
@@ -524,7 +638,7 @@ def dask_distances(
         "d_llv": d_llv(terms, lam, mode),
         "fg": _fg_from_moments(sets, odds, g_moments, a.M, limit),
         "m_cca": m_cca_of_moments(joint),
-        **_followup(joint, np.asarray(ga, dtype=np.float64), np.asarray(gb, dtype=np.float64), seed),
+        **_followup(joint, np.concatenate(ga).astype(np.float64), np.concatenate(gb).astype(np.float64), seed),
     }
 
 

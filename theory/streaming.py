@@ -17,6 +17,10 @@ them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
   cross-covariance of ``Lᵀf`` and ``L'ᵀf'`` that the f side of ``d_{f,g}`` needs; pass 2, which
   computes the logits, accumulates ``Var_x[ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y]`` directly, so no
   variance is ever formed as a difference of large second moments.
+* An engine that reads each input once (:mod:`theory.dask_engine`) runs the same blocks with two
+  additions: :meth:`RowSums.merged` joins the row sums of blocks of labels (online log-sum-exp),
+  and :class:`MainSums` accumulates ``a_y, b_y`` against reference scales fixed before ``σ_y`` is
+  known, finished with ``σ_y`` at the end (:meth:`MainSums.label_terms`).
 * The input terms ``s_x, c_x, e_x`` need only the rows ``x_0`` and ``S_X``: they are computed by
   :func:`theory.model.log_softmax` and :func:`theory.distances.input_terms` on blocks of rows.
 * The g side of ``d_{f,g}`` streams ``Nᵀg(y)`` over blocks of labels the same way.
@@ -243,12 +247,47 @@ class _Tiles(threading.local):
 _TILES = _Tiles()
 
 
-def _row_sums(
+@dataclass(frozen=True)
+class RowSums:
+    """Per input of a block, over the labels taken in so far: the shifts ``c, c'`` and, with
+    ``z̃ = z − c``, ``s = Σ_y e^{z̃_y}``, ``t = Σ_y e^{z̃_y}(z̃_y − z̃'_y)``, ``s'``, ``t' = Σ_y e^{z̃'_y}(z̃'_y − z̃_y)``."""
+
+    c1: np.ndarray
+    c2: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray
+    t1: np.ndarray
+    t2: np.ndarray
+
+    def merged(self, later: RowSums) -> RowSums:
+        """These sums and those of the same inputs over further labels: both brought to the larger
+        shift (the online log-sum-exp of Milakov & Gimelshein, 2018), ``t`` corrected for the change
+        of ``c − c'``.  Equal shifts (0 when no shift is needed) make it a plain sum."""
+        c1, c2 = np.maximum(self.c1, later.c1), np.maximum(self.c2, later.c2)
+        out = []
+        for x in (self, later):
+            r1, r2 = np.exp(x.c1 - c1), np.exp(x.c2 - c2)
+            d = (x.c1 - c1) - (x.c2 - c2)
+            out.append((x.s1 * r1, x.s2 * r2, (x.t1 + d * x.s1) * r1, (x.t2 - d * x.s2) * r2))
+        (s1, s2, t1, t2), (u1, u2, v1, v2) = out
+        return RowSums(c1, c2, s1 + u1, s2 + u2, t1 + v1, t2 + v2)
+
+    def finished(self, lo: int, z1: np.ndarray | None, z2: np.ndarray | None) -> _Block:
+        """The block of inputs ``lo…`` once every label is in: ``KL(p‖p') = t/s − log s + log s'``
+        and ``KL(p'‖p)`` per input, and ``ℓ = z − c − log s``, ``ℓ'`` from the logits ``z1``, ``z2``
+        at the kept label columns (None: none kept)."""
+        log1, log2 = np.log(self.s1), np.log(self.s2)
+        ell = None if z1 is None else z1 - (self.c1 + log1)[:, None]
+        ell2 = None if z2 is None else z2 - (self.c2 + log2)[:, None]
+        return _Block(lo, lo + self.s1.shape[0], self.t1 / self.s1 - (log1 - log2),
+                      self.t2 / self.s2 + (log1 - log2), ell, ell2)
+
+
+def row_sums(
     f1: np.ndarray, f2: np.ndarray, g1: np.ndarray, g2: np.ndarray, gmax: tuple[float, float], tile: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For a block of inputs: the shifts ``c, c'`` and, with ``z̃ = z − c``, ``s = Σ_y e^{z̃_y}``,
-    ``t = Σ_y e^{z̃_y}(z̃_y − z̃'_y)``, ``s'`` and ``t' = Σ_y e^{z̃'_y}(z̃'_y − z̃_y)``, accumulated over
-    tiles of labels."""
+) -> RowSums:
+    """The :class:`RowSums` of a block of inputs (rows ``f1``, ``f2``) over the labels ``g1``, ``g2``
+    (``gmax``: their :func:`logit_bounds`), accumulated over tiles of ``tile`` labels."""
     rows, k = f1.shape[0], g1.shape[0]
     shifts = []
     for f, g, bound in ((f1, g1, gmax[0]), (f2, g2, gmax[1])):
@@ -278,7 +317,7 @@ def _row_sums(
         np.exp(b, out=ex)
         s2 += ex.sum(axis=1)
         t2 -= np.einsum("ij,ij->i", ex, a)
-    return c1, c2, s1, s2, t1, t2
+    return RowSums(c1, c2, s1, s2, t1, t2)
 
 
 @dataclass(frozen=True)
@@ -311,24 +350,23 @@ def main_block(
     ``tile`` labels): ``KL(p‖p')`` and ``KL(p'‖p)`` per input, and ``ℓ, ℓ'`` at the label rows ``cols``."""
     if tile is None:
         tile = max(256, TILE_ENTRIES // max(f1.shape[0], 1))
-    c1, c2, s1, s2, t1, t2 = _row_sums(f1, f2, g1, g2, gmax, tile)
-    log1, log2 = np.log(s1), np.log(s2)
-    ell = ell2 = None
-    if cols is not None:
-        ell = f1 @ cols[0].T - (c1 + log1)[:, None]
-        ell2 = f2 @ cols[1].T - (c2 + log2)[:, None]
-    return _Block(lo, lo + f1.shape[0], t1 / s1 - (log1 - log2), t2 / s2 + (log1 - log2), ell, ell2)
+    sums = row_sums(f1, f2, g1, g2, gmax, tile)
+    return sums.finished(lo, None if cols is None else f1 @ cols[0].T, None if cols is None else f2 @ cols[1].T)
 
 
 @dataclass
 class MainSums:
     """What the main pass accumulates, block by block in input order: the weighted sums of
     ``KL(p‖p')`` and ``KL(p'‖p)`` per block (added with ``math.fsum`` at the end), the total weight,
-    and, given ``σ, σ'`` (pass 1), the moments over x of ``ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y`` for ``S_Y``
-    (``m_a``) and for ``y_0`` (``m_b``), whose SDs are ``a_y`` and ``b_y``."""
+    and, given scales ``r, r'`` (positive, one per label of ``S_Y``), the moments over x of
+    ``d_y = ℓ(y|x)/r_y − ℓ'(y|x)/r'_y`` for ``S_Y`` (``m_a``) and of the same with the pivot label's
+    ``ℓ(y_0|x)`` (``m_b``).  With ``r, r' = σ, σ'`` (pass 1) their SDs are ``a_y`` and ``b_y``.  With
+    ``reference=True`` the scales are only a reference chosen before ``σ`` is known, and the moments
+    of ``w_y = ℓ'/r'_y`` and the co-moments of ``(d_y, w_y)`` are kept too (:meth:`label_terms`)."""
 
-    sigma: np.ndarray | None = None
-    sigma2: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    scale2: np.ndarray | None = None
+    reference: bool = False
     kl_ab: list[float] = field(default_factory=list)
     kl_ba: list[float] = field(default_factory=list)
     weight: float = 0.0
@@ -340,15 +378,21 @@ class MainSums:
         self.kl_ab.append(float(r.kl_ab.sum() if w is None else w @ r.kl_ab))
         self.kl_ba.append(float(r.kl_ba.sum() if w is None else w @ r.kl_ba))
         self.weight += r.hi - r.lo if w is None else float(w.sum())
-        if self.sigma is not None and r.ell is not None and r.ell2 is not None:
-            k = len(self.sigma)
-            self.m_a.add(r.ell[:, :k] / self.sigma - r.ell2[:, :k] / self.sigma2, None, w)
-            self.m_b.add(r.ell[:, [k]] / self.sigma - r.ell2[:, [k]] / self.sigma2, None, w)
+        if self.scale is not None and r.ell is not None and r.ell2 is not None:
+            k = len(self.scale)
+            self.m_a.add(*self._scaled(r.ell[:, :k], r.ell2[:, :k]), w)
+            self.m_b.add(*self._scaled(r.ell[:, [k]], r.ell2[:, [k]]), w)
+
+    def _scaled(self, ell: np.ndarray, ell2: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``d = ℓ/r − ℓ'/r'`` and, for reference scales, ``w = ℓ'/r'``."""
+        w = ell2 / self.scale2
+        return ell / self.scale - w, w if self.reference else None
 
     def merged(self, later: MainSums) -> MainSums:
         """These sums and those of the blocks that follow them (neither is changed)."""
-        return MainSums(self.sigma, self.sigma2, self.kl_ab + later.kl_ab, self.kl_ba + later.kl_ba,
-                        self.weight + later.weight, self.m_a.merged(later.m_a), self.m_b.merged(later.m_b))
+        return MainSums(self.scale, self.scale2, self.reference, self.kl_ab + later.kl_ab,
+                        self.kl_ba + later.kl_ba, self.weight + later.weight,
+                        self.m_a.merged(later.m_a), self.m_b.merged(later.m_b))
 
     def kl(self) -> StreamedKL:
         """``d_KL`` both ways: the weighted mean over every input taken in."""
@@ -356,9 +400,21 @@ class MainSums:
         FLOAT64.require_finite([result.ab, result.ba], "d_KL")
         return result
 
-    def label_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """``a_y`` over ``S_Y`` and ``b_y`` (one entry: the pivot label's)."""
-        return FLOAT64.sqrt(self.m_a.var_u()), FLOAT64.sqrt(self.m_b.var_u())
+    def label_terms(self, sigma: np.ndarray | None = None, sigma2: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """``a_y`` over ``S_Y`` and ``b_y`` (from the pivot label's ``ℓ``).  For reference scales,
+        given ``σ, σ'``: ``ℓ/σ − ℓ'/σ' = α d + β w`` with ``α = r/σ``, ``β = r/σ − r'/σ'``, so the
+        variance is ``α² Var d + 2αβ Cov(d, w) + β² Var w``.  ``Var d`` carries the value; ``β`` is
+        as small as the ratio ``r/r'`` is close to ``σ/σ'``, so no large moments cancel when the
+        reference ratio is within the models' own difference of ``σ/σ'``."""
+        if not self.reference:
+            return FLOAT64.sqrt(self.m_a.var_u()), FLOAT64.sqrt(self.m_b.var_u())
+        alpha = self.scale / sigma
+        beta = alpha - self.scale2 / sigma2
+        return tuple(  # type: ignore[return-value]
+            FLOAT64.sqrt(np.maximum(alpha * alpha * m.m2_u + 2 * alpha * beta * m.cross + beta * beta * m.m2_v, 0.0)
+                         / m.weight)  # rounding may leave a zero variance a hair below 0
+            for m in (self.m_a, self.m_b))
 
 
 def default_workers() -> int:
@@ -461,9 +517,12 @@ def input_terms_block(
     rows1: np.ndarray, rows2: np.ndarray, g1: np.ndarray, g2: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(s, s', c, e)`` for the rows ``f(x)`` of some inputs of ``S_X``, the pivot ``f(x_0)`` first."""
-    ell = log_softmax(FLOAT64.array(rows1) @ g1.T)
-    ell2 = log_softmax(FLOAT64.array(rows2) @ g2.T)
-    return input_terms(ell, ell2, 0, tuple(range(1, rows1.shape[0])))
+    return input_terms_of_logits(FLOAT64.array(rows1) @ g1.T, FLOAT64.array(rows2) @ g2.T)
+
+
+def input_terms_of_logits(z1: np.ndarray, z2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(s, s', c, e)`` from the logits (every label) of some inputs of ``S_X``, the pivot's row first."""
+    return input_terms(log_softmax(z1), log_softmax(z2), 0, tuple(range(1, z1.shape[0])))
 
 
 def input_blocks(count: int, chunk: int) -> list[tuple[int, int]]:
