@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import checks.claims.sec5 as sec5
+from checks.claims.sec5 import common
+from checks.claims.sec5.bound import check_bound
+from checks.claims.sec5.digits import DIGITS_GRID
 from checks.cli import main
 from checks.registry import Context, all_claims
 from theory.shipped import Shipped, WidthSpec, load_shipped, train_models, write_shipped
@@ -32,11 +34,10 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Shipped]:
 
 
 @pytest.fixture
-def as_shipped(tiny: dict[str, Shipped], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Shipped]]:
-    monkeypatch.setattr(sec5, "shipped", lambda name="width": tiny[name])
-    sec5._table.cache_clear()
-    yield tiny
-    sec5._table.cache_clear()
+def as_shipped(tiny: dict[str, Shipped]) -> Iterator[dict[str, Shipped]]:
+    """The digits claims and commands reading the tiny sets instead of the package's."""
+    with common.stand_ins(tiny):
+        yield tiny
 
 
 def test_digits_split_is_seeded_and_scaled() -> None:
@@ -67,7 +68,7 @@ def test_digits_claims_and_a_false_bound(as_shipped: dict[str, Shipped]) -> None
     assert 0 <= summary["lowest_m_cca"]["m_cca"] <= 1 + 1e-12
     sh = as_shipped["digits-M8"]
     models = {(m.width, m.seed): m.models[80] for m in sh.models}
-    false = sec5.check_bound(list(sec5.shipped_table(80, "digits-M8").values()), models, constant=1e-4)
+    false = check_bound(list(common.shipped_table(80, "digits-M8").values()), models, constant=1e-4)
     assert false.verdict == "refuted"
     trend = claims["sec5-digits-width-trend"].methods["numeric"](Context())
     assert trend.verdict in ("verified", "undecided", "refuted")
@@ -87,15 +88,14 @@ def test_digits_command_on_shipped_models_draws_the_figure(
 
 def test_digits_reproduce_command_refutes_changed_outputs(
     as_shipped: dict[str, Shipped], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     args = ["experiment", "digits", "--reproduce", "--dim", "2", "--out", str(tmp_path)]
     assert main(args) == 0 and "verified" in capsys.readouterr().out
     sh = as_shipped["digits-M2"]
     changed = replace(sh, models=[replace(m, models={b: replace(x, f=np.asarray(x.f) * (1 + 1e-9))
                                                       for b, x in m.models.items()}) for m in sh.models])
-    monkeypatch.setattr(sec5, "shipped", lambda name="width": changed)
-    assert main(args) == 1 and "refuted" in capsys.readouterr().out
+    with common.stand_ins({"digits-M2": changed}):
+        assert main(args) == 1 and "refuted" in capsys.readouterr().out
 
 
 def test_digits_claims_name_the_shipped_grid() -> None:
@@ -103,11 +103,11 @@ def test_digits_claims_name_the_shipped_grid() -> None:
     the trainer's specification is the one shipped."""
     from theory.shipped import DIGITS
 
-    for name in sec5.DIGITS_SETS:
-        sh = sec5.shipped(name)
+    for name in common.DIGITS_SETS:
+        sh = common.shipped(name)
         s = sh.spec
-        text = (f"{sec5.grid_text(sh)}, {s.steps} Adam steps at lr {s.lr:g} "
+        text = (f"{common.grid_text(sh)}, {s.steps} Adam steps at lr {s.lr:g} "
                 f"(snapshot at {', '.join(map(str, s.budgets[:-1]))})")
-        assert text == sec5.DIGITS_GRID
+        assert text == DIGITS_GRID
         assert s == DIGITS[s.dim]
-    assert sec5.DIGITS_GRID in all_claims()["sec5-digits-bound"].statement
+    assert DIGITS_GRID in all_claims()["sec5-digits-bound"].statement

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from checks.cli import main
-from checks.claims.sec5 import check_bound, check_trend, trend_outcome
+from checks.claims.sec5.bound import check_bound
+from checks.claims.sec5.trend import check_trend, trend_outcome
 from theory.errors import ClosenessError
 from theory.experiments import (
     Grid,

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-import checks.claims.sec5 as sec5
+from checks.claims.sec5 import common
+from checks.claims.sec5.bound import check_bound
+from checks.claims.sec5.reproducible import check_reproduced
+from checks.claims.sec5.trend import trend_outcome
 from checks.cli import main
 from checks.registry import Context, all_claims
 from theory.compare import compare
@@ -44,13 +48,12 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Shipped, Path]:
 
 
 @pytest.fixture
-def as_shipped(tiny: tuple[Shipped, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Shipped]:
-    """The Section 5 claims and commands reading the tiny shipped set instead of the package's."""
+def as_shipped(tiny: tuple[Shipped, Path]) -> Iterator[Shipped]:
+    """The Section 5 claims and commands reading the tiny shipped set instead of the package's
+    width experiment (``test_the_stand_ins_reach_every_section5_claim`` shows that they all do)."""
     sh, _ = tiny
-    monkeypatch.setattr(sec5, "shipped", lambda name="width": sh)
-    sec5._table.cache_clear()
-    yield sh
-    sec5._table.cache_clear()
+    with common.stand_ins({"width": sh}):
+        yield sh
 
 
 def _perturbed(m: ShippedModel, delta: float) -> ShippedModel:
@@ -136,7 +139,7 @@ def test_a_damaged_cache_entry_is_retrained_not_a_traceback(tiny: tuple[Shipped,
 # ------------------------------------------------------------------------------------------
 def test_pair_distances_equal_compare_on_shipped_models() -> None:
     """On pairs of the package's shipped models: the same sets and values as theory.compare."""
-    sh = sec5.shipped()
+    sh = common.shipped()
     models = [m.models[sh.spec.steps] for m in sh.models]
     rng = np.random.default_rng(0)
     for i, j in rng.choice(len(models), size=(6, 2), replace=True):
@@ -157,24 +160,23 @@ def test_reproducibility_checker_verifies_equal_and_refutes_perturbed(tiny: tupl
     retrained = train_model(sh.spec, 12, 1)
     old = sh.get(12, 1)
     assert max_difference(old, retrained) == 0.0
-    assert sec5.check_reproduced([(old, retrained)]).verdict == "verified"
-    false = sec5.check_reproduced([(_perturbed(old, 1e-8), retrained)])
+    assert check_reproduced([(old, retrained)]).verdict == "verified"
+    false = check_reproduced([(_perturbed(old, 1e-8), retrained)])
     assert false.verdict == "refuted" and false.evidence["witness"]["max_abs_difference"] == pytest.approx(1e-8)
 
 
 def test_ci_retrains_two_shipped_models_to_their_first_budget() -> None:
     """A change in the trainer cannot go unnoticed: two of the package's shipped models, retrained."""
-    sh = sec5.shipped()
+    sh = common.shipped()
     first = sh.spec.budgets[0]
     spec = replace(sh.spec, budgets=(first,))
     chosen = sorted(sh.models, key=lambda m: (m.width, m.seed))[:2]
     data = sh.spec.data()
-    out = sec5.check_reproduced([(m, train_model(spec, m.width, m.seed, data)) for m in chosen])
+    out = check_reproduced([(m, train_model(spec, m.width, m.seed, data)) for m in chosen])
     assert out.verdict == "verified", out.evidence
 
 
-def test_reproduce_command(as_shipped: Shipped, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reproduce_command(as_shipped: Shipped, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "verified: 3 of 3 checked" in text and "max |Δ| = 0" in text
@@ -182,8 +184,8 @@ def test_reproduce_command(as_shipped: Shipped, tmp_path: Path, capsys: pytest.C
     assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 0  # resumed
     assert time.perf_counter() - start < 5
     bad = replace(as_shipped, models=[_perturbed(m, 1e-6) if m.seed == 1 else m for m in as_shipped.models])
-    monkeypatch.setattr(sec5, "shipped", lambda name="width": bad)
-    assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 1
+    with common.stand_ins({"width": bad}):
+        assert main(["experiment", "width", "--reproduce", "--widths", "8", "--out", str(tmp_path)]) == 1
     assert "refuted" in capsys.readouterr().out
 
 
@@ -198,9 +200,9 @@ def test_claims_run_on_shipped_models_and_the_bound_refutes_a_smaller_constant(a
     ratios = bound.evidence["120 steps"]["same_width_ratios"]
     assert set(ratios) == {"8", "12"} and all(0 <= r["max_dfg_over_2eps2"] for r in ratios.values())
     models = {(m.width, m.seed): m.models[120] for m in as_shipped.models}
-    pairs = list(sec5.shipped_table(120).values())
+    pairs = list(common.shipped_table(120).values())
     assert len(pairs) == 12  # C(6, 2) minus the 3 same-seed pairs
-    assert sec5.check_bound(pairs, models, constant=1e-4).verdict == "refuted"
+    assert check_bound(pairs, models, constant=1e-4).verdict == "refuted"
     repro = claims["sec5-shipped-reproducible"].methods["numeric"](Context())
     assert repro.verdict == "verified" and repro.evidence["width"]["checked"][0]["steps"] == [60]
 
@@ -211,9 +213,42 @@ def test_trend_claim_reports_robustness_and_a_reversed_trend_is_refuted(as_shipp
     assert set(trend.evidence["robustness"]) == {"accuracy > 0.85", "accuracy > 0.9", "accuracy > 0.95",
                                                  "seeds 0-0, at least 3 kept a width",
                                                  "seeds 1-2, at least 3 kept a width", "60 steps"}
-    result = sec5.shipped_result(min_accuracy=0.0, min_models=2)
+    result = common.shipped_result(min_accuracy=0.0, min_models=2)
     assert _with_values(result, lambda w, s: 1.0 / w + 0.01 * s).summarised_widths() == [8, 12]
-    assert sec5.trend_outcome(_with_values(result, lambda w, s: float(w) + 0.01 * s)).verdict != "verified"
+    assert trend_outcome(_with_values(result, lambda w, s: float(w) + 0.01 * s)).verdict != "verified"
+
+
+def test_the_stand_ins_reach_every_section5_claim(tiny: tuple[Shipped, Path]) -> None:
+    """Every method of every Section 5 claim reads its models through ``common.shipped``: with the
+    tiny set standing in for all three shipped sets, each one's evidence is about the tiny set, and
+    perturbed outputs turn the reproducibility verdict to refuted.  A claim (or method) added
+    without an entry here fails the test."""
+    sh, _ = tiny
+    about_tiny = common.describe(sh)  # 6 models, widths 8 and 12: the package ships none of these
+    seen: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
+        ("sec5-shipped-reproducible", "numeric"): lambda e: e["width"]["files_checked"] == len(sh.models)
+        and e["scope"] == f"instances (1 of {3 * len(sh.models)} shipped models retrained)",
+        ("sec5-bound-trained", "numeric"): lambda e: e["models"] == about_tiny and "120 steps" in e,
+        ("sec5-bound-trained", "certified"): lambda e: e.get("width") in sh.spec.widths,
+        ("sec5-width-trend", "numeric"): lambda e: e["models"] == about_tiny and "60 steps" in e["robustness"],
+        ("sec5-digits-bound", "numeric"): lambda e: e["models"] == [about_tiny] * 2 and "M = 2, 60 steps" in e,
+        ("sec5-digits-width-trend", "numeric"): lambda e: e["models"] == [about_tiny] * 2,
+    }
+    claims = [c for c in all_claims().values() if c.section == "sec5"]
+    assert {(c.id, m) for c in claims for m in c.methods} == set(seen)
+    names = ("width", *common.DIGITS_SETS)
+    with common.stand_ins({n: sh for n in names}):
+        for c in claims:
+            for m, run in c.methods.items():
+                out = run(Context())
+                assert out.verdict != "error" and seen[(c.id, m)](out.evidence), (c.id, m, out.evidence)
+        repro = all_claims()["sec5-shipped-reproducible"].methods["numeric"]
+        assert repro(Context()).verdict == "verified"
+        bad = replace(sh, models=[_perturbed(m, 1e-6) for m in sh.models])
+        with common.stand_ins({"width": bad}):
+            assert repro(Context()).verdict == "refuted"
+        assert common.shipped("digits-M8") is sh  # the outer stand-ins are back
+    assert common.shipped() is not sh and common.shipped().spec.widths != sh.spec.widths
 
 
 def _with_values(result: GridResult, value: object) -> GridResult:
@@ -228,7 +263,7 @@ def _with_values(result: GridResult, value: object) -> GridResult:
 
 def test_package_claims_are_decided_in_seconds() -> None:
     """The default run decides both Section 5 claims on the package's shipped models."""
-    sec5._table.cache_clear()
+    common._table.cache_clear()
     start = time.perf_counter()
     claims = all_claims()
     verdicts = {cid: claims[cid].methods["numeric"](Context()).verdict
@@ -255,7 +290,7 @@ def test_shipped_command_writes_the_tables_without_training(
 def test_pair_distances_break_ties_as_compare_does() -> None:
     """A model against itself (every T1 and T2 tied at 0) and against a relabelled copy: the
     vectorised evaluator falls back to the library's own order and picks the same sets."""
-    sh = sec5.shipped()
+    sh = common.shipped()
     a = sh.models[0].models[sh.spec.steps]
     for b in (a, Model(np.asarray(a.f) * 2.0, np.asarray(a.g) * 0.5)):
         llv, fg, sets = pair_distances(a, b)
@@ -266,10 +301,10 @@ def test_pair_distances_break_ties_as_compare_does() -> None:
 
 def test_claim_statements_name_the_shipped_grid() -> None:
     """The Section 5 statements say exactly which grid is shipped (kept equal to the manifest)."""
-    assert sec5.grid_text(sec5.shipped()) == sec5.SHIPPED_GRID
+    assert common.grid_text(common.shipped()) == common.SHIPPED_GRID
     claims = all_claims()
     for cid in ("sec5-bound-trained", "sec5-width-trend"):
-        assert sec5.SHIPPED_GRID in claims[cid].statement
+        assert common.SHIPPED_GRID in claims[cid].statement
     assert claims["sec5-shipped-reproducible"].provenance == "new"
     assert claims["sec5-width-trend"].depends_on == ("sec5-shipped-reproducible",)
 

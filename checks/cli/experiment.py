@@ -213,7 +213,7 @@ def run_width(args: argparse.Namespace) -> int:
 
 
 def _run_shipped(args: argparse.Namespace) -> int:
-    from checks.claims.sec5 import shipped, shipped_result
+    from checks.claims.sec5.common import shipped, shipped_result
 
     sh = shipped()
     budget = args.steps if args.steps is not None else sh.spec.steps
@@ -231,7 +231,8 @@ def _reproduce_rows(out: Any) -> list[dict[str, Any]]:
 
 
 def _run_reproduce(args: argparse.Namespace) -> int:
-    from checks.claims.sec5 import REPRODUCE_TOL, check_reproduced, shipped
+    from checks.claims.sec5.common import shipped
+    from checks.claims.sec5.reproducible import REPRODUCE_TOL, check_reproduced
 
     sh = shipped()
     which = [(m.width, m.seed) for m in sh.models
@@ -295,7 +296,9 @@ def _finish(args: argparse.Namespace, result: GridResult, out: Path, footer: str
 
 def run_digits(args: argparse.Namespace) -> int:
     """``closeness experiment digits``: train (or use / reproduce / write) the digit classifiers."""
-    from checks.claims.sec5 import DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS, REPRODUCE_TOL, check_reproduced, shipped
+    from checks.claims.sec5.common import shipped
+    from checks.claims.sec5.digits import DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS
+    from checks.claims.sec5.reproducible import REPRODUCE_TOL, check_reproduced
 
     status = 0
     docs: dict[str, Any] = {}
