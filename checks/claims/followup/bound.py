@@ -21,7 +21,7 @@ from checks.claims.followup.common import (
     small_models,
     symbolic_zeros,
 )
-from checks.evidence import ball_str, certified_leq
+from checks.evidence import ball_str, certified_leq, numeric_zero
 from checks.registry import Context, Outcome, claim, instances
 from theory.derivations import logit as dlogit
 from theory.errors import ClosenessError
@@ -41,7 +41,7 @@ BOUND = claim(
     "Σ_i λ↓_i(1 − ρ↓_i²) ≤ min_B E‖l_t(x) − B f_s(x)‖² ≤ d²_logit, with λ the eigenvalues of the teacher's "
     "centred-logit second-moment matrix and ρ the canonical correlations of teacher and student embeddings, "
     "both sorted descending, when λ and ρ are both uncentred, both centred over inputs, or λ centred "
-    "and ρ uncentred.",
+    "and ρ uncentred; the first step is an equality when M = 1 and λ, ρ are centred alike.",
     r"\textstyle\sum_i \lambda^\downarrow_i (1-\rho^{\downarrow 2}_i) \le \min_B \mathbb E\|l_t - B f_s\|^2 "
     r"\le d^2_{logit}",
     f"{FU}: Theorem F.1 (as the figure code states it)", "follow-up",
@@ -80,7 +80,9 @@ def bound_material(seed: int) -> list[tuple[Model, Model]]:
 def check_bound_numeric(ctx: Context, conventions: dict[str, dict[str, Any]] = CONSISTENT,
                         material: list[tuple[Model, Model]] | None = None) -> Outcome:
     """Both steps ``lhs ≤ middle ≤ d²`` on every pair and convention, at ``ctx.dps`` re-checked at
-    ``ctx.check_dps`` (:func:`numeric_leq`; a zero margin, on an equivalent pair, counts as holding)."""
+    ``ctx.check_dps`` (:func:`numeric_leq`; a zero margin, on an equivalent pair, counts as holding), and
+    ``lhs = middle`` (:func:`numeric_zero`) on the pairs with M = 1 under a convention centring λ and ρ
+    alike: one eigenvalue and one canonical correlation, ``tr(WᵀW(I − CCᵀ)) = λ(1 − ρ²)``."""
     pairs = bound_material(ctx.seed) if material is None else material
     parts: dict[str, Outcome] = {}
     cache: dict[Any, Any] = {}
@@ -95,6 +97,14 @@ def check_bound_numeric(ctx: Context, conventions: dict[str, dict[str, Any]] = C
                     return (s.lhs, s.middle) if step == "lhs ≤ middle" else (s.middle, s.d2)
 
                 parts[f"{name}, pair {i}, {step}"] = leq_or_equal(sides, ctx, {"pair": i, "convention": name})
+            if a.M == b.M == 1 and kw.get("lam_centred", False) == kw.get("rho_centred", False):
+                def gap(P: Arithmetic, a: Model = a, b: Model = b, kw: dict[str, Any] = kw,
+                        key: tuple[str, int] = (name, i)) -> list[Any]:
+                    if (key, P.dps) not in cache:
+                        cache[key, P.dps] = eigen_cca_bound(a, b, P, **kw)
+                    return [cache[key, P.dps].lhs - cache[key, P.dps].middle]
+
+                parts[f"{name}, pair {i}, lhs = middle (M = 1)"] = numeric_zero(gap, ctx, digits=10)
     combined = Outcome.combine(parts)
     if combined.verdict == "verified":
         return Outcome.verified(checks=len(parts), conventions=list(conventions), pairs=len(pairs))

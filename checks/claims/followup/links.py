@@ -110,10 +110,12 @@ def _llv_distance(a: Model, b: Model, P: Arithmetic) -> Any:
     return v * v
 
 
-def check_scaling(dps: int = 30, distance: Callable[[Model, Model, Arithmetic], Any] = d_logit_sq,
+def check_scaling(dps: int = 30, distance: Callable[[Model, Model, Arithmetic], Any] | None = None,
                   deltas: Sequence[str] = ("1e-3", "1e-9")) -> Outcome:
-    """In balls: ``distance(δ) ≤ δ²·distance(1)·(1 + 10⁻²⁰)`` (a squared distance) and
-    ``d_{f,g}(δ) ≥ 1/2`` for a pair with ``d_{f,g}(1) ≥ 1/2``, for each δ."""
+    """In balls: ``distance(δ) ≤ δ²·distance(1)·(1 + 10⁻²⁰)`` (a squared distance, default
+    :func:`d_logit_sq`, looked up at the call) and ``d_{f,g}(δ) ≥ 1/2`` for a pair with
+    ``d_{f,g}(1) ≥ 1/2``, for each δ."""
+    distance = d_logit_sq if distance is None else distance
     P = Ball(dps)
     rng = np.random.default_rng(3)
     f, g = rng.normal(size=(12, 2)), rng.normal(size=(5, 2))

@@ -25,11 +25,21 @@ from checks.evidence import numeric_zero
 from checks.registry import Context, Outcome, claim, instances
 from theory.derivations import logit as dlogit
 from theory.families import equivalent_pair
-from theory.logit import d_logit_sq, d_logit_sq_moments, moment_form, second_moments
+from theory.logit import (
+    centred_logits,
+    d_logit_sq,
+    d_logit_sq_moments,
+    moment_form,
+    second_moments,
+    stream_d_logit_sq,
+)
 from theory.model import Model, input_weights, log_probs
 from theory.precision import FLOAT64, MP, Arithmetic
 
-__all__ = ["METRIC", "MOMENTS", "check_metric_numeric", "search_triangle", "covariance_form", "check_moment_form"]
+__all__ = [
+    "METRIC", "MOMENTS", "check_metric_numeric", "search_triangle", "covariance_form", "check_moment_form",
+    "STREAM_CHUNK", "STREAM_TOLERANCE",
+]
 
 
 METRIC = claim(
@@ -46,7 +56,9 @@ METRIC = claim(
 MOMENTS = claim(
     "followup-logit-moment-form",
     "The moment form tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁) with uncentred second moments "
-    "Σ_ij = E_x f_i(x) f_j(x)ᵀ equals d²_logit (with centred moments, covariances, it does not).",
+    "Σ_ij = E_x f_i(x) f_j(x)ᵀ equals d²_logit (with centred moments, covariances, it does not); with the "
+    "moments summed over blocks of inputs (the streamed path, float64) it agrees with the direct form to "
+    "1e-10 relative to E‖l₁‖² + E‖l₂‖².",
     r"d^2_{logit} = \mathrm{tr}(\hat G_1^\top\hat G_1\Sigma_{11}) + \mathrm{tr}(\hat G_2^\top\hat G_2\Sigma_{22})"
     r" - 2\,\mathrm{tr}(\hat G_1^\top\hat G_2\Sigma_{21})",
     f"{FU}: the authors' code", "follow-up-code",
@@ -64,11 +76,13 @@ def _raw_logit_sq(a: Model, b: Model, P: Arithmetic) -> Any:
     return per.sum() / P.scalar(a.n) if w is None else (per * w).sum()
 
 
-def check_metric_numeric(ctx: Context, distance: Callable[[Model, Model, Arithmetic], Any] = d_logit_sq,
+def check_metric_numeric(ctx: Context, distance: Callable[[Model, Model, Arithmetic], Any] | None = None,
                          seeds: Sequence[int] = (0, 1)) -> Outcome:
-    """Residuals at ``ctx.dps`` and ``ctx.check_dps``: ``d²`` against the clr of the log-probabilities
-    (p only), unchanged under ``g → g + c`` and under ``~_L`` (zero on an equivalent pair); plus the
-    triangle inequality and positivity on random triples at float64 (the margin is shown)."""
+    """Residuals at ``ctx.dps`` and ``ctx.check_dps``: ``d²`` (default :func:`d_logit_sq`) against the clr
+    of the log-probabilities (p only), unchanged under ``g → g + c`` and under ``~_L`` (zero on an
+    equivalent pair); plus the triangle inequality and positivity on random triples at float64 (the
+    margin is shown).  Defaults are looked up at the call, so a planted bug (``closeness selftest``) is seen."""
+    distance = d_logit_sq if distance is None else distance
 
     def residuals(P: Arithmetic) -> list[Any]:
         out = []
@@ -151,18 +165,56 @@ def covariance_form(a: Model, b: Model, P: Arithmetic) -> Any:
     return moment_form(a.g, b.g, *_covariances(a.f, b.f, P, input_weights(a, P)), P)
 
 
-def check_moment_form(ctx: Context, form: Callable[[Model, Model, Arithmetic], Any] = d_logit_sq_moments) -> Outcome:
-    """``direct − moment form`` on random weighted pairs at ``ctx.dps`` and ``ctx.check_dps``."""
+#: Block size of the streamed moment form in the check: it divides no pair's 10 inputs, so every block
+#: loop has a full first block, full middle ones and a short last one.
+STREAM_CHUNK = 3
+#: Agreement required of the streamed form (float64), relative to ``E‖l₁‖² + E‖l₂‖²``: the moment form
+#: subtracts second moments of that size, so its rounding is relative to them, not to ``d²_logit``.
+STREAM_TOLERANCE = 1e-10
+
+
+def _logit_energy(a: Model, b: Model) -> float:
+    """``E_x ‖l₁(x)‖² + E_x ‖l₂(x)‖²`` at float64 (the size of the moments the moment form subtracts)."""
+    l1, l2 = centred_logits(a), centred_logits(b)
+    per = (l1 * l1).sum(axis=1) + (l2 * l2).sum(axis=1)
+    w = input_weights(a)
+    return float(per.mean() if w is None else (per * w).sum())
+
+
+def check_streamed_form(ctx: Context, streamed: Callable[[Model, Model, int], float] | None = None) -> Outcome:
+    """The moment form summed over blocks of :data:`STREAM_CHUNK` inputs (float64, default
+    :func:`stream_d_logit_sq`) against the direct form at float64, on the random weighted pairs: refuted
+    when some difference exceeds :data:`STREAM_TOLERANCE` times ``E‖l₁‖² + E‖l₂‖²``."""
+    streamed = stream_d_logit_sq if streamed is None else streamed
+    rows = []
+    for i, (a, b) in enumerate(random_pairs(ctx.seed, 6)):
+        direct, blocks = float(d_logit_sq(a, b, FLOAT64)), float(streamed(a, b, STREAM_CHUNK))
+        rows.append({"pair": i, "n": a.n, "direct": direct, "streamed": blocks,
+                     "relative_error": abs(blocks - direct) / max(_logit_energy(a, b), 1e-300)})
+    ev = {"chunk": STREAM_CHUNK, "tolerance": STREAM_TOLERANCE, "relative_to": "E‖l₁‖² + E‖l₂‖²",
+          "max_relative_error": max(r["relative_error"] for r in rows)}
+    bad = [r for r in rows if not r["relative_error"] <= STREAM_TOLERANCE]
+    return Outcome.refuted(witness=bad[0], **ev) if bad else Outcome.verified(**ev)
+
+
+def check_moment_form(ctx: Context, form: Callable[[Model, Model, Arithmetic], Any] | None = None,
+                      streamed: Callable[[Model, Model, int], float] | None = None) -> Outcome:
+    """``direct − moment form`` (default :func:`d_logit_sq_moments`) on random weighted pairs at ``ctx.dps``
+    and ``ctx.check_dps``, and the streamed moment form against the direct one at float64
+    (:func:`check_streamed_form`)."""
+    form = d_logit_sq_moments if form is None else form
 
     def residuals(P: Arithmetic) -> list[Any]:
         with P.active():
             return [d_logit_sq(a, b, P) - form(a, b, P) for a, b in random_pairs(ctx.seed, 6)]
 
-    return numeric_zero(residuals, ctx, digits=10)
+    return Outcome.combine({"moment form": numeric_zero(residuals, ctx, digits=10),
+                            "streamed, float64": check_streamed_form(ctx, streamed)})
 
 
 MOMENTS.method("symbolic")(lambda ctx: symbolic_zeros(
     {"M=2, K=3": dlogit.moment_identity(2, 3)},
     instances("one input, M = 2, K = 3, symbolic entries"),
     note="linearity of E_x turns each product into a trace against a second moment"))
-scoped_method(MOMENTS, "numeric", instances("6 random pairs, M ≤ 3, weighted"))(check_moment_form)
+scoped_method(MOMENTS, "numeric", instances("6 random pairs, M ≤ 3, weighted; streamed in blocks of 3 of 10 inputs"))(
+    check_moment_form)
