@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import tracemalloc
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,9 +20,11 @@ da = pytest.importorskip("dask.array")
 
 from distributed.diagnostics.plugin import SchedulerPlugin  # noqa: E402
 
+import theory.dask_engine as dask_engine  # noqa: E402
 from checks.cli import main  # noqa: E402
-from test_streaming import disagreement, pair, sets_for, write_dir  # noqa: E402
+from test_streaming import disagreement, pair, rel, sets_for, write_dir  # noqa: E402
 from theory.compare import compare  # noqa: E402
+from theory.distances import Sets  # noqa: E402
 from theory.dask_engine import _compute, chunked_model, compare_dask, load_chunked  # noqa: E402
 from theory.errors import ClosenessError  # noqa: E402
 from theory.model import Model  # noqa: E402
@@ -84,12 +87,137 @@ def test_uneven_chunking_equals_streamed(client: Any) -> None:
 
 def test_large_logits_and_default_sets(client: Any) -> None:
     """Logits beyond the unshifted range take the shifted path; without sets the default sets of
-    the in-memory path are chosen (pivots 0, every other label, the first independent inputs)."""
+    the in-memory path are chosen (pivots 0, every other label, the first independent inputs), also
+    with blocks of 3 labels (the columns ``S_Y`` spread over every block)."""
     a, b = pair(120, 8, 2, seed=5, scale=300.0)
     memory = compare(a, b)
-    result = compare_dask(*chunked_pair(a, b, 32), client=client)
-    assert result.sets == memory.sets
-    assert differ(result.values, memory.values) < 1e-12
+    for labels in (None, 3):
+        ca, cb = (chunked_model(m.f, m.g, rows=32, label_rows=labels, name=n) for m, n in ((a, "A"), (b, "B")))
+        result = compare_dask(ca, cb, client=client)
+        assert result.sets == memory.sets
+        assert differ(result.values, memory.values) < 1e-12, labels
+
+
+@pytest.mark.parametrize("labels", [64, 100, 333, (13, 400, 1, 286)])
+def test_blocks_of_labels_equal_in_memory(client: Any, labels: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of labels smaller than K (even, and the uneven 13, 400, 1, 286), several sweeps over
+    the labels per task (kept logits of 5 rows), labels 350..449 scaled ×80 so that some blocks of
+    labels need a shift and others not: the online log-sum-exp across blocks of labels gives the
+    in-memory values, and the single-process streamed path's."""
+    monkeypatch.setattr(dask_engine, "KEPT_LOGITS", 40)
+    a, b = pair(300, 700, 3, seed=19, weighted=True)
+    for m in (a, b):
+        m.g[350:450] *= 80
+    sets = sets_for(4, 3)
+    if isinstance(labels, tuple):
+        ga, gb = (da.from_array(np.asarray(m.g), chunks=(labels, 3)) for m in (a, b))
+        ca = chunked_model(a.f, ga, a.weights, rows=64, name="A")
+        cb = chunked_model(b.f, gb, b.weights, rows=64, name="B")
+        assert ca.g.chunks[0] == labels
+    else:
+        ca, cb = (chunked_model(m.f, m.g, m.weights, rows=64, label_rows=labels, name=n)
+                  for m, n in ((a, "A"), (b, "B")))
+        assert max(ca.g.chunks[0]) == labels < a.K
+    result = compare_dask(ca, cb, sets, chunk=5, client=client).values
+    assert differ(result, compare(a, b, sets).values) < 1e-12
+    assert disagreement(result, stream_distances(a, b, sets, chunk=16)) < 1e-12
+
+
+def test_close_models(client: Any) -> None:
+    """Models 100 times closer than elsewhere: ``a_y, b_y``, accumulated against the reference scales
+    of the rows of the sets and finished with ``σ_y``, still equal the in-memory values to 1e-12; the
+    other quantities are as close as the two passes of the streamed path get (the f side of
+    ``d_{f,g}`` is itself ill-conditioned here: about 1e-10 on both paths)."""
+    a, b = pair(400, 300, 3, seed=23, noise=3e-3, weighted=True)
+    sets = sets_for(5, 3)
+    result = compare_dask(*chunked_pair(a, b, 50), sets, client=client).values
+    memory = compare(a, b, sets).values
+    for name in ("a", "b"):
+        assert rel(getattr(result["terms"], name), getattr(memory["terms"], name)) < 1e-12, name
+    streamed = stream_distances(a, b, sets, chunk=16)
+    assert disagreement(result, memory) <= max(2 * disagreement(streamed, memory), 1e-12)
+
+
+#: Rows read from each :class:`Recorded` array, by key.
+READS: dict[str, list[tuple[int, int]]] = {}
+
+
+class Recorded:
+    """An array read as storage is, recording the rows of every read in ``READS[key]``."""
+
+    def __init__(self, key: str, x: np.ndarray) -> None:
+        self.key, self.x = key, np.asarray(x)
+        self.shape, self.dtype, self.ndim = self.x.shape, self.x.dtype, self.x.ndim
+        READS[key] = []
+
+    def __getitem__(self, item: Any) -> np.ndarray:
+        rows = item[0] if isinstance(item, tuple) else item
+        assert isinstance(rows, slice)
+        lo, hi, _ = rows.indices(self.shape[0])
+        if hi > lo:
+            READS[self.key].append((lo, hi))
+        return np.array(self.x[item])
+
+    def __dask_tokenize__(self) -> Any:
+        return ("recorded", self.key)
+
+
+def test_f_is_read_once_and_g_in_blocks_of_labels(client: Any) -> None:
+    """Every row of ``f`` is read once, by the one pass (the rows of the sets, ``x_0`` and ``S_X``,
+    once more before it); every read of ``g``, by any task, is of at most one block of labels."""
+    a, b = pair(400, 500, 3, seed=21, weighted=True)
+    sets = Sets(0, (1, 2, 3), 0, (1, 2, 7))
+    models = []
+    for m, name in ((a, "A"), (b, "B")):
+        f = da.from_array(Recorded(f"f {name}", m.f), chunks=(64, 3))
+        g = da.from_array(Recorded(f"g {name}", m.g), chunks=(70, 3))
+        models.append(chunked_model(f, g, m.weights, name=name))
+    result = compare_dask(*models, sets, client=client)
+    assert differ(result.values, compare(a, b, sets).values) < 1e-12
+    for name in ("A", "B"):
+        count = np.zeros(a.n, dtype=int)
+        for lo, hi in READS[f"f {name}"]:
+            count[lo:hi] += 1
+        expected = np.ones(a.n, dtype=int)
+        expected[[0, 1, 2, 7]] = 2
+        assert np.array_equal(count, expected), name
+        labels = READS[f"g {name}"]
+        assert max(hi - lo for lo, hi in labels) <= 70 and len(labels) > 2 * len(models[0].f.chunks[0])
+
+
+def test_a_task_of_the_pass_holds_blocks_of_labels_not_g(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """G, G' of 25.6 MB each read from ``.npy`` files in blocks of 5000 labels (1.3 MB): the memory
+    a task of the pass allocates (traced, peak) stays below one G; with one block of labels (G whole)
+    it does not, so the measure can fail.  Both give the same values."""
+    a, b = pair(96, 100_000, 32, seed=17)
+    dirs = [write_dir(tmp_path / n, m) for m, n in ((a, "a"), (b, "b"))]
+    sets = sets_for(32, 32)
+    peaks: list[int] = []
+    task = dask_engine._main_task
+
+    def measured(*args: Any) -> Any:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        out = task(*args)
+        peaks.append(tracemalloc.get_traced_memory()[1] - base)
+        return out
+
+    monkeypatch.setattr(dask_engine, "_main_task", measured)
+    g_bytes = a.K * a.M * 8
+    values, largest = [], []
+    tracemalloc.start()
+    try:
+        with dask.config.set(scheduler="sync"):
+            for labels in (5000, a.K):
+                peaks.clear()
+                ca, cb = (load_chunked(d, rows=48, label_rows=labels, name=n) for d, n in zip(dirs, "AB", strict=True))
+                values.append(compare_dask(ca, cb, sets).values)
+                largest.append(max(peaks))
+    finally:
+        tracemalloc.stop()
+    assert len(peaks) == 2
+    assert largest[0] < g_bytes < largest[1], (largest, g_bytes)
+    assert disagreement(values[0], values[1]) < 1e-12
 
 
 def test_storage_formats(tmp_path: Path, client: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from theory.compare import compare
 from theory.distances import Sets
 from theory.errors import ClosenessError
 from theory.identifiability import equivalent_model_arrays
-from theory.model import Model
-from theory.streaming import Moments, stream_d_fg, stream_distances, stream_kl, stream_llv_terms
+from theory.model import Model, log_softmax
+from theory.streaming import MainSums, Moments, stream_d_fg, stream_distances, stream_kl, stream_llv_terms
 
 TERM_ARRAYS = ("sigma", "sigma2", "a", "b", "c", "e", "s", "s2")
 
@@ -118,6 +119,56 @@ def test_moments_merge_matches_numpy_and_survives_an_offset() -> None:
     assert np.max(np.abs(mom.cov() - (cu * p[:, None]).T @ cv)) < 1e-9
     naive = naive_sq / w.sum() - (naive_mean / w.sum()) ** 2
     assert rel(naive, p @ cu**2) > 1e-6
+
+
+def test_row_sums_merge_over_blocks_of_labels() -> None:
+    """Row sums of blocks of labels merged by the online log-sum-exp give the KL divergences and
+    ``ℓ`` of all labels at once, also when some blocks need a shift and others not (labels 200..299
+    scaled ×80) and the largest logits are not in the first block.  The KL divergences are compared
+    in absolute terms (``Σ_y p(ℓ − ℓ')`` carries an absolute rounding error of ``ε·|ℓ|``)."""
+    a, b = pair(40, 700, 3, seed=8)
+    g1, g2 = np.array(a.g), np.array(b.g)
+    g1[200:300] *= 80
+    g2[200:300] *= 80
+    f1, f2 = np.asarray(a.f), np.asarray(b.f)
+    ell, ell2 = log_softmax(f1 @ g1.T), log_softmax(f2 @ g2.T)
+    kl_ab, kl_ba = (np.exp(ell) * (ell - ell2)).sum(axis=1), (np.exp(ell2) * (ell2 - ell)).sum(axis=1)
+    cols = [5, 250, 699]
+    for cuts in ((0, 700), (0, 100, 200, 300, 700), (0, 250, 251, 700)):
+        parts = [streaming.row_sums(f1, f2, g1[lo:hi], g2[lo:hi], streaming.logit_bounds(g1[lo:hi], g2[lo:hi]), 64)
+                 for lo, hi in itertools.pairwise(cuts)]
+        if len(parts) > 1:  # shifted and unshifted blocks of labels are merged
+            assert any(p.c1.any() for p in parts) and any(not p.c1.any() for p in parts)
+        total = parts[0]
+        for part in parts[1:]:
+            total = total.merged(part)
+        block = total.finished(0, f1 @ g1[cols].T, f2 @ g2[cols].T)
+        assert max(np.max(np.abs(block.kl_ab - kl_ab)), np.max(np.abs(block.kl_ba - kl_ba))) < 1e-12, cuts
+        assert max(rel(block.ell, ell[:, cols]), rel(block.ell2, ell2[:, cols])) < 1e-12, cuts
+
+
+def test_reference_scales_finish_with_sigma() -> None:
+    """``MainSums`` against reference scales (off ``σ, σ'`` by up to 40 %), finished with ``σ, σ'``,
+    gives the ``a_y, b_y`` of the sums taken with ``σ, σ'`` themselves, for close models; reading
+    ``SD(ℓ/r − ℓ'/r')·r/σ`` instead (no correction) is refuted."""
+    a, b = pair(300, 40, 3, seed=10, noise=0.01, weighted=True)
+    sets = sets_for(4, 3)
+    terms = stream_llv_terms(a, b, sets, chunk=16)
+    rng = np.random.default_rng(1)
+    r, r2 = terms.sigma * (1 + 0.4 * rng.random(4)), terms.sigma2 * (1 - 0.3 * rng.random(4))
+    exact, ref = MainSums(terms.sigma, terms.sigma2), MainSums(r, r2, reference=True)
+    g1, g2 = np.asarray(a.g), np.asarray(b.g)
+    cols = streaming.label_columns(g1, g2, [*sets.labels, sets.pivot_label])
+    w = np.asarray(a.weights)
+    for lo, hi in ((0, 7), (7, 150), (150, 300)):
+        block = streaming.main_block(np.asarray(a.f[lo:hi]), np.asarray(b.f[lo:hi]), g1, g2,
+                                     streaming.logit_bounds(g1, g2), cols, lo)
+        exact.add(block, w[lo:hi])
+        ref.add(block, w[lo:hi])
+    (ea, eb), (ra, rb) = exact.label_terms(), ref.label_terms(terms.sigma, terms.sigma2)
+    assert max(rel(ea, terms.a), rel(eb, terms.b)) < 1e-12
+    assert max(rel(ra, ea), rel(rb, eb)) < 1e-12
+    assert rel(r / terms.sigma * np.sqrt(ref.m_a.var_u()), ea) > 1e-2
 
 
 def test_streamed_refusals() -> None:

@@ -361,19 +361,31 @@ def _block_rows(where: _Block, f1: Any, f2: Any) -> tuple[np.ndarray, np.ndarray
             _finite(f2, where.names[1], "f", where.index, where.lo))
 
 
-class _LabelBlocks:
-    """The blocks of labels of a model's ``g``, read one at a time inside a task: a read computes
-    that block of the chunked array where the task runs (a memory-mapped slice of an ``.npy`` file,
-    the zarr or HDF5 chunks it covers), so that a task never holds ``g`` whole; every block read is
-    checked finite."""
+class _Unread:
+    """A chunked array carried into a task unread (Dask would compute an array given to a task whole,
+    before the task runs): the task reads the rows it needs itself, each read a computation of its
+    own where the task runs, so that only those rows are read (a memory-mapped slice of an ``.npy``
+    file, the zarr or HDF5 chunks they cover)."""
+
+    def __init__(self, x: Any) -> None:
+        self.x = x
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        return np.asarray(self.x[lo:hi].compute(scheduler="sync"))
+
+
+class _LabelBlocks(_Unread):
+    """The blocks of labels of a model's ``g``, read one at a time inside a task, so that a task
+    never holds ``g`` whole; every block read is checked finite."""
 
     def __init__(self, g: Any, name: str) -> None:
-        self.g, self.name = g, name
-        self.bounds = _bounds(g.chunks[0])
+        super().__init__(g)
+        self.name, self.bounds = name, _bounds(g.chunks[0])
 
     def read(self, j: int) -> np.ndarray:
         """Block ``j`` (labels ``bounds[j]``) as float64."""
-        return _finite(self.g.blocks[j].compute(scheduler="sync"), self.name, "g", j, self.bounds[j][0])
+        lo, hi = self.bounds[j]
+        return _finite(self.rows(lo, hi), self.name, "g", j, lo)
 
 
 @dataclass(frozen=True)
@@ -497,18 +509,20 @@ def _compute(objs: list[Any], client: Any) -> list[Any]:
         raise ClosenessError(f"the Dask computation failed: {err}") from err
 
 
-def _gather_rows(x: Any, index: list[int]) -> Any:
-    """The rows ``index`` of ``x`` (sorted, once each) and their order: runs of consecutive rows are
-    sliced, so that only those rows are read, not the blocks that hold them (the blocks of the result
-    are gathered one by one: no task joins them)."""
+def _gather_rows(x: Any, index: list[int]) -> tuple[list[Any], list[int]]:
+    """Tasks reading the rows ``index`` of ``x`` (sorted, once each), and that order: one task per
+    run of consecutive rows within a block, so that only those rows are read (not the blocks that
+    hold them) and no task holds more than a block."""
     order = sorted(set(index))
-    runs = [[order[0]]]
+    starts = {lo for lo, _ in _bounds(x.chunks[0])}
+    runs = [[order[0], order[0] + 1]]
     for i in order[1:]:
-        if i == runs[-1][-1] + 1:
-            runs[-1].append(i)
+        if i == runs[-1][1] and i not in starts:
+            runs[-1][1] = i + 1
         else:
-            runs.append([i])
-    return da.concatenate([x[r[0]:r[-1] + 1] for r in runs]), order
+            runs.append([i, i + 1])
+    unread = dask.delayed(_Unread(x), pure=True)
+    return [dask.delayed(_Unread.rows)(unread, lo, hi) for lo, hi in runs], order
 
 
 def default_inputs(a: ChunkedModel, b: ChunkedModel, pivot: int = 0, client: Any = None) -> tuple[int, ...]:
@@ -546,7 +560,7 @@ def _small_rows(a: ChunkedModel, b: ChunkedModel, sets: Sets, limit: int, client
     xs, ys = [sets.pivot_input, *sets.inputs], [*sets.labels, sets.pivot_label]
     (fa, rows), (fb, _), (ga, labels), (gb, _) = (_gather_rows(x, i) for x, i in
                                                   ((a.f, xs), (b.f, xs), (a.g, ys), (b.g, ys)))
-    fa, fb, ga, gb = (np.concatenate(parts) for parts in _compute([_blocks_of(x) for x in (fa, fb, ga, gb)], client))
+    fa, fb, ga, gb = (np.concatenate(parts) for parts in _compute([fa, fb, ga, gb], client))
     for x, model, what in ((fa, a, "f"), (fb, b, "f"), (ga, a, "g"), (gb, b, "g")):
         if not np.all(np.isfinite(x)):
             raise ClosenessError(f"{model.name}: {what} contains non-finite values (NaN or infinity) "
