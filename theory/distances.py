@@ -71,12 +71,17 @@ def var(
     x: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, axis: int = 0, ddof: int = 0
 ) -> Any:
     """Population variance (two-pass); ``ddof = 1`` rescales by ``n/(n−1)`` (uniform only)."""
-    centred = x - np.expand_dims(mean(x, P, w, axis), axis)
+    return _centred_var(x - np.expand_dims(mean(x, P, w, axis), axis), P, w, axis, ddof)
+
+
+def _centred_var(centred: np.ndarray, P: Arithmetic, w: np.ndarray | None, axis: int, ddof: int) -> Any:
+    """The second pass of :func:`var`, for values already centred at their mean (callers that hold
+    the centred values pass them here rather than centring twice)."""
     v = mean(centred * centred, P, w, axis)
     if ddof:
         if w is not None:
             raise ClosenessError("ddof ≠ 0 is defined only for uniform input weights")
-        n = x.shape[axis]
+        n = centred.shape[axis]
         v = v * (P.scalar(n) / P.scalar(n - ddof))
     return v
 
@@ -288,7 +293,7 @@ def d_llv(terms: LLVTerms, lam: float | str = 1e-5, mode: str = "max") -> Any:
 def standardise(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, *, ddof: int = 0) -> np.ndarray:
     """Centre each column and divide it by its standard deviation (columns must vary)."""
     centred = u - mean(u, P, w, axis=0)
-    spread = sd(u, P, w, axis=0, ddof=ddof)
+    spread = P.sqrt(np.asarray(_centred_var(centred, P, w, 0, ddof)))
     scale = P.magnitude(u)
     for j, v in enumerate(spread):
         if P.is_zero(v, scale):
@@ -403,7 +408,7 @@ def fg_label_side(
         u = P.matmul(ff, label_matrix(gg, sets.pivot_label, sets.labels, P))
         u2 = P.matmul(ff2, label_matrix(gg2, sets.pivot_label, sets.labels, P))
         uc, uc2 = u - mean(u, P, w), u2 - mean(u2, P, w)
-        sd_u, sd_u2 = sd(u, P, w), sd(u2, P, w)
+        sd_u, sd_u2 = (P.sqrt(np.asarray(_centred_var(c, P, w, 0, 0))) for c in (uc, uc2))
         weighted = uc / P.scalar(u.shape[0]) if w is None else uc * w[:, None]
         cov = (weighted * uc2).sum(axis=0) if m == 1 else P.matmul(weighted.T, uc2)
         scales = (P.magnitude(u), P.magnitude(u2))

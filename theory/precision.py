@@ -371,8 +371,7 @@ class Ball(_ObjectArithmetic):
         return super().array(a)
 
     def _all_balls(self, a: np.ndarray) -> bool:
-        arb = self.flint.arb
-        return all(type(v) is arb for v in a.flat)
+        return _only(self.flint.arb, a.ravel().tolist())
 
     def scalar(self, x: Any) -> Any:
         arb = self.flint.arb
@@ -440,7 +439,12 @@ class Ball(_ObjectArithmetic):
         return a @ b
 
     def _matrix(self, a: np.ndarray) -> Any:
-        return self.flint.arb_mat(self.array(np.atleast_2d(np.asarray(a, dtype=object))).tolist())
+        """``a`` as a flint ``arb_mat`` (balls are copied in as they are, other numbers converted first)."""
+        a = np.atleast_2d(np.asarray(a))
+        entries = a.ravel().tolist()
+        if a.dtype != object or not _only(self.flint.arb, entries):
+            entries = self.array(a).ravel().tolist()
+        return self.flint.arb_mat(a.shape[0], a.shape[1], entries)
 
     def svdvals(self, a: np.ndarray) -> np.ndarray:
         """Enclosures of the singular values: square roots of the eigenvalues of ``aᵀa``.
@@ -575,6 +579,11 @@ def require_dps(dps: Any) -> None:
 
 def _is_object(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype == object
+
+
+def _only(kind: type, items: list[Any]) -> bool:
+    """Whether every item is exactly of type ``kind`` (one pass in C)."""
+    return set(map(type, items)) <= {kind}
 
 
 FLOAT64 = Float()
