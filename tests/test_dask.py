@@ -186,36 +186,34 @@ def test_f_is_read_once_and_g_in_blocks_of_labels(client: Any) -> None:
 
 
 def test_a_task_of_the_pass_holds_blocks_of_labels_not_g(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """G, G' of 25.6 MB each read from ``.npy`` files in blocks of 5000 labels (1.3 MB): the memory
-    a task of the pass allocates (traced, peak) stays below one G; with one block of labels (G whole)
+    """G, G' of 1.28 MB each read from ``.npy`` files in blocks of 500 labels (32 kB): the memory a
+    task of the pass allocates (traced, peak) stays below one G; with one block of labels (G whole)
     it does not, so the measure can fail.  Both give the same values."""
-    a, b = pair(96, 100_000, 32, seed=17)
+    a, b = pair(64, 20_000, 8, seed=17)
     dirs = [write_dir(tmp_path / n, m) for m, n in ((a, "a"), (b, "b"))]
-    sets = sets_for(32, 32)
+    sets = sets_for(8, 8)
     peaks: list[int] = []
     task = dask_engine._main_task
 
     def measured(*args: Any) -> Any:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        out = task(*args)
-        peaks.append(tracemalloc.get_traced_memory()[1] - base)
+        tracemalloc.start()
+        try:
+            out = task(*args)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
         return out
 
     monkeypatch.setattr(dask_engine, "_main_task", measured)
     g_bytes = a.K * a.M * 8
     values, largest = [], []
-    tracemalloc.start()
-    try:
-        with dask.config.set(scheduler="sync"):
-            for labels in (5000, a.K):
-                peaks.clear()
-                ca, cb = (load_chunked(d, rows=48, label_rows=labels, name=n) for d, n in zip(dirs, "AB", strict=True))
-                values.append(compare_dask(ca, cb, sets).values)
-                largest.append(max(peaks))
-    finally:
-        tracemalloc.stop()
-    assert len(peaks) == 2
+    with dask.config.set(scheduler="sync"):
+        for labels in (500, a.K):
+            peaks.clear()
+            ca, cb = (load_chunked(d, rows=16, label_rows=labels, name=n) for d, n in zip(dirs, "AB", strict=True))
+            values.append(compare_dask(ca, cb, sets).values)
+            largest.append(max(peaks))
+    assert len(peaks) == 4
     assert largest[0] < g_bytes < largest[1], (largest, g_bytes)
     assert disagreement(values[0], values[1]) < 1e-12
 

@@ -84,6 +84,7 @@ from theory.streaming import (
 try:
     import dask
     import dask.array as da
+    from dask.optimization import cull
 except ImportError as err:  # pragma: no cover - depends on the installation
     raise ClosenessError(
         "the Dask engine needs the optional extra: pip install 'closeness-proofs[dask]'"
@@ -361,31 +362,23 @@ def _block_rows(where: _Block, f1: Any, f2: Any) -> tuple[np.ndarray, np.ndarray
             _finite(f2, where.names[1], "f", where.index, where.lo))
 
 
-class _Unread:
-    """A chunked array carried into a task unread (Dask would compute an array given to a task whole,
-    before the task runs): the task reads the rows it needs itself, each read a computation of its
-    own where the task runs, so that only those rows are read (a memory-mapped slice of an ``.npy``
-    file, the zarr or HDF5 chunks they cover)."""
-
-    def __init__(self, x: Any) -> None:
-        self.x = x
-
-    def rows(self, lo: int, hi: int) -> np.ndarray:
-        return np.asarray(self.x[lo:hi].compute(scheduler="sync"))
-
-
-class _LabelBlocks(_Unread):
-    """The blocks of labels of a model's ``g``, read one at a time inside a task, so that a task
-    never holds ``g`` whole; every block read is checked finite."""
+class _LabelBlocks:
+    """The blocks of labels of a model's ``g``, carried into a task unread (Dask would compute an
+    array given to a task whole, before the task runs) and read there one at a time: each block by
+    its own optimised graph, culled to that block (a memory-mapped slice of an ``.npy`` file, the
+    zarr or HDF5 chunks it covers), on the synchronous scheduler, so that a task never holds ``g``
+    whole; every block read is checked finite."""
 
     def __init__(self, g: Any, name: str) -> None:
-        super().__init__(g)
         self.name, self.bounds = name, _bounds(g.chunks[0])
+        parts = g.to_delayed(optimize_graph=True).ravel()
+        graph = dict(parts[0].__dask_graph__()) if len(parts) else {}
+        self.parts = [(cull(graph, [part.key])[0], part.key) for part in parts]
 
     def read(self, j: int) -> np.ndarray:
         """Block ``j`` (labels ``bounds[j]``) as float64."""
-        lo, hi = self.bounds[j]
-        return _finite(self.rows(lo, hi), self.name, "g", j, lo)
+        graph, key = self.parts[j]
+        return _finite(dask.get(graph, key), self.name, "g", j, self.bounds[j][0])
 
 
 @dataclass(frozen=True)
@@ -511,8 +504,8 @@ def _compute(objs: list[Any], client: Any) -> list[Any]:
 
 def _gather_rows(x: Any, index: list[int]) -> tuple[list[Any], list[int]]:
     """Tasks reading the rows ``index`` of ``x`` (sorted, once each), and that order: one task per
-    run of consecutive rows within a block, so that only those rows are read (not the blocks that
-    hold them) and no task holds more than a block."""
+    run of consecutive rows within a block, its graph optimised alone, so that only those rows are
+    read (not the blocks that hold them) and no task holds more than a block."""
     order = sorted(set(index))
     starts = {lo for lo, _ in _bounds(x.chunks[0])}
     runs = [[order[0], order[0] + 1]]
@@ -521,8 +514,7 @@ def _gather_rows(x: Any, index: list[int]) -> tuple[list[Any], list[int]]:
             runs[-1][1] = i + 1
         else:
             runs.append([i, i + 1])
-    unread = dask.delayed(_Unread(x), pure=True)
-    return [dask.delayed(_Unread.rows)(unread, lo, hi) for lo, hi in runs], order
+    return [x[lo:hi].to_delayed(optimize_graph=True).ravel()[0] for lo, hi in runs], order
 
 
 def default_inputs(a: ChunkedModel, b: ChunkedModel, pivot: int = 0, client: Any = None) -> tuple[int, ...]:
