@@ -301,6 +301,12 @@ def test_non_finite_block_is_named(tmp_path: Path, client: Any, capsys: pytest.C
                                              r"first at row 57, column 1"):
         compare_dask(chunked_model(f, a.g, rows=20, name="A"), chunked_model(b.f, b.g, rows=20, name="B"),
                      sets_for(2, 2), client=client)
+    g = np.array(a.g)
+    g[9, 0] = np.inf
+    with pytest.raises(ClosenessError, match=r"A: g has a non-finite value .* in block 2 \(rows 8\.\.11\), "
+                                             r"first at row 9, column 0"):
+        compare_dask(chunked_model(a.f, g, rows=20, label_rows=4, name="A"), chunked_model(b.f, b.g, rows=20, name="B"),
+                     sets_for(2, 2), client=client)
     for model, name, bad in ((a, "a", False), (b, "b", True)):
         group = zarr.open_group(str(tmp_path / f"{name}.zarr"), mode="w")
         ff = np.array(model.f)

@@ -372,7 +372,7 @@ class _LabelBlocks:
     def __init__(self, g: Any, name: str) -> None:
         self.name, self.bounds = name, _bounds(g.chunks[0])
         parts = g.to_delayed(optimize_graph=True).ravel()
-        graph = dict(parts[0].__dask_graph__()) if len(parts) else {}
+        graph = dict(parts[0].__dask_graph__())
         self.parts = [(cull(graph, [part.key])[0], part.key) for part in parts]
 
     def read(self, j: int) -> np.ndarray:
@@ -421,16 +421,14 @@ def _sweep(
     logits at the columns ``[*S_Y, y_0]``; yields the finished sub-blocks in order."""
     subs = _blocks(a.shape[0], k.chunk)
     tile = max(256, TILE_ENTRIES // k.chunk)
-    total: list[RowSums | None] = [None] * len(subs)
+    total: list[RowSums] = []
     width = len(k.scales[0]) + 1
     z1, z2 = np.empty((a.shape[0], width)), np.empty((a.shape[0], width))
     for j, (at, offsets) in enumerate(k.columns):
         ga, gb = g1.read(j), g2.read(j)
         bound = logit_bounds(ga, gb)
-        for i, (s, e) in enumerate(subs):
-            part = row_sums(a[s:e], b[s:e], ga, gb, bound, tile)
-            before = total[i]
-            total[i] = part if before is None else before.merged(part)
+        parts = [row_sums(a[s:e], b[s:e], ga, gb, bound, tile) for s, e in subs]
+        total = parts if j == 0 else [t.merged(p) for t, p in zip(total, parts, strict=True)]
         if len(at):
             z1[:, at] = a @ ga[offsets].T
             z2[:, at] = b @ gb[offsets].T
@@ -443,8 +441,8 @@ def _input_terms_task(
 ) -> tuple[np.ndarray, ...]:
     """The input terms of some rows of ``S_X`` (pivot first): their logits at every label, one block
     of labels at a time, then :func:`theory.streaming.input_terms_of_logits`."""
-    k = g1.bounds[-1][1]
-    z1, z2 = np.empty((rows1.shape[0], k)), np.empty((rows2.shape[0], k))
+    labels = g1.bounds[-1][1]
+    z1, z2 = np.empty((rows1.shape[0], labels)), np.empty((rows2.shape[0], labels))
     for j, (lo, hi) in enumerate(g1.bounds):
         z1[:, lo:hi] = rows1 @ g1.read(j).T
         z2[:, lo:hi] = rows2 @ g2.read(j).T
@@ -616,7 +614,7 @@ def dask_distances(
 
     # the one pass over f, and beside it the input terms and the g side
     size = chunk if chunk is not None else default_chunk(a.K)
-    sweep = max(1, KEPT_LOGITS // (len(sets.labels) + 1)) // size * size or size
+    sweep = max(size, KEPT_LOGITS // (len(sets.labels) + 1) // size * size)
     consts = dask.delayed(_PassConstants(small["lab"], a.M > 1, small["scales"], _columns(sets, labels),
                                          size, sweep), pure=True)
     one_pass = _tree([dask.delayed(_main_task)(where, f1, f2, w1, w2, consts, g1, g2)

@@ -1,7 +1,8 @@
 """Benchmark of the Dask engine (theory.dask_engine; not part of the default test run).
 
     python3 tests/benchmarks/dask_bench.py [--n 100000] [--k 50000] [--m 256]
-                                           [--curve 10000,20000,50000,100000] [--rows 4096] [--json FILE]
+                                           [--curve 10000,20000,50000,100000] [--rows 4096]
+                                           [--label-rows L] [--json FILE]
 
 Two random models (as in ``run.py target``) are written as ``.npy`` directories in a temporary folder
 and compared with |S_Y| = M by:
@@ -11,7 +12,8 @@ and compared with |S_Y| = M by:
 * the two products ``F Gᵀ``, ``F' G'ᵀ`` alone, in the blocks and threads of the streamed path (wall
   and CPU time);
 * the Dask engine on a local cluster of 2 single-threaded worker processes (``compare_dask``, models
-  read block by block from the same files): wall time, CPU time of the workers and of this process
+  read block by block from the same files: ``--rows`` rows of f per task, g in blocks of
+  ``--label-rows`` labels, default 64 MiB blocks): wall time, CPU time of the workers and of this process
   (client and scheduler), peak RSS of each worker, at every n of ``--curve`` (the first n inputs),
   and its largest relative difference from the streamed path's JSON at the full n.
 
@@ -82,6 +84,7 @@ def main() -> int:
     parser.add_argument("--m", type=int, default=256)
     parser.add_argument("--curve", default="10000,20000,50000,100000", help="n of the cost curve, comma-separated")
     parser.add_argument("--rows", type=int, default=4096, help="rows of f per Dask task")
+    parser.add_argument("--label-rows", type=int, default=None, help="labels per block of g (default: 64 MiB blocks)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
@@ -100,7 +103,9 @@ def main() -> int:
         report["two_products_only"] = {"wall_s": time.perf_counter() - t, "cpu_s": cpu_seconds() - c}
         print(json.dumps({"two_products_only": report["two_products_only"]}), flush=True)
         del a, b
-        ca, cb = load_chunked(da, rows=args.rows, name="A"), load_chunked(db, rows=args.rows, name="B")
+        ca, cb = (load_chunked(d, rows=args.rows, name=n, label_rows=args.label_rows)
+                  for d, n in ((da, "A"), (db, "B")))
+        report["labels_per_block"] = max(ca.g.chunks[0])
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                           memory_limit=None) as cluster, Client(cluster) as client:
             start_cluster = time.perf_counter()
