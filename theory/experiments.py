@@ -32,11 +32,8 @@ import functools
 import itertools
 import json
 import math
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,12 +41,16 @@ from typing import Any
 import numpy as np
 
 from theory.compare import compare
-from theory.distances import Sets, d_kl, input_terms, m_cca
+from theory.distances import Sets, input_terms, label_subsets
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text, load_model, memory_limit, read_json, save_model
-from theory.model import Model
+from theory.model import Model, check_pair, log_probs
 from theory.precision import FLOAT64
-from theory.selection import paper_labels, require_invertible_sets
+from theory.selection import (
+    PAPER_T2_THRESHOLD,
+    pair_paper_labels,
+    require_invertible_sets,
+)
 from theory.shipped import Reporter, Shipped, hms, say
 from theory.synthetic import RadialData, radial_data
 from theory.training import TrainSettings, accuracy, single_threaded_blas, train, trained_model
@@ -70,7 +71,6 @@ __all__ = [
     "compare_across",
     "trend_data",
     "trend_statistics",
-    "Prepared",
     "pair_distances",
     "pair_table",
     "grid_from_table",
@@ -570,9 +570,13 @@ def trend_statistics(result: GridResult, permutations: int = 20_000) -> dict[str
 
 
 # ------------------------------------------------------------------------------------------
-# the vectorised float64 evaluator of one pair (the paper's selection, d_LLV and d_{f,g})
+# the vectorised float64 evaluator of pairs of models (the paper's selection, d_LLV, d_{f,g},
+# d_KL and m_CCA), batched over pairs
 # ------------------------------------------------------------------------------------------
 _NEAR = 1e-9  # relative gap below which a choice is re-made exactly as theory.selection makes it
+
+#: Rough bytes of the temporary arrays of one batch of pairs (the batch size is chosen to fit).
+BATCH_BYTES = 16 * 2**20
 
 
 def _sd(x: np.ndarray, axis: int) -> np.ndarray:
@@ -581,135 +585,340 @@ def _sd(x: np.ndarray, axis: int) -> np.ndarray:
     return np.sqrt(np.mean(c * c, axis=axis))
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A model with what every pair evaluation needs of it (float64 f, g, ℓ and ℓᵀ)."""
-
-    f: np.ndarray
-    g: np.ndarray
-    ell: np.ndarray
-    centred: np.ndarray  # ℓ − E_x ℓ
-    cov: np.ndarray  # Cov_x(ℓ), K×K
-    scale: float  # max |ℓ|
-
-    @classmethod
-    def of(cls, model: Model) -> Prepared:
-        from theory.model import log_probs
-
-        ell = log_probs(model)
-        centred = ell - ell.mean(axis=0)
-        return cls(np.asarray(model.f, dtype=float), np.asarray(model.g, dtype=float), ell, centred,
-                   centred.T @ centred / len(ell), float(np.max(np.abs(ell))))
+def _first_max(first: np.ndarray, *rest: np.ndarray) -> np.ndarray:
+    """Python's ``max`` elementwise: the first largest value (a NaN wins only when it comes first)."""
+    out = first
+    for x in rest:
+        out = np.where(x > out, x, out)
+    return out
 
 
-def _paper_labels(pa: Prepared, pb: Prepared) -> tuple[int, int]:
-    """``(y_0, left-out)`` of :func:`theory.selection.paper_labels` (which works from the moment
-    matrices of all pivots at once)."""
-    y0, left, _ = paper_labels(pa.ell, pb.ell)
-    return y0, left
-
-
-#: The authors' starting threshold for ``T2`` (a draw must beat it to replace the first draw).
-T2_THRESHOLD = 1.0
-
-
-@functools.lru_cache(maxsize=8)
-def _input_draws(n: int, m: int, samples: int, seed: int) -> np.ndarray:
-    """The disjoint seeded (M+1)-subsets that :func:`theory.selection.paper_inputs` tries, in its order."""
-    draws = min(samples, n // (m + 1))
-    if draws < 1:
-        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {n}")
-    return np.random.default_rng(seed).choice(n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
-
-
-def _input_t2(ell: np.ndarray, ell2: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``T2`` of every draw (rows of ``idx``: ``x_0`` then ``S_X``); nan where a ``s_x`` is zero."""
-    x0, sx = idx[:, 0], idx[:, 1:]
-    ok = np.ones(len(idx), dtype=bool)
-    spreads = []
-    for e in (ell, ell2):
-        s = _sd(e[sx] - e[x0][:, None, :], 2)
-        ok &= np.all(s > FLOAT64.zero_tolerance * np.max(np.abs(e[idx]), axis=(1, 2))[:, None], axis=1)
-        spreads.append(s)
-    s, s2 = spreads
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = _sd(ell[sx] / s[:, :, None] - ell2[sx] / s2[:, :, None], 2)
-        e = _sd(ell[x0][:, None, :] / s[:, :, None] - ell2[x0][:, None, :] / s2[:, :, None], 2)
-    return np.where(ok, np.maximum(np.max(c, axis=1), np.max(e, axis=1)), np.nan)
-
-
-def _paper_inputs(ell: np.ndarray, ell2: np.ndarray, m: int, samples: int, seed: int,
-                  ) -> tuple[int, tuple[int, ...]]:
-    """``(x_0, S_X)`` of :func:`theory.selection.paper_inputs`, all draws at once: the first draw
-    with the smallest ``T2`` below 1, else the first draw.  Near ties (with each other or with the
-    threshold) are decided draw by draw by :func:`theory.distances.input_terms`, as the library does."""
-    if samples < 1:
-        raise ClosenessError(f"--samples must be at least 1, got {samples}")
-    idx = _input_draws(ell.shape[0], m, samples, seed)
-    t2 = _input_t2(ell, ell2, idx)
-    below = np.where(np.isfinite(t2) & (t2 < T2_THRESHOLD), t2, np.inf)
-    lowest = float(np.min(below))
-    ties = bool(np.isfinite(lowest)) and int(np.sum(below <= lowest * (1 + _NEAR))) > 1  # none below 1: no tie
-    ambiguous = ties or bool(np.any(np.abs(t2 - T2_THRESHOLD) <= _NEAR))
-    if ambiguous:
-        best, chosen = T2_THRESHOLD, 0
-        for i, draw in enumerate(idx):
-            try:
-                _, _, c, e = input_terms(ell, ell2, int(draw[0]), tuple(int(v) for v in draw[1:]))
-            except ClosenessError:
-                continue
-            v = float(max(np.max(c), np.max(e)))
-            if v < best:
-                best, chosen = v, i
-    else:
-        chosen = int(np.argmin(below)) if np.isfinite(lowest) else 0
-    return int(idx[chosen, 0]), tuple(int(v) for v in idx[chosen, 1:])
+def _nuclear(mats: np.ndarray) -> np.ndarray:
+    """``‖C‖_*`` of each matrix of a stack; NaN for a matrix with a non-finite entry."""
+    finite = np.all(np.isfinite(mats), axis=(-2, -1))
+    sv = np.linalg.svd(np.where(finite[..., None, None], mats, 0.0), compute_uv=False)
+    return np.where(finite, np.sum(sv, axis=-1), np.nan)
 
 
 def _d_svd(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """``1 − ‖Cov(ũ, ṽ)‖_*/M`` for stacks of paired samples ``u``, ``v`` (…, n, M)."""
     su = (u - u.mean(axis=-2, keepdims=True)) / _sd(u, -2)[..., None, :]
     sv = (v - v.mean(axis=-2, keepdims=True)) / _sd(v, -2)[..., None, :]
-    c = np.swapaxes(su, -1, -2) @ sv / u.shape[-2]
-    return 1.0 - np.sum(np.linalg.svd(c, compute_uv=False), axis=-1) / u.shape[-1]
+    return 1.0 - _nuclear(np.swapaxes(su, -1, -2) @ sv / u.shape[-2]) / u.shape[-1]
 
 
-def pair_distances(a: Model | Prepared, b: Model | Prepared, samples: int = 100, seed: int = 0,
+@dataclass(frozen=True)
+class _Stack:
+    """The models of a table, stacked at float64: ``f`` (N, n, M), ``g`` (N, K, M), ``ℓ`` (N, n, K),
+    its columns centred over the inputs (N, K, n), ``σ[i, y_0, y] = SD_x[ℓ(y|x) − ℓ(y_0|x)]`` (N, K, K)
+    for every pivot, and ``cov[i, :, j, :] = Cov_x(f_i, f_j)`` (N, M, N, M) of all pairs of models
+    (one Gram product)."""
+
+    f: np.ndarray
+    g: np.ndarray
+    ell: np.ndarray
+    centred: np.ndarray
+    sigma: np.ndarray
+    cov: np.ndarray
+
+    @classmethod
+    def of(cls, models: Sequence[Model]) -> _Stack:
+        shapes = sorted({(m.n, m.K, m.M) for m in models})
+        if len(shapes) > 1:
+            raise ClosenessError(f"the models of a pair table must share (n, K, M), got {shapes}")
+        if any(m.weights is not None for m in models):
+            raise ClosenessError("the vectorised pair evaluator takes uniform input weights; these models have weights")
+        f = np.stack([np.asarray(m.f, dtype=float) for m in models])
+        ell = np.stack([log_probs(m) for m in models])
+        columns = np.ascontiguousarray(np.swapaxes(ell, 1, 2))
+        centred = columns - np.mean(columns, axis=2, keepdims=True)
+        sigma = np.stack([_sd(c[None, :, :] - c[:, None, :], 2) for c in columns])
+        count, n, m = f.shape
+        fc = np.moveaxis(f - np.mean(f, axis=1, keepdims=True), 1, 0).reshape(n, count * m)
+        cov = (fc.T @ fc / n).reshape(count, m, count, m)
+        return cls(f, np.stack([np.asarray(m.g, dtype=float) for m in models]), ell, centred, sigma, cov)
+
+    def model(self, i: int) -> Model:
+        return Model(self.f[i], self.g[i])
+
+
+@functools.lru_cache(maxsize=8)
+def _input_draws(n: int, m: int, samples: int, seed: int) -> np.ndarray:
+    """The disjoint seeded (M+1)-subsets that :func:`theory.selection.paper_inputs` tries, in its order."""
+    if samples < 1:
+        raise ClosenessError(f"--samples must be at least 1, got {samples}")
+    draws = min(samples, n // (m + 1))
+    if draws < 1:
+        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {n}")
+    return np.random.default_rng(seed).choice(n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
+
+
+def _exact_draw(ell: np.ndarray, ell2: np.ndarray, idx: np.ndarray) -> int:
+    """The draw :func:`theory.selection.paper_inputs` keeps, decided draw by draw by
+    :func:`theory.distances.input_terms`."""
+    best, chosen = PAPER_T2_THRESHOLD, 0
+    for i, draw in enumerate(idx):
+        try:
+            _, _, c, e = input_terms(ell, ell2, int(draw[0]), tuple(int(v) for v in draw[1:]))
+        except ClosenessError:
+            continue
+        v = float(max(np.max(c), np.max(e)))
+        if v < best:
+            best, chosen = v, i
+    return chosen
+
+
+def _spread(centred: np.ndarray, axis: int) -> np.ndarray:
+    """The standard deviation of data already centred along ``axis``: ``√E[x²]`` (the second pass of
+    :func:`_sd`, whose first pass, the centring, was done once per model)."""
+    return np.sqrt(np.einsum("...i,...i->...", np.moveaxis(centred, axis, -1), np.moveaxis(centred, axis, -1))
+                   / centred.shape[axis])
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """What each model contributes to ``T2`` of every draw of ``idx`` (rows: ``x_0`` then ``S_X``):
+    ``s_x`` (N, D, M), whether every ``s_x`` is certainly non-zero (N, D) by
+    :meth:`FLOAT64.is_zero`'s threshold (as :func:`input_terms` decides it), and the rows ``ℓ(·|x)``
+    and ``ℓ(·|x_0)`` centred over the labels and divided by ``s_x`` (N, D, M, K each), so that
+    ``c_x``, ``e_x`` of a pair are the spreads of differences."""
+
+    idx: np.ndarray
+    s: np.ndarray
+    ok: np.ndarray
+    rows: np.ndarray
+    pivots: np.ndarray
+
+    @classmethod
+    def of(cls, stack: _Stack, idx: np.ndarray) -> _Draws:
+        e = stack.ell[:, idx]  # (N, D, M+1, K)
+        s = _sd(e[:, :, 1:] - e[:, :, :1], 3)
+        tiny = FLOAT64.zero_tolerance * np.max(np.abs(e), axis=(2, 3))
+        centred = e - np.mean(e, axis=3, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            rows, pivots = centred[:, :, 1:] / s[..., None], centred[:, :, :1] / s[..., None]
+        return cls(idx, s, np.all(s > tiny[..., None], axis=2), rows, pivots)
+
+    def choose(self, stack: _Stack, ia: np.ndarray, ib: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(chosen draw, c, e)`` of the pairs ``(ia[p], ib[p])`` (``c``, ``e`` of every draw, B×D×M):
+        the first draw with the smallest ``T2`` below 1, else the first draw.  Near ties (with each
+        other or with the threshold) are decided by :func:`_exact_draw`, as the library does."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            c = _spread(self.rows[ia] - self.rows[ib], 3)
+            e = _spread(self.pivots[ia] - self.pivots[ib], 3)
+        t2 = np.where(self.ok[ia] & self.ok[ib], np.maximum(np.max(c, axis=2), np.max(e, axis=2)), np.nan)
+        below = np.where(np.isfinite(t2) & (t2 < PAPER_T2_THRESHOLD), t2, np.inf)
+        lowest = np.min(below, axis=1)
+        ties = np.isfinite(lowest) & (np.sum(below <= (lowest * (1 + _NEAR))[:, None], axis=1) > 1)
+        ambiguous = ties | np.any(np.abs(t2 - PAPER_T2_THRESHOLD) <= _NEAR, axis=1)  # none below 1: no tie
+        chosen = np.where(np.isfinite(lowest), np.argmin(below, axis=1), 0)
+        for p in np.flatnonzero(ambiguous):
+            chosen[p] = _exact_draw(stack.ell[ia[p]], stack.ell[ib[p]], self.idx)
+        return chosen, c, e
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The chosen sets of a batch of pairs of models ``(ia[p], ib[p])``: pivots ``y0``, ``x0`` (B,),
+    ``S_Y`` as ``labels`` (B, K−2), ``S_X`` as ``inputs`` (B, M), and ``(s, s', c, e)`` of the chosen
+    draw (B×M each)."""
+
+    ia: np.ndarray
+    ib: np.ndarray
+    y0: np.ndarray
+    labels: np.ndarray
+    x0: np.ndarray
+    inputs: np.ndarray
+    terms: tuple[np.ndarray, ...]
+
+    def take(self, keep: np.ndarray) -> _Chosen:
+        return _Chosen(self.ia[keep], self.ib[keep], self.y0[keep], self.labels[keep], self.x0[keep],
+                       self.inputs[keep], tuple(x[keep] for x in self.terms))
+
+
+def _singular(stack: _Stack, ch: _Chosen, subsets: np.ndarray) -> np.ndarray:
+    """Pairs where :func:`theory.selection.require_invertible_sets` finds some ``L``, ``L'``, ``N`` or
+    ``N'`` singular: the same matrices (in its order) and criterion, in one batched SVD."""
+    r = np.arange(len(ch.ia))
+    members = ch.labels[:, subsets]  # (B, subsets, M): the labels of each M-subset of S_Y
+    ls = [np.swapaxes(g[r[:, None, None], members] - g[r, ch.y0][:, None, None, :], -1, -2)
+          for g in (stack.g[ch.ia], stack.g[ch.ib])]
+    ns = [np.swapaxes(f[r[:, None], ch.inputs] - f[r, ch.x0][:, None, :], -1, -2)[:, None]
+          for f in (stack.f[ch.ia], stack.f[ch.ib])]
+    mats = np.concatenate([np.stack(ls, axis=2).reshape(len(r), -1, *ls[0].shape[-2:]), *ns], axis=1)
+    with FLOAT64.active():
+        sv = np.linalg.svd(mats, compute_uv=False)
+    return np.any(np.abs(sv) <= FLOAT64.zero_tolerance * np.abs(np.max(sv, axis=-1, keepdims=True)), axis=(1, 2))
+
+
+def _distances(stack: _Stack, ch: _Chosen, subsets: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(d_LLV, d_{f,g})`` of a batch of pairs on their chosen sets: the definitions of
+    :mod:`theory.distances`, vectorised over the pairs.  The label and input terms are spreads of
+    centred data (two-pass moments); the f side's covariances of ``u = Lᵀf`` are the bilinear
+    forms ``Lᵀ Cov(f, f') L'`` of the covariances of ``f`` (:attr:`_Stack.cov`)."""
+    m = stack.f.shape[2]
+    ia, ib, y0, labels = ch.ia, ch.ib, ch.y0, ch.labels
+    r = np.arange(len(ia))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        sig = stack.sigma[ia[:, None], y0[:, None], labels][..., None]  # σ_y, y ∈ S_Y: (B, |S_Y|, 1)
+        sig2 = stack.sigma[ib[:, None], y0[:, None], labels][..., None]
+        q = stack.centred[ia[:, None], labels] / sig
+        q -= stack.centred[ib[:, None], labels] / sig2
+        a = _spread(q, 2)
+        q = stack.centred[ia, y0][:, None] / sig
+        q -= stack.centred[ib, y0][:, None] / sig2
+        b = _spread(q, 2)
+        s, s2, c, e = ch.terms
+        t1 = _first_max(np.max(a, axis=1), np.max(b, axis=1))
+        t2 = _first_max(np.max(c, axis=1), np.max(e, axis=1))
+        llv = _first_max(t1, t2, lam * np.max(np.abs(sig - sig2)[..., 0], axis=1),
+                         lam * np.max(np.abs(s - s2), axis=1))
+        # the f side: Cov(u, u') of u = Lᵀf for all of S_Y, each M-subset's Cov(ũ, ũ') a block of it
+        la, lb = ((g[r[:, None], labels] - g[r, y0][:, None]) for g in (stack.g[ia], stack.g[ib]))  # Lᵀ
+        var_a = np.einsum("bym,bmk,byk->by", la, stack.cov[ia, :, ia, :], la)
+        var_b = np.einsum("bym,bmk,byk->by", lb, stack.cov[ib, :, ib, :], lb)
+        cross = la @ stack.cov[ia, :, ib, :] @ np.swapaxes(lb, 1, 2) / np.sqrt(var_a[:, :, None] * var_b[:, None, :])
+        f_side = 1.0 - _nuclear(cross[:, subsets[:, :, None], subsets[:, None, :]]) / m
+        # the g side: Nᵀg over the labels
+        g_side = _d_svd(*(g @ np.swapaxes(f[r[:, None], ch.inputs] - f[r, ch.x0][:, None], 1, 2)
+                          for f, g in ((stack.f[ia], stack.g[ia]), (stack.f[ib], stack.g[ib]))))
+    return llv, _first_max(np.max(f_side, axis=1), g_side)
+
+
+#: ``(d_LLV, d_{f,g}, sets)`` of a pair, or why it failed.
+_Outcome = tuple[float, float, Sets] | str
+
+
+def _evaluate_batch(stack: _Stack, draws: _Draws, subsets: np.ndarray, ia: np.ndarray, ib: np.ndarray,
+                    y0: np.ndarray, left: np.ndarray, lam: float) -> list[_Outcome]:
+    """The outcome of each pair ``(ia[p], ib[p])`` whose labels ``y0``, ``left`` are chosen: its
+    inputs, the invertibility of its ``L``, ``N`` (the bound's hypothesis, as compare checks it)
+    and its distances."""
+    k = stack.ell.shape[2]
+    chosen, c, e = draws.choose(stack, ia, ib)
+    r = np.arange(len(ia))
+    keep = (np.arange(k) != y0[:, None]) & (np.arange(k) != left[:, None])
+    labels = np.argsort(~keep, axis=1, kind="stable")[:, :k - 2]  # S_Y, in order
+    ch = _Chosen(ia, ib, y0, labels, draws.idx[chosen, 0], draws.idx[chosen, 1:],
+                 (draws.s[ia, chosen], draws.s[ib, chosen], c[r, chosen], e[r, chosen]))
+    sets = [Sets(int(y0[p]), tuple(int(v) for v in labels[p]), int(ch.x0[p]), tuple(int(v) for v in ch.inputs[p]),
+                 left_out_label=int(left[p]), selection="paper") for p in r]
+    out: list[_Outcome] = ["a distance is not finite at float64"] * len(r)
+    ok = np.ones(len(r), dtype=bool)
+    for p in np.flatnonzero(_singular(stack, ch, subsets)):
+        try:  # the matrix-by-matrix pass names the first singular matrix
+            require_invertible_sets(stack.model(ia[p]), stack.model(ib[p]), sets[p])
+        except ClosenessError as err:
+            out[p], ok[p] = str(err), False
+    live = np.flatnonzero(ok)
+    llv, fg = _distances(stack, ch.take(live), subsets, lam)
+    for j, p in enumerate(live):
+        if np.isfinite(llv[j]) and np.isfinite(fg[j]):
+            out[p] = (float(llv[j]), float(fg[j]), sets[p])
+    return out
+
+
+def _similarities(stack: _Stack, first: np.ndarray, second: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(d_KL, m_CCA, errors)`` of every pair ``(first[p], second[p])`` from Gram products of the
+    stacked models: ``Σ_x Σ_y p_a ℓ_b`` of all pairs at once for ``d_KL`` (:func:`theory.distances.d_kl`),
+    the cross-covariances of the centred, column-scaled ``f`` of all pairs at once for ``m_CCA``
+    (:func:`theory.distances.m_cca`: a Cholesky factor per model, then batched solves and SVDs).
+    A value that failed is NaN, with the error of the one-pair evaluation."""
+    count, n, m = stack.f.shape
+    flat = stack.ell.reshape(count, -1)
+    gram = np.exp(flat) @ flat.T  # [a, b] = Σ_x Σ_y p_a(y|x) ℓ_b(y|x)
+    kl = (np.diagonal(gram)[first] - gram[first, second]) / n
+    centred = stack.f - (np.full(n, 1.0 / n) @ stack.f)[:, None, :]
+    peaks = np.max(np.abs(centred), axis=1, keepdims=True)
+    unit = np.moveaxis(centred / np.where(peaks > 0, peaks, 1.0), 1, 0).reshape(n, count * m)
+    cov = ((unit / n).T @ unit).reshape(count, m, count, m)  # [a, :, b, :]: Cov(f_a, f_b) of the scaled columns
+    chol, bad = np.tile(np.eye(m), (count, 1, 1)), np.zeros(count, dtype=bool)
+    for i in range(count):
+        try:
+            chol[i] = FLOAT64.cholesky(cov[i, :, i, :])
+        except ClosenessError:
+            bad[i] = True
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inner = np.linalg.solve(chol[first], cov[first, :, second, :])
+        cca = _nuclear(np.swapaxes(np.linalg.solve(chol[second], np.swapaxes(inner, 1, 2)), 1, 2)) / m
+    errors = [""] * len(first)
+    for p in np.flatnonzero(~np.isfinite(kl) | bad[first] | bad[second] | ~np.isfinite(cca)):
+        try:
+            FLOAT64.require_finite([kl[p]], "d_KL")
+        except ClosenessError as err:
+            errors[p], kl[p], cca[p] = str(err), np.nan, np.nan
+            continue
+        try:
+            if bad[first[p]] or bad[second[p]]:
+                raise ClosenessError("covariance matrix is not positive definite")
+            FLOAT64.require_finite([cca[p]], "m_CCA")
+        except ClosenessError as err:
+            errors[p], cca[p] = str(err), np.nan
+    return kl, cca, errors
+
+
+def _evaluate(models: Sequence[Model], first: np.ndarray, second: np.ndarray, rows: list[PairResult],
+              samples: int, seed: int, lam: float, similarity: bool = True, report: Reporter | None = None,
+              ) -> None:
+    """Fill ``rows[p]`` with ``d_LLV``, ``d_{f,g}`` and the sets of the paper's selection for the
+    pair ``(models[first[p]], models[second[p]])``, and with ``d_KL``, ``m_CCA`` when ``similarity``:
+    the values of :func:`theory.compare.compare` (``select="paper"``), batched over pairs.  A failure
+    is the row's ``error`` (the message the one-pair evaluation gives); what was computed before it stays."""
+    stack = _Stack.of(models)
+    n, k, m = stack.ell.shape[1], stack.ell.shape[2], stack.f.shape[2]
+    y0 = left = np.zeros(len(rows), dtype=int)
+    try:
+        y0, left, errors = pair_paper_labels(stack.ell, first, second)
+    except ClosenessError as err:  # refused for every pair (K)
+        errors = [str(err)] * len(rows)
+    later = ""  # a refusal that every pair meets once its labels are chosen
+    try:
+        draws = _Draws.of(stack, _input_draws(n, m, samples, seed))
+        if k - 2 < m:
+            raise ClosenessError(f"the label set must have at least M = {m} labels, got {k - 2}")
+        subsets = np.array(label_subsets(tuple(range(k - 2)), m))
+    except ClosenessError as err:
+        later = str(err)
+    batch = max(1, BATCH_BYTES // (64 * n * k + (0 if later else 64 * draws.rows[0].size)))
+    for start in range(0, len(rows), batch):
+        part = np.arange(start, min(start + batch, len(rows)))
+        live = np.array([p for p in part if not errors[p]], dtype=int)
+        if later or not len(live):
+            outcomes: list[_Outcome] = [later] * len(live)
+        else:
+            outcomes = _evaluate_batch(stack, draws, subsets, first[live], second[live], y0[live], left[live], lam)
+        for p, outcome in zip(live, outcomes, strict=True):
+            if isinstance(outcome, str):
+                errors[p] = outcome
+            else:
+                rows[p].d_llv, rows[p].d_fg, rows[p].sets = outcome
+        for p in part:
+            rows[p].error = errors[p]
+        say(report, f"pairs compared: {part[-1] + 1}/{len(rows)}", part[-1] + 1 == len(rows))
+    done = np.array([row.sets is not None for row in rows], dtype=bool)
+    if similarity and np.any(done):
+        kl, cca, problems = _similarities(stack, first[done], second[done])
+        for j, p in enumerate(np.flatnonzero(done)):
+            rows[p].d_kl, rows[p].m_cca, rows[p].error = float(kl[j]), float(cca[j]), problems[j]
+
+
+def pair_distances(a: Model, b: Model, samples: int = 100, seed: int = 0,
                    lam: float = 1e-5) -> tuple[float, float, Sets]:
-    """``(d_LLV, d_{f,g}, sets)`` of two models with the paper's selection, at float64, vectorised.
+    """``(d_LLV, d_{f,g}, sets)`` of two models with the paper's selection, at float64: the batched
+    evaluator of :func:`pair_table` with one pair.
 
     The same definitions and selection as :func:`theory.compare.compare` with ``select="paper"``
-    (:func:`compare_pair` uses that), a few milliseconds instead of a quarter second; the two are
-    compared on pairs of the shipped models by the tests and by ``sec5-bound-trained``.
+    (:func:`compare_pair` uses that); the two are compared on pairs of the shipped models by the
+    tests and by ``sec5-bound-trained``.
     """
-    pa = a if isinstance(a, Prepared) else Prepared.of(a)
-    pb = b if isinstance(b, Prepared) else Prepared.of(b)
-    fa, fb, ga, gb, ell, ell2 = pa.f, pb.f, pa.g, pb.g, pa.ell, pb.ell
-    y0, left = _paper_labels(pa, pb)
-    x0, sx = _paper_inputs(ell, ell2, fa.shape[1], samples, seed)
-    labels = tuple(y for y in range(ga.shape[0]) if y not in (y0, left))
-    sets = Sets(y0, labels, x0, sx, left_out_label=left, selection="paper")
-    require_invertible_sets(Model(fa, ga), Model(fb, gb), sets)  # the bound's hypothesis, as compare checks it
-    sy = list(labels)
-    sig, sig2 = _sd(ell[:, sy] - ell[:, [y0]], 0), _sd(ell2[:, sy] - ell2[:, [y0]], 0)
-    t1 = max(np.max(_sd(ell[:, sy] / sig - ell2[:, sy] / sig2, 0)),
-             np.max(_sd(ell[:, [y0]] / sig - ell2[:, [y0]] / sig2, 0)))
-    s, s2 = _sd(ell[list(sx)] - ell[[x0]], 1), _sd(ell2[list(sx)] - ell2[[x0]], 1)
-    t2 = max(np.max(_sd(ell[list(sx)] / s[:, None] - ell2[list(sx)] / s2[:, None], 1)),
-             np.max(_sd(ell[[x0]] / s[:, None] - ell2[[x0]] / s2[:, None], 1)))
-    llv = max(t1, t2, lam * np.max(np.abs(sig - sig2)), lam * np.max(np.abs(s - s2)))
-    m = fa.shape[1]
-    subsets = np.array(list(itertools.combinations(range(len(sy)), m)))
-    u, u2 = fa @ (ga[sy] - ga[y0]).T, fb @ (gb[sy] - gb[y0]).T
-    uc, uc2 = u - u.mean(axis=0), u2 - u2.mean(axis=0)
-    cross = (uc.T @ uc2 / len(u)) / np.outer(_sd(u, 0), _sd(u2, 0))  # Cov(ũ, ũ') of all of S_Y
-    blocks = cross[subsets[:, :, None], subsets[:, None, :]]
-    f_side = 1.0 - np.sum(np.linalg.svd(blocks, compute_uv=False), axis=-1) / m
-    g_side = _d_svd(ga @ (fa[list(sx)] - fa[x0]).T, gb @ (fb[list(sx)] - fb[x0]).T)
-    fg = max(float(np.max(f_side)), float(g_side))
-    if not (np.isfinite(llv) and np.isfinite(fg)):
-        raise ClosenessError("a distance is not finite at float64")
-    return float(llv), fg, sets
+    check_pair(a, b)
+    row = PairResult(0, 0, 0)
+    _evaluate([a, b], np.array([0]), np.array([1]), [row], samples, seed, lam, similarity=False)
+    if row.sets is None:
+        raise ClosenessError(row.error)
+    return row.d_llv, row.d_fg, row.sets
 
 
 # ------------------------------------------------------------------------------------------
@@ -718,57 +927,21 @@ def pair_distances(a: Model | Prepared, b: Model | Prepared, samples: int = 100,
 PairKey = tuple[tuple[int, int], tuple[int, int]]
 
 
-#: Pairs per worker below which :func:`pair_table` stays in one process.
-PAIRS_PER_WORKER = 400
-
-#: The prepared models, ``samples`` and ``λ`` of the pair table being evaluated, set before the
-#: worker processes are forked so that they inherit them (with the code as it is in memory).
-_SHARED: dict[str, Any] = {}
-
-
-def _pair_row(a: tuple[int, int], b: tuple[int, int]) -> PairResult:
-    prepared, samples, lam = _SHARED["prepared"], _SHARED["samples"], _SHARED["lam"]
-    pr = PairResult(a[0], a[1], b[1], width_b=b[0])
-    try:
-        pr.d_llv, pr.d_fg, pr.sets = pair_distances(prepared[a], prepared[b], samples, 0, lam)
-        pr.d_kl = float(d_kl(prepared[a].ell, prepared[b].ell))
-        pr.m_cca = float(m_cca(prepared[a].f, prepared[b].f))
-    except ClosenessError as err:
-        pr.error = str(err)
-    return pr
-
-
-def _pair_rows(chunk: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[PairResult]:
-    with single_threaded_blas():
-        return [_pair_row(a, b) for a, b in chunk]
-
-
 def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: float = 1e-5,
                report: Reporter | None = None) -> dict[PairKey, PairResult]:
     """:func:`pair_distances`, ``d_KL`` and ``m_CCA`` of every pair of ``models`` (keyed ``(width, seed)``)
     with different seeds, keyed by the sorted pair of keys; a failure is recorded in the pair, not raised.
 
-    Large tables are split over one forked process per core (each pair is evaluated alone, so the
-    result does not depend on the split); without ``fork`` (or on one core) in this process."""
+    The pairs are evaluated together, batched over pairs (:data:`BATCH_BYTES` of temporaries at a time)."""
     keys = sorted(models)
     todo = [(a, b) for a, b in itertools.combinations(keys, 2) if a[1] != b[1]]
-    workers = min(os.cpu_count() or 1, len(todo) // PAIRS_PER_WORKER)
-    size = max(1, -(-len(todo) // (8 * max(workers, 1))))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    _SHARED.update(prepared={k: Prepared.of(m) for k, m in models.items()}, samples=samples, lam=lam)
-    rows: list[PairResult] = []
-    try:
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for part in pool.map(_pair_rows, chunks):
-                    rows.extend(part)
-                    say(report, f"pairs compared: {len(rows)}/{len(todo)}", len(rows) == len(todo))
-        else:
-            for chunk in chunks:
-                rows.extend(_pair_rows(chunk))
-                say(report, f"pairs compared: {len(rows)}/{len(todo)}", len(rows) == len(todo))
-    finally:
-        _SHARED.clear()
+    if not todo:
+        return {}
+    pos = {key: i for i, key in enumerate(keys)}
+    rows = [PairResult(a[0], a[1], b[1], width_b=b[0]) for a, b in todo]
+    with single_threaded_blas():
+        _evaluate([models[key] for key in keys], np.array([pos[a] for a, _ in todo]),
+                  np.array([pos[b] for _, b in todo]), rows, samples, 0, lam, report=report)
     return dict(zip(todo, rows, strict=True))
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,13 +30,17 @@ __all__ = [
     "MAX_PAPER_LABELS",
     "PAPER_T2_THRESHOLD",
     "LabelCandidates",
+    "LabelMoments",
     "default_sets",
     "label_candidates",
     "paper_inputs",
     "paper_labels",
     "paper_label_sets",
     "paper_sets",
+    "pair_label_candidates",
+    "pair_paper_labels",
     "pivot_choice",
+    "pivot_choices",
     "require_invertible_sets",
     "require_paper_selection",
 ]
@@ -76,8 +81,9 @@ def default_sets(a: Model, b: Model) -> Sets:
 class LabelCandidates:
     """Every (pivot, left-out) candidate of the paper's label selection from moment matrices.
 
-    Row ``k`` is pivot ``y_0 = k``: ``t1`` its smallest ``T1`` (the second largest of the terms
-    ``max(a_y, b_y)``, y ≠ k), ``left`` the label left out for it (the largest term), and
+    Row ``k`` is pivot ``y_0 = k`` (after a leading pair axis from :func:`pair_label_candidates`):
+    ``t1`` its smallest ``T1`` (the second largest of the terms ``max(a_y, b_y)``, y ≠ k), ``left``
+    the label left out for it (the largest term), and
     ``[lower, upper]`` an interval that holds the ``T1`` of :func:`theory.distances.label_terms`
     (two-pass moments) despite the rounding of either computation.  ``valid``: every ``σ_y``,
     ``σ'_y`` is certainly non-zero (``label_terms`` accepts the pivot); ``invalid``: some is
@@ -96,7 +102,7 @@ class LabelCandidates:
     def contenders(self) -> np.ndarray:
         """Pivots that may minimise ``T1`` as ``label_terms`` computes it: an interval reaching below
         the smallest upper end of a valid pivot, or an undecided pivot."""
-        best = np.min(self.upper[self.valid], initial=np.inf)
+        best = np.min(np.where(self.valid, self.upper, np.inf), axis=-1, keepdims=True)
         return (self.valid & (self.lower <= best)) | ~(self.valid | self.invalid)
 
 
@@ -108,66 +114,105 @@ def label_candidates(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = N
     columns of ``ℓ``, ``ℓ'`` and ``X`` their cross-covariance, pivot ``k`` gives
     ``σ_y² = V_yy + V_kk − 2V_yk``, ``a_y² = V_yy/σ_y² + V'_yy/σ'_y² − 2X_yy/(σ_yσ'_y)`` and ``b_y²``
     likewise with ``k`` for ``y``.  The error bound is a deliberately generous first-order bound
-    (worst-case summation error ``γ = 4(n + 8)·eps``) on the difference from the two-pass evaluation.
+    (worst-case summation error ``γ = 4(n + 8)·eps``, whatever the order of summation) on the
+    difference from the two-pass evaluation.
     """
-    n, k = ell.shape
-    weights = np.full(n, 1.0 / n) if w is None else np.asarray(w, dtype=float)
+    mom, mom2 = LabelMoments.of(ell, w), LabelMoments.of(ell2, w)
+    x = np.einsum("ij,ij->j", mom.centred, mom2.centred) * mom.scale  # only the diagonal X_yy is needed
+    return _candidates(mom.cov, mom2.cov, x, mom.raw, mom2.raw, mom.tiny, mom2.tiny, ell.shape[0])
+
+
+@dataclass(frozen=True)
+class LabelMoments:
+    """What :func:`label_candidates` needs of one model: its centred (weighted) log-probabilities,
+    their covariance ``V`` over inputs, the RMS of each column and :meth:`FLOAT64.is_zero`'s
+    threshold for its ``σ_y``; ``scale`` turns sums of products of centred columns into moments."""
+
+    centred: np.ndarray
+    cov: np.ndarray
+    raw: np.ndarray
+    tiny: float
+    scale: float
+
+    @classmethod
+    def of(cls, ell: np.ndarray, w: np.ndarray | None = None) -> LabelMoments:
+        n = ell.shape[0]
+        weights = np.full(n, 1.0 / n) if w is None else np.asarray(w, dtype=float)
+        mu = weights @ ell
+        centred = ell - mu if w is None else (ell - mu) * np.sqrt(weights)[:, None]
+        scale = 1.0 / n if w is None else 1.0
+        cov = (centred.T @ centred) * scale
+        raw = np.sqrt(np.diag(cov) + mu * mu)  # RMS of ℓ_y
+        tiny = FLOAT64.zero_tolerance * float(max(np.max(ell), -np.min(ell)))  # FLOAT64.is_zero's threshold
+        return cls(centred, cov, raw, tiny, scale)
+
+
+def pair_label_candidates(ells: np.ndarray, first: np.ndarray, second: np.ndarray) -> LabelCandidates:
+    """:func:`label_candidates` of every pair ``(ells[first[p]], ells[second[p]])`` of a stack of
+    n×K log-probability matrices (uniform weights), with a leading pair axis: the moments of each
+    model are formed once, and the ``X_yy`` of all pairs by one Gram product per label."""
+    moments = [LabelMoments.of(e) for e in ells]
+    centred = np.stack([m.centred for m in moments])  # (models, n, K)
+    x = np.stack([(c @ c.T)[first, second] for c in np.moveaxis(centred, 2, 0)], axis=-1) * moments[0].scale
+    cov = np.stack([m.cov for m in moments])
+    raw = np.stack([m.raw for m in moments])
+    tiny = np.array([m.tiny for m in moments])
+    return _candidates(cov[first], cov[second], x, raw[first], raw[second], tiny[first], tiny[second],
+                       ells.shape[1])
+
+
+def _candidates(v: np.ndarray, v2: np.ndarray, x: np.ndarray, raw: np.ndarray, raw2: np.ndarray,
+                tiny: Any, tiny2: Any, n: int) -> LabelCandidates:
+    """The candidates from the moments of :func:`label_candidates` (any leading axes: one row of
+    candidates per pair)."""
+    k = v.shape[-1]
     eps = float(np.finfo(np.float64).eps)
     gamma = 4 * (n + 8) * eps
-    centred, means, tiny = [], [], []
-    for e in (ell, ell2):
-        mu = weights @ e
-        centred.append(e - mu if w is None else (e - mu) * np.sqrt(weights)[:, None])
-        means.append(mu)
-        tiny.append(FLOAT64.zero_tolerance * float(max(np.max(e), -np.min(e))))  # FLOAT64.is_zero's threshold
-    scale = 1.0 / n if w is None else 1.0
-    c, c2 = centred
-    v, v2 = (c.T @ c) * scale, (c2.T @ c2) * scale
-    x = np.einsum("ij,ij->j", c, c2) * scale  # only the diagonal X_yy is needed
-    raw, raw2 = (np.sqrt(np.diag(cov) + mu * mu) for cov, mu in ((v, means[0]), (v2, means[1])))  # RMS of ℓ_y
     off = ~np.eye(k, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         parts = []
-        for cov, r, tol in ((v, raw, tiny[0]), (v2, raw2, tiny[1])):
-            d = np.diag(cov)
-            sig2 = d[:, None] + d[None, :] - 2 * cov  # [pivot, y], symmetric
-            err = 2 * gamma * (r[:, None] + r[None, :]) ** 2
+        for cov, r, tol in ((v, raw, tiny), (v2, raw2, tiny2)):
+            tol2 = np.asarray(tol, dtype=float)[..., None, None] ** 2
+            d = np.diagonal(cov, axis1=-2, axis2=-1)
+            sig2 = d[..., :, None] + d[..., None, :] - 2 * cov  # [pivot, y], symmetric
+            err = 2 * gamma * (r[..., :, None] + r[..., None, :]) ** 2
             rel = err / sig2
-            certain = (sig2 - err > tol * tol) & (rel < 1e-3)
-            zero = sig2 + err <= tol * tol
+            certain = (sig2 - err > tol2) & (rel < 1e-3)
+            zero = sig2 + err <= tol2
             parts.append((d, r, sig2, rel, certain, zero))
         (d, r, sig2, rel, ok, zero), (d2, r2, sig2p, relp, ok2, zero2) = parts
         cross = np.sqrt(sig2 * sig2p)
-        a2 = d[None, :] / sig2 + d2[None, :] / sig2p - 2 * x[None, :] / cross
-        b2 = d[:, None] / sig2 + d2[:, None] / sig2p - 2 * x[:, None] / cross
+        col, row = (..., None, slice(None)), (..., slice(None), None)  # y (the label), k (the pivot)
+        a2 = d[col] / sig2 + d2[col] / sig2p - 2 * x[col] / cross
+        b2 = d[row] / sig2 + d2[row] / sig2p - 2 * x[row] / cross
         spread = rel + relp
         # |Δa²| ≤ 8[γ(r_y/σ + r'_y/σ')² + (√P + √Q)²(rel + rel')], P = V_yy/σ², Q = V'_yy/σ'²
-        da = 8 * (gamma * (r[None, :] / np.sqrt(sig2) + r2[None, :] / np.sqrt(sig2p)) ** 2
-                  + (np.sqrt(d[None, :] / sig2) + np.sqrt(d2[None, :] / sig2p)) ** 2 * spread)
-        db = 8 * (gamma * (r[:, None] / np.sqrt(sig2) + r2[:, None] / np.sqrt(sig2p)) ** 2
-                  + (np.sqrt(d[:, None] / sig2) + np.sqrt(d2[:, None] / sig2p)) ** 2 * spread)
+        da = 8 * (gamma * (r[col] / np.sqrt(sig2) + r2[col] / np.sqrt(sig2p)) ** 2
+                  + (np.sqrt(d[col] / sig2) + np.sqrt(d2[col] / sig2p)) ** 2 * spread)
+        db = 8 * (gamma * (r[row] / np.sqrt(sig2) + r2[row] / np.sqrt(sig2p)) ** 2
+                  + (np.sqrt(d[row] / sig2) + np.sqrt(d2[row] / sig2p)) ** 2 * spread)
         t = np.sqrt(np.maximum(np.maximum(a2, b2), 0.0))
         dt2 = np.maximum(da, db)
         err_t = np.minimum(dt2 / t, np.sqrt(dt2))  # |√p − √q| ≤ min(|p − q|/√p, √|p − q|)
-        valid = np.all(ok & ok2 | ~off, axis=1)
-        invalid = np.any((zero | zero2) & off, axis=1)
+        valid = np.all(ok & ok2 | ~off, axis=-1)
+        invalid = np.any((zero | zero2) & off, axis=-1)
         t = np.where(off, t, -np.inf)
         err_t = np.where(off, err_t, 0.0)
-        left = np.argmax(t, axis=1)
+        left = np.argmax(t, axis=-1)
         t1 = _second_largest(t)
         lower, upper = _second_largest(t - err_t), _second_largest(t + err_t)
-        rows = np.arange(k)
-        top_lower = t[rows, left] - err_t[rows, left]
+        at_left = left[..., None]
+        top_lower = (np.take_along_axis(t, at_left, -1) - np.take_along_axis(err_t, at_left, -1))[..., 0]
         rivals = t + err_t
-        rivals[rows, left] = -np.inf
-        decided = top_lower > np.max(rivals, axis=1)
+        np.put_along_axis(rivals, at_left, -np.inf, -1)
+        decided = top_lower > np.max(rivals, axis=-1)
     ok_rows = valid & np.isfinite(lower) & np.isfinite(upper)
     return LabelCandidates(t1, left, lower, upper, ok_rows, invalid & ~ok_rows, ok_rows & decided)
 
 
 def _second_largest(t: np.ndarray) -> np.ndarray:
     """The second largest entry of each row (the smallest ``T1`` over the left-out label)."""
-    return np.partition(t, -2, axis=1)[:, -2]
+    return np.partition(t, -2, axis=-1)[..., -2]
 
 
 def pivot_choice(ell: np.ndarray, ell2: np.ndarray, y0: int, w: np.ndarray | None = None) -> tuple[float, int] | None:
@@ -222,6 +267,102 @@ def paper_labels(ell: np.ndarray, ell2: np.ndarray, w: np.ndarray | None = None)
     if best[1] < 0:
         raise ClosenessError("every pivot choice leaves a label with zero log-odds variance: T1 is undefined")
     return best[1], best[2], best[0]
+
+
+def pair_paper_labels(ells: np.ndarray, first: np.ndarray, second: np.ndarray,
+                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(y_0, left-out, errors)`` of :func:`paper_labels` for every pair ``(ells[first[p]],
+    ells[second[p]])`` of a stack of n×K log-probability matrices (uniform weights), and the error
+    it raises for the pair ("" where it does not).
+
+    As :func:`paper_labels`: a single contender whose left-out label is decided
+    (:func:`pair_label_candidates`) is the choice; otherwise every contender is evaluated by
+    :func:`pivot_choices` (bitwise :func:`pivot_choice`), and the first smallest ``T1`` in pivot
+    order wins.  Every other pivot certainly has a larger ``T1``; a pair none of whose contenders
+    has a finite ``T1`` is left to :func:`paper_labels` itself.  Errors of :func:`require_paper_selection`
+    (which concern all pairs) are raised."""
+    k = ells.shape[2]
+    require_paper_selection(k)
+    cand = pair_label_candidates(ells, first, second)
+    contenders = cand.contenders()
+    rows = np.arange(len(first))
+    y0 = np.argmax(contenders, axis=1)
+    left = cand.left[rows, y0]
+    single = (np.sum(contenders, axis=1) == 1) & cand.decided[rows, y0]
+    pairs, pivots = np.nonzero(contenders & ~single[:, None])
+    t1, left_of, defined = pivot_choices(ells, first[pairs], second[pairs], pivots)
+    value = np.full(contenders.shape, np.inf)
+    value[pairs, pivots] = np.where(defined & (t1 < np.inf), t1, np.inf)  # a NaN T1 never wins either
+    lefts = np.zeros(contenders.shape, dtype=int)
+    lefts[pairs, pivots] = left_of
+    errors = [""] * len(first)
+    for p in np.flatnonzero(~single):
+        best = int(np.argmin(value[p]))  # the first smallest
+        if value[p, best] < np.inf:
+            y0[p], left[p] = best, lefts[p, best]
+            continue
+        try:
+            y0[p], left[p], _ = paper_labels(ells[first[p]], ells[second[p]])
+        except ClosenessError as err:
+            errors[p], y0[p], left[p] = str(err), 0, 1
+    return y0, left, errors
+
+
+def pivot_choices(ells: np.ndarray, first: np.ndarray, second: np.ndarray, pivots: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pivot_choice` of many items ``(ells[first[q]], ells[second[q]], y_0 = pivots[q])`` at
+    once (uniform weights): ``(T1, left-out, defined)``, ``defined`` False where it gives None.
+
+    The arithmetic is that of :func:`theory.distances.label_terms`, operation for operation on the
+    same n×(K−1) matrices (:func:`_library_sd`), so that the values are bitwise those of
+    :func:`pivot_choice` and near ties are broken exactly as the per-pivot scan breaks them."""
+    k = ells.shape[2]
+    others = np.array([[y for y in range(k) if y != pivot] for pivot in range(k)])  # (K, K−1)
+    columns = np.ascontiguousarray(np.swapaxes(ells, 1, 2))  # (models, K, n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # ℓ[:, S_Y] − ℓ[:, [y_0]] as label_terms forms it: each n×(K−1) matrix in Fortran order
+        sigma = np.stack([_library_sd(np.swapaxes(columns[:, others[pivot]] - columns[:, [pivot]], 1, 2))
+                          for pivot in range(k)], axis=1)
+        scale = FLOAT64.zero_tolerance * np.max(np.abs(ells), axis=(1, 2))  # FLOAT64.is_zero of σ_y, σ'_y
+        usable = np.all(~(np.abs(sigma) <= scale[:, None, None]), axis=2)  # (models, pivots)
+        t1, left = np.empty(len(pivots)), np.empty(len(pivots), dtype=int)
+        chunk = max(1, _CHUNK_BYTES // (8 * ells[0].size))  # small enough to stay in cache
+        for start in range(0, len(pivots), chunk):
+            part = slice(start, start + chunk)
+            a_idx, b_idx, piv = first[part], second[part], pivots[part]
+            labels = others[piv]
+            s1, s2 = sigma[a_idx, piv], sigma[b_idx, piv]
+            # ℓ[:, S_Y]/σ − ℓ'[:, S_Y]/σ' in Fortran order, ℓ[:, [y_0]]/σ − ℓ'[:, [y_0]]/σ' in C order, as there
+            q = columns[a_idx[:, None], labels]
+            q /= s1[:, :, None]
+            q -= columns[b_idx[:, None], labels] / s2[:, :, None]
+            a = _library_sd(np.swapaxes(q, 1, 2))
+            b = _library_sd(columns[a_idx, piv][:, :, None] / s1[:, None, :]
+                            - columns[b_idx, piv][:, :, None] / s2[:, None, :])
+            t = np.maximum(a, b)
+            rows = np.arange(len(piv))
+            j = np.argmax(t, axis=1)
+            rest = t.copy()
+            rest[rows, j] = -np.inf
+            rest = np.max(rest, axis=1)
+            t1[part] = rest
+            left[part] = np.where(rest == t[rows, j], labels[:, 0], labels[rows, j])  # a tied largest term: the first
+    return t1, left, usable[first, pivots] & usable[second, pivots]
+
+
+#: Bytes of one of the arrays of a chunk of :func:`pivot_choices`.
+_CHUNK_BYTES = 2**20
+
+
+def _library_sd(x: np.ndarray) -> np.ndarray:
+    """``theory.distances.sd(x, axis=0)`` at float64 (uniform weights) of every matrix of a stack
+    (…, n, c), operation for operation: the means are the same products with the vector of ``1/n``
+    (whose order of summation depends on the memory order of the matrices, C or Fortran, which the
+    intermediate results keep)."""
+    ones = np.full(x.shape[-2], 1.0 / x.shape[-2])
+    centred = x - (ones @ x)[..., None, :]
+    np.multiply(centred, centred, out=centred)
+    return np.sqrt(np.maximum(ones @ centred, 0))
 
 
 #: The authors' starting threshold for ``T2``: a draw must beat it to replace the first draw.
