@@ -8,13 +8,16 @@ as ``error`` for its claim and the run goes on.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import platform
 import sys
 import time
 import traceback
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,6 +26,7 @@ from checks.registry import GENERAL, METHODS, VERDICTS, Claim, Context, Outcome,
 from theory import __version__
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text
+from theory.training import single_threaded_blas
 
 __all__ = ["VerifyReport", "run_claims", "exit_status", "environment", "SCHEMA", "HYPOTHESIS_SETTINGS"]
 
@@ -175,27 +179,40 @@ def compose_with_premises(check: dict[str, Any], premises: dict[str, str]) -> di
     return {**check, "verdict": "undecided", "evidence": {"reason": reason, **check["evidence"]}}
 
 
-def run_claims(
-    ctx: Context,
-    ids: Iterable[str] | None = None,
-    methods: Iterable[str] | None = None,
-    json_path: str | Path | None = None,
-    progress: Any = None,
-) -> VerifyReport:
-    """Run the selected claims; rewrite ``json_path`` atomically after every check.
+def run_check(c: Claim, m: str, ctx: Context, broken: str) -> dict[str, Any]:
+    """One check (claim ``c``, method ``m``) as its report entry, before composition with premises;
+    under a broken arithmetic (``broken`` names the failed canaries) no numeric verdict is given."""
+    if broken and m in ARITHMETIC_METHODS:
+        outcome, seconds = Outcome("error", {"message": f"broken arithmetic, no verdict given: {broken}"}), 0.0
+    else:
+        outcome, seconds = run_method(c.methods[m], ctx)
+        if broken and outcome.verdict == "refuted" and m != "formal":
+            outcome = Outcome("error", {"message": f"refuted only under a broken arithmetic, not a "
+                                                   f"refutation of the paper: {broken}", **outcome.evidence})
+    return {
+        "method": m,
+        "verdict": outcome.verdict,
+        "scope": outcome.scope,
+        "evidence": _jsonable(outcome.evidence),
+        "seconds": round(seconds, 4),
+    }
 
-    ``progress`` is a ``tqdm`` bar (or anything with ``reset(total)``, ``set_description`` and
-    ``update``): claim i of n, the method running, and the rate and ETA tqdm derives."""
-    plan = select(all_claims(), ids, methods)
-    total = sum(len(ms) for _, ms in plan)
-    report = VerifyReport(ctx, canaries=run_canaries(ctx.dps))
-    if progress is not None:
-        progress.reset(total=total)
-    broken = "; ".join(c.detail for c in report.canaries if not c.ok)
+
+Check = tuple[str, str]  # (claim id, method)
+
+
+def _assemble(report: VerifyReport, plan: list[tuple[Claim, list[str]]], done: dict[Check, dict[str, Any]]) -> None:
+    """``report.claims`` from the finished checks, in plan order: each claim with the checks done so
+    far, a ``symbolic`` verdict composed with its premises' verdicts (:func:`compose_with_premises`)."""
     verdicts: dict[str, str] = {}
+    report.claims = []
     for c, ms in plan:
+        finished = [m for m in ms if (c.id, m) in done]
+        if not finished:
+            continue
         premises = {d: verdicts.get(d, "not run") for d in c.depends_on}
-        entry: dict[str, Any] = {
+        checks = [compose_with_premises(done[(c.id, m)], premises) for m in finished]
+        report.claims.append({
             "id": c.id,
             "statement": c.statement,
             "latex": c.latex,
@@ -204,39 +221,153 @@ def run_claims(
             "section": c.section,
             "depends_on": list(c.depends_on),
             "premises": premises,
-            "verdict": "undecided",
-            "checks": [],
-        }
-        report.claims.append(entry)
-        for m in ms:
-            if progress is not None:
-                progress.set_description(f"{c.id} ({m})")
-            if broken and m in ARITHMETIC_METHODS:
-                outcome, seconds = Outcome("error", {"message": f"broken arithmetic, no verdict given: {broken}"}), 0.0
-            else:
-                outcome, seconds = run_method(c.methods[m], ctx)
-                if broken and outcome.verdict == "refuted" and m != "formal":
-                    outcome = Outcome("error", {"message": f"refuted only under a broken arithmetic, not a "
-                                                           f"refutation of the paper: {broken}", **outcome.evidence})
-            check = {
-                "method": m,
-                "verdict": outcome.verdict,
-                "scope": outcome.scope,
-                "evidence": _jsonable(outcome.evidence),
-                "seconds": round(seconds, 4),
-            }
-            entry["checks"].append(compose_with_premises(check, premises))
-            if progress is not None:
-                progress.update(1)
-            entry["verdict"] = claim_verdict(entry["checks"])
-            entry["scope"] = claim_scope(entry["checks"])
-            if json_path is not None:
-                atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
-        verdicts[c.id] = entry["verdict"]
+            "verdict": claim_verdict(checks),
+            "checks": checks,
+            "scope": claim_scope(checks),
+        })
+        if len(finished) == len(ms):
+            verdicts[c.id] = report.claims[-1]["verdict"]
+
+
+def run_claims(
+    ctx: Context,
+    ids: Iterable[str] | None = None,
+    methods: Iterable[str] | None = None,
+    json_path: str | Path | None = None,
+    progress: Any = None,
+    jobs: int = 1,
+) -> VerifyReport:
+    """Run the selected claims; rewrite ``json_path`` atomically after every check.
+
+    With ``jobs > 1`` the checks run in that many forked worker processes, one section at a time per
+    worker (so a section's cached tables are computed once); the report is the same, in the same
+    order, as a run in this process (:func:`run_in_workers`).  ``progress`` is a ``tqdm`` bar (or
+    anything with ``reset(total)``, ``set_description`` and ``update``): checks done of n, the check
+    running, and the rate and ETA tqdm derives."""
+    plan = select(all_claims(), ids, methods)
+    total = sum(len(ms) for _, ms in plan)
+    report = VerifyReport(ctx, canaries=run_canaries(ctx.dps))
+    if progress is not None:
+        progress.reset(total=total)
+    broken = "; ".join(c.detail for c in report.canaries if not c.ok)
+    done: dict[Check, dict[str, Any]] = {}
+
+    def finished(key: Check, check: dict[str, Any]) -> None:
+        done[key] = check
+        if progress is not None:
+            progress.update(1)
+        _assemble(report, plan, done)
+        if json_path is not None:
+            atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
+
+    def started(key: Check) -> None:
+        if progress is not None:
+            progress.set_description(f"{key[0]} ({key[1]})")
+
+    sections = list(dict.fromkeys(c.section for c, _ in plan))
+    if jobs > 1 and len(sections) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        groups = [[(c.id, m) for c, ms in plan if c.section == s for m in ms] for s in sections]
+        run_in_workers(groups, {c.id: c for c, _ in plan}, ctx, broken, jobs, started, finished)
+    else:
+        for c, ms in plan:
+            for m in ms:
+                started((c.id, m))
+                finished((c.id, m), run_check(c, m, ctx, broken))
     report.complete = True
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(report.as_json(), indent=2) + "\n")
     return report
+
+
+def _worker(conn: Connection, claims: dict[str, Claim], ctx: Context, broken: str) -> None:
+    """A forked worker: run the groups of checks sent on ``conn`` until ``None``, saying which check
+    it starts, sending each check's entry when done, and ``idle`` after each group."""
+    with single_threaded_blas():
+        for group in iter(conn.recv, None):
+            for key in group:
+                conn.send(("start", key, None))
+                conn.send(("done", key, run_check(claims[key[0]], key[1], ctx, broken)))
+            conn.send(("idle", None, None))
+
+
+def _died(key: Check, exitcode: int | None) -> dict[str, Any]:
+    """The entry of a check whose worker process died while running it."""
+    return {"method": key[1], "verdict": "error", "scope": "instances", "seconds": 0.0,
+            "evidence": {"message": f"the worker process running this check died (exit code {exitcode})"}}
+
+
+def run_in_workers(groups: list[list[Check]], claims: dict[str, Claim], ctx: Context, broken: str, jobs: int,
+                   started: Callable[[Check], None], finished: Callable[[Check, dict[str, Any]], None]) -> None:
+    """Run ``groups`` of checks in ``jobs`` forked processes, each group in one process, in order.
+
+    Each worker has a pipe of its own (a worker killed mid-write cannot block the others).  A worker
+    that dies (killed, out of memory, a crash in C) costs only the check it was running, recorded as
+    ``error`` with its exit code; the rest of its group goes to a fresh worker."""
+    mp = multiprocessing.get_context("fork")
+    pending = deque(groups)
+    remaining = {key for g in groups for key in g}
+    procs: dict[Connection, Any] = {}
+    holding: dict[Connection, list[Check]] = {}
+    running: dict[Connection, Check] = {}
+
+    def give(conn: Connection) -> None:
+        """Send ``conn`` the next group, or tell it to stop."""
+        if pending:
+            holding[conn] = pending.popleft()
+            conn.send(holding[conn])
+        else:
+            conn.send(None)
+            procs.pop(conn).join()
+            conn.close()
+
+    def spawn() -> None:
+        ours, theirs = mp.Pipe()
+        # not daemonic, so that a check may start processes of its own
+        p = mp.Process(target=_worker, args=(theirs, claims, ctx, broken))
+        p.start()
+        theirs.close()  # the worker's end lives in the worker only: its death is an EOF here
+        procs[ours] = p
+        give(ours)
+
+    def bury(conn: Connection) -> None:
+        p = procs.pop(conn)
+        p.join()
+        conn.close()
+        key = running.pop(conn, None)
+        if key is not None:
+            remaining.discard(key)
+            finished(key, _died(key, p.exitcode))
+        rest = [k for k in holding.pop(conn, []) if k in remaining]
+        if rest:
+            pending.appendleft(rest)
+        if pending:
+            spawn()
+
+    for _ in range(min(jobs, len(groups))):
+        spawn()
+    try:
+        while remaining and procs:
+            for conn in wait(list(procs)):
+                try:
+                    kind, key, check = conn.recv()
+                except EOFError:
+                    bury(conn)
+                    continue
+                if kind == "start":
+                    running[conn] = key
+                    started(key)
+                elif kind == "done":
+                    running.pop(conn, None)
+                    remaining.discard(key)
+                    finished(key, check)
+                else:
+                    holding.pop(conn, None)
+                    give(conn)
+    finally:
+        for conn, p in procs.items():
+            p.terminate()
+            p.join()
+            conn.close()
 
 
 def claim_scope(checks: list[dict[str, Any]]) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,3 +141,58 @@ def test_list_honours_the_claim_filter(capsys: pytest.CaptureFixture[str]) -> No
 def test_shared_options_are_checked_once(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(args) == 2
     assert "must be at least" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------
+# the checks in worker processes (--jobs)
+# ------------------------------------------------------------------------------------------
+@pytest.fixture
+def two_sections() -> Iterator[list[str]]:
+    """Throw-away claims in two sections: the second section's claim rests on the first's, and the
+    first section has a check whose worker process dies (SIGKILL) between two that pass."""
+    all_claims()
+    ids = ["zz-par-lemma", "zz-par-killed", "zz-par-after", "zz-par-theorem"]
+    lemma = claim(ids[0], "√2 ≤ 2", "", "none", "new", section="zz-a")
+    lemma.method("numeric")(lambda ctx: numeric_leq(lambda P: (_sqrt(P, 2), P.scalar(2)), ctx))
+    killed = claim(ids[1], "dies", "", "none", "new", section="zz-a")
+    killed.method("numeric")(lambda ctx: os.kill(os.getpid(), signal.SIGKILL))
+    after = claim(ids[2], "runs after the death", "", "none", "new", section="zz-a")
+    after.method("numeric")(lambda ctx: Outcome.verified(pid=os.getpid()))
+    theorem = claim(ids[3], "rests on the lemma", "", "none", "new", section="zz-b", depends_on=(ids[0],))
+    theorem.method("symbolic")(lambda ctx: Outcome.verified(pid=os.getpid()))
+    yield ids
+    for i in ids:
+        registry.REGISTRY.pop(i)
+
+
+def test_a_killed_worker_costs_only_its_check(two_sections: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    report = run_claims(Context(dps=20), ids=two_sections, json_path=out, jobs=2)
+    assert [c["id"] for c in report.claims] == two_sections  # the plan's order, whoever ran what
+    verdicts = {c["id"]: c["verdict"] for c in report.claims}
+    assert verdicts == {"zz-par-lemma": "verified", "zz-par-killed": "error", "zz-par-after": "verified",
+                        "zz-par-theorem": "verified"}
+    killed = report.claims[1]["checks"][0]["evidence"]["message"]
+    assert "worker process" in killed and "died" in killed and str(-signal.SIGKILL) in killed
+    assert report.claims[3]["premises"] == {"zz-par-lemma": "verified"}
+    assert {c["checks"][0]["evidence"]["pid"] for c in report.claims[2:]}.isdisjoint({os.getpid()})
+    saved = json.loads(out.read_text())
+    assert saved["complete"] is True and saved["summary"]["error"] == 1
+
+
+def test_workers_give_the_report_of_one_process(toy_claims: list[str]) -> None:
+    ids = ["sec1-ddof-invariance", "def2.1-", "impl-streamed-path", *toy_claims]
+
+    def shape(jobs: int) -> list[tuple[str, str, list[tuple[str, str, Any]]]]:
+        report = run_claims(Context(dps=20), ids=ids, jobs=jobs)
+        return [(c["id"], c["verdict"], [(k["method"], k["verdict"], k["scope"]) for k in c["checks"]])
+                for c in report.claims]
+
+    assert shape(2) == shape(1)
+
+
+def test_a_premise_refuted_in_another_worker_still_opens_the_theorem(two_sections: list[str]) -> None:
+    registry.REGISTRY["zz-par-lemma"].methods["numeric"] = lambda ctx: Outcome.refuted(witness="planted")
+    report = run_claims(Context(dps=20), ids=["zz-par-theorem"], jobs=2)
+    theorem = report.claims[-1]
+    assert theorem["premises"] == {"zz-par-lemma": "refuted"} and theorem["verdict"] == "undecided"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from theory.io import atomic_write_text, json_text
 
 __all__ = [
     "int_list", "add_progress_options", "progress_bar", "reporter", "add_json_option", "emit_json", "needs_choice",
+    "add_jobs_option",
 ]
 
 #: Longest list of numbers an option accepts (far beyond any label or input set that fits in memory).
@@ -54,6 +56,24 @@ def add_progress_options(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--quiet", action="store_true", help="no progress display")
     group.add_argument("--progress", action="store_true", help="show progress even when stderr is not a terminal")
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from err
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(f"--jobs must be between 1 and 256, got {n}")
+    return n
+
+
+def add_jobs_option(p: argparse.ArgumentParser) -> None:
+    """``--jobs N``: the claims run in N worker processes, one section per worker at a time
+    (default: one per core; 1 runs everything in this process)."""
+    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+                   help="worker processes, each running one section's claims at a time (default: one per "
+                   "core; 1: all in this process)")
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from checks.cli.options import add_progress_options, progress_bar
+from checks.cli.options import add_jobs_option, add_progress_options, progress_bar
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
 from checks.runner import EXIT_STATUS, exit_status, run_claims, verdicts_status
@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--deep", action="store_true", help="run the long searches and larger samples")
     p.add_argument("--claim", action="append", metavar="ID", help="only these claims or id prefixes")
     p.add_argument("--from-json", metavar="FILE", help="report this closeness-verify/1 JSON instead of running")
+    add_jobs_option(p)
     add_progress_options(p)
     p.add_argument("--strict", action="store_true",
                    help="exit with the verdicts' status (as `closeness verify`) instead of 0")
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         ctx = Context(dps=dps, deep=args.deep, seed=seed)
         # verify.json is rewritten after every check, so an interrupted run keeps what it computed
         with progress_bar(args, "report", unit="check") as bar:
-            verify = run_claims(ctx, args.claim, None, out / "verify.json", bar)
+            verify = run_claims(ctx, args.claim, None, out / "verify.json", bar, args.jobs)
         data = verify.as_json()
         status = exit_status(verify)
     files = write_report(args.out, data, seed=seed)

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from checks.registry import METHODS, Context, all_claims
-from checks.cli.options import add_progress_options, progress_bar
+from checks.cli.options import add_jobs_option, add_progress_options, progress_bar
 from checks.runner import exit_status, print_report, run_claims, select
 from theory.precision import require_dps
 
@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="the closeness-verify/1 report: to FILE (rewritten atomically after every check, so an "
                    "interrupted run keeps what it computed), or to stdout instead of the table")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
+    add_jobs_option(p)
     add_progress_options(p)
     p.set_defaults(func=run)
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     require_dps(args.dps)
     ctx = Context(dps=args.dps, deep=args.deep, seed=args.seed)
     with progress_bar(args, "verify", unit="check") as bar:
-        report = run_claims(ctx, args.claim, args.method, None if args.json == "-" else args.json, bar)
+        report = run_claims(ctx, args.claim, args.method, None if args.json == "-" else args.json, bar, args.jobs)
     if args.json == "-":
         print(json.dumps(report.as_json(), indent=2))
         return exit_status(report)
