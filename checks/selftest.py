@@ -4,8 +4,9 @@ Each :class:`Mutant` is one small named change to the source of one function (or
 ``theory/``: its edits replace text that must occur exactly once in that function's current
 source.  :func:`applied` compiles the changed source in the function's own module and installs it
 wherever the original is looked up -- for a module-level function every module attribute that *is*
-the original object (so ``from theory.distances import d_fg`` copies are patched too), for a
-method the attribute of the named class -- and restores everything afterwards.
+the original object (so ``from theory.distances import d_fg`` copies are patched too) and every
+default argument of a ``theory``/``checks`` function that is it (``def check(…, bound=kl_bound)``),
+for a method the attribute of the named class -- and restores everything afterwards.
 
 :func:`run_mutant` runs the mutant's claims (ids or prefixes, as ``closeness verify --claim``
 takes them) with the mutant applied, every method but ``formal`` (Coq proofs do not run the
@@ -326,6 +327,13 @@ CATALOGUE: tuple[Mutant, ...] = (
         (("both = lam_centred and rho_centred", "both = lam_centred or rho_centred"),),
         ("followup-bound",),
     ),
+    Mutant(
+        "kl-bound-drops-rho-term",
+        "the d_KL bound of Theorem 3.1 drops the 2ρ r_max tail term (checkers bind it as a default argument)",
+        "theory.counterexample:kl_bound",
+        (("tails[c.perm[k]] + 2 * rp * rmax * tails[k]", "tails[c.perm[k]]"),),
+        ("thm3.1-kl-bound",),
+    ),
 )
 
 
@@ -413,6 +421,28 @@ def _sites(owner: Any, attr: str, original: types.FunctionType) -> list[tuple[An
     return sites
 
 
+def _functions() -> Iterator[types.FunctionType]:
+    """Every function defined at module level in ``theory``/``checks`` or as a method of a class there."""
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in PACKAGES:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, types.FunctionType):
+                yield value
+            elif isinstance(value, type) and value.__module__ == name:
+                yield from (v for v in vars(value).values() if isinstance(v, types.FunctionType))
+
+
+def _rebind_defaults(old: types.FunctionType, new: types.FunctionType) -> None:
+    """Replace ``old`` by ``new`` among the default arguments of every function of :func:`_functions`
+    (``def check(…, bound=kl_bound)`` binds the function once, at definition)."""
+    for fn in _functions():
+        if fn.__defaults__ and any(d is old for d in fn.__defaults__):
+            fn.__defaults__ = tuple(new if d is old else d for d in fn.__defaults__)
+        if fn.__kwdefaults__ and any(d is old for d in fn.__kwdefaults__.values()):
+            fn.__kwdefaults__ = {k: new if d is old else d for k, d in fn.__kwdefaults__.items()}
+
+
 def clear_caches() -> None:
     """Empty every ``functools`` cache held at module level in ``theory`` and ``checks``."""
     for name, module in list(sys.modules.items()):
@@ -436,8 +466,10 @@ def applied(mutant: Mutant) -> Iterator[types.FunctionType]:
     try:
         for obj, key in sites:
             setattr(obj, key, replacement)
+        _rebind_defaults(original, replacement)
         yield replacement
     finally:
+        _rebind_defaults(replacement, original)
         for obj, key, own in saved:
             if own:
                 setattr(obj, key, original)

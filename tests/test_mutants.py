@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import linecache
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -106,32 +105,15 @@ def test_selftest_command_lists_the_catalogue(capsys: pytest.CaptureFixture[str]
     assert "unknown mutant" in capsys.readouterr().err
 
 
-#: Checkers that still bind a ``theory`` function as a default argument (sections 2 and 3): a mutant of
-#: that function is invisible to them, since :func:`applied` patches module attributes, not defaults.
-DEFAULT_BOUND = {
-    "checks.claims.sec2.thm22_if.check_if_symbolic",
-    "checks.claims.sec2.thm22_only_if.check_only_if_symbolic",
-    "checks.claims.sec2.thm22_only_if.only_if_residuals",
-    "checks.claims.sec2.thm22_only_if.check_only_if_numeric",
-    "checks.claims.sec2.def21_diversity.check_diversity",
-    "checks.claims.sec2.def21_diversity.check_diversity_brute_force",
-    "checks.claims.sec3.kl_bound.check_kl_bound",
-    "checks.claims.sec3.kl_bound.check_rho_eps",
-    "checks.claims.sec3.cor32.check_nll",
-}
+def test_a_mutant_reaches_checkers_that_bind_its_target_as_a_default() -> None:
+    """``check_kl_bound(…, bound=kl_bound)`` binds the function at definition: :func:`applied` rebinds
+    that default to the mutant and back, so such a checker cannot hide a mutant."""
+    from checks.claims.sec3 import kl_bound as module
+    from theory.counterexample import kl_bound
 
-
-def test_checkers_look_theory_defaults_up_at_the_call() -> None:
-    """A checker whose default argument *is* a ``theory`` function keeps the original under a mutant;
-    the follow-up checkers take None and look the function up when called (no new ones elsewhere)."""
-    all_claims()
-    found = set()
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("checks."):
-            continue
-        for key, fn in vars(module).items():
-            if isinstance(fn, types.FunctionType) and fn.__module__ == name:
-                defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
-                if any(isinstance(d, types.FunctionType) and d.__module__.startswith("theory.") for d in defaults):
-                    found.add(f"{name}.{key}")
-    assert found <= DEFAULT_BOUND, sorted(found - DEFAULT_BOUND)
+    (mutant,) = by_name(["kl-bound-drops-rho-term"])
+    assert kl_bound in module.check_kl_bound.__defaults__
+    with applied(mutant) as replacement:
+        assert replacement in module.check_kl_bound.__defaults__
+        assert kl_bound not in module.check_kl_bound.__defaults__
+    assert kl_bound in module.check_kl_bound.__defaults__
