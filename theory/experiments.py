@@ -865,43 +865,46 @@ def _evaluate(models: Sequence[Model], first: np.ndarray, second: np.ndarray, ro
     """Fill ``rows[p]`` with ``d_LLV``, ``d_{f,g}`` and the sets of the paper's selection for the
     pair ``(models[first[p]], models[second[p]])``, and with ``d_KL``, ``m_CCA`` when ``similarity``:
     the values of :func:`theory.compare.compare` (``select="paper"``), batched over pairs.  A failure
-    is the row's ``error`` (the message the one-pair evaluation gives); what was computed before it stays."""
-    stack = _Stack.of(models)
-    n, k, m = stack.ell.shape[1], stack.ell.shape[2], stack.f.shape[2]
-    y0 = left = np.zeros(len(rows), dtype=int)
-    try:
-        y0, left, errors = pair_paper_labels(stack.ell, first, second)
-    except ClosenessError as err:  # refused for every pair (K)
-        errors = [str(err)] * len(rows)
-    later = ""  # a refusal that every pair meets once its labels are chosen
-    try:
-        draws = _Draws.of(stack, _input_draws(n, m, samples, seed))
-        if k - 2 < m:
-            raise ClosenessError(f"the label set must have at least M = {m} labels, got {k - 2}")
-        subsets = np.array(label_subsets(tuple(range(k - 2)), m))
-    except ClosenessError as err:
-        later = str(err)
-    batch = max(1, BATCH_BYTES // (64 * n * k + (0 if later else 64 * draws.rows[0].size)))
-    for start in range(0, len(rows), batch):
-        part = np.arange(start, min(start + batch, len(rows)))
-        live = np.array([p for p in part if not errors[p]], dtype=int)
-        if later or not len(live):
-            outcomes: list[_Outcome] = [later] * len(live)
-        else:
-            outcomes = _evaluate_batch(stack, draws, subsets, first[live], second[live], y0[live], left[live], lam)
-        for p, outcome in zip(live, outcomes, strict=True):
-            if isinstance(outcome, str):
-                errors[p] = outcome
+    is the row's ``error`` (the message the one-pair evaluation gives); what was computed before it
+    stays.  The matrices are small: one BLAS thread is as fast, and does not stall on shared cores."""
+    with single_threaded_blas():
+        stack = _Stack.of(models)
+        n, k, m = stack.ell.shape[1], stack.ell.shape[2], stack.f.shape[2]
+        y0 = left = np.zeros(len(rows), dtype=int)
+        try:
+            y0, left, errors = pair_paper_labels(stack.ell, first, second)
+        except ClosenessError as err:  # refused for every pair (K)
+            errors = [str(err)] * len(rows)
+        later = ""  # a refusal that every pair meets once its labels are chosen
+        try:
+            draws = _Draws.of(stack, _input_draws(n, m, samples, seed))
+            if k - 2 < m:
+                raise ClosenessError(f"the label set must have at least M = {m} labels, got {k - 2}")
+            subsets = np.array(label_subsets(tuple(range(k - 2)), m))
+        except ClosenessError as err:
+            later = str(err)
+        batch = max(1, BATCH_BYTES // (64 * n * k + (0 if later else 64 * draws.rows[0].size)))
+        for start in range(0, len(rows), batch):
+            part = np.arange(start, min(start + batch, len(rows)))
+            live = np.array([p for p in part if not errors[p]], dtype=int)
+            if later or not len(live):
+                outcomes: list[_Outcome] = [later] * len(live)
             else:
-                rows[p].d_llv, rows[p].d_fg, rows[p].sets = outcome
-        for p in part:
-            rows[p].error = errors[p]
-        say(report, f"pairs compared: {part[-1] + 1}/{len(rows)}", part[-1] + 1 == len(rows))
-    done = np.array([row.sets is not None for row in rows], dtype=bool)
-    if similarity and np.any(done):
-        kl, cca, problems = _similarities(stack, first[done], second[done])
-        for j, p in enumerate(np.flatnonzero(done)):
-            rows[p].d_kl, rows[p].m_cca, rows[p].error = float(kl[j]), float(cca[j]), problems[j]
+                outcomes = _evaluate_batch(stack, draws, subsets, first[live], second[live], y0[live], left[live],
+                                           lam)
+            for p, outcome in zip(live, outcomes, strict=True):
+                if isinstance(outcome, str):
+                    errors[p] = outcome
+                else:
+                    rows[p].d_llv, rows[p].d_fg, rows[p].sets = outcome
+            for p in part:
+                rows[p].error = errors[p]
+            say(report, f"pairs compared: {part[-1] + 1}/{len(rows)}", part[-1] + 1 == len(rows))
+        done = np.array([row.sets is not None for row in rows], dtype=bool)
+        if similarity and np.any(done):
+            kl, cca, problems = _similarities(stack, first[done], second[done])
+            for j, p in enumerate(np.flatnonzero(done)):
+                rows[p].d_kl, rows[p].m_cca, rows[p].error = float(kl[j]), float(cca[j]), problems[j]
 
 
 def pair_distances(a: Model, b: Model, samples: int = 100, seed: int = 0,
@@ -939,9 +942,8 @@ def pair_table(models: dict[tuple[int, int], Model], samples: int = 100, lam: fl
         return {}
     pos = {key: i for i, key in enumerate(keys)}
     rows = [PairResult(a[0], a[1], b[1], width_b=b[0]) for a, b in todo]
-    with single_threaded_blas():
-        _evaluate([models[key] for key in keys], np.array([pos[a] for a, _ in todo]),
-                  np.array([pos[b] for _, b in todo]), rows, samples, 0, lam, report=report)
+    _evaluate([models[key] for key in keys], np.array([pos[a] for a, _ in todo]),
+              np.array([pos[b] for _, b in todo]), rows, samples, 0, lam, report=report)
     return dict(zip(todo, rows, strict=True))
 
 

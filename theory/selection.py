@@ -153,7 +153,8 @@ def pair_label_candidates(ells: np.ndarray, first: np.ndarray, second: np.ndarra
     model are formed once, and the ``X_yy`` of all pairs by one Gram product per label."""
     moments = [LabelMoments.of(e) for e in ells]
     centred = np.stack([m.centred for m in moments])  # (models, n, K)
-    x = np.stack([(c @ c.T)[first, second] for c in np.moveaxis(centred, 2, 0)], axis=-1) * moments[0].scale
+    columns = np.ascontiguousarray(np.moveaxis(centred, 2, 0))  # (K, models, n)
+    x = np.stack([(c @ c.T)[first, second] for c in columns], axis=-1) * moments[0].scale
     cov = np.stack([m.cov for m in moments])
     raw = np.stack([m.raw for m in moments])
     tiny = np.array([m.tiny for m in moments])
@@ -337,8 +338,9 @@ def pivot_choices(ells: np.ndarray, first: np.ndarray, second: np.ndarray, pivot
             q /= s1[:, :, None]
             q -= columns[b_idx[:, None], labels] / s2[:, :, None]
             a = _library_sd(np.swapaxes(q, 1, 2))
-            b = _library_sd(columns[a_idx, piv][:, :, None] / s1[:, None, :]
-                            - columns[b_idx, piv][:, :, None] / s2[:, None, :])
+            q = columns[a_idx, piv][:, :, None] / s1[:, None, :]
+            q -= columns[b_idx, piv][:, :, None] / s2[:, None, :]
+            b = _library_sd(q)
             t = np.maximum(a, b)
             rows = np.arange(len(piv))
             j = np.argmax(t, axis=1)
