@@ -448,8 +448,9 @@ def rank_test(x: Sequence[float], y: Sequence[float], permutations: int = 20_000
 
 
 def _row_ranks(v: np.ndarray) -> np.ndarray:
-    """Average ranks (1..n) within each row of a 2-d array."""
-    order = np.argsort(v, axis=1, kind="stable")
+    """Average ranks (1..n) within each row of a 2-d array (rows with ties are ranked one by one, so
+    the order the sort leaves ties in does not matter and the fastest sort serves)."""
+    order = np.argsort(v, axis=1)
     ranks = np.empty(v.shape)
     np.put_along_axis(ranks, order, np.arange(1.0, v.shape[1] + 1), axis=1)
     tied = np.any(np.diff(np.take_along_axis(v, order, axis=1), axis=1) == 0, axis=1)
