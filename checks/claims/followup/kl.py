@@ -55,15 +55,22 @@ TAU_SHARP = claim(
 # --------------------------------------------------------------------------------------------
 # followup-kl-tau, followup-kl-tau-sharp
 # --------------------------------------------------------------------------------------------
+def derived_constant(name: str, tau: Any, P: Arithmetic) -> Any:
+    """The constant ``name`` of :func:`theory.derivations.logit.kl_tau_constant` (the expression the
+    symbolic method derives, looked up at the call) evaluated at ``τ`` in the arithmetic ``P``."""
+    t = sp.Symbol("tau", positive=True)
+    expr = dlogit.kl_tau_constant(t)[name]
+    return sp.lambdify(t, expr, modules=[{"log": lambda x: P.log(np.array([x]))[0]}])(tau)
+
+
 def lipschitz_constant(tau: Any, P: Arithmetic) -> Any:
     """``1/τ²``: the follow-up's route with its constant derived (1)."""
-    return P.scalar(1) / (tau * tau)
+    return derived_constant("lipschitz", tau, P)
 
 
 def sharp_constant(tau: Any, P: Arithmetic) -> Any:
     """``log²τ / (τ(1 − τ + τ log τ))``."""
-    lt = P.log(np.array([tau]))[0]
-    return lt * lt / (tau * (P.scalar(1) - tau + tau * lt))
+    return derived_constant("sharp", tau, P)
 
 
 def wrong_power(tau: Any, P: Arithmetic) -> Any:
