@@ -1,7 +1,10 @@
 """Benchmarks of the distances (not part of the default test run).
 
-    python3 tests/benchmarks/run.py [table1] [target] [mp50] [precise] [search] [selection] [--repeat R] [--json FILE]
+    python3 tests/benchmarks/run.py [verify] [table1] [target] [mp50] [precise] [search] [selection]
+                                    [--repeat R] [--json FILE]
 
+* ``verify`` -- ``closeness verify`` as a whole process (wall, CPU, peak memory), in one process
+  (``--jobs 1``) and with one worker per core, and the CPU seconds of each section's checks;
 * ``table1`` -- the Table 1-sized pair (3500 inputs, 7 labels, M = 2; theory.counterexample,
   ρ = 5) at float64: ``compare`` with the sets fixed, each part of it, and the streamed path;
 * ``target`` -- n = 10,000 inputs, K = 50,000 labels, M = 256, |S_Y| = M: two random models written
@@ -263,17 +266,18 @@ def write_pair(folder: Path, per_class: int, rho: float = 5.0) -> tuple[Path, Pa
     return save_model(folder / "model_a.npz", a), save_model(folder / "model_b.npz", b)
 
 
-def run_process(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+def run_process(args: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> dict[str, float]:
     """Wall and CPU seconds of one whole process (CPU: user + system, the operating system's
-    accounting of the finished child)."""
+    accounting of the finished child and the children it waited for) and its peak memory; an exit
+    status outside ``ok`` is an error."""
     t = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(args)} exited with {proc.returncode}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime}
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_GiB": usage.ru_maxrss / 2**20}
 
 
 PRECISIONS = {"float64": [], "dps50": ["--dps", "50"], "certified": ["--certified"]}
@@ -335,8 +339,28 @@ def bench_precise(repeat: int) -> dict[str, Any]:
     return out
 
 
-BENCHES = {"table1": bench_table1, "mp50": bench_mp50, "precise": bench_precise, "target": bench_target,
-           "search": bench_search, "selection": bench_selection}
+def bench_verify(repeat: int) -> dict[str, Any]:
+    """``closeness verify`` (every claim, default settings) as a whole process, with ``--jobs 1`` and
+    with the default one worker per core, in turn; the CPU seconds of each section's checks and the
+    verdicts from the JSON report of the last default run."""
+    runs: dict[str, list[dict[str, float]]] = {"jobs default": [], "jobs 1": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "verify.json"
+        base = [sys.executable, "-m", "checks", "verify", "--quiet", "--json", str(out)]
+        for _ in range(repeat):
+            for name, extra in (("jobs 1", ["--jobs", "1"]), ("jobs default", [])):
+                runs[name].append(run_process(base + extra, ok=(0, 1, 3)))
+        report = json.loads(out.read_text())
+    sections: dict[str, float] = {}
+    for c in report["claims"]:
+        sections[c["section"]] = sections.get(c["section"], 0.0) + sum(k["seconds"] for k in c["checks"])
+    return {"repeat": repeat, "claims": len(report["claims"]), "summary": report["summary"],
+            "runs": {k: {f: float(np.median([r[f] for r in v])) for f in v[0]} for k, v in runs.items()},
+            "check_seconds_by_section": {k: round(v, 1) for k, v in sections.items()}}
+
+
+BENCHES = {"verify": bench_verify, "table1": bench_table1, "mp50": bench_mp50, "precise": bench_precise,
+           "target": bench_target, "search": bench_search, "selection": bench_selection}
 
 
 def main() -> int:
@@ -350,7 +374,7 @@ def main() -> int:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}")
     report: dict[str, Any] = {"machine": machine()}
     for name in args.which or list(BENCHES):
-        report[name] = BENCHES[name](args.repeat if name != "mp50" else 1)
+        report[name] = BENCHES[name](args.repeat if name not in ("mp50", "verify") else 1)
         print(json.dumps({name: report[name]}, indent=1), flush=True)
     report["load_average_1min_end"] = os.getloadavg()[0]
     end = {"machine": report["machine"], "load_average_1min_end": report["load_average_1min_end"]}
