@@ -19,7 +19,7 @@ from theory.selection import default_sets, paper_sets, require_invertible_sets, 
 from theory.streaming import Progress, default_chunk, stream_distances
 
 __all__ = [
-    "Comparison", "compare", "check_sets", "in_memory_values", "decide_leq", "enclosure",
+    "Comparison", "compare", "check_sets", "in_memory_values", "at_precision", "decide_leq", "enclosure",
     "SCHEMA", "STREAM_ENTRIES", "PRECISE_ENTRIES", "CERTIFIED_DPS", "HOLDS", "FAILS", "UNDECIDED",
 ]
 
@@ -215,10 +215,11 @@ def compare(
             raise ClosenessError("give either explicit sets or --select paper, not both")
         require_paper_selection(a.K, a.M, max_subsets)  # before any n×K work (and before selecting)
         P = arithmetic(dps, ball=certified)
-        ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
+        pa, pb = at_precision(a, P), at_precision(b, P)
+        ell, ell2 = log_probs(pa, P.bulk), log_probs(pb, P.bulk)
         sets = paper_sets(a, b, P.bulk.midpoint(ell), P.bulk.midpoint(ell2), samples, seed, input_weights(a))  # float64
         check_sets(a, b, sets, max_subsets)
-        return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
+        return Comparison(P, sets, lam, mode, in_memory_values(pa, pb, sets, P, ell, ell2, lam, mode, max_subsets))
     if sets is None:
         label_subsets(tuple(range(1, a.K)), a.M, max_subsets)  # the default S_Y: refuse before choosing S_X
         sets = default_sets(a, b)
@@ -230,8 +231,18 @@ def compare(
         values.update(d_logit=stream_d_logit_sq(a, b) ** 0.5, d_rep=rep_for_compare(a, b, FLOAT64, seed))
         return Comparison(FLOAT64, sets, lam, mode, values, chunk=size)
     P = arithmetic(dps, ball=certified)
+    a, b = at_precision(a, P), at_precision(b, P)
     ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
     return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
+
+
+def at_precision(model: Model, P: Arithmetic) -> Model:
+    """``model`` with ``f`` and ``g`` converted to ``P.bulk`` once (exactly, for float entries), so
+    that the distances, which each convert their arguments, find them converted; as it is at float64."""
+    B = P.bulk
+    if B is FLOAT64:
+        return model
+    return Model(B.array(model.f), B.array(model.g), model.weights)
 
 
 def _reported(values: dict[str, Any], P: Arithmetic) -> dict[str, Any]:
