@@ -307,22 +307,3 @@ def test_claim_statements_name_the_shipped_grid() -> None:
         assert common.SHIPPED_GRID in claims[cid].statement
     assert claims["sec5-shipped-reproducible"].provenance == "new"
     assert claims["sec5-width-trend"].depends_on == ("sec5-shipped-reproducible",)
-
-
-def test_pair_table_split_over_processes_equals_one_process(tiny: tuple[Shipped, Path],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pair table split over forked workers is the table of one process, pair for pair."""
-    import theory.experiments as experiments
-
-    sh, _ = tiny
-    models = {(m.width, m.seed): m.models[sh.spec.steps] for m in sh.models}
-    monkeypatch.setattr(experiments, "PAIRS_PER_WORKER", 10**9)
-    one = experiments.pair_table(models)
-    monkeypatch.setattr(experiments, "PAIRS_PER_WORKER", 1)
-    monkeypatch.setattr(experiments.os, "cpu_count", lambda: 2)
-    split = experiments.pair_table(models)
-    assert list(one) == list(split)
-    for k, p in one.items():
-        q = split[k]
-        fields = ("d_llv", "d_fg", "d_kl", "m_cca", "error", "sets")
-        assert [getattr(p, f) for f in fields] == [getattr(q, f) for f in fields]
