@@ -5,8 +5,8 @@ The shipped models follow the paper's setting (K = 6 radial task, ``f``, ``g`` w
 layers, M = 2, Adam lr 1e-4, batch 128, 15000 steps, 20000 training points; a 2000-point test
 set) at the widths and seeds listed in the package's manifest, with the 5000-step snapshot of
 every run as a second training budget.  Every pair of models with different seeds is evaluated
-once per budget by the vectorised float64 evaluator :func:`theory.experiments.pair_distances`
-(the paper's per-pair selection, λ = 1e-5).
+once per budget by :func:`theory.experiments.pair_table`, float64 batched over the pairs (the
+paper's per-pair selection, λ = 1e-5; the same sets and values as :func:`theory.compare.compare`).
 
 Every claim module reads the models through :func:`shipped`; :func:`stand_ins` puts other sets in
 their place (the tests' small trained sets) for all of them at once.
