@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import platform
+import signal
 import sys
 import time
 import traceback
@@ -281,7 +282,9 @@ def run_claims(
 
 def _worker(conn: Connection, claims: dict[str, Claim], ctx: Context, broken: str) -> None:
     """A forked worker: run the groups of checks sent on ``conn`` until ``None``, saying which check
-    it starts, sending each check's entry when done, and ``idle`` after each group."""
+    it starts, sending each check's entry when done, and ``idle`` after each group.  Ctrl-C is the
+    parent's to handle (it stops the workers and keeps what was reported)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with single_threaded_blas():
         for group in iter(conn.recv, None):
             for key in group:
