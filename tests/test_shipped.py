@@ -196,8 +196,8 @@ def test_claims_run_on_shipped_models_and_the_bound_refutes_a_smaller_constant(a
     claims = all_claims()
     bound = claims["sec5-bound-trained"].methods["numeric"](Context())
     assert bound.verdict == "verified"
-    assert set(bound.evidence) >= {"60 steps", "120 steps", "scope"}
-    ratios = bound.evidence["120 steps"]["same_width_ratios"]
+    assert set(bound.evidence) >= {"M = 2, 60 steps", "M = 2, 120 steps", "scope"}
+    ratios = bound.evidence["M = 2, 120 steps"]["same_width_ratios"]
     assert set(ratios) == {"8", "12"} and all(0 <= r["max_dfg_over_2eps2"] for r in ratios.values())
     models = {(m.width, m.seed): m.models[120] for m in as_shipped.models}
     pairs = list(common.shipped_table(120).values())
@@ -228,7 +228,7 @@ def test_the_stand_ins_reach_every_section5_claim(tiny: tuple[Shipped, Path]) ->
     seen: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
         ("sec5-shipped-reproducible", "numeric"): lambda e: e["width"]["files_checked"] == len(sh.models)
         and e["scope"] == f"instances (1 of {3 * len(sh.models)} shipped models retrained)",
-        ("sec5-bound-trained", "numeric"): lambda e: e["models"] == about_tiny and "120 steps" in e,
+        ("sec5-bound-trained", "numeric"): lambda e: e["models"] == about_tiny and "M = 2, 120 steps" in e,
         ("sec5-bound-trained", "certified"): lambda e: e.get("width") in sh.spec.widths,
         ("sec5-width-trend", "numeric"): lambda e: e["models"] == about_tiny and "60 steps" in e["robustness"],
         ("sec5-digits-bound", "numeric"): lambda e: e["models"] == [about_tiny] * 2 and "M = 2, 60 steps" in e,

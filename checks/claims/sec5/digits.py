@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from checks.claims.sec5.bound import check_bound, per_width_ratios
-from checks.claims.sec5.common import DIGITS_SETS, describe, shipped, shipped_result, shipped_table, trained_models
+from checks.claims.sec5.bound import bound_by_budget
+from checks.claims.sec5.common import DIGITS_SETS, describe, shipped, shipped_result, shipped_table
 from checks.claims.sec5.trend import robustness, trend_outcome
 from checks.registry import Context, Outcome, claim, instances
 
@@ -56,16 +56,7 @@ DIGITS_BOUND = claim(
 
 @DIGITS_BOUND.method("numeric")
 def _(ctx: Context) -> Outcome:
-    parts: dict[str, Outcome] = {}
-    for name in DIGITS_SETS:
-        sh = shipped(name)
-        for b in sh.spec.budgets:
-            table = shipped_table(b, name)
-            out = check_bound(list(table.values()), trained_models(sh, b), constant=2.0 * sh.spec.dim, dps=ctx.dps)
-            ratios = per_width_ratios([p for p in table.values() if not p.error and p.width == p.width_b],
-                                      2.0 * sh.spec.dim)
-            parts[f"M = {sh.spec.dim}, {b} steps"] = Outcome(out.verdict, {**out.evidence, "same_width_ratios": ratios})
-    out = Outcome.combine(parts)
+    out = Outcome.combine({k: v for name in DIGITS_SETS for k, v in bound_by_budget(name, ctx.dps).items()})
     summary = {f"M = {shipped(n).spec.dim}": digits_summary(n) for n in DIGITS_SETS}
     return Outcome(out.verdict, {**out.evidence, "distances": summary,
                                  "models": [describe(shipped(n)) for n in DIGITS_SETS],
