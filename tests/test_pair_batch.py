@@ -187,3 +187,26 @@ def test_pair_distances_is_the_table_row(width: Shipped, table: dict[PairKey, Pa
     assert pair_distances(models[key[0]], models[key[1]]) == (row.d_llv, row.d_fg, row.sets)
     with pytest.raises(ClosenessError, match="must share"):
         pair_table({(16, 0): models[key[0]], (16, 1): Model(np.asarray(models[key[0]].f)[:10], models[key[0]].g)})
+
+
+def test_a_kept_first_draw_with_zero_spread_is_refused_as_compare_refuses_it() -> None:
+    """Two inputs of the first seeded draw within 4e-16 of its pivot input (``s_x`` is zero to
+    float64, ``N`` is not singular), and no draw with ``T2 < 1``: compare refuses the pair naming
+    ``s_x``; the table gives that error, not a d_LLV of 1e15."""
+    refused = 0
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        g, g2 = rng.normal(size=(6, 2)), 3 * rng.normal(size=(6, 2))
+        f, f2 = rng.normal(size=(30, 2)), 3 * rng.normal(size=(30, 2))
+        draw = np.random.default_rng(SEED).choice(30, size=30, replace=False)[:3]  # the first draw
+        f[draw[1]], f[draw[2]] = f[draw[0]] + [4e-16, 0.0], f[draw[0]] + [0.0, 4e-16]
+        a, b = Model(f, g), Model(f2, g2)
+        (row,) = pair_table({(8, 0): a, (8, 1): b}).values()
+        try:
+            ref = compare(a, b, select="paper", samples=100, seed=SEED, lam=LAM)
+        except ClosenessError as err:
+            assert row.error == str(err) and "s_x" in row.error
+            refused += 1
+        else:
+            assert not row.error and abs(row.d_llv - float(ref.values["d_llv"])) <= 1e-12 * max(1.0, row.d_llv)
+    assert refused >= 2  # the case is reached

@@ -812,6 +812,11 @@ def _evaluate_batch(stack: _Stack, draws: _Draws, subsets: np.ndarray, ia: np.nd
             require_invertible_sets(stack.model(ia[p]), stack.model(ib[p]), sets[p])
         except ClosenessError as err:
             out[p], ok[p] = str(err), False
+    for p in np.flatnonzero(ok & ~(draws.ok[ia, chosen] & draws.ok[ib, chosen])):
+        try:  # the kept first draw has a zero s_x: the library refuses the pair, naming it
+            input_terms(stack.ell[ia[p]], stack.ell[ib[p]], int(ch.x0[p]), tuple(int(v) for v in ch.inputs[p]))
+        except ClosenessError as err:
+            out[p], ok[p] = str(err), False
     live = np.flatnonzero(ok)
     llv, fg = _distances(stack, ch.take(live), subsets, lam)
     for j, p in enumerate(live):
