@@ -48,6 +48,8 @@ from theory.model import Model, check_pair, log_probs
 from theory.precision import FLOAT64
 from theory.selection import (
     PAPER_T2_THRESHOLD,
+    input_draws,
+    kept_draw,
     pair_paper_labels,
     require_invertible_sets,
 )
@@ -643,30 +645,8 @@ class _Stack:
         return Model(self.f[i], self.g[i])
 
 
-@functools.lru_cache(maxsize=8)
-def _input_draws(n: int, m: int, samples: int, seed: int) -> np.ndarray:
-    """The disjoint seeded (M+1)-subsets that :func:`theory.selection.paper_inputs` tries, in its order."""
-    if samples < 1:
-        raise ClosenessError(f"--samples must be at least 1, got {samples}")
-    draws = min(samples, n // (m + 1))
-    if draws < 1:
-        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {n}")
-    return np.random.default_rng(seed).choice(n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
-
-
-def _exact_draw(ell: np.ndarray, ell2: np.ndarray, idx: np.ndarray) -> int:
-    """The draw :func:`theory.selection.paper_inputs` keeps, decided draw by draw by
-    :func:`theory.distances.input_terms`."""
-    best, chosen = PAPER_T2_THRESHOLD, 0
-    for i, draw in enumerate(idx):
-        try:
-            _, _, c, e = input_terms(ell, ell2, int(draw[0]), tuple(int(v) for v in draw[1:]))
-        except ClosenessError:
-            continue
-        v = float(max(np.max(c), np.max(e)))
-        if v < best:
-            best, chosen = v, i
-    return chosen
+#: :func:`theory.selection.input_draws`, kept for the models of one table (the draws depend only on sizes).
+_input_draws = functools.lru_cache(maxsize=8)(input_draws)
 
 
 def _spread(centred: np.ndarray, axis: int) -> np.ndarray:
@@ -704,7 +684,7 @@ class _Draws:
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(chosen draw, c, e)`` of the pairs ``(ia[p], ib[p])`` (``c``, ``e`` of every draw, B×D×M):
         the first draw with the smallest ``T2`` below 1, else the first draw.  Near ties (with each
-        other or with the threshold) are decided by :func:`_exact_draw`, as the library does."""
+        other or with the threshold) are decided by :func:`theory.selection.kept_draw`, the library's rule."""
         with np.errstate(invalid="ignore", over="ignore"):
             c = _spread(self.rows[ia] - self.rows[ib], 3)
             e = _spread(self.pivots[ia] - self.pivots[ib], 3)
@@ -715,7 +695,7 @@ class _Draws:
         ambiguous = ties | np.any(np.abs(t2 - PAPER_T2_THRESHOLD) <= _NEAR, axis=1)  # none below 1: no tie
         chosen = np.where(np.isfinite(lowest), np.argmin(below, axis=1), 0)
         for p in np.flatnonzero(ambiguous):
-            chosen[p] = _exact_draw(stack.ell[ia[p]], stack.ell[ib[p]], self.idx)
+            chosen[p] = kept_draw(stack.ell[ia[p]], stack.ell[ib[p]], self.idx)[0]
         return chosen, c, e
 
 

@@ -34,6 +34,8 @@ __all__ = [
     "default_sets",
     "label_candidates",
     "paper_inputs",
+    "input_draws",
+    "kept_draw",
     "paper_labels",
     "paper_label_sets",
     "paper_sets",
@@ -386,17 +388,29 @@ def paper_inputs(
     kept first draw has none).  Invertibility of ``N``, ``N'`` is not part of the rule (the bound's
     hypothesis is checked on the chosen sets by :func:`require_invertible_sets`).
     """
+    choices = input_draws(a.n, a.M, samples, seed)
+    chosen, chosen_t2 = kept_draw(ell, ell2, choices)
+    return int(choices[chosen][0]), tuple(int(v) for v in choices[chosen][1:]), chosen_t2
+
+
+def input_draws(n: int, m: int, samples: int, seed: int) -> np.ndarray:
+    """The disjoint seeded (M+1)-subsets the authors' input rule tries, in its order (rows: ``x_0``
+    then ``S_X``): ``min(samples, ⌊n/(M+1)⌋)`` of them, drawn at once."""
     if samples < 1:
         raise ClosenessError(f"--samples must be at least 1, got {samples}")
-    m = a.M
-    draws = min(samples, a.n // (m + 1))
+    draws = min(samples, n // (m + 1))
     if draws < 1:
-        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {a.n}")
+        raise ClosenessError(f"the paper's input selection needs at least M + 1 = {m + 1} inputs, got n = {n}")
     rng = np.random.default_rng(seed)
-    choices = rng.choice(a.n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
-    best_t2, chosen, chosen_t2 = PAPER_T2_THRESHOLD, choices[0], float("nan")
+    return rng.choice(n, size=draws * (m + 1), replace=False).reshape(draws, m + 1)
+
+
+def kept_draw(ell: np.ndarray, ell2: np.ndarray, choices: np.ndarray) -> tuple[int, float]:
+    """The row of ``choices`` the authors' rule keeps (see :func:`paper_inputs`), decided draw by draw
+    by :func:`theory.distances.input_terms`, and its ``T2`` (``nan`` when the kept first draw has none)."""
+    best_t2, chosen, chosen_t2 = PAPER_T2_THRESHOLD, 0, float("nan")
     for i, draw in enumerate(choices):
-        x0, sx = int(draw[0]), tuple(int(i) for i in draw[1:])
+        x0, sx = int(draw[0]), tuple(int(v) for v in draw[1:])
         try:
             _, _, c, e = input_terms(ell, ell2, x0, sx)
         except ClosenessError:
@@ -405,8 +419,8 @@ def paper_inputs(
         if i == 0:
             chosen_t2 = t2
         if t2 < best_t2:
-            best_t2, chosen, chosen_t2 = t2, draw, t2
-    return int(chosen[0]), tuple(int(i) for i in chosen[1:]), chosen_t2
+            best_t2, chosen, chosen_t2 = t2, i, t2
+    return chosen, chosen_t2
 
 
 def paper_sets(a: Model, b: Model, ell: np.ndarray, ell2: np.ndarray, samples: int = 100, seed: int = 0,
