@@ -145,19 +145,25 @@ CATALOGUE: tuple[Mutant, ...] = (
         ("thm2.2-if", "thm3.1-kl-bound", "sec4-bound-logratio", "sec4-kl-llv-incomparable"),
     ),
     Mutant(
+        "softmax-probs-unnormalised",
+        "the probabilities that compare's d_KL weighs by are e^{z − z_max} without the division by their sum",
+        "theory.model:log_softmax_and_probs",
+        (("p = e * r[:, None]", "p = e"),),
+        ("impl-streamed-path",),
+    ),
+    Mutant(
         "kl-directions-swapped",
         "d_kl(ℓ, ℓ') computes KL(p'‖p) instead of KL(p‖p')",
         "theory.distances:d_kl",
-        (("per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)",
-          "per_input = (P.exp(ell2) * (ell2 - ell)).sum(axis=1)"),),
+        (("p = P.exp(ell) if probs is None else probs", "p = P.exp(ell2)"),
+         ("per_input = (p * (ell - ell2)).sum(axis=1)", "per_input = (p * (ell2 - ell)).sum(axis=1)")),
         ("thm3.1-kl-bound", "sec4-kl-llv-incomparable"),
     ),
     Mutant(
         "kl-weighted-by-p2",
         "d_KL weights the log-ratio ℓ − ℓ' by p' instead of p",
         "theory.distances:d_kl",
-        (("per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)",
-          "per_input = (P.exp(ell2) * (ell - ell2)).sum(axis=1)"),),
+        (("p = P.exp(ell) if probs is None else probs", "p = P.exp(ell2)"),),
         ("thm3.1-kl-bound", "sec4-kl-llv-incomparable"),
     ),
     Mutant(
@@ -230,6 +236,13 @@ CATALOGUE: tuple[Mutant, ...] = (
         ("followup-logit-metric",),
     ),
     Mutant(
+        "logit-clr-uncentred",
+        "the clr form of d²_logit (the one compare reports) takes ℓ₁ − ℓ₂ without centring it over labels",
+        "theory.logit:d_logit_sq_clr",
+        (("diff = clr(ell - ell2, P)", "diff = ell - ell2"),),
+        ("followup-logit-metric", "impl-streamed-path"),
+    ),
+    Mutant(
         "logit-mean-over-labels",
         "the direct d²_logit averages the squared logit differences over labels instead of summing them",
         "theory.logit:d_logit_sq",
@@ -254,7 +267,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "logit-cross-moment-swapped",
         "second_moments returns Σ₁₂ = E f₁f₂ᵀ where the moment form needs Σ₂₁ = E f₂f₁ᵀ",
         "theory.logit:second_moments",
-        (("wf2.T @ ff1", "wf1.T @ ff2"),),
+        (("return s[:m, :m], s[m:, m:], s[m:, :m]", "return s[:m, :m], s[m:, m:], s[:m, m:]"),),
         ("followup-logit-moment-form",),
     ),
     Mutant(
@@ -289,7 +302,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "rep-map-inverted",
         "each d_rep term uses A = L₂⁻¹L₁ instead of L₁⁻¹L₂",
         "theory.logit:rep_terms",
-        (("amat = P.solve(l1, l2)", "amat = P.solve(l2, l1)"),),
+        (("amat = P.solve_many(l1, l2)", "amat = P.solve_many(l2, l1)"),),
         ("followup-rep-bound",),
     ),
     Mutant(

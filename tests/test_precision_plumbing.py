@@ -12,7 +12,7 @@ import pytest
 
 from theory.compare import at_precision, compare, in_memory_values
 from theory.distances import _centred_var, mean, var
-from theory.model import Model, log_probs
+from theory.model import Model, log_probs_and_probs
 from theory.precision import FLOAT64, MP, Ball
 from theory.selection import default_sets
 
@@ -46,8 +46,8 @@ def test_models_converted_once_give_the_same_numbers(certified: bool) -> None:
     a, b = pair()
     sets = default_sets(a, b)
     P = Ball(30) if certified else MP(30)
-    ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
-    direct = in_memory_values(a, b, sets, P, ell, ell2, 1e-5, "max")
+    (ell, p), (ell2, p2) = log_probs_and_probs(a, P.bulk), log_probs_and_probs(b, P.bulk)
+    direct = in_memory_values(a, b, sets, P, ell, ell2, 1e-5, "max", probs=(p, p2))
     via = compare(a, b, sets, dps=30, certified=certified).values
     for key in ("d_kl_ab", "d_kl_ba", "d_llv", "m_cca", "d_logit"):
         assert P.to_str(via[key]) == P.to_str(direct[key]), key

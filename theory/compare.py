@@ -12,8 +12,8 @@ import numpy as np
 from theory import __version__
 from theory.distances import MAX_SUBSETS, FGResult, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
 from theory.errors import ClosenessError
-from theory.logit import DRep, d_logit, rep_for_compare, stream_d_logit_sq
-from theory.model import Model, check_pair, input_weights, log_probs
+from theory.logit import DRep, d_logit_clr, rep_for_compare, stream_d_logit_sq
+from theory.model import Model, check_pair, input_weights, log_probs_and_probs
 from theory.precision import FLOAT64, Arithmetic, arithmetic
 from theory.selection import default_sets, paper_sets, require_invertible_sets, require_paper_selection
 from theory.streaming import Progress, default_chunk, stream_distances
@@ -216,10 +216,11 @@ def compare(
         require_paper_selection(a.K, a.M, max_subsets)  # before any n×K work (and before selecting)
         P = arithmetic(dps, ball=certified)
         pa, pb = at_precision(a, P), at_precision(b, P)
-        ell, ell2 = log_probs(pa, P.bulk), log_probs(pb, P.bulk)
+        (ell, p), (ell2, p2) = log_probs_and_probs(pa, P.bulk), log_probs_and_probs(pb, P.bulk)
         sets = paper_sets(a, b, P.bulk.midpoint(ell), P.bulk.midpoint(ell2), samples, seed, input_weights(a))  # float64
         check_sets(a, b, sets, max_subsets)
-        return Comparison(P, sets, lam, mode, in_memory_values(pa, pb, sets, P, ell, ell2, lam, mode, max_subsets))
+        return Comparison(P, sets, lam, mode, in_memory_values(pa, pb, sets, P, ell, ell2, lam, mode, max_subsets,
+                                                               probs=(p, p2)))
     if sets is None:
         label_subsets(tuple(range(1, a.K)), a.M, max_subsets)  # the default S_Y: refuse before choosing S_X
         sets = default_sets(a, b)
@@ -232,8 +233,9 @@ def compare(
         return Comparison(FLOAT64, sets, lam, mode, values, chunk=size)
     P = arithmetic(dps, ball=certified)
     a, b = at_precision(a, P), at_precision(b, P)
-    ell, ell2 = log_probs(a, P.bulk), log_probs(b, P.bulk)
-    return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets))
+    (ell, p), (ell2, p2) = log_probs_and_probs(a, P.bulk), log_probs_and_probs(b, P.bulk)
+    return Comparison(P, sets, lam, mode, in_memory_values(a, b, sets, P, ell, ell2, lam, mode, max_subsets,
+                                                           probs=(p, p2)))
 
 
 def at_precision(model: Model, P: Arithmetic) -> Model:
@@ -268,9 +270,10 @@ def check_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -
 
 def in_memory_values(
     a: Model, b: Model, sets: Sets, P: Arithmetic, ell: np.ndarray, ell2: np.ndarray,
-    lam: float, mode: str, max_subsets: int = MAX_SUBSETS,
+    lam: float, mode: str, max_subsets: int = MAX_SUBSETS, *, probs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P``.
+    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P`` (and
+    their probabilities ``probs``, if the caller has them: ``d_KL`` then takes no exponential).
 
     The formulas are evaluated in ``P.bulk`` (``ell``, ``ell2`` are in it too): at mpmath precision
     that is flint ``arb`` at the same working precision with midpoints reported
@@ -284,13 +287,13 @@ def in_memory_values(
     try:
         terms = llv_terms(ell, ell2, sets, B, w)
         values = {
-            "d_kl_ab": d_kl(ell, ell2, B, w),
-            "d_kl_ba": d_kl(ell2, ell, B, w),
+            "d_kl_ab": d_kl(ell, ell2, B, w, probs=None if probs is None else probs[0]),
+            "d_kl_ba": d_kl(ell2, ell, B, w, probs=None if probs is None else probs[1]),
             "terms": terms,
             "d_llv": d_llv(terms, lam, mode),
             "fg": d_fg(a.f, a.g, b.f, b.g, sets, B, w, max_subsets),
             "m_cca": m_cca(a.f, b.f, B, w),
-            "d_logit": d_logit(a, b, B),
+            "d_logit": d_logit_clr(ell, ell2, B, w),
             "d_rep": rep_for_compare(a, b, B),
         }
         return values if B is P else _reported(values, P)

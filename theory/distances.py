@@ -96,11 +96,16 @@ def sd(
 # --------------------------------------------------------------------------------------------
 # KL
 # --------------------------------------------------------------------------------------------
-def d_kl(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
-    """``d_KL(p, p') = E_x Σ_y p(y|x) (ℓ(y|x) − ℓ'(y|x))`` from log-probability matrices."""
+def d_kl(
+    ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None,
+    *, probs: np.ndarray | None = None,
+) -> Any:
+    """``d_KL(p, p') = E_x Σ_y p(y|x) (ℓ(y|x) − ℓ'(y|x))`` from log-probability matrices; ``probs``:
+    ``p = e^ℓ`` when the caller holds it (:func:`theory.model.log_probs_and_probs`), else ``P.exp(ℓ)``."""
     _same_shape(ell, ell2)
     with P.active():
-        per_input = (P.exp(ell) * (ell - ell2)).sum(axis=1)
+        p = P.exp(ell) if probs is None else probs
+        per_input = (p * (ell - ell2)).sum(axis=1)
         value = mean(per_input, P, w)
         P.require_finite([value], "d_KL")
         return value
@@ -434,11 +439,10 @@ def m_cca(x: np.ndarray, y: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray |
         xx, yy = P.array(x), P.array(y)
         # centred, then each column divided by its largest magnitude: the canonical correlations are
         # invariant to that, and the covariances below can then neither overflow nor underflow
-        xc = _unit_columns(xx - mean(xx, P, w, axis=0), P)
-        yc = _unit_columns(yy - mean(yy, P, w, axis=0), P)
-        wx = xc / P.scalar(x.shape[0]) if w is None else xc * w[:, None]
-        wy = (yc / P.scalar(y.shape[0])) if w is None else yc * w[:, None]
-        sxx, syy, sxy = P.matmul(wx.T, xc), P.matmul(wy.T, yc), P.matmul(wx.T, yc)
+        h = np.hstack([_unit_columns(xx - mean(xx, P, w, axis=0), P), _unit_columns(yy - mean(yy, P, w, axis=0), P)])
+        s = P.cross(h, h) / P.scalar(x.shape[0]) if w is None else P.cross(h * w[:, None], h)
+        mx = x.shape[1]
+        sxx, syy, sxy = s[:mx, :mx], s[mx:, mx:], s[:mx, mx:]
         rx, ry = P.cholesky(sxx), P.cholesky(syy)
         k = P.solve(ry, P.solve(rx, sxy).T).T
         value = P.nuclear_norm(k) / P.scalar(min(x.shape[1], y.shape[1]))

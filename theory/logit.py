@@ -6,6 +6,7 @@ Same model family as the NeurIPS paper, ``p(y|x) ∝ exp(f(x)ᵀg(y))`` (README:
 * Centred unembeddings ``ĝ(y) = g(y) − (1/K) Σ_y' g(y')``; the centred logits ``f(x)ᵀĝ(y)`` are the
   centred log-ratio (clr) transform of ``p(·|x)``, so they depend on the model only through p.
 * ``d²_logit = E_x Σ_y (f₁(x)ᵀĝ₁(y) − f₂(x)ᵀĝ₂(y))²`` (:func:`d_logit_sq`, the direct form), equal to
+  the clr form ``E_x Σ_y (clr ℓ₁ − clr ℓ₂)²`` from the log-probabilities (:func:`d_logit_sq_clr`) and to
   the moment form ``tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁)`` with uncentred second moments
   ``Σ_ij = E_x f_i(x) f_j(x)ᵀ`` (:func:`d_logit_sq_moments`; never forms the n×K logits, and streams
   over blocks of inputs in :func:`stream_d_logit_sq`).  The moment form subtracts second moments, so
@@ -43,6 +44,8 @@ __all__ = [
     "moment_form",
     "d_logit_sq",
     "d_logit",
+    "d_logit_sq_clr",
+    "d_logit_clr",
     "d_logit_sq_moments",
     "stream_d_logit_sq",
     "DRep",
@@ -112,13 +115,33 @@ def d_logit(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
         return P.sqrt(np.asarray([d_logit_sq(a, b, P)]))[0]
 
 
+def d_logit_sq_clr(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+    """``d²_logit = E_x Σ_y (clr ℓ₁ − clr ℓ₂)²`` from the n×K log-probability matrices (the clr form;
+    ``clr`` is linear, so it is taken once, of ``ℓ₁ − ℓ₂``); ``w``: normalised input weights or None.
+    Equal to the direct form because the centred logits are the clr of the log-probabilities."""
+    if ell.shape != ell2.shape:
+        raise ClosenessError(f"log-probability matrices differ in shape: {ell.shape} vs {ell2.shape}")
+    with P.active():
+        diff = clr(ell - ell2, P)
+        value = _mean_rows((diff * diff).sum(axis=1), P, w)
+        P.require_finite([value], "d_logit")
+        return value
+
+
+def d_logit_clr(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+    """``d_logit = √(d²_logit)`` in the clr form (:func:`d_logit_sq_clr`)."""
+    with P.active():
+        return P.sqrt(np.asarray([d_logit_sq_clr(ell, ell2, P, w)]))[0]
+
+
 def second_moments(f1: np.ndarray, f2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``Σ₁₁, Σ₂₂, Σ₂₁`` with ``Σ_ij = E_x f_i(x) f_j(x)ᵀ`` (uncentred, under ``p_D``)."""
-    ff1, ff2 = P.array(f1), P.array(f2)
-    wf1 = ff1 / P.scalar(ff1.shape[0]) if w is None else ff1 * w[:, None]
-    wf2 = ff2 / P.scalar(ff2.shape[0]) if w is None else ff2 * w[:, None]
-    return wf1.T @ ff1, wf2.T @ ff2, wf2.T @ ff1
+    """``Σ₁₁, Σ₂₂, Σ₂₁`` with ``Σ_ij = E_x f_i(x) f_j(x)ᵀ`` (uncentred, under ``p_D``): the blocks of one
+    moment matrix of the stacked ``[f₁ f₂]``."""
+    h = np.hstack([P.array(f1), P.array(f2)])
+    m = np.shape(f1)[1]
+    s = P.cross(h, h) / P.scalar(h.shape[0]) if w is None else P.cross(h * w[:, None], h)
+    return s[:m, :m], s[m:, m:], s[m:, :m]
 
 
 def _trace(x: np.ndarray, P: Arithmetic) -> Any:
@@ -206,20 +229,24 @@ def _sampled_pivot_sets(k: int, m: int, samples: int, seed: int) -> list[tuple[i
 def rep_terms(a: Model, b: Model, pairs: list[tuple[int, tuple[int, ...]]], P: Arithmetic = FLOAT64
               ) -> list[tuple[int, tuple[int, ...], Any]]:
     """``E_x ‖f₁(x) − A f₂(x)‖²`` with ``A = L₁⁻¹L₂`` for each (pivot, set), from the joint second
-    moments: ``tr Σ₁₁ − 2 tr(A Σ₂₁) + tr(A Σ₂₂ Aᵀ)``.  A singular ``L₁`` is refused."""
+    moments: ``tr Σ₁₁ − 2 tr(A Σ₂₁) + tr(A Σ₂₂ Aᵀ)``, for all pairs at once (stacks of the ``L``, ``A``).
+    A singular ``L₁`` (smallest singular value below ``1e-12`` of the largest, at float64) is refused."""
     check_pair(a, b)
     with P.active():
         g1, g2 = P.array(a.g), P.array(b.g)
         s11, s22, s21 = second_moments(a.f, b.f, P, input_weights(a, P))
-        out = []
-        for y0, s in pairs:
-            l1, l2 = g1[list(s)] - g1[[y0]], g2[list(s)] - g2[[y0]]
-            sv = P.midpoint(P.svdvals(l1))
-            if not sv.min() > 1e-12 * max(sv.max(), 1e-300):
+        pivots = np.array([y0 for y0, _ in pairs], dtype=int)
+        sets = np.array([s for _, s in pairs], dtype=int).reshape(len(pairs), a.M)
+        l1 = g1[sets] - g1[pivots][:, None, :]
+        l2 = g2[sets] - g2[pivots][:, None, :]
+        sv = np.linalg.svd(np.asarray(P.midpoint(l1), dtype=float), compute_uv=False)
+        for (y0, s), v in zip(pairs, sv, strict=True):
+            if not v.min() > 1e-12 * max(v.max(), 1e-300):
                 raise ClosenessError(f"L₁ is singular for pivot {y0} and labels {list(s)}: d_rep is undefined")
-            amat = P.solve(l1, l2)
-            term = _trace(s11, P) - P.scalar(2) * _trace(amat @ s21, P) + _trace(amat @ s22 @ amat.T, P)
-            out.append((y0, tuple(s), term))
+        amat = P.solve_many(l1, l2)
+        terms = (_trace(s11, P) - P.scalar(2) * (amat * s21.T).sum(axis=(1, 2))
+                 + ((amat @ s22) * amat).sum(axis=(1, 2)))
+        out = [(y0, tuple(s), t) for (y0, s), t in zip(pairs, terms, strict=True)]
         P.require_finite([t for *_, t in out], "d_rep")
         return out
 

@@ -15,7 +15,8 @@ import numpy as np
 from theory.errors import ClosenessError
 from theory.precision import FLOAT64, Arithmetic
 
-__all__ = ["Model", "logits", "log_probs", "log_softmax", "check_pair", "input_weights"]
+__all__ = ["Model", "logits", "log_probs", "log_probs_and_probs", "log_softmax", "log_softmax_and_probs",
+           "check_pair", "input_weights"]
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,9 @@ def logits(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
     return P.matmul(P.array(model.f), P.array(model.g).T)
 
 
-def log_softmax(z: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
-    """Row-wise log-softmax, stable at every precision.
-
-    With ``k*`` the row's largest logit, ``ℓ_k = (z_k − z_{k*}) − log1p(Σ_{k≠k*} e^{z_k − z_{k*}})``:
-    no overflow, and the log-probability of a dominant label keeps full relative accuracy even
-    when it is ``−1e-100`` (the regime of the Section 3 counterexample).
-    """
+def _shifted(z: np.ndarray, P: Arithmetic) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``d = z − z_{k*}`` (zero at each row's largest logit ``k*``, exactly), ``e = e^d`` with zero at
+    ``k*`` and ``log1p(Σ e)`` per row: the parts of :func:`log_softmax`."""
     rows = np.arange(z.shape[0])
     top = P.argmax(z, axis=1)
     d = z - z[rows, top][:, None]
@@ -129,7 +126,30 @@ def log_softmax(z: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
     d[rows, top] = zero  # exact: z_{k*} − z_{k*}
     e = P.exp(d)
     e[rows, top] = zero
+    return d, e, (rows, top)
+
+
+def log_softmax(z: np.ndarray, P: Arithmetic = FLOAT64) -> np.ndarray:
+    """Row-wise log-softmax, stable at every precision.
+
+    With ``k*`` the row's largest logit, ``ℓ_k = (z_k − z_{k*}) − log1p(Σ_{k≠k*} e^{z_k − z_{k*}})``:
+    no overflow, and the log-probability of a dominant label keeps full relative accuracy even
+    when it is ``−1e-100`` (the regime of the Section 3 counterexample).
+    """
+    d, e, _ = _shifted(z, P)
     return d - P.log1p(e.sum(axis=1))[:, None]
+
+
+def log_softmax_and_probs(z: np.ndarray, P: Arithmetic = FLOAT64) -> tuple[np.ndarray, np.ndarray]:
+    """``(ℓ, p)``: :func:`log_softmax` and the probabilities ``p = e^ℓ`` from the same exponentials,
+    ``p_k = e^{z_k − z_{k*}} / (1 + Σ_{k≠k*} e^{z_k − z_{k*}})`` (one division a row, one product an
+    entry, where ``P.exp(ℓ)`` would take a second exponential an entry)."""
+    d, e, top = _shifted(z, P)
+    s = e.sum(axis=1)
+    r = P.scalar(1) / (P.scalar(1) + s)
+    p = e * r[:, None]
+    p[top] = r
+    return d - P.log1p(s)[:, None], p
 
 
 def log_probs(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
@@ -138,3 +158,11 @@ def log_probs(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
         ell = log_softmax(logits(model, P), P)
         P.require_finite(ell, "the log-probabilities")
         return ell
+
+
+def log_probs_and_probs(model: Model, P: Arithmetic = FLOAT64) -> tuple[np.ndarray, np.ndarray]:
+    """``(ℓ, p)``: :func:`log_probs` and the probabilities ``p(y_k|x_i)`` (:func:`log_softmax_and_probs`)."""
+    with P.active():
+        ell, p = log_softmax_and_probs(logits(model, P), P)
+        P.require_finite(ell, "the log-probabilities")
+        return ell, p

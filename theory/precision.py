@@ -150,6 +150,15 @@ class Arithmetic(ABC):
         """The matrix product ``a @ b`` (BLAS at float64)."""
         return np.asarray(a) @ np.asarray(b)
 
+    def cross(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``aᵀb`` for two tall matrices with the same rows: sums over the rows (inputs) into a small
+        matrix of moments; ``b is a`` gives the Gram matrix ``aᵀa``."""
+        return np.asarray(a).T @ np.asarray(b)
+
+    def solve_many(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a[t]⁻¹ b[t]`` for a stack of square matrices ``a`` (T×m×m) and ``b`` (T×m×k)."""
+        return np.array([self.solve(x, y) for x, y in zip(a, b, strict=True)], dtype=object).reshape(np.shape(b))
+
     # -- linear algebra (small matrices) ----------------------------------------------------
     @abstractmethod
     def svdvals(self, a: np.ndarray) -> np.ndarray:
@@ -246,6 +255,9 @@ class Float(Arithmetic):
         return np.linalg.svd(np.asarray(a, dtype=np.float64), compute_uv=False).astype(self.dtype)
 
     def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.linalg.solve(a, b)
+
+    def solve_many(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.linalg.solve(a, b)
 
     def det(self, a: np.ndarray) -> Any:
@@ -441,6 +453,12 @@ class Ball(_ObjectArithmetic):
         if a.ndim == 2 and b.ndim == 2 and a.shape[1] >= 64 and a.shape[0] * b.shape[1] <= 4096:
             return np.array((self._matrix(a) * self._matrix(b)).tolist(), dtype=object)
         return a @ b
+
+    def cross(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``aᵀb`` as flint's ``arb_mat`` product, in C, each operand converted once (``b is a``: once in all)."""
+        ma = self._matrix(a)
+        mb = ma if b is a else self._matrix(b)
+        return np.array((ma.transpose() * mb).tolist(), dtype=object)
 
     def _matrix(self, a: np.ndarray) -> Any:
         """``a`` as a flint ``arb_mat`` (balls are copied in as they are, other numbers converted first)."""

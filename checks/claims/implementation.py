@@ -27,10 +27,10 @@ __all__ = ["STREAMED", "EXACT", "check_streamed", "similarity_pair", "check_simi
 STREAMED = claim(
     "impl-streamed-path",
     "The streamed path (inputs in blocks, for heads too large to hold the n×K log-probabilities) gives "
-    "the same d_KL (both directions), d_LLV terms, d_{f,g} and m_CCA as the in-memory path, to 1e-10 "
-    "relative, and the in-memory float64 values agree to 1e-8 with an mpmath re-computation (itself "
+    "the same d_KL (both directions), d_LLV terms, d_{f,g}, m_CCA and the follow-up's d_logit as the in-memory "
+    "path, to 1e-10 relative, and the in-memory float64 values agree to 1e-8 with an mpmath re-computation (itself "
     "re-checked at twice its precision).",
-    r"\mathrm{stream}(d) = \mathrm{memory}(d) \text{ for } d \in \{d_{KL}, T_1..T_4, d_{f,g}, m_{CCA}\}",
+    r"\mathrm{stream}(d) = \mathrm{memory}(d) \text{ for } d \in \{d_{KL}, T_1..T_4, d_{f,g}, m_{CCA}, d_{logit}\}",
     "Implementation (Section 4 distances)",
     "new",
 )
@@ -53,7 +53,8 @@ def _quantities(j: dict[str, Any]) -> dict[str, float]:
     """The numbers of a ``closeness-compare/1`` object that both paths must agree on."""
     t = j["terms"]
     return {"d_kl_ab": j["d_kl"]["ab"], "d_kl_ba": j["d_kl"]["ba"], "T1": t["T1"], "T2": t["T2"], "T3": t["T3"],
-            "T4": t["T4"], "d_llv": j["d_llv"], "d_fg": j["d_fg"], "d_svd_g": j["d_svd_g"], "m_cca": j["m_cca"]}
+            "T4": t["T4"], "d_llv": j["d_llv"], "d_fg": j["d_fg"], "d_svd_g": j["d_svd_g"], "m_cca": j["m_cca"],
+            "d_logit": j["d_logit"]}
 
 
 def streamed_pair(seed: int) -> tuple[Model, Model, Sets]:

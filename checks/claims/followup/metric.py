@@ -28,6 +28,7 @@ from theory.families import equivalent_pair
 from theory.logit import (
     centred_logits,
     d_logit_sq,
+    d_logit_sq_clr,
     d_logit_sq_moments,
     moment_form,
     second_moments,
@@ -79,7 +80,8 @@ def _raw_logit_sq(a: Model, b: Model, P: Arithmetic) -> Any:
 def check_metric_numeric(ctx: Context, distance: Callable[[Model, Model, Arithmetic], Any] | None = None,
                          seeds: Sequence[int] = (0, 1)) -> Outcome:
     """Residuals at ``ctx.dps`` and ``ctx.check_dps``: ``d²`` (default :func:`d_logit_sq`) against the clr
-    of the log-probabilities (p only), unchanged under ``g → g + c`` and under ``~_L`` (zero on an
+    form from the log-probabilities (p only, :func:`d_logit_sq_clr`, the form ``compare`` reports),
+    unchanged under ``g → g + c`` and under ``~_L`` (zero on an
     equivalent pair); plus the triangle inequality and positivity on random triples at float64 (the
     margin is shown).  Defaults are looked up at the call, so a planted bug (``closeness selftest``) is seen."""
     distance = d_logit_sq if distance is None else distance
@@ -89,10 +91,7 @@ def check_metric_numeric(ctx: Context, distance: Callable[[Model, Model, Arithme
         for seed in seeds:
             rng = np.random.default_rng(seed)
             for a, b in random_pairs(seed, 4):
-                c1, c2 = (x - x.sum(axis=1)[:, None] / P.scalar(a.K) for x in (log_probs(a, P), log_probs(b, P)))
-                w = input_weights(a, P)
-                per = ((c1 - c2) * (c1 - c2)).sum(axis=1)
-                through_p = per.sum() / P.scalar(a.n) if w is None else (per * w).sum()
+                through_p = d_logit_sq_clr(log_probs(a, P), log_probs(b, P), P, input_weights(a, P))
                 shift = rng.normal(size=a.M)
                 shifted = Model(b.f, P.array(b.g) + P.array(shift), b.weights)
                 out += [distance(a, b, P) - through_p, distance(a, shifted, P) - distance(a, b, P)]
