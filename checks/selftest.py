@@ -109,6 +109,14 @@ CATALOGUE: tuple[Mutant, ...] = (
         ("sec4-bound-sd-difference", "sec4-bound-tight", "sec4-invariance"),
     ),
     Mutant(
+        "log-odds-unpivoted",
+        "the log-odds shared by d_LLV's σ_y and d_{f,g}'s f side are ℓ(y|x), without subtracting ℓ(y_0|x)",
+        "theory.distances:label_log_odds",
+        (("return log_odds(ell[:, list(labels)] - ell[:, [pivot]], P, w, ddof)",
+          "return log_odds(ell[:, list(labels)], P, w, ddof)"),),
+        ("impl-streamed-path", "sec4-bound-tight"),
+    ),
+    Mutant(
         "llv-lambda-dropped",
         "d_LLV (max mode) takes T3 and T4 without the factor λ",
         "theory.distances:d_llv",
@@ -134,7 +142,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "fg-sample-covariance",
         "the f side of d_{f,g} divides the cross-covariance by n − 1 (sample) while the SDs stay population",
         "theory.distances:fg_label_side",
-        (("weighted = uc / P.scalar(u.shape[0])", "weighted = uc / P.scalar(u.shape[0] - 1)"),),
+        (("cov = cov / P.scalar(uc.shape[0])", "cov = cov / P.scalar(uc.shape[0] - 1)"),),
         ("sec4-bound-tight", "sec4-bound-tight-every-M", "sec3-scale-invariance"),
     ),
     Mutant(

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from theory import __version__
-from theory.distances import MAX_SUBSETS, FGResult, Sets, d_fg, d_kl, d_llv, label_subsets, llv_terms, m_cca
+from theory.distances import (
+    MAX_SUBSETS, FGResult, Sets, d_fg, d_kl, d_llv, label_log_odds, label_subsets, llv_terms, m_cca,
+)
 from theory.errors import ClosenessError
 from theory.logit import DRep, d_logit_clr, rep_for_compare, stream_d_logit_sq
 from theory.model import Model, check_pair, input_weights, log_probs_and_probs
@@ -285,13 +287,15 @@ def in_memory_values(
     B = P.bulk
     w = input_weights(a, B)
     try:
-        terms = llv_terms(ell, ell2, sets, B, w)
+        odds = (label_log_odds(ell, sets.pivot_label, sets.labels, B, w),
+                label_log_odds(ell2, sets.pivot_label, sets.labels, B, w))  # d_LLV's σ and d_{f,g}'s f side
+        terms = llv_terms(ell, ell2, sets, B, w, odds=odds)
         values = {
             "d_kl_ab": d_kl(ell, ell2, B, w, probs=None if probs is None else probs[0]),
             "d_kl_ba": d_kl(ell2, ell, B, w, probs=None if probs is None else probs[1]),
             "terms": terms,
             "d_llv": d_llv(terms, lam, mode),
-            "fg": d_fg(a.f, a.g, b.f, b.g, sets, B, w, max_subsets),
+            "fg": d_fg(a.f, a.g, b.f, b.g, sets, B, w, max_subsets, odds),
             "m_cca": m_cca(a.f, b.f, B, w),
             "d_logit": d_logit_clr(ell, ell2, B, w),
             "d_rep": rep_for_compare(a, b, B),

@@ -27,6 +27,9 @@ from theory.precision import FLOAT64, Arithmetic
 __all__ = [
     "Sets",
     "LLVTerms",
+    "LogOdds",
+    "log_odds",
+    "label_log_odds",
     "FGResult",
     "mean",
     "sd",
@@ -186,21 +189,52 @@ def _positive(values: np.ndarray, scale: Any, P: Arithmetic, what: str, index: t
             raise ClosenessError(f"{what} is zero for index {i}: the standardisation is undefined")
 
 
+@dataclass(frozen=True)
+class LogOdds:
+    """The log-odds ``u_y(x) = ℓ(y|x) − ℓ(y_0|x) = f(x)ᵀ(g(y) − g(y_0))`` of one model over ``y ∈ S_Y``
+    (n×|S_Y|), centred over inputs, and their SDs: ``σ_y`` of ``d_LLV`` and the scales that standardise
+    the f side of ``d_{f,g}``, whose representations ``Lᵀf(x)`` are these log-odds."""
+
+    values: np.ndarray
+    centred: np.ndarray
+    sd: np.ndarray
+
+
+def log_odds(u: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None, ddof: int = 0) -> LogOdds:
+    """:class:`LogOdds` of the n×|S_Y| log-odds ``u`` (from log-probabilities, :func:`label_log_odds`,
+    or from representations, ``f L``): the two-pass SD of :func:`sd`, its centred values kept."""
+    centred = u - mean(u, P, w, axis=0)
+    return LogOdds(u, centred, P.sqrt(np.asarray(_centred_var(centred, P, w, 0, ddof))))
+
+
+def label_log_odds(
+    ell: np.ndarray, pivot: int, labels: tuple[int, ...], P: Arithmetic = FLOAT64,
+    w: np.ndarray | None = None, ddof: int = 0,
+) -> LogOdds:
+    """:class:`LogOdds` of one model from its n×K log-probabilities: ``ℓ(y|x) − ℓ(y_0|x)``, y ∈ S_Y."""
+    _check_indices("label", pivot, labels, ell.shape[1])
+    with P.active():
+        return log_odds(ell[:, list(labels)] - ell[:, [pivot]], P, w, ddof)
+
+
 def label_terms(
     ell: np.ndarray, ell2: np.ndarray, pivot: int, labels: tuple[int, ...],
     P: Arithmetic = FLOAT64, w: np.ndarray | None = None, ddof: int = 0,
+    odds: tuple[LogOdds, LogOdds] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(σ, σ', a, b)`` over ``y ∈ S_Y``: the label terms of ``d_LLV`` (moments over x).
 
     ``σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)]``, ``a_y = SD_x[ℓ(y|x)/σ_y − ℓ'(y|x)/σ'_y]``,
-    ``b_y = SD_x[ℓ(y_0|x)/σ_y − ℓ'(y_0|x)/σ'_y]``.
+    ``b_y = SD_x[ℓ(y_0|x)/σ_y − ℓ'(y_0|x)/σ'_y]``; ``odds``: the two models' :func:`label_log_odds`
+    for these labels (and this ``w``, ``ddof``) when the caller holds them.
     """
     _same_shape(ell, ell2)
     sy, y0 = list(labels), pivot
     _check_indices("label", y0, labels, ell.shape[1])
     with P.active():
-        sigma = sd(ell[:, sy] - ell[:, [y0]], P, w, axis=0, ddof=ddof)
-        sigma2 = sd(ell2[:, sy] - ell2[:, [y0]], P, w, axis=0, ddof=ddof)
+        if odds is None:
+            odds = (label_log_odds(ell, y0, labels, P, w, ddof), label_log_odds(ell2, y0, labels, P, w, ddof))
+        sigma, sigma2 = odds[0].sd, odds[1].sd
         _positive(sigma, P.magnitude(ell[:, [*sy, y0]]), P,
                   "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
         _positive(sigma2, P.magnitude(ell2[:, [*sy, y0]]), P,
@@ -241,9 +275,11 @@ def llv_terms(
     P: Arithmetic = FLOAT64,
     w: np.ndarray | None = None,
     ddof: int = 0,
+    odds: tuple[LogOdds, LogOdds] | None = None,
 ) -> LLVTerms:
-    """All terms of ``d^λ_LLV`` for log-probability matrices ``ell`` (model p) and ``ell2`` (p')."""
-    sigma, sigma2, a, b = label_terms(ell, ell2, sets.pivot_label, sets.labels, P, w, ddof)
+    """All terms of ``d^λ_LLV`` for log-probability matrices ``ell`` (model p) and ``ell2`` (p')
+    (``odds``: as :func:`label_terms` takes them)."""
+    sigma, sigma2, a, b = label_terms(ell, ell2, sets.pivot_label, sets.labels, P, w, ddof, odds)
     s, s2, c, e = input_terms(ell, ell2, sets.pivot_input, sets.inputs, P, ddof)
     return assemble_llv_terms(sets, sigma, sigma2, a, b, s, s2, c, e, P)
 
@@ -384,11 +420,12 @@ def d_fg(
     P: Arithmetic = FLOAT64,
     w: np.ndarray | None = None,
     limit: int = MAX_SUBSETS,
+    odds: tuple[LogOdds, LogOdds] | None = None,
 ) -> FGResult:
     """``d_{f,g} = max(max_{M-subsets of S_Y} d_SVD(Lᵀf, L'ᵀf') over x, d_SVD(Nᵀg, N'ᵀg') over y)``
-    (the f side by :func:`fg_label_side`)."""
+    (the f side by :func:`fg_label_side`, from ``odds`` when the caller holds them)."""
     with P.active():
-        f_side = fg_label_side(f, g, f2, g2, sets, P, w, limit)
+        f_side = fg_label_side(f, g, f2, g2, sets, P, w, limit, odds)
         ff, ff2 = P.array(f), P.array(f2)
         nn = input_matrix(ff, sets.pivot_input, sets.inputs, P)
         nn2 = input_matrix(ff2, sets.pivot_input, sets.inputs, P)
@@ -401,28 +438,32 @@ def d_fg(
 def fg_label_side(
     f: np.ndarray, g: np.ndarray, f2: np.ndarray, g2: np.ndarray, sets: Sets,
     P: Arithmetic = FLOAT64, w: np.ndarray | None = None, limit: int = MAX_SUBSETS,
+    odds: tuple[LogOdds, LogOdds] | None = None,
 ) -> list[tuple[tuple[int, ...], Any]]:
     """The f side of ``d_{f,g}``: ``d_SVD(Lᵀf, L'ᵀf')`` for every M-subset of ``S_Y`` (not yet checked
-    to be finite).  The log-odds ``g_0(y)ᵀf(x)`` of all of ``S_Y`` are formed once, with their
-    moments and cross-covariances; each M-subset's ``Cov(ũ, ũ')`` is then a block of it (only the
-    diagonal is needed when M = 1)."""
+    to be finite).  The representations ``Lᵀf(x)`` of all of ``S_Y`` are the log-odds
+    ``g_0(y)ᵀf(x) = ℓ(y|x) − ℓ(y_0|x)``: formed once (``f L``, or given as ``odds``, :func:`label_log_odds`),
+    with their moments and cross-covariances; each M-subset's ``Cov(ũ, ũ')`` is then a block of it
+    (only the diagonal is needed when M = 1)."""
     m = f.shape[1]
     with P.active():
-        ff, gg, ff2, gg2 = (P.array(a) for a in (f, g, f2, g2))
         subsets = label_subsets(sets.labels, m, limit)
-        u = P.matmul(ff, label_matrix(gg, sets.pivot_label, sets.labels, P))
-        u2 = P.matmul(ff2, label_matrix(gg2, sets.pivot_label, sets.labels, P))
-        uc, uc2 = u - mean(u, P, w), u2 - mean(u2, P, w)
-        sd_u, sd_u2 = (P.sqrt(np.asarray(_centred_var(c, P, w, 0, 0))) for c in (uc, uc2))
-        weighted = uc / P.scalar(u.shape[0]) if w is None else uc * w[:, None]
-        cov = (weighted * uc2).sum(axis=0) if m == 1 else P.matmul(weighted.T, uc2)
-        scales = (P.magnitude(u), P.magnitude(u2))
+        if odds is None:
+            ff, gg, ff2, gg2 = (P.array(a) for a in (f, g, f2, g2))
+            odds = (log_odds(P.matmul(ff, label_matrix(gg, sets.pivot_label, sets.labels, P)), P, w),
+                    log_odds(P.matmul(ff2, label_matrix(gg2, sets.pivot_label, sets.labels, P)), P, w))
+        uc, uc2 = odds[0].centred, odds[1].centred
+        weighted = uc if w is None else uc * w[:, None]
+        cov = (weighted * uc2).sum(axis=0) if m == 1 else P.cross(weighted, uc2)
+        if w is None:
+            cov = cov / P.scalar(uc.shape[0])
+        scales = (P.magnitude(odds[0].values), P.magnitude(odds[1].values))
         pos = {y: i for i, y in enumerate(sets.labels)}
         f_side = []
         for subset in subsets:
             ix = [pos[y] for y in subset]
             block = cov[ix][:, None] if m == 1 else cov[np.ix_(ix, ix)]
-            c = standardised_cross(block, sd_u[ix], sd_u2[ix], scales, P)
+            c = standardised_cross(block, odds[0].sd[ix], odds[1].sd[ix], scales, P)
             f_side.append((subset, d_svd_of_cross(c, P)))
         return f_side
 
