@@ -27,7 +27,7 @@ from checks.registry import GENERAL, METHODS, VERDICTS, Claim, Context, Outcome,
 from theory import __version__
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text
-from theory.training import single_threaded_blas
+from theory.blas import single_threaded_blas
 
 __all__ = ["VerifyReport", "run_claims", "exit_status", "environment", "SCHEMA", "HYPOTHESIS_SETTINGS"]
 

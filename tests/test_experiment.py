@@ -27,6 +27,7 @@ from theory.experiments import (
     mean_differences,
     trend_data,
 )
+from theory.blas import single_threaded_blas
 from theory.io import load_model
 from theory.synthetic import radial_data, radial_labels
 from theory.training import (
@@ -35,7 +36,6 @@ from theory.training import (
     init_params,
     mlp_sizes,
     nll_and_grads,
-    single_threaded_blas,
     train,
     trained_model,
 )
@@ -133,15 +133,15 @@ def test_training_is_deterministic_per_seed_and_learns() -> None:
 
 
 def test_single_threaded_blas_restores_the_setting() -> None:
-    from theory.training import _openblas
+    from threadpoolctl import threadpool_info
 
-    lib = _openblas()
-    before = None if lib is None else lib.scipy_openblas_get_num_threads64_()
+    def blas() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas()
     with single_threaded_blas():
-        if lib is not None:
-            assert lib.scipy_openblas_get_num_threads64_() == 1
-    if lib is not None:
-        assert lib.scipy_openblas_get_num_threads64_() == before
+        assert all(t == 1 for t in blas())
+    assert blas() == before
 
 
 # ------------------------------------------------------------------------------------------

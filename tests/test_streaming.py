@@ -246,13 +246,11 @@ def test_terminal_progress_rewrites_one_line() -> None:
     assert text.endswith("\n") and text.count("\n") == 1
 
 
-def test_threads_do_not_change_the_values(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks are consumed in input order whatever the number of threads of the main pass,
-    with or without threadpoolctl holding BLAS to one thread."""
+def test_threads_do_not_change_the_values() -> None:
+    """Blocks are consumed in input order whatever the number of threads of the main pass (BLAS
+    held to one thread per call when there are several, theory.blas)."""
     a, b = pair(300, 40, 3, seed=11, weighted=True)
     sets = sets_for(5, 3)
     one = stream_distances(a, b, sets, chunk=8, workers=1)
     assert disagreement(stream_distances(a, b, sets, chunk=8, workers=2), one) < 1e-14
-    monkeypatch.setattr(streaming, "_blas_limits", None)
-    assert streaming.default_workers() == 1
-    assert disagreement(stream_distances(a, b, sets, chunk=8, workers=2), one) < 1e-14
+    assert disagreement(stream_distances(a, b, sets, chunk=8, workers=3), one) < 1e-14

@@ -55,7 +55,8 @@ from theory.selection import (
 )
 from theory.shipped import Reporter, Shipped, hms, say
 from theory.synthetic import RadialData, radial_data
-from theory.training import TrainSettings, accuracy, single_threaded_blas, train, trained_model
+from theory.blas import single_threaded_blas
+from theory.training import TrainSettings, accuracy, train, trained_model
 
 __all__ = [
     "Grid",

@@ -332,13 +332,9 @@ def train_models(spec: WidthSpec, cache: Path, report: Reporter | None = None,
 
 def environment() -> dict[str, Any]:
     """Where models were trained: the trainer, numpy, its BLAS, the machine."""
-    blas: Any = None
-    try:
-        from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info
 
-        blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture")} for i in threadpool_info()]
-    except ImportError:
-        blas = None
+    blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture")} for i in threadpool_info()]
     return {"trainer_version": TRAINER_VERSION, "suite_version": __version__, "numpy": np.__version__,
             "blas": blas, "machine": platform.machine(), "python": platform.python_version()}
 

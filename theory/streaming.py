@@ -28,9 +28,9 @@ them whole.  With the pivots and sets fixed (:class:`theory.distances.Sets`):
   :func:`theory.distances.m_cca`.
 
 Population moments (``ddof = 0``) under ``p_D``, as everywhere (the definitions).  Blocks of inputs
-are shared among one thread per core (at most 2) when threadpoolctl can hold BLAS to one thread per
-call, and consumed in input order, so the values do not depend on the threads.  Peak memory is
-``G, G'`` (K×M, read memory-mapped when they come from ``.npy`` files), three tiles per thread, and
+are shared among one thread per core (at most 2), BLAS held to one thread per call
+(:mod:`theory.blas`), and consumed in input order, so the values do not depend on the threads.
+Peak memory is ``G, G'`` (K×M, read memory-mapped when they come from ``.npy`` files), three tiles per thread, and
 a few arrays of ``chunk × |S_Y|`` and of ``min(chunk, M/4) × K`` (the input-term rows); the results
 agree with the in-memory path to about 1e-12 relative (tests/test_streaming.py).
 """
@@ -62,18 +62,12 @@ from theory.distances import (
     m_cca,
     standardised_cross,
 )
+from theory.blas import single_threaded_blas
 from theory.errors import ClosenessError
 from theory.identifiability import input_matrix, label_matrix
 from theory.model import Model, check_pair, log_softmax
 from theory.precision import FLOAT64
 
-try:  # optional: holds BLAS to one thread per call so that the blocks run on all cores
-    from threadpoolctl import ThreadpoolController
-
-    def _blas_limits(threads: int) -> Any:
-        return ThreadpoolController().limit(limits=threads, user_api="blas")
-except ImportError:  # pragma: no cover - depends on the installation
-    _blas_limits = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -418,10 +412,7 @@ class MainSums:
 
 
 def default_workers() -> int:
-    """Threads of the main pass: one per core (at most 2) when BLAS can be held to one thread
-    per call (threadpoolctl), else 1 (BLAS then parallelises each product itself)."""
-    if _blas_limits is None:
-        return 1
+    """Threads of the main pass: one per core (at most 2), BLAS held to one thread per call."""
     return max(1, min(2, os.cpu_count() or 1))
 
 
@@ -430,11 +421,11 @@ def _threads(workers: int | None) -> int:
 
 
 def _blas_held(workers: int | None) -> Any:
-    """While several threads share the work, hold BLAS to one thread per call (threadpoolctl):
+    """While several threads share the work, hold BLAS to one thread per call (:mod:`theory.blas`):
     on a 2-core machine two BLAS thread pools would fight for the cores."""
-    if _threads(workers) <= 1 or _blas_limits is None:
+    if _threads(workers) <= 1:
         return nullcontext()
-    return _blas_limits(1)
+    return single_threaded_blas()
 
 
 def _in_order(fn: Callable[[T], U], items: list[T], workers: int) -> Iterator[U]:

@@ -17,18 +17,15 @@ on the total), so one run gives the models of several training budgets (Section 
 
 from __future__ import annotations
 
-import ctypes
-import glob
 import itertools
-import os
 import time
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 
+from theory.blas import single_threaded_blas
 from theory.errors import ClosenessError
 from theory.model import Model, log_softmax
 
@@ -50,7 +47,6 @@ __all__ = [
     "unembed",
     "trained_model",
     "accuracy",
-    "single_threaded_blas",
 ]
 
 #: Version of the trainer's numerics: bump it whenever a change can alter a trained model, so that
@@ -234,39 +230,6 @@ class Adam:
         np.divide(self.m, tmp, out=tmp)
         tmp *= self.lr / (1 - self.beta1 ** self.t)
         theta -= tmp
-
-
-@contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run the block with one BLAS thread when numpy's bundled OpenBLAS is found (else unchanged).
-
-    The matrices of training are small (batch 128 × width ≤ 256): one thread is as fast, and
-    multi-threaded BLAS slows down badly when other processes share the cores.
-    """
-    lib = _openblas()
-    if lib is None:
-        yield
-        return
-    saved = int(lib.scipy_openblas_get_num_threads64_())
-    lib.scipy_openblas_set_num_threads64_(1)
-    try:
-        yield
-    finally:
-        lib.scipy_openblas_set_num_threads64_(saved)
-
-
-def _openblas() -> ctypes.CDLL | None:
-    """numpy's bundled ``scipy-openblas`` if it exposes the thread-count functions."""
-    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so"))):
-        try:
-            lib = ctypes.CDLL(path)
-            lib.scipy_openblas_get_num_threads64_.restype = ctypes.c_int
-            lib.scipy_openblas_set_num_threads64_.argtypes = [ctypes.c_int]
-            return lib
-        except (OSError, AttributeError):
-            continue
-    return None
 
 
 @dataclass
