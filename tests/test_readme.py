@@ -67,3 +67,11 @@ def test_the_code_sends_no_reader_outside_the_repository() -> None:
     for path in [*root.glob("checks/**/*.py"), *root.glob("theory/**/*.py"), *root.glob("theory/formal/*.v")]:
         text = path.read_text(encoding="utf-8")
         assert "CLAIMS.md" not in text and "shared/paper" not in text, path.name
+
+
+def test_the_mutant_count_is_the_catalogues() -> None:
+    from checks.selftest import CATALOGUE
+
+    counts = {int(n) for n in re.findall(r"all (\d+) mutants are killed", README)}
+    assert counts == {len(CATALOGUE)}
+    assert f"({len(CATALOGUE)}/{len(CATALOGUE)})" in README
