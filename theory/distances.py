@@ -442,9 +442,9 @@ def fg_label_side(
 ) -> list[tuple[tuple[int, ...], Any]]:
     """The f side of ``d_{f,g}``: ``d_SVD(Lᵀf, L'ᵀf')`` for every M-subset of ``S_Y`` (not yet checked
     to be finite).  The representations ``Lᵀf(x)`` of all of ``S_Y`` are the log-odds
-    ``g_0(y)ᵀf(x) = ℓ(y|x) − ℓ(y_0|x)``: formed once (``f L``, or given as ``odds``, :func:`label_log_odds`),
-    with their moments and cross-covariances; each M-subset's ``Cov(ũ, ũ')`` is then a block of it
-    (only the diagonal is needed when M = 1)."""
+    ``g_0(y)ᵀf(x) = ℓ(y|x) − ℓ(y_0|x)``: formed once (``f L``, or given as ``odds``, :func:`label_log_odds`
+    with population SDs, ``ddof = 0``), with their moments and cross-covariances; each M-subset's
+    ``Cov(ũ, ũ')`` is then a block of it (only the diagonal is needed when M = 1)."""
     m = f.shape[1]
     with P.active():
         subsets = label_subsets(sets.labels, m, limit)
