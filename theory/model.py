@@ -118,7 +118,8 @@ def logits(model: Model, P: Arithmetic = FLOAT64) -> np.ndarray:
 
 def _shifted(z: np.ndarray, P: Arithmetic) -> tuple[np.ndarray, np.ndarray, Any]:
     """``d = z − z_{k*}`` (zero at each row's largest logit ``k*``, exactly), ``e = e^d`` with zero at
-    ``k*`` and ``log1p(Σ e)`` per row: the parts of :func:`log_softmax`."""
+    ``k*``, and the index ``(rows, k*)`` of those maxima: what :func:`log_softmax` and
+    :func:`log_softmax_and_probs` share."""
     rows = np.arange(z.shape[0])
     top = P.argmax(z, axis=1)
     d = z - z[rows, top][:, None]
@@ -144,11 +145,11 @@ def log_softmax_and_probs(z: np.ndarray, P: Arithmetic = FLOAT64) -> tuple[np.nd
     """``(ℓ, p)``: :func:`log_softmax` and the probabilities ``p = e^ℓ`` from the same exponentials,
     ``p_k = e^{z_k − z_{k*}} / (1 + Σ_{k≠k*} e^{z_k − z_{k*}})`` (one division a row, one product an
     entry, where ``P.exp(ℓ)`` would take a second exponential an entry)."""
-    d, e, top = _shifted(z, P)
+    d, e, peaks = _shifted(z, P)
     s = e.sum(axis=1)
     r = P.scalar(1) / (P.scalar(1) + s)
     p = e * r[:, None]
-    p[top] = r
+    p[peaks] = r
     return d - P.log1p(s)[:, None], p
 
 
