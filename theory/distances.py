@@ -349,7 +349,7 @@ def cross_covariance(
     su, sv = standardise(P.array(u), P, w, ddof=ddof), standardise(P.array(v), P, w, ddof=ddof)
     n = u.shape[0]
     wu = su / P.scalar(n - ddof) if w is None else su * w[:, None]
-    return P.matmul(wu.T, sv)
+    return P.cross(wu, sv)
 
 
 def standardised_cross(

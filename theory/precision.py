@@ -447,8 +447,8 @@ class Ball(_ObjectArithmetic):
         return functools.reduce(lambda u, v: u.max(v), np.asarray(x, dtype=object).ravel())
 
     def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """``a @ b``; a product over a long inner dimension into a small result (the moments over
-        inputs) is flint's ``arb_mat`` product, in C."""
+        """``a @ b``; a product over a long inner dimension into a small result is flint's ``arb_mat``
+        product, in C (moments over inputs go through :meth:`cross`)."""
         a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
         if a.ndim == 2 and b.ndim == 2 and a.shape[1] >= 64 and a.shape[0] * b.shape[1] <= 4096:
             return np.array((self._matrix(a) * self._matrix(b)).tolist(), dtype=object)
