@@ -104,8 +104,9 @@ CATALOGUE: tuple[Mutant, ...] = (
         "llv-unstandardised",
         "a_y and b_y of d_LLV compare ℓ and ℓ' without dividing by σ_y, σ'_y",
         "theory.distances:label_terms",
-        (("a = sd(ell[:, sy] / sigma - ell2[:, sy] / sigma2,", "a = sd(ell[:, sy] - ell2[:, sy],"),
-         ("b = sd(ell[:, [y0]] / sigma - ell2[:, [y0]] / sigma2,", "b = sd(ell[:, [y0]] - ell2[:, [y0]],")),
+        (("a = sd(P.divide(ell[:, sy], sigma) - P.divide(ell2[:, sy], sigma2),", "a = sd(ell[:, sy] - ell2[:, sy],"),
+         ("b = sd(P.divide(ell[:, [y0]], sigma) - P.divide(ell2[:, [y0]], sigma2),",
+          "b = sd(ell[:, [y0]] - ell2[:, [y0]],")),
         ("sec4-bound-sd-difference", "sec4-bound-tight", "sec4-invariance"),
     ),
     Mutant(
@@ -164,8 +165,22 @@ CATALOGUE: tuple[Mutant, ...] = (
         "d_kl(ℓ, ℓ') computes KL(p'‖p) instead of KL(p‖p')",
         "theory.distances:d_kl",
         (("p = P.exp(ell) if probs is None else probs", "p = P.exp(ell2)"),
-         ("per_input = (p * (ell - ell2)).sum(axis=1)", "per_input = (p * (ell2 - ell)).sum(axis=1)")),
+         ("return _expected_log_ratio(p, ell - ell2, P, w)", "return _expected_log_ratio(p, ell2 - ell, P, w)")),
         ("thm3.1-kl-bound", "sec4-kl-llv-incomparable"),
+    ),
+    Mutant(
+        "kl-reverse-unsigned",
+        "compare's d_KL(p', p), taken from the shared ℓ − ℓ', forgets the sign of ℓ' − ℓ = −(ℓ − ℓ')",
+        "theory.distances:d_kl_pair",
+        (("-_expected_log_ratio(probs[1], diff, P, w)", "_expected_log_ratio(probs[1], diff, P, w)"),),
+        ("impl-streamed-path",),
+    ),
+    Mutant(
+        "divide-by-scale-product",
+        "the high-precision arithmetics divide by a row of scales by multiplying by the scales themselves",
+        "theory.precision:_ObjectArithmetic.divide",
+        (("return x * (np.full(s.shape, self.scalar(1), dtype=object) / s)", "return x * s"),),
+        ("sec4-bound-tight",),
     ),
     Mutant(
         "kl-weighted-by-p2",
@@ -247,7 +262,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "logit-clr-uncentred",
         "the clr form of d²_logit (the one compare reports) takes ℓ₁ − ℓ₂ without centring it over labels",
         "theory.logit:d_logit_sq_clr",
-        (("diff = clr(ell - ell2, P)", "diff = ell - ell2"),),
+        (("diff = clr(ell - ell2 if diff is None else diff, P)", "diff = ell - ell2 if diff is None else diff"),),
         ("followup-logit-metric", "impl-streamed-path"),
     ),
     Mutant(
@@ -397,8 +412,10 @@ def _compile(source: str, filename: str, module: types.ModuleType, attr: str) ->
 
 def _shape(code: types.CodeType) -> tuple[Any, ...]:
     """Names, variables and constants of a code object and of those nested in it (not the bytecode,
-    which the interpreter specialises in place)."""
-    consts = tuple(_shape(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts)
+    which the interpreter specialises in place); strings up to their indentation, which dedenting a
+    method's source changes in its docstring."""
+    consts = tuple(_shape(c) if isinstance(c, types.CodeType) else inspect.cleandoc(c) if isinstance(c, str)
+                   else repr(c) for c in code.co_consts)
     return code.co_name, code.co_names, code.co_varnames, consts
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from theory import __version__
 from theory.distances import (
-    MAX_SUBSETS, FGResult, Sets, d_fg, d_kl, d_llv, label_log_odds, label_subsets, llv_terms, m_cca,
+    MAX_SUBSETS, FGResult, Sets, d_fg, d_kl_pair, d_llv, label_log_odds, label_subsets, llv_terms, m_cca,
 )
 from theory.errors import ClosenessError
 from theory.logit import DRep, d_logit_clr, rep_for_compare, stream_d_logit_sq
@@ -272,10 +272,11 @@ def check_sets(a: Model, b: Model, sets: Sets, max_subsets: int = MAX_SUBSETS) -
 
 def in_memory_values(
     a: Model, b: Model, sets: Sets, P: Arithmetic, ell: np.ndarray, ell2: np.ndarray,
-    lam: float, mode: str, max_subsets: int = MAX_SUBSETS, *, probs: tuple[np.ndarray, np.ndarray] | None = None,
+    lam: float, mode: str, max_subsets: int = MAX_SUBSETS, *, probs: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, Any]:
-    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P`` (and
-    their probabilities ``probs``, if the caller has them: ``d_KL`` then takes no exponential).
+    """Every distance from the n×K log-probability matrices ``ell``, ``ell2`` at precision ``P`` and
+    their probabilities ``probs`` (:func:`theory.model.log_probs_and_probs`: ``d_KL`` takes no
+    exponential; both directions and ``d_logit`` share the one difference ``ℓ − ℓ'``).
 
     The formulas are evaluated in ``P.bulk`` (``ell``, ``ell2`` are in it too): at mpmath precision
     that is flint ``arb`` at the same working precision with midpoints reported
@@ -290,14 +291,15 @@ def in_memory_values(
         odds = (label_log_odds(ell, sets.pivot_label, sets.labels, B, w),
                 label_log_odds(ell2, sets.pivot_label, sets.labels, B, w))  # d_LLV's σ and d_{f,g}'s f side
         terms = llv_terms(ell, ell2, sets, B, w, odds=odds)
+        kl_ab, kl_ba, diff = d_kl_pair(ell, ell2, probs, B, w)
         values = {
-            "d_kl_ab": d_kl(ell, ell2, B, w, probs=None if probs is None else probs[0]),
-            "d_kl_ba": d_kl(ell2, ell, B, w, probs=None if probs is None else probs[1]),
+            "d_kl_ab": kl_ab,
+            "d_kl_ba": kl_ba,
             "terms": terms,
             "d_llv": d_llv(terms, lam, mode),
             "fg": d_fg(a.f, a.g, b.f, b.g, sets, B, w, max_subsets, odds),
             "m_cca": m_cca(a.f, b.f, B, w),
-            "d_logit": d_logit_clr(ell, ell2, B, w),
+            "d_logit": d_logit_clr(ell, ell2, B, w, diff=diff),
             "d_rep": rep_for_compare(a, b, B),
         }
         return values if B is P else _reported(values, P)

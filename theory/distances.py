@@ -108,10 +108,27 @@ def d_kl(
     _same_shape(ell, ell2)
     with P.active():
         p = P.exp(ell) if probs is None else probs
-        per_input = (p * (ell - ell2)).sum(axis=1)
-        value = mean(per_input, P, w)
-        P.require_finite([value], "d_KL")
-        return value
+        return _expected_log_ratio(p, ell - ell2, P, w)
+
+
+def d_kl_pair(
+    ell: np.ndarray, ell2: np.ndarray, probs: tuple[np.ndarray, np.ndarray], P: Arithmetic = FLOAT64,
+    w: np.ndarray | None = None,
+) -> tuple[Any, Any, np.ndarray]:
+    """``(d_KL(p, p'), d_KL(p', p), ℓ − ℓ')`` from one difference: with ``probs = (p, p')``,
+    ``d_KL(p', p) = E_x Σ_y p'(y|x) (ℓ' − ℓ) = −E_x Σ_y p'(y|x) (ℓ − ℓ')``; the difference is returned
+    for the clr form of ``d_logit`` (:func:`theory.logit.d_logit_sq_clr`), which takes it too."""
+    _same_shape(ell, ell2)
+    with P.active():
+        diff = ell - ell2
+        return _expected_log_ratio(probs[0], diff, P, w), -_expected_log_ratio(probs[1], diff, P, w), diff
+
+
+def _expected_log_ratio(p: np.ndarray, diff: np.ndarray, P: Arithmetic, w: np.ndarray | None) -> Any:
+    """``E_x Σ_y p(y|x) diff(y|x)``: ``d_KL`` when ``diff = ℓ − ℓ'``."""
+    value = mean((p * diff).sum(axis=1), P, w)
+    P.require_finite([value], "d_KL")
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,8 +256,8 @@ def label_terms(
                   "σ_y = SD_x[ℓ(y|x) − ℓ(y_0|x)] of model 1", tuple(sy))
         _positive(sigma2, P.magnitude(ell2[:, [*sy, y0]]), P,
                   "σ'_y = SD_x[ℓ'(y|x) − ℓ'(y_0|x)] of model 2", tuple(sy))
-        a = sd(ell[:, sy] / sigma - ell2[:, sy] / sigma2, P, w, axis=0, ddof=ddof)
-        b = sd(ell[:, [y0]] / sigma - ell2[:, [y0]] / sigma2, P, w, axis=0, ddof=ddof)
+        a = sd(P.divide(ell[:, sy], sigma) - P.divide(ell2[:, sy], sigma2), P, w, axis=0, ddof=ddof)
+        b = sd(P.divide(ell[:, [y0]], sigma) - P.divide(ell2[:, [y0]], sigma2), P, w, axis=0, ddof=ddof)
         return sigma, sigma2, a, b
 
 

@@ -115,23 +115,30 @@ def d_logit(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
         return P.sqrt(np.asarray([d_logit_sq(a, b, P)]))[0]
 
 
-def d_logit_sq_clr(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+def d_logit_sq_clr(
+    ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None,
+    *, diff: np.ndarray | None = None,
+) -> Any:
     """``d²_logit = E_x Σ_y (clr ℓ₁ − clr ℓ₂)²`` from the n×K log-probability matrices (the clr form;
-    ``clr`` is linear, so it is taken once, of ``ℓ₁ − ℓ₂``); ``w``: normalised input weights or None.
+    ``clr`` is linear, so it is taken once, of ``ℓ₁ − ℓ₂``, or of ``diff`` when the caller holds that
+    difference); ``w``: normalised input weights or None.
     Equal to the direct form because the centred logits are the clr of the log-probabilities."""
     if ell.shape != ell2.shape:
         raise ClosenessError(f"log-probability matrices differ in shape: {ell.shape} vs {ell2.shape}")
     with P.active():
-        diff = clr(ell - ell2, P)
+        diff = clr(ell - ell2 if diff is None else diff, P)
         value = _mean_rows((diff * diff).sum(axis=1), P, w)
         P.require_finite([value], "d_logit")
         return value
 
 
-def d_logit_clr(ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None) -> Any:
+def d_logit_clr(
+    ell: np.ndarray, ell2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None,
+    *, diff: np.ndarray | None = None,
+) -> Any:
     """``d_logit = √(d²_logit)`` in the clr form (:func:`d_logit_sq_clr`)."""
     with P.active():
-        return P.sqrt(np.asarray([d_logit_sq_clr(ell, ell2, P, w)]))[0]
+        return P.sqrt(np.asarray([d_logit_sq_clr(ell, ell2, P, w, diff=diff)]))[0]
 
 
 def second_moments(f1: np.ndarray, f2: np.ndarray, P: Arithmetic = FLOAT64, w: np.ndarray | None = None

@@ -145,6 +145,11 @@ class Arithmetic(ABC):
                 "rerun at a higher precision (--dps) or with rescaled models"
             )
 
+    def divide(self, x: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``x / s`` with the few scales ``s`` broadcast over the many entries of ``x`` (a row of column
+        scales, or a column of row scales): a true division at float64."""
+        return x / s
+
     # -- bulk products ------------------------------------------------------------------------
     def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The matrix product ``a @ b`` (BLAS at float64)."""
@@ -279,6 +284,13 @@ class _ObjectArithmetic(Arithmetic):
 
     def array(self, x: Any) -> np.ndarray:
         return self._map(self.scalar, np.asarray(x, dtype=object))
+
+    def divide(self, x: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``x`` times the reciprocals of the scales ``s``: one division a scale, then a product an
+        entry, which costs half a division (a ball product of enclosures of ``x`` and ``1/s`` encloses
+        ``x/s``)."""
+        s = np.asarray(s, dtype=object)
+        return x * (np.full(s.shape, self.scalar(1), dtype=object) / s)
 
 
 class MP(_ObjectArithmetic):
