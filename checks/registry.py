@@ -18,9 +18,11 @@ runs them first and a ``symbolic`` or ``formal`` verdict of the claim stands onl
 premise is verified (see :func:`checks.runner.compose_with_premises`).
 
 **Scope.** Every outcome states its scope in ``evidence["scope"]``: ``"general"`` only for a
-derivation for general dimensions or a kernel-checked proof; ``"instances (…)"`` for a check at
-fixed sizes or on finitely many examples (what they are, e.g. ``"instances (n = 3, 4)"``).  The
-runner fills in ``"instances"`` when a method does not say (numeric, certified and search checks
+derivation for general dimensions, every step of it encoded, or a kernel-checked proof;
+``"general, given: …"`` (:func:`general_given`) for a derivation for general dimensions that takes
+some steps on trust (a cited theorem, a step argued in prose), naming them; ``"instances (…)"`` for
+a check at fixed sizes or on finitely many examples (what they are, e.g. ``"instances (n = 3, 4)"``).
+The runner fills in ``"instances"`` when a method does not say (numeric, certified and search checks
 are always on instances).
 """
 
@@ -37,6 +39,8 @@ __all__ = [
     "Outcome",
     "METHODS",
     "GENERAL",
+    "GIVEN",
+    "general_given",
     "instances",
     "PROVENANCES",
     "VERDICTS",
@@ -148,6 +152,17 @@ class Claim:
 
 
 REGISTRY: dict[str, Claim] = {}
+
+
+#: The prefix of :func:`general_given` scopes.
+GIVEN = "general, given: "
+
+
+def general_given(steps: str) -> str:
+    """The scope of a derivation for general dimensions with steps it does not encode (cited theorems,
+    steps argued in prose): ``general_given('Pinsker')`` → ``'general, given: Pinsker'``.  Never
+    :data:`GENERAL`: a claim is general only through a check that takes nothing on trust."""
+    return GIVEN + steps
 
 
 def instances(description: str) -> str:

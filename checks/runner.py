@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from checks.canaries import ARITHMETIC_METHODS, Canary, run_canaries
-from checks.registry import GENERAL, METHODS, VERDICTS, Claim, Context, Outcome, all_claims
+from checks.registry import GENERAL, GIVEN, METHODS, VERDICTS, Claim, Context, Outcome, all_claims
 from theory import __version__
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text
@@ -375,11 +375,14 @@ def run_in_workers(groups: list[list[Check]], claims: dict[str, Claim], ctx: Con
 
 def claim_scope(checks: list[dict[str, Any]]) -> str:
     """``general`` when a verified check is general (a kernel-checked proof or a derivation for
-    general dimensions), else the scopes of the verified checks (``instances …``)."""
+    general dimensions that encodes every step); else the general-given scopes of the verified
+    checks (``general, given: …``, the steps taken on trust) if there are any; else their
+    ``instances …`` scopes."""
     verified = [c for c in checks if c["verdict"] == "verified"]
     if any(c["scope"] == GENERAL for c in verified):
         return GENERAL
-    return "; ".join(sorted({c["scope"] for c in verified})) or "none verified"
+    given = sorted({c["scope"] for c in verified if c["scope"].startswith(GIVEN)})
+    return "; ".join(given or sorted({c["scope"] for c in verified})) or "none verified"
 
 
 #: The exit status of ``closeness verify`` (and ``report``) for the worst claim verdict.

