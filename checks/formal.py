@@ -99,6 +99,9 @@ PROOFS: dict[str, Proof] = {
         Proof("sec4-llv-metric", "Metric.v",
               ("d_llv_ge0", "d_llv_sym", "d_llv_self", "d_llv_triangle", "d_llv_zero_iff",
                "d_llv_sum_triangle", "d_llv_sum_zero_iff", "d_llv_zero_two_left_out_counterexample")),
+        Proof("sec1-ddof-invariance", "Ddof.v",
+              ("sd_c_scale", "llv_a_ddof", "llv_b_ddof", "cross_cov_ddof", "sigma_dist_ddof", "T1_ddof",
+               "T2_ddof", "T3_ddof", "T4_ddof", "cross_cov_ddof_input", "var_ddof1", "ddof1_invariance")),
     )
 }
 
