@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from checks.claims.sec4.bound import search_verdict
 from checks.claims.sec4.common import certificates, dims_text, scoped_method
@@ -147,11 +148,25 @@ LAMBDA_NEEDED = claim(
 )
 
 
+#: The exact terms the statement gives: ``T3 = T4 = √14`` for the temperature pair ``r = 2``, and
+#: ``T1 = T2 = 2/√3`` for ``r = −1``.
+STATED_SCALE_TERMS = {2: sp.sqrt(14)}
+STATED_NEGATIVE_T1 = 2 / sp.sqrt(3)
+
+
+def _equals(x: Any, value: Any) -> bool:
+    """``x = value`` exactly (sympy)."""
+    return sp.simplify(x - value) == 0
+
+
 def temperature_part(r: Any = 2) -> Outcome:
-    """Exact terms of the temperature pair: ``T1 = T2 = 0``, ``T3 ≠ 0``, ``p ≠ p'``, constant normaliser."""
+    """Exact terms of the temperature pair: ``T1 = T2 = 0``, ``T3 ≠ 0`` (``T3 = T4`` the stated value
+    for ``r = 2``), ``p ≠ p'``, constant normaliser."""
     v = dmetric.temperature_terms(r, 1, LAMBDA)
     ev = {k: str(x) for k, x in v.items()}
     ok = v["T1"] == 0 and v["T2"] == 0 and v["distributions_differ"] and v["normaliser_constant"] and v["T3"] != 0
+    if r in STATED_SCALE_TERMS:
+        ok = ok and all(_equals(v[t], STATED_SCALE_TERMS[r]) for t in ("T3", "T4"))
     return Outcome.verified(**ev) if ok else Outcome.refuted(witness=ev)
 
 
@@ -159,7 +174,7 @@ def check_lambda_symbolic(r: Any = 2, require_positive: bool = True) -> Outcome:
     """Exact: the temperature pair's terms (``r``); the "if" direction for ``r > 0``
     (:func:`theory.derivations.metric.power_family_terms`); the "only if" chain
     (:func:`~theory.derivations.metric.zero_terms_chain`); and the sign condition: at ``r = −1``
-    the normaliser is constant yet ``T1 ≠ 0``.  ``require_positive=False`` checks the statement
+    the normaliser is constant yet ``T1 = T2 = 2/√3 ≠ 0``.  ``require_positive=False`` checks the statement
     without ``r > 0`` (its "if" direction then claims ``T1 = T2 = 0`` at ``r = −1``: refuted)."""
     parts = {f"temperature pair r={r}": temperature_part(r)}
     parts["only if"] = certificates({"chain": dmetric.zero_terms_chain()})
@@ -167,7 +182,8 @@ def check_lambda_symbolic(r: Any = 2, require_positive: bool = True) -> Outcome:
     neg_ev = {k: str(neg[k]) for k in ("T1", "T2", "normaliser_constant")}
     if require_positive:
         parts["if (r > 0)"] = certificates({"r > 0": dmetric.power_family_terms(1)})
-        parts["r > 0 is needed (r = -1)"] = (Outcome.verified(**neg_ev) if neg["normaliser_constant"] and neg["T1"] != 0
+        stated = all(_equals(neg[t], STATED_NEGATIVE_T1) for t in ("T1", "T2"))
+        parts["r > 0 is needed (r = -1)"] = (Outcome.verified(**neg_ev) if neg["normaliser_constant"] and stated
                                            else Outcome.refuted(witness=neg_ev))
     else:
         parts["if (any r != 0)"] = certificates({"r > 0": dmetric.power_family_terms(1),
