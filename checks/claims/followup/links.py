@@ -14,7 +14,7 @@ from checks.claims.followup.common import FU, random_pairs, scoped_method, symbo
 from checks.evidence import ball_str, certified_leq, numeric_zero
 from checks.registry import Context, Outcome, claim, instances
 from theory.derivations import logit as dlogit
-from theory.distances import d_fg, d_llv, llv_terms
+from theory.distances import Sets, d_fg, d_llv, llv_terms
 from theory.families import cyclic_model, equivalent_pair
 from theory.logit import d_logit_sq
 from theory.model import Model, input_weights, log_probs
@@ -74,8 +74,12 @@ def check_llv_link(ctx: Context, lam: str = "1e-5") -> Outcome:
     above it at both and the two values agree to 10 digits (not bit-identical); undecided otherwise."""
     rows, bad = [], []
     for name, a, b in llv_link_material(ctx.seed):
-        def llv(P: Arithmetic, a: Model = a, b: Model = b) -> Any:
-            return d_llv(llv_terms(log_probs(a, P), log_probs(b, P), default_sets(a, b), P, input_weights(a, P)), lam)
+        sets = default_sets(a, b)
+        if {sets.pivot_label, *sets.labels} != set(range(a.K)):  # the statement's full label set
+            return Outcome.undecided(f"the default sets of {name} leave labels out", sets=sets.as_dict(), pairs=rows)
+
+        def llv(P: Arithmetic, a: Model = a, b: Model = b, sets: Sets = sets) -> Any:
+            return d_llv(llv_terms(log_probs(a, P), log_probs(b, P), sets, P, input_weights(a, P)), lam)
 
         row: dict[str, Any] = {"pair": name}
         for what, value in (("d_logit", lambda P, a=a, b=b: d_logit_sq(a, b, P)), ("d_LLV", llv)):
