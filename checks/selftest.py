@@ -370,6 +370,122 @@ CATALOGUE: tuple[Mutant, ...] = (
         (("tails[c.perm[k]] + 2 * rp * rmax * tails[k]", "tails[c.perm[k]]"),),
         ("thm3.1-kl-bound",),
     ),
+    # Section 2: L, N, the transforms by A and Theorem 2.2's recovery of A (theory/identifiability.py)
+    Mutant(
+        "label-matrix-transposed",
+        "L has the displaced unembeddings g_0(y_i) as rows instead of columns (Lᵀ where L is meant)",
+        "theory.identifiability:label_matrix",
+        (("return (gg[list(labels)] - gg[[pivot]]).T", "return gg[list(labels)] - gg[[pivot]]"),),
+        ("thm2.2-only-if", "sec4-bound-logratio", "sec4-bound-sharp"),
+    ),
+    Mutant(
+        "input-matrix-unpivoted",
+        "N holds the embeddings f(x_1..x_M) without subtracting the pivot input's f(x_0)",
+        "theory.identifiability:input_matrix",
+        (("return (ff[list(inputs)] - ff[[pivot]]).T", "return ff[list(inputs)].T"),),
+        ("thm2.2-only-if", "sec4-bound-logratio", "sec4-bound-sharp"),
+    ),
+    Mutant(
+        "recover-A-anchor-transposed",
+        "Theorem 2.2's A = N D⁻¹ D' N'⁻¹ is recovered with Dᵀ in place of D = LᵀN",
+        "theory.identifiability:recover_A",
+        (("return P.array(n) @ P.solve(d, right)", "return P.array(n) @ P.solve(d.T, right)"),),
+        ("thm2.2-only-if",),
+    ),
+    Mutant(
+        "equivalent-embeddings-by-inverse",
+        "the ~_L-equivalent model takes F' = F A⁻¹ (f' = A⁻ᵀf) instead of F' = F A⁻ᵀ (f' = A⁻¹f)",
+        "theory.identifiability:equivalent_model_arrays",
+        (("f2 = P.solve(aa, P.array(f).T).T", "f2 = P.solve(aa.T, P.array(f).T).T"),),
+        ("sec4-invariance", "followup-logit-metric", "followup-llv-link"),
+    ),
+    # closeness compare: which value goes where (theory/compare.py)
+    Mutant(
+        "compare-odds-copy-paste",
+        "compare's in-memory path takes model 1's log-odds for both models (d_LLV's σ' and d_{f,g}'s f side)",
+        "theory.compare:in_memory_values",
+        (("label_log_odds(ell2, sets.pivot_label, sets.labels, B, w))",
+          "label_log_odds(ell, sets.pivot_label, sets.labels, B, w))"),),
+        ("impl-streamed-path",),
+    ),
+    Mutant(
+        "compare-kl-directions-swapped",
+        "compare reports d_KL(p', p) under the key of d_KL(p, p') and the other way round",
+        "theory.compare:in_memory_values",
+        (('"d_kl_ab": kl_ab,', '"d_kl_ab": kl_ba,'), ('"d_kl_ba": kl_ba,', '"d_kl_ba": kl_ab,')),
+        ("impl-streamed-path",),
+    ),
+    # the symbolic derivations (theory/derivations/)
+    Mutant(
+        "sym-paper-A-untransposed",
+        "the symbolic Theorem 2.2 takes A = L⁻¹L'ᵀ instead of L⁻ᵀL'ᵀ",
+        "theory.derivations.identifiability:paper_A",
+        (("return lab.inv().T * lab2.T", "return lab.inv() * lab2.T"),),
+        ("thm2.2-only-if",),
+    ),
+    Mutant(
+        "sym-covariance-uncentred",
+        "the symbolic covariance of the bound's proof is the raw second moment E[uv] (no centring)",
+        "theory.derivations.bound:_cov",
+        (("cu, cv = _centre(u, w), _centre(v, w)", "cu, cv = u, v"),),
+        ("sec4-bound-cov-identity", "sec4-bound-sd-difference", "sec4-msvd-range", "sec1-"),
+    ),
+    Mutant(
+        "sym-kl-bound-rho-factor",
+        "the symbolic Theorem 3.1 bound is (K−1)e^{−ρΔ}(1 + ρ r_max) instead of (1 + 2ρ r_max)",
+        "theory.derivations.kl:kl_bound_expr",
+        (("(1 + 2 * rho * r_max)", "(1 + rho * r_max)"),),
+        ("thm3.1-kl-bound", "thm3.1-rho-eps"),
+    ),
+    Mutant(
+        "sym-llv-sample-sd",
+        "the exact T1..T4 of the metric derivations take sample SDs (n − 1) where d_LLV's are population SDs",
+        "theory.derivations.metric:_exact_terms",
+        (("return sp.sqrt(sp.simplify(sp.expand(_var(v))))",
+          "return sp.sqrt(sp.simplify(sp.expand(_var(v) * len(v) / (len(v) - 1))))"),),
+        ("sec4-llv-lambda-needed", "sec4-kl-llv-incomparable"),
+    ),
+    # the Section 4 families (theory/families.py)
+    Mutant(
+        "flip-embedding-half",
+        "the M-dimensional sign flip subtracts log Σ e^{f_j} once instead of twice",
+        "theory.families:flip_embedding",
+        (("return ff - (P.scalar(2) * lse)[:, None]", "return ff - lse[:, None]"),),
+        ("sec4-bound-tight-every-M",),
+    ),
+    Mutant(
+        "tie-perturbation-sign",
+        "the tie-perturbation pair adds +β at input 4 where −β keeps SD(z + δ) = SD(z)",
+        "theory.families:tie_perturbation_pair",
+        (("d = np.array([P.scalar(0), beta, cc, -cc, -beta, P.scalar(0)], dtype=object)",
+          "d = np.array([P.scalar(0), beta, cc, -cc, beta, P.scalar(0)], dtype=object)"),),
+        ("sec4-kl-llv-incomparable",),
+    ),
+    # the selection of sets (theory/selection.py)
+    Mutant(
+        "default-labels-off-by-one",
+        "the default S_Y starts at label 2: label 1 is left out beside the pivot",
+        "theory.selection:default_sets",
+        (("return Sets(0, tuple(range(1, a.K)), 0, inputs)", "return Sets(0, tuple(range(2, a.K)), 0, inputs)"),),
+        ("followup-llv-link", "sec1-", "impl-streamed-path"),
+    ),
+    Mutant(
+        "pivot-choices-pivot-scale",
+        "the batched pivot scan divides model 2's pivot column by model 1's σ_y (b_y with σ for σ')",
+        "theory.selection:pivot_choices",
+        (("q -= columns[b_idx, piv][:, :, None] / s2[:, None, :]",
+          "q -= columns[b_idx, piv][:, :, None] / s1[:, None, :]"),),
+        ("sec5-bound-trained", "sec5-width-trend"),
+    ),
+    # the batched Section 5 pair tables (theory/experiments.py)
+    Mutant(
+        "pair-table-variance-copy-paste",
+        "the batched f side standardises model 2's coordinates Lᵀf' by model 1's variances",
+        "theory.experiments:_distances",
+        (("var_b = np.einsum(\"bym,bmk,byk->by\", lb, stack.cov[ib, :, ib, :], lb)",
+          "var_b = np.einsum(\"bym,bmk,byk->by\", la, stack.cov[ia, :, ia, :], la)"),),
+        ("sec5-bound-trained", "sec5-width-trend"),
+    ),
 )
 
 
