@@ -55,6 +55,19 @@ def test_llv_link_verified_and_with_lambda_zero_refuted() -> None:
     assert out.verdict == "refuted" and "temperature" in out.evidence["witness"]["pair"]
 
 
+def test_llv_link_on_sets_that_leave_a_label_out_is_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statement is about the full label set: default sets that leave a label out (an
+    off-by-one in the default S_Y) must not verify it."""
+    from dataclasses import replace
+
+    from theory.selection import default_sets
+
+    monkeypatch.setattr(links, "default_sets", lambda a, b: replace(default_sets(a, b),
+                                                                    labels=default_sets(a, b).labels[1:]))
+    out = links.check_llv_link(CTX)
+    assert out.verdict == "undecided" and "leave labels out" in out.evidence["reason"]
+
+
 def test_not_bound_fg_verified_and_d_llv_in_its_place_refuted() -> None:
     assert links.check_scaling().verdict == "verified"
     assert links.check_scaling(distance=links._llv_distance).verdict == "refuted"

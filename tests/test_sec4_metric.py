@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy as sp
 
 from checks.claims.sec4.incomparable import check_incomparable_certified, check_order_certified
@@ -63,6 +64,18 @@ def test_temperature_pair_has_t1_t2_zero_exactly() -> None:
     assert v["T1"] == 0 and v["T2"] == 0 and v["T3"] == sp.sqrt(14) and v["distributions_differ"]
     assert check_lambda_symbolic().verdict == "verified"
     assert check_lambda_certified(30).verdict == "verified"
+
+
+def test_other_values_than_the_stated_terms_are_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statement names T3 = T4 = √14 (r = 2) and T1 = T2 = 2/√3 (r = −1): the check compares
+    those values, so a statement with other ones (√21, the values with sample SDs) is refuted."""
+    from checks.claims.sec4 import metric
+
+    monkeypatch.setattr(metric, "STATED_SCALE_TERMS", {2: sp.sqrt(21)})
+    assert check_lambda_symbolic().verdict == "refuted"
+    monkeypatch.setattr(metric, "STATED_SCALE_TERMS", {2: sp.sqrt(14)})
+    monkeypatch.setattr(metric, "STATED_NEGATIVE_T1", 1 / sp.sqrt(3))
+    assert check_lambda_symbolic().verdict == "refuted"
 
 
 def test_power_characterisation_needs_a_positive_exponent() -> None:
