@@ -102,6 +102,9 @@ PROOFS: dict[str, Proof] = {
         Proof("sec1-ddof-invariance", "Ddof.v",
               ("sd_c_scale", "llv_a_ddof", "llv_b_ddof", "cross_cov_ddof", "sigma_dist_ddof", "T1_ddof",
                "T2_ddof", "T3_ddof", "T4_ddof", "cross_cov_ddof_input", "var_ddof1", "ddof1_invariance")),
+        Proof("sec3-scale-invariance", "Scale.v",
+              ("standardise_affine", "std_coord_label_scale", "std_coord_input_scale", "label_C_scale",
+               "input_C_scale")),
     )
 }
 
