@@ -1,11 +1,14 @@
 """The README is checked against the registry, not hand-copied: every claim appears in the claim
-map and nothing else does, the Coq column matches the proofs, the count is right, and the README
-sends no reader outside the repository."""
+map and nothing else does, the Coq column matches the proofs, the scope column is the scope
+`closeness verify` reports, the count is right, and the README sends no reader outside the
+repository."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 from checks.formal import PROOFS
 from checks.registry import all_claims
@@ -75,3 +78,37 @@ def test_the_mutant_count_is_the_catalogues() -> None:
     counts = {int(n) for n in re.findall(r"all (\d+) mutants are killed", README)}
     assert counts == {len(CATALOGUE)}
     assert f"({len(CATALOGUE)}/{len(CATALOGUE)})" in README
+
+
+def _readme_scope_kinds() -> dict[str, str]:
+    """Each claim's scope in the claim map: ``general``, ``given`` (``general, given …``),
+    ``instances`` or ``not verified``."""
+    kinds: dict[str, str] = {}
+    for row in _claim_map():
+        ids, scope = _ids(row[1]), row[4]
+        parts = [scope] if ";" not in scope and ":" not in scope else scope.split(";")
+        for part in parts:
+            kind, _, listed = part.partition(":")
+            kind = "given" if kind.strip().startswith("general, given") else kind.strip()
+            kinds.update(dict.fromkeys(_ids(listed) if listed else ids, kind))
+    return kinds
+
+
+def test_the_scope_column_is_what_verify_reports() -> None:
+    """The claim map's scope of every claim is the one a default ``closeness verify`` gives it
+    (general, general given steps on trust, instances, or not verified)."""
+    import os
+
+    from checks.registry import GIVEN, Context
+    from checks.runner import run_claims
+
+    report = run_claims(Context(), jobs=min(2, os.cpu_count() or 1))
+    if any(k["verdict"] == "skipped" for c in report.claims for k in c["checks"]):
+        pytest.skip("a method could not run here (Coq missing?): scopes would differ from the default run")
+
+    def kind(c: dict[str, str]) -> str:
+        if c["verdict"] != "verified":
+            return "not verified"
+        return "general" if c["scope"] == "general" else "given" if c["scope"].startswith(GIVEN) else "instances"
+
+    assert {c["id"]: kind(c) for c in report.claims} == _readme_scope_kinds()
