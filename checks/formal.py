@@ -68,7 +68,8 @@ PROJECT_AXIOMS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Proof:
-    """The Coq theorems behind one claim and the project axioms they may rest on."""
+    """The Coq theorems behind one claim and the project axioms they may rest on: theorems of
+    ``file``, or of a file it builds on, named with its module (``Bound.bound_sharp``)."""
 
     claim_id: str
     file: str
@@ -91,11 +92,11 @@ PROOFS: dict[str, Proof] = {
         Proof("sec4-bound-sd-difference", "Bound.v", ("sd_difference",)),
         Proof("sec4-bound-implies-paper", "Bound.v", ("bound_implies_paper",)),
         Proof("sec4-bound-sharp", "BoundLLV.v",
-              ("bound_sharp", "bound_llv", "bound_input_side", "d_fg_bound", "d_fg_bound_terms",
-               "d_fg_bound_llv", "d_fg_bound_llv_sum", "d_fg_subsets_bound_llv", "d_fg_subsets_bound_llv_sum"),
-              frozenset(PROJECT_AXIOMS)),
+              ("Bound.bound_sharp", "Bound.bound_llv", "Bound.bound_input_side", "Bound.d_fg_bound",
+               "d_fg_bound_terms", "d_fg_bound_llv", "d_fg_bound_llv_sum", "d_fg_subsets_bound_llv",
+               "d_fg_subsets_bound_llv_sum"), frozenset(PROJECT_AXIOMS)),
         Proof("sec4-bound", "BoundLLV.v",
-              ("bound", "d_fg_bound", "d_fg_bound_llv", "d_fg_bound_llv_sum", "d_fg_subsets_bound_llv",
+              ("Bound.bound", "Bound.d_fg_bound", "d_fg_bound_llv", "d_fg_bound_llv_sum", "d_fg_subsets_bound_llv",
                "d_fg_subsets_bound_llv_sum"), frozenset(PROJECT_AXIOMS)),
         Proof("followup-logit-moment-form", "Logit.v", ("sum_sq_trace", "trace_cross", "moment_form")),
         Proof("followup-logit-metric", "Logit.v",
@@ -199,9 +200,9 @@ def build(directory: Path = FORMAL_DIR) -> Build:
 
 
 def query(b: Build, module: str, theorems: tuple[str, ...]) -> dict[str, tuple[str, list[str]]]:
-    """``Check`` and ``Print Assumptions`` of theorems of one module, in one Coq run for all the
-    module's theorems in :data:`PROOFS` (answers kept beside the build): each theorem's statement
-    and the names of the axioms it rests on."""
+    """``Check`` and ``Print Assumptions`` of theorems of one module (or, qualified, of a module it
+    builds on), in one Coq run for all the module's theorems in :data:`PROOFS` (answers kept beside
+    the build): each theorem's statement and the names of the axioms it rests on."""
     assert b.root is not None and b.coqc is not None
     answers: dict[str, tuple[str, list[str]]] = {}
     wanted = dict.fromkeys([*theorems, *(t for p in PROOFS.values() if p.file == f"{module}.v" for t in p.theorems)])
@@ -210,8 +211,9 @@ def query(b: Build, module: str, theorems: tuple[str, ...]) -> dict[str, tuple[s
         probe = f"Probe_{module}_{hashlib.sha256(' '.join(missing).encode()).hexdigest()[:12]}.v"
         lines = [f"From Closeness Require Import {module}.", "Set Printing Width 100."]
         for t in missing:
-            lines += [f'Redirect "check_{module}_{t}" Check {module}.{t}.',
-                      f'Redirect "assume_{module}_{t}" Print Assumptions {module}.{t}.']
+            ref = t if "." in t else f"{module}.{t}"
+            lines += [f'Redirect "check_{module}_{t}" Check {ref}.',
+                      f'Redirect "assume_{module}_{t}" Print Assumptions {ref}.']
         (b.root / probe).write_text("\n".join(lines) + "\n")
         done = _run([b.coqc, "-q", "-R", ".", "Closeness", probe], b.root)
         if done.returncode != 0:

@@ -85,6 +85,7 @@ def test_every_proof_names_a_registered_claim_and_a_file_of_the_project() -> Non
     for cid, proof in PROOFS.items():
         assert cid in claims and "formal" in claims[cid].methods
         assert proof.file in files
+        assert {t.split(".")[0] + ".v" for t in proof.theorems if "." in t} <= files  # qualified: its module
 
 
 @needs_coq

@@ -37,11 +37,7 @@
                               the same with the family of all M-subsets of SY
    Hypotheses: M > 0; every sigma_y (y in SY) and s_x (x in SX) of both
    models positive (and lam >= 0 in mode "sum").  Scalars: any real closed
-   field.  The only project axioms are those of Bound.v (the nuclear norm).
-   At the end, Bound.v's [bound], [bound_sharp], [bound_llv],
-   [bound_input_side], [d_fg_bound] are abbreviated under this module's
-   name, so that the two claims' formal check (one file per claim) finds
-   them here too. *)
+   field.  The only project axioms are those of Bound.v (the nuclear norm). *)
 
 Set Warnings "-notation-overridden,-ambiguous-paths".
 From mathcomp Require Import all_ssreflect all_algebra.
@@ -269,15 +265,3 @@ exact: d_fg_bound_llv_sum lam0 M0 sig_pos s_pos (fun A i => @subset_tuple_in M A
 Qed.
 
 End BoundLLV.
-
-(* ---------------------------------------------------------------------- *)
-(* The Bound.v theorems the two claims also rest on, under this module's    *)
-(* name (abbreviations, no new constant): the formal check of a claim       *)
-(* queries the theorems of one file.                                        *)
-(* ---------------------------------------------------------------------- *)
-
-Notation bound := Bound.bound (only parsing).
-Notation bound_sharp := Bound.bound_sharp (only parsing).
-Notation bound_llv := Bound.bound_llv (only parsing).
-Notation bound_input_side := Bound.bound_input_side (only parsing).
-Notation d_fg_bound := Bound.d_fg_bound (only parsing).
