@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from checks.canaries import ARITHMETIC_METHODS, Canary, run_canaries
-from checks.registry import GENERAL, GIVEN, METHODS, VERDICTS, Claim, Context, Outcome, all_claims
+from checks.registry import (
+    GENERAL, GIVEN, METHODS, VERDICTS, Claim, Context, Outcome, all_claims, general_given,
+)
 from theory import __version__
 from theory.errors import ClosenessError
 from theory.io import atomic_write_text
@@ -167,17 +169,34 @@ def select(
 COMPOSED_METHODS = ("symbolic",)
 
 
-def compose_with_premises(check: dict[str, Any], premises: dict[str, str]) -> dict[str, Any]:
+def compose_with_premises(check: dict[str, Any], premises: dict[str, str],
+                          premise_scopes: dict[str, str] | None = None) -> dict[str, Any]:
     """A ``symbolic`` verification stands only when every premise is verified; otherwise it becomes
     undecided, naming the premises that are not (a kernel-checked ``formal`` proof carries its own
-    lemmas and is not composed)."""
+    lemmas and is not composed).  Its scope is no wider than its premises': a general derivation
+    resting on a premise that is not general (``premise_scopes``, the premises' claim scopes) is
+    ``general, given: …`` that premise with its scope."""
     if check["method"] not in COMPOSED_METHODS or check["verdict"] != "verified":
         return check
     open_premises = {d: v for d, v in premises.items() if v != "verified"}
-    if not open_premises:
+    if open_premises:
+        reason = "rests on premises that are not verified: " + ", ".join(
+            f"{d} ({v})" for d, v in open_premises.items())
+        return {**check, "verdict": "undecided", "evidence": {"reason": reason, **check["evidence"]}}
+    narrow = {d: s for d, s in (premise_scopes or {}).items() if d in premises and s != GENERAL}
+    if not narrow or not (check["scope"] == GENERAL or check["scope"].startswith(GIVEN)):
         return check
-    reason = "rests on premises that are not verified: " + ", ".join(f"{d} ({v})" for d, v in open_premises.items())
-    return {**check, "verdict": "undecided", "evidence": {"reason": reason, **check["evidence"]}}
+    steps = [check["scope"].removeprefix(GIVEN)] if check["scope"] != GENERAL else []
+    steps += [f"premise {d} ({_short_scope(s)})" for d, s in narrow.items()]
+    scope = general_given("; ".join(steps))
+    return {**check, "scope": scope, "evidence": {**check["evidence"], "scope": scope}}
+
+
+def _short_scope(scope: str) -> str:
+    """A premise's scope in a few words (its evidence has the details)."""
+    if scope.startswith(GIVEN):
+        return "general, given steps of its own"
+    return "instances only" if scope.startswith("instances") else scope
 
 
 def run_check(c: Claim, m: str, ctx: Context, broken: str) -> dict[str, Any]:
@@ -206,13 +225,14 @@ def _assemble(report: VerifyReport, plan: list[tuple[Claim, list[str]]], done: d
     """``report.claims`` from the finished checks, in plan order: each claim with the checks done so
     far, a ``symbolic`` verdict composed with its premises' verdicts (:func:`compose_with_premises`)."""
     verdicts: dict[str, str] = {}
+    scopes: dict[str, str] = {}
     report.claims = []
     for c, ms in plan:
         finished = [m for m in ms if (c.id, m) in done]
         if not finished:
             continue
         premises = {d: verdicts.get(d, "not run") for d in c.depends_on}
-        checks = [compose_with_premises(done[(c.id, m)], premises) for m in finished]
+        checks = [compose_with_premises(done[(c.id, m)], premises, scopes) for m in finished]
         report.claims.append({
             "id": c.id,
             "statement": c.statement,
@@ -228,6 +248,7 @@ def _assemble(report: VerifyReport, plan: list[tuple[Claim, list[str]]], done: d
         })
         if len(finished) == len(ms):
             verdicts[c.id] = report.claims[-1]["verdict"]
+            scopes[c.id] = report.claims[-1]["scope"]
 
 
 def run_claims(

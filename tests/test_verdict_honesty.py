@@ -230,3 +230,32 @@ def test_table1_mpmath_fallback_is_rechecked(float64_mp: None) -> None:
 
     with pytest.raises(PrecisionDisagreementError, match="no effect"):
         _ball_or_mp(never_a_ball, Ball(30), MP(30))
+
+
+def test_a_general_derivation_is_no_wider_than_its_premises() -> None:
+    """A general symbolic step resting on a premise verified only on instances is general *given*
+    that premise (cor3.2-nll was reported general while thm3.1-kl-bound was checked on instances)."""
+    general = {"method": "symbolic", "verdict": "verified", "scope": registry.GENERAL, "evidence": {}}
+    narrowed = compose_with_premises(general, {"a": "verified", "b": "verified"},
+                                     {"a": registry.GENERAL, "b": registry.instances("n = 3")})
+    assert narrowed["verdict"] == "verified"
+    assert narrowed["scope"] == registry.general_given("premise b (instances only)")
+    assert narrowed["evidence"]["scope"] == narrowed["scope"]
+    assert compose_with_premises(general, {"a": "verified"}, {"a": registry.GENERAL})["scope"] == registry.GENERAL
+    given = {**general, "scope": registry.general_given("Pinsker")}
+    both = compose_with_premises(given, {"b": "verified"}, {"b": registry.general_given("x")})
+    assert both["scope"] == registry.general_given("Pinsker; premise b (general, given steps of its own)")
+    on_instances = {**general, "scope": registry.instances("M = 2")}
+    assert compose_with_premises(on_instances, {"b": "verified"}, {"b": registry.instances("n = 3")}) == on_instances
+    all_claims()
+    lemma = claim("zz-instance-lemma", "a lemma checked at one size", "", "none", "new")
+    lemma.method("numeric")(lambda ctx: Outcome.verified(scope=registry.instances("n = 3")))
+    theorem = claim("zz-general-theorem", "a theorem", "", "none", "new", depends_on=("zz-instance-lemma",))
+    theorem.method("symbolic")(lambda ctx: Outcome.verified(scope=registry.GENERAL))
+    try:
+        report = run_claims(Context(), ids=["zz-general-theorem"])
+        found = next(c for c in report.claims if c["id"] == "zz-general-theorem")
+        assert found["scope"] == registry.general_given("premise zz-instance-lemma (instances only)")
+    finally:
+        for i in ("zz-instance-lemma", "zz-general-theorem"):
+            registry.REGISTRY.pop(i)
