@@ -30,11 +30,13 @@ from checks.claims.sec3.kl_bound import (
     check_sign_factors,
 )
 from checks.claims.sec3.table1 import TABLE1_REFERENCE, check_float_accuracy, check_table1
-from checks.claims.sec3.thm31 import check_theorem31, check_theorem31_numeric
+from checks.claims.sec3.thm31 import check_theorem31, check_theorem31_every_eps, check_theorem31_numeric
 from checks.cli import main
-from checks.registry import Context, all_claims
+from checks.registry import GENERAL, Context, all_claims
 from checks.search.kl import phenomenon_outcome, search_kl_bound
-from theory.counterexample import affine_permutation, grid, margin, nll_bound, paper_random, rho_for_eps
+from theory.counterexample import (
+    KLConstruction, affine_permutation, grid, margin, nll_bound, paper_random, rho_for_eps,
+)
 from theory.derivations import kl as dkl
 from theory.distances import Sets
 from theory.io import load_model
@@ -143,6 +145,19 @@ def test_theorem31_variants_are_refuted() -> None:
     # too small a ρ: d_KL ≤ ε fails
     out = check_theorem31(c, ("1e-10",), Ball(30), rho_of=lambda c, e, P: 5)
     assert out.verdict == "refuted"
+
+
+def test_theorem31_for_every_eps_holds_and_its_variants_are_refuted() -> None:
+    """The every-ε argument: verified (and general) on the grid; refuted on equivalent models (identity
+    permutation: d_fg = 0) and on a construction outside the family (jitter ≥ π/K)."""
+    c = grid(4)
+    out = check_theorem31_every_eps(c, Ball(30))
+    assert out.verdict == "verified" and out.scope == GENERAL
+    assert check_theorem31_every_eps(c.with_perm(tuple(range(7))), Ball(30)).verdict == "refuted"
+    wide = KLConstruction(c.turns, np.full_like(c.jitter, 1.01 * np.pi / c.K), c.radii, c.perm)
+    refuted = check_theorem31_every_eps(wide, Ball(30))
+    assert refuted.verdict == "refuted"
+    assert refuted.evidence["in the family of thm3.1-kl-bound"]["verdict"] == "refuted"
 
 
 def test_nll_variants_are_refuted() -> None:

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
+import sympy as sp
 
 from checks.claims.sec3.common import (
     EPSILONS,
@@ -20,9 +23,10 @@ from checks.claims.sec3.common import (
     svd_upper,
 )
 from checks.evidence import ball_str, certified_leq, numeric_leq
-from checks.registry import Context, Outcome, claim, instances
+from checks.registry import GENERAL, Context, Outcome, claim, instances
 from theory.counterexample import (
     KLConstruction,
+    margin,
     paper_random,
 )
 from theory.distances import (
@@ -48,6 +52,16 @@ def _diversity_certified(m: Model, per_class: int, P: Ball) -> tuple[bool, dict[
         dl = P.det(label_matrix(m.g, 0, (1, 2), P))
         dn = P.det(input_matrix(m.f, 0, (1, x2), P))
         return (not dl.contains(0)) and (not dn.contains(0)), {"det_L": ball_str(dl, 8), "det_N": ball_str(dn, 8)}
+
+
+def _both_diverse(c: KLConstruction, rho: Any, P: Ball) -> Outcome:
+    """Both models of ``c`` at ``ρ`` diverse (:func:`_diversity_certified`), or undecided."""
+    a, b = c.models(rho, P)
+    ok1, ev1 = _diversity_certified(a, c.per_class, P)
+    ok2, ev2 = _diversity_certified(b, c.per_class, P)
+    if ok1 and ok2:
+        return Outcome.verified(model1=ev1, model2=ev2)
+    return Outcome.undecided("diversity witnesses not certified", model1=ev1, model2=ev2)
 
 
 def _dissimilarity(c: KLConstruction, rho: Any, P: Ball, fg_min: float, cca_max: float) -> dict[str, Outcome]:
@@ -84,11 +98,7 @@ def check_theorem31(c: KLConstruction, epsilons: tuple[str, ...], P: Ball, fg_mi
                    "kl_ab <= eps": certified_leq(ab, e, witness={"rho": rho, "d_kl": ball_str(ab)}),
                    "0 <= kl_ba": certified_leq(zero, ba, witness={"rho": rho, "d_kl": ball_str(ba)}),
                    "kl_ba <= eps": certified_leq(ba, e, witness={"rho": rho, "d_kl": ball_str(ba)})}
-            a, b = c.models(rho, P)
-            ok1, ev1 = _diversity_certified(a, c.per_class, P)
-            ok2, ev2 = _diversity_certified(b, c.per_class, P)
-            sub["diverse"] = (Outcome.verified(model1=ev1, model2=ev2) if ok1 and ok2
-                              else Outcome.undecided("diversity witnesses not certified", model1=ev1, model2=ev2))
+            sub["diverse"] = _both_diverse(c, rho, P)
             sub.update(_dissimilarity(c, rho, P, fg_min, cca_max))
         out = Outcome.combine(sub)
         out.evidence["rho"] = rho
@@ -105,8 +115,47 @@ THM31 = claim(
     "far from linearly related; exhibited for ε = 1e-3, 1e-10, 1e-100 with d_{f,g} ≥ 1/2 and m_CCA ≤ 1/2.",
     r"\forall\varepsilon>0\ \exists (f,g),(f',g')\ \text{diverse}: d_{KL}\le\varepsilon,\ d_{f,g}\ge\tfrac12",
     "Theorem 3.1", "paper",
-    depends_on=("thm3.1-kl-bound", "thm3.1-rho-eps", "sec3-uncorrelated", "sec3-scale-invariance"),
+    depends_on=("thm3.1-kl-bound", "thm3.1-rho-eps", "sec3-scale-invariance"),
 )
+
+
+def check_theorem31_every_eps(c: KLConstruction, P: Ball, fg_min: float = 0.5, cca_max: float = 0.5) -> Outcome:
+    """Theorem 3.1 for every ``ε > 0`` at once, on one construction ``c`` of the Section 3 family.
+
+    The argument: ``ρ(ε)`` makes the bound ``(K−1)e^{−ρΔ}(1+2ρr_max)`` at most ``ε``
+    (``thm3.1-rho-eps``); at every ``ρ`` both directions of ``d_KL`` are at most that bound for a
+    construction of the family (``thm3.1-kl-bound``); ``d_{f,g}`` and ``m_CCA`` do not depend on ``ρ``
+    (``sec3-scale-invariance``), nor does diversity: ``L(ρ) = ρL(1)``, ``det L(ρ) = ρ^M det L(1)``, ``N``
+    is unchanged.  What is left, certified here: ``c`` is in the family (labels ``2πk/K``,
+    ``φ_max < π/K``, so ``Δ > 0``), and at ``ρ = 1`` both models are diverse, ``d_{f,g} ≥ fg_min`` and
+    ``m_CCA ≤ cca_max``.  The premises' verdicts and scopes are composed by the runner."""
+    K = c.K
+    parts: dict[str, Outcome] = {}
+    with P.active():
+        uniform = all(t == Fraction(k, K) for k, t in enumerate(c.turns))
+        d = margin(c, P)
+        family = {"labels at 2πk/K": uniform, "phi_max < pi/K": c.phi_max * K < math.pi, "radii > 0": True}
+        parts["in the family of thm3.1-kl-bound"] = Outcome.combine({
+            "shape": Outcome.verified(**family) if all(family.values())
+            else Outcome.refuted(witness={k: v for k, v in family.items() if not v}),
+            "Delta > 0": certified_leq(P.scalar(0), d, strict=True, witness={"Delta": ball_str(d)}),
+        })
+        parts["diverse at rho = 1"] = _both_diverse(c, 1, P)
+        parts.update({f"{k} at rho = 1": v for k, v in _dissimilarity(c, 1, P, fg_min, cca_max).items()})
+    rho, lab = sp.symbols("rho", positive=True), sp.Matrix(2, 2, sp.symbols("l0:4", real=True))
+    residual = sp.expand((rho * lab).det() - rho**2 * lab.det())
+    parts["det L(rho) = rho^M det L(1), M = 2"] = (Outcome.verified(residual="0") if residual == 0
+                                                    else Outcome.refuted(witness=str(residual)))
+    out = Outcome.combine(parts)
+    out.evidence.update({"construction": c.name, "dps": P.dps, "for every eps > 0": (
+        "rho >= rho(eps) (premise thm3.1-rho-eps) gives d_KL <= eps in both directions (premise thm3.1-kl-bound); "
+        "d_fg, m_CCA and diversity are those at rho = 1 (premise sec3-scale-invariance; det L scales by rho^M)")})
+    return out.with_scope(GENERAL)
+
+
+@THM31.method("symbolic")
+def _(ctx: Context) -> Outcome:
+    return check_theorem31_every_eps(default_grid(), Ball(ctx.dps))
 
 
 @THM31.method("certified")
