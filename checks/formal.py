@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import theory
-from checks.registry import GENERAL, REGISTRY, Context, Outcome
+from checks.registry import GENERAL, REGISTRY, Context, Outcome, general_given
 
 __all__ = [
     "FORMAL_DIR",
@@ -38,6 +39,7 @@ __all__ = [
     "Build",
     "build",
     "check_proof",
+    "with_hypotheses",
     "coq_sources",
     "INSTALL",
 ]
@@ -69,12 +71,17 @@ PROJECT_AXIOMS: dict[str, str] = {
 @dataclass(frozen=True)
 class Proof:
     """The Coq theorems behind one claim and the project axioms they may rest on: theorems of
-    ``file``, or of a file it builds on, named with its module (``Bound.bound_sharp``)."""
+    ``file``, or of a file it builds on, named with its module (``Bound.bound_sharp``).
+
+    ``hypotheses``: for theorems stated for any objects meeting some hypotheses (a margin, a bound on
+    the logits), the check (``"module:function"``, Context → Outcome) that the claim's objects meet
+    them; the claim is verified only when that check is too, and is general only when it is."""
 
     claim_id: str
     file: str
     theorems: tuple[str, ...]
     axioms: frozenset[str] = frozenset()
+    hypotheses: str | None = None
 
 
 #: Claim id → its kernel-checked proof.
@@ -107,6 +114,9 @@ PROOFS: dict[str, Proof] = {
         Proof("sec1-ddof-invariance", "Ddof.v",
               ("sd_c_scale", "llv_a_ddof", "llv_b_ddof", "cross_cov_ddof", "sigma_dist_ddof", "T1_ddof",
                "T2_ddof", "T3_ddof", "T4_ddof", "cross_cov_ddof_input", "var_ddof1", "ddof1_invariance")),
+        Proof("thm3.1-kl-bound", "KLBound.v",
+              ("lpE", "kl_margin", "kl_uniform_margin", "d_kl_bound", "d_kl_bound_both", "d_kl_modelE",
+               "kl_construction"), hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
         Proof("sec3-scale-invariance", "Scale.v",
               ("standardise_affine", "std_coord_label_scale", "std_coord_input_scale", "label_C_scale",
                "input_C_scale")),
@@ -270,4 +280,21 @@ def attach() -> None:
 
 
 def _formal(proof: Proof, ctx: Context) -> Outcome:
-    return check_proof(proof)
+    out = check_proof(proof)
+    if proof.hypotheses is None or out.verdict != "verified":
+        return out
+    module, _, name = proof.hypotheses.partition(":")
+    met = getattr(importlib.import_module(module), name)(ctx)
+    return with_hypotheses(out, met, proof.hypotheses)
+
+
+def with_hypotheses(kernel: Outcome, met: Outcome, source: str) -> Outcome:
+    """A verified kernel proof of theorems with hypotheses, and ``met``, the check that the claim's
+    objects meet them: verified only when ``met`` is (else undecided: the theorems do not apply, which
+    refutes nothing), with ``met``'s evidence under ``"hypotheses"``; general only when ``met`` is."""
+    evidence = {**kernel.evidence, "hypotheses": {"check": source, "verdict": met.verdict, **met.evidence}}
+    if met.verdict != "verified":
+        return Outcome.undecided(f"the theorems' hypotheses are not established for the claim ({met.verdict})",
+                                 **evidence)
+    scope = GENERAL if met.scope == GENERAL else general_given(f"the theorems' hypotheses ({met.scope})")
+    return Outcome.verified(**evidence).with_scope(scope)

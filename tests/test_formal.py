@@ -146,3 +146,35 @@ def test_the_sharp_bound_with_a_smaller_constant_is_not_verified(tmp_path: Path)
     out = check_proof(Proof("sec4-bound-sharp", "Bound.v", ("bound_sharp",), frozenset(formal.PROJECT_AXIOMS)),
                       tmp_path)
     assert out.verdict == "undecided" and "Bound.v does not compile" in out.evidence["reason"]
+
+
+def test_a_theorem_with_hypotheses_is_only_as_good_as_the_check_that_they_hold() -> None:
+    """``with_hypotheses``: the kernel proof stands only when the claim's objects meet the theorems'
+    hypotheses; general only when that check is general; a failed check refutes nothing."""
+    from checks.registry import GENERAL, GIVEN, Outcome, instances
+
+    kernel = Outcome.verified(file="theory/formal/Toy.v").with_scope(GENERAL)
+    held = formal.with_hypotheses(kernel, Outcome.verified().with_scope(GENERAL), "m:f")
+    assert held.verdict == "verified" and held.scope == GENERAL
+    assert held.evidence["hypotheses"]["check"] == "m:f"
+    narrow = formal.with_hypotheses(kernel, Outcome.verified().with_scope(instances("K = 3")), "m:f")
+    assert narrow.verdict == "verified" and narrow.scope.startswith(GIVEN) and "K = 3" in narrow.scope
+    for failed in (Outcome.refuted(witness="gap < Delta"), Outcome.undecided("sympy could not decide")):
+        out = formal.with_hypotheses(kernel, failed, "m:f")
+        assert out.verdict == "undecided" and "hypotheses" in out.evidence["reason"]
+
+
+def test_the_kl_bound_hypotheses_hold_and_their_false_variants_are_refuted() -> None:
+    """thm3.1-kl-bound's kernel proof takes: every gap ≥ ρΔ (step 4) and |f(x)ᵀg(y)| ≤ ρ r_max."""
+    import sympy as sp
+
+    from checks.claims.sec3.kl_bound import kl_bound_hypotheses
+    from theory.derivations import kl as dkl
+
+    assert PROOFS["thm3.1-kl-bound"].hypotheses == "checks.claims.sec3.kl_bound:kl_bound_hypotheses"
+    assert kl_bound_hypotheses(Context()).verdict == "verified"
+    wide = dkl.margin_monotone(alpha_max=2 * sp.pi)  # gaps beyond π: the margin is not monotone there
+    assert kl_bound_hypotheses(Context(), margin_cert=wide).verdict == "refuted"
+    r, t, a = sp.symbols("r theta a", real=True)
+    wrong = {"f^T u - r cos(theta + a)": (r * sp.cos(t - a) - r * sp.cos(t + a), r * sp.cos(t - a) - r * sp.cos(t + a))}
+    assert kl_bound_hypotheses(Context(), cosine=wrong).verdict == "refuted"

@@ -234,6 +234,17 @@ def margin_monotone(alpha_max: sp.Expr = sp.pi, jitter_ratio: sp.Expr = HALF) ->
             "variables": (alpha, pmax, phi)}
 
 
+def logit_as_cosine() -> dict[str, tuple[sp.Expr, sp.Expr]]:
+    """The logit of the construction as a cosine: with ``f(x) = r(cos(θ+φ), sin(θ+φ))`` and the unit
+    label vector ``u(a) = (cos a, sin a)`` (``g(y) = ρ u(θ_y)``), ``f(x)ᵀu(a) = r cos(θ + φ − a)``, so
+    ``|f(x)ᵀg(y)| ≤ ρ r ≤ ρ r_max``: the bound on the logits the KL bound takes (``B = ρ r_max``)."""
+    phi, theta, a = sp.symbols("phi theta a", real=True)
+    r = sp.Symbol("r", positive=True)
+    f = sp.Matrix([r * sp.cos(theta + phi), r * sp.sin(theta + phi)])
+    dot = f.dot(sp.Matrix([sp.cos(a), sp.sin(a)]))
+    return {"f(x)^T u(a) - r cos(theta + phi - a)": _res(dot - r * sp.cos(theta + phi - a), _trig_zero)}
+
+
 def polytope_vertices(constraints: list[sp.Expr], variables: tuple[sp.Symbol, ...]) -> list[dict[sp.Symbol, sp.Expr]]:
     """Vertices of the bounded polytope ``{constraint ≥ 0 for all}`` (linear constraints), exactly:
     every choice of ``len(variables)`` active constraints with a unique feasible solution."""

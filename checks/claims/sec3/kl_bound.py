@@ -210,6 +210,23 @@ def _(ctx: Context) -> Outcome:
     return out
 
 
+def kl_bound_hypotheses(ctx: Context, margin_cert: dict[str, Any] | None = None,
+                        cosine: dict[str, tuple[sp.Expr, sp.Expr]] | None = None) -> Outcome:
+    """What the kernel-checked KL bound (``KLBound.v``, for any K, n, weights, ρ) takes about the
+    construction, for symbolic angles and radii: every logit gap to the true class is at least
+    ``ρΔ`` in both models (step 4, :func:`theory.derivations.kl.margin_monotone`; the second model's
+    gaps are the first's over the permuted angles ``α_{σ(k)σ(l)} ≥ α_min``), and
+    ``|f(x)ᵀg(y)| = ρr|cos(·)| ≤ ρ r_max`` (:func:`theory.derivations.kl.logit_as_cosine`);
+    ``margin_cert``, ``cosine`` override the derivations (false variants)."""
+    cosine = dkl.logit_as_cosine() if cosine is None else cosine
+    out = Outcome.combine({
+        "every gap to the true class >= rho Delta (step 4)": check_sign_factors(
+            dkl.margin_monotone() if margin_cert is None else margin_cert, ctx.seed),
+        "|f(x)^T g(y)| <= rho r_max": check_residuals({k: v[1] for k, v in cosine.items()}),
+    })
+    return out.with_scope(GENERAL)  # symbolic alpha, phi_max, phi, theta, r, rho
+
+
 @KL_BOUND.method("numeric")
 def _(ctx: Context) -> Outcome:
     out = check_kl_bound(default_random(ctx, m=10, deep_m=100), [1, 5, 20, 60], MP(ctx.dps), ctx=ctx)

@@ -1,0 +1,268 @@
+(* KLBound.v -- the KL divergence between two softmax models is small when
+   both have a large margin (Theorem 3.1 of "When Does Closeness in
+   Distribution Imply Representational Similarity? An Identifiability
+   Perspective", NeurIPS 2025; claim thm3.1-kl-bound).
+
+   Softmax over K labels with logits z : 'I_K -> R:
+     lp z l = z l - ln (sum_j exp (z j))     log-probability   (lpE)
+     sm z l = exp (lp z l)                   probability       (smE, sm_sum1)
+     kl z z' = sum_l sm z l (lp z l - lp z' l)   KL(p_z || p_z')
+
+   Main results (k is the true label, u l = z l - z k, u' l = z' l - z' k):
+     kl_pivot           kl z z' = sum_{l<>k} p_l (u l - u' l)
+                                  + lp z k - lp z' k
+     kl_margin          per-label margins: if 0 <= m l, u l <= - m l,
+                        u' l <= - m' l and - u' l <= 2B for l <> k, then
+                        kl z z' <= sum_{l<>k} e^{-m' l} + 2B sum_{l<>k} e^{-m l}
+     kl_uniform_margin  one margin mu for both models:
+                        kl z z' <= (K-1) e^{-mu} (1 + 2B)
+     d_kl_bound         d_KL = sum_x w x kl (Z x) (Z' x) <= (K-1) e^{-mu} (1 + 2B)
+                        for weights w >= 0 summing to 1
+     d_kl_bound_both    the same bound for d_KL in both directions
+     kl_construction    Theorem 3.1 in the form of the paper's construction:
+                        for the models (rho f, g), (rho f', g') of
+                        Identifiability.v whose logit margins are >= Delta and
+                        whose logits are bounded by rmax in absolute value,
+                        both d_KL <= (K-1) e^{-rho Delta} (1 + 2 rho rmax).
+                        The paper scales the unembeddings, (f, rho g); the
+                        logits, hence the distributions and d_KL, are the same
+                        as those of (rho f, g) (logit_scale).
+   The proofs use ln(1 + x) <= x and the monotonicity of exp and ln; they rest
+   on mathcomp-analysis's classical axioms, no project axiom. *)
+
+Set Warnings "-notation-overridden,-ambiguous-paths".
+From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp.analysis Require Import reals sequences exp.
+From Closeness Require Import Identifiability.
+
+Set Implicit Arguments.
+Unset Strict Implicit.
+Unset Printing Implicit Defensive.
+
+Import Order.TTheory GRing.Theory Num.Theory.
+Local Open Scope ring_scope.
+
+(* ------------------------------------------------------------------------- *)
+(* Softmax of a logit vector and the KL divergence between two of them.       *)
+(* ------------------------------------------------------------------------- *)
+
+Section Softmax.
+Variables (R : realType) (K : nat).
+Implicit Types (z : 'I_K -> R) (k l : 'I_K).
+
+Definition lp z l : R := z l - ln (\sum_j expR (z j)).
+Definition sm z l : R := expR (lp z l).
+Definition kl z z' : R := \sum_l sm z l * (lp z l - lp z' l).
+
+(* lp is the logarithm of the softmax probability ... *)
+Lemma lpE z l : lp z l = ln (expR (z l) / \sum_j expR (z j)).
+Proof.
+rewrite ln_div ?expK // qualifE ?expR_gt0 //.
+exact: sum_expR_gt0.
+Qed.
+
+(* ... and sm is the softmax probability *)
+Lemma smE z l : sm z l = expR (z l) / \sum_j expR (z j).
+Proof. by rewrite /sm /lp expRB lnK // qualifE (sum_expR_gt0 _ l). Qed.
+
+Lemma sm_ge0 z l : 0 <= sm z l.
+Proof. exact: ltW (expR_gt0 _). Qed.
+
+Lemma sm_sum1 z k : \sum_l sm z l = 1.
+Proof.
+under eq_bigr do rewrite smE.
+by rewrite -mulr_suml mulfV // gt_eqF // (sum_expR_gt0 _ k).
+Qed.
+
+(* log-probabilities differ by the logits: lp z l = (z l - z k) + lp z k *)
+Lemma lp_pivot z k l : lp z l = (z l - z k) + lp z k.
+Proof. by rewrite /lp addrA subrK. Qed.
+
+(* a log-probability is <= 0 *)
+Lemma lp_le0 z k : lp z k <= 0.
+Proof.
+rewrite /lp subr_le0 -ler_expR lnK ?qualifE ?(sum_expR_gt0 _ k) //.
+rewrite (bigD1 k) //= ler_addl sumr_ge0 // => l _.
+exact: ltW (expR_gt0 _).
+Qed.
+
+(* - lp z k = ln (1 + sum_{l<>k} exp (z l - z k)) *)
+Lemma NlpE z k : - lp z k = ln (1 + \sum_(l | l != k) expR (z l - z k)).
+Proof.
+have -> : 1 + \sum_(l | l != k) expR (z l - z k) =
+          (\sum_j expR (z j)) / expR (z k).
+  rewrite mulr_suml [in RHS](bigD1 k) //= divff ?gt_eqF ?expR_gt0 //.
+  by congr (_ + _); apply: eq_bigr => l _; rewrite expRB.
+rewrite ln_div ?expK ?opprB // qualifE ?expR_gt0 //.
+exact: sum_expR_gt0.
+Qed.
+
+(* The KL divergence in terms of the margins against the label k *)
+Lemma kl_pivot z z' k :
+  kl z z' = \sum_(l | l != k) sm z l * ((z l - z k) - (z' l - z' k))
+            + (lp z k - lp z' k).
+Proof.
+have e l : lp z l - lp z' l =
+           ((z l - z k) - (z' l - z' k)) + (lp z k - lp z' k).
+  by rewrite (lp_pivot z k) (lp_pivot z' k) opprD addrACA.
+rewrite /kl; under eq_bigr do rewrite e mulrDr.
+rewrite big_split /= -mulr_suml (sm_sum1 z k) mul1r [in LHS](bigD1 k) //=.
+by rewrite !subrr mulr0 add0r.
+Qed.
+
+(* Theorem 3.1, per-label form.  With margins m (for z) and m' (for z')
+   against the label k, and the logit gaps of z' bounded by 2B:
+     KL(p_z || p_z') <= sum_{l<>k} e^{-m' l} + 2B sum_{l<>k} e^{-m l}. *)
+Theorem kl_margin k (m m' : 'I_K -> R) (B : R) z z' :
+  0 <= B ->
+  (forall l, l != k -> 0 <= m l) ->
+  (forall l, l != k -> z l - z k <= - m l) ->
+  (forall l, l != k -> z' l - z' k <= - m' l) ->
+  (forall l, l != k -> z' k - z' l <= 2 * B) ->
+  kl z z' <= \sum_(l | l != k) expR (- m' l)
+             + 2 * B * \sum_(l | l != k) expR (- m l).
+Proof.
+move=> B0 m0 hz hz' hB; rewrite (kl_pivot z z' k) addrC.
+apply: ler_add.
+  (* - ln(1 + S) <= 0 and ln (1 + S') <= S' <= sum e^{-m'} *)
+  apply: le_trans (_ : - lp z' k <= _); first by rewrite ger_addr lp_le0.
+  rewrite NlpE; apply: le_trans (le_ln1Dx _) _.
+    by rewrite sumr_ge0 // => l _; exact: ltW (expR_gt0 _).
+  by apply: ler_sum => l lk; rewrite ler_expR hz'.
+(* p_l (u l - u' l) <= p_l 2B <= e^{-m l} 2B *)
+rewrite mulr_sumr; apply: ler_sum => l lk.
+have hu : z l - z k <= 0 by apply: le_trans (hz l lk) _; rewrite oppr_le0 m0.
+have hp : sm z l <= expR (- m l).
+  rewrite /sm (lp_pivot z k) ler_expR; apply: le_trans (hz l lk).
+  by rewrite ger_addl lp_le0.
+rewrite [2 * B * _]mulrC; apply: le_trans (_ : sm z l * (2 * B) <= _).
+  by apply: ler_wpmul2l; rewrite ?sm_ge0 // opprB ler_naddl // hB.
+have B2 : 0 <= 2 * B by rewrite mulr_ge0 ?ler0n.
+exact: ler_pmul (sm_ge0 _ _) B2 hp (lexx _).
+Qed.
+
+(* Theorem 3.1, one margin mu for both models:
+     KL(p_z || p_z') <= (K-1) e^{-mu} (1 + 2B). *)
+Theorem kl_uniform_margin k (mu B : R) z z' :
+  0 <= mu -> 0 <= B ->
+  (forall l, l != k -> z l - z k <= - mu) ->
+  (forall l, l != k -> z' l - z' k <= - mu) ->
+  (forall l, l != k -> z' k - z' l <= 2 * B) ->
+  kl z z' <= K.-1%:R * expR (- mu) * (1 + 2 * B).
+Proof.
+move=> mu0 B0 hz hz' hB.
+have mu0' : forall l, l != k -> 0 <= mu by [].
+apply: le_trans (kl_margin (m := fun=> mu) (m' := fun=> mu) B0 mu0' hz hz' hB) _.
+rewrite sumr_const cardC1 card_ord mulr_natl.
+by rewrite mulrDr mulr1 [2 * B * _]mulrC.
+Qed.
+
+(* ------------------------------------------------------------------------- *)
+(* The weighted KL divergence over n inputs.                                  *)
+(* ------------------------------------------------------------------------- *)
+
+Variable n : nat.
+Implicit Types (w : 'I_n -> R) (Z : 'I_n -> 'I_K -> R) (c : 'I_n -> 'I_K).
+
+(* d_KL(p_Z || p_Z') = sum_x w x KL(p_{Z x} || p_{Z' x}) *)
+Definition d_kl w Z Z' : R := \sum_x w x * kl (Z x) (Z' x).
+
+(* a bound on every input is a bound on the weighted average *)
+Lemma d_kl_le w Z Z' (C : R) :
+  (forall x, 0 <= w x) -> \sum_x w x = 1 ->
+  (forall x, kl (Z x) (Z' x) <= C) -> d_kl w Z Z' <= C.
+Proof.
+move=> w0 w1 hC; rewrite /d_kl.
+apply: le_trans (_ : \sum_x w x * C <= _).
+  by apply: ler_sum => x _; exact: ler_wpmul2l.
+by rewrite -mulr_suml w1 mul1r.
+Qed.
+
+(* Theorem 3.1 for the weighted KL divergence: true classes c, one margin mu *)
+Theorem d_kl_bound w Z Z' c (mu B : R) :
+  (forall x, 0 <= w x) -> \sum_x w x = 1 -> 0 <= mu -> 0 <= B ->
+  (forall x l, l != c x -> Z x l - Z x (c x) <= - mu) ->
+  (forall x l, l != c x -> Z' x l - Z' x (c x) <= - mu) ->
+  (forall x l, l != c x -> Z' x (c x) - Z' x l <= 2 * B) ->
+  d_kl w Z Z' <= K.-1%:R * expR (- mu) * (1 + 2 * B).
+Proof.
+move=> w0 w1 mu0 B0 hZ hZ' hB; apply: d_kl_le => // x.
+exact: (kl_uniform_margin (k := c x)) (hZ x) (hZ' x) (hB x).
+Qed.
+
+(* ... and in both directions when both logit gaps are bounded by 2B *)
+Theorem d_kl_bound_both w Z Z' c (mu B : R) :
+  (forall x, 0 <= w x) -> \sum_x w x = 1 -> 0 <= mu -> 0 <= B ->
+  (forall x l, l != c x -> Z x l - Z x (c x) <= - mu) ->
+  (forall x l, l != c x -> Z' x l - Z' x (c x) <= - mu) ->
+  (forall x l, l != c x -> Z x (c x) - Z x l <= 2 * B) ->
+  (forall x l, l != c x -> Z' x (c x) - Z' x l <= 2 * B) ->
+  d_kl w Z Z' <= K.-1%:R * expR (- mu) * (1 + 2 * B) /\
+  d_kl w Z' Z <= K.-1%:R * expR (- mu) * (1 + 2 * B).
+Proof.
+move=> w0 w1 mu0 B0 hZ hZ' hBZ hBZ'.
+by split; [exact: d_kl_bound hZ hZ' hBZ' | exact: d_kl_bound hZ' hZ hBZ].
+Qed.
+
+End Softmax.
+
+(* ------------------------------------------------------------------------- *)
+(* The models p_{f,g}(y|x) = softmax_y (f(x)^T g(y)) of Identifiability.v.    *)
+(* ------------------------------------------------------------------------- *)
+
+Section Construction.
+Variables (R : realType) (n K M : nat).
+Implicit Types (F : 'M[R]_(n, M)) (G : 'M[R]_(K, M)) (w : 'I_n -> R).
+
+(* d_KL(p_{F,G} || p_{F',G'}) with Identifiability.v's prob and log_probs *)
+Definition d_kl_model w F G F' G' : R :=
+  \sum_x w x * \sum_y prob F G x y * (log_probs F G x y - log_probs F' G' x y).
+
+Lemma d_kl_modelE w F G F' G' :
+  d_kl_model w F G F' G' = d_kl w (logit F G) (logit F' G').
+Proof.
+apply: eq_bigr => x _; congr (_ * _); apply: eq_bigr => y _.
+by rewrite !log_probsE /prob smE.
+Qed.
+
+(* scaling the embeddings by rho scales the logits by rho *)
+Lemma logit_scale (rho : R) F G x y :
+  logit (rho *: F) G x y = rho * logit F G x y.
+Proof.
+rewrite !logit_sum mulr_sumr; apply: eq_bigr => j _.
+by rewrite mxE mulrA.
+Qed.
+
+(* Theorem 3.1 (claim thm3.1-kl-bound), the construction: the models
+   (rho f, g) and (rho f', g') with true classes c, logit margins
+   f(x)^T g(c x) - f(x)^T g(l) >= Delta (l <> c x) and logits bounded by rmax
+   in absolute value, are within (K-1) e^{-rho Delta} (1 + 2 rho rmax) of
+   each other in d_KL, in both directions. *)
+Theorem kl_construction w F G F' G' (c : 'I_n -> 'I_K) (rho Delta rmax : R) :
+  0 <= rho -> 0 <= Delta -> 0 <= rmax ->
+  (forall x, 0 <= w x) -> \sum_x w x = 1 ->
+  (forall x l, l != c x -> Delta <= logit F G x (c x) - logit F G x l) ->
+  (forall x l, l != c x -> Delta <= logit F' G' x (c x) - logit F' G' x l) ->
+  (forall x l, `|logit F G x l| <= rmax) ->
+  (forall x l, `|logit F' G' x l| <= rmax) ->
+  let bound := K.-1%:R * expR (- (rho * Delta)) * (1 + 2 * (rho * rmax)) in
+  d_kl_model w (rho *: F) G (rho *: F') G' <= bound /\
+  d_kl_model w (rho *: F') G' (rho *: F) G <= bound.
+Proof.
+move=> rho0 D0 r0 w0 w1 hD hD' hr hr' bound.
+(* margins: rho a - rho b = - (rho (b - a)) <= - (rho Delta) *)
+have hm (a b : R) : Delta <= b - a -> rho * a - rho * b <= - (rho * Delta).
+  move=> h; rewrite -mulrBr -mulrN; apply: ler_wpmul2l => //.
+  by rewrite ler_oppr opprB.
+(* gaps: rho a - rho b = rho (a - b) <= rho (|a| + |b|) <= 2 (rho rmax) *)
+have hg (a b : R) : `|a| <= rmax -> `|b| <= rmax ->
+                    rho * a - rho * b <= 2 * (rho * rmax).
+  move=> ha hb; rewrite -mulrBr mulrCA; apply: ler_wpmul2l => //.
+  rewrite mulr_natl mulr2n.
+  exact: le_trans (ler_norm _) (le_trans (ler_norm_sub _ _) (ler_add ha hb)).
+rewrite !d_kl_modelE.
+apply: (d_kl_bound_both (c := c)) => //; rewrite ?mulr_ge0 // => x l lc;
+  rewrite !logit_scale; by [apply: hm; auto | apply: hg].
+Qed.
+
+End Construction.
