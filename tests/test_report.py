@@ -327,3 +327,10 @@ def test_bound_figure_linear_panel_is_readable_and_the_legend_names_each_m(tmp_p
     labels = [t.get_text() for t in drawn[0].legends[0].get_texts()]
     assert "figure family K=4 (M = 2)" in labels and "tight pairs (d_fg = 2ε²) (M = 1, 2)" in labels
     assert any("2Mε with M = 3" in t for t in labels)
+
+
+def test_a_formal_proofs_hypotheses_check_is_in_its_evidence_line() -> None:
+    from checks.report import evidence_line
+
+    line = evidence_line({"assumptions": {"t": []}, "hypotheses": {"check": "m:f", "verdict": "verified", "x": 1}})
+    assert "hypotheses = m:f (verified)" in line

@@ -266,6 +266,9 @@ def evidence_line(evidence: dict[str, Any], width: int = 240) -> str:
     keys = ("reason", "message", "witness", "margin", "digits_agreed", "max_residual", "examples", "enclosure",
             "assumptions", "build")
     parts = [f"{k} = {json.dumps(evidence[k], ensure_ascii=False, sort_keys=True)}" for k in keys if k in evidence]
+    if isinstance(evidence.get("hypotheses"), dict):  # a kernel proof's hypotheses, checked on the paper's objects
+        met = evidence["hypotheses"]
+        parts.append(f"hypotheses = {met.get('check')} ({met.get('verdict')})")
     if not parts:
         parts = [f"{k} = {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in list(evidence.items())[:3]
                  if k != "scope"]
