@@ -27,11 +27,37 @@
                         The paper scales the unembeddings, (f, rho g); the
                         logits, hence the distributions and d_KL, are the same
                         as those of (rho f, g) (logit_scale).
+
+   The sharper bound (Theorem 3.1 as stated in the paper; claim
+   thm3.1-kl-bound-sharp).  Classes c : 'I_n -> 'I_K with m >= 1 inputs in
+   every class (so n = K m, sum_class), uniform weights 1/n, per-pair margins
+   delta k l >= 0, a permutation sigma of the classes, and
+     T k = Tm rho delta k = sum_{l<>k} e^{-rho delta k l}:
+     Tm_perm            sum_{l<>k} e^{-rho delta (sigma k) (sigma l)}
+                          = T (sigma k)
+     d_kl_sharp         if Z x l - Z x k <= - rho delta k l,
+                        Z' x l - Z' x k <= - rho delta (sigma k) (sigma l) and
+                        Z' x k - Z' x l <= 2B (k = c x, l <> k), then
+                        d_KL(Z || Z') <= 1/K sum_k (T (sigma k) + 2B T k)
+     d_kl_sharp_both    with also Z x k - Z x l <= 2B, in addition
+                        d_KL(Z' || Z) <= 1/K sum_k (T k + 2B T (sigma k))
+                        (model 2 to model 1 uses sigma^-1)
+     sharp_swap         the two directions' bounds are equal
+                        (sum_k T (sigma k) = sum_k T k)
+     sharp_le_plain     if delta k l >= Delta (l <> k), the sharper bound is
+                        <= (K-1) e^{-rho Delta} (1 + 2B),
+                        as each T k <= (K-1) e^{-rho Delta}
+     kl_construction_sharp  the sharper bound, both directions, for the models
+                        (rho f, g), (rho f', g') of Identifiability.v with
+                        logit margins >= delta (c x) l, resp.
+                        >= delta (sigma (c x)) (sigma l), and logits bounded by
+                        rmax in absolute value (B = rho rmax).
+
    The proofs use ln(1 + x) <= x and the monotonicity of exp and ln; they rest
    on mathcomp-analysis's classical axioms, no project axiom. *)
 
 Set Warnings "-notation-overridden,-ambiguous-paths".
-From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp Require Import all_ssreflect all_algebra fingroup perm.
 From mathcomp.analysis Require Import reals sequences exp.
 From Closeness Require Import Identifiability.
 
@@ -204,6 +230,133 @@ move=> w0 w1 mu0 B0 hZ hZ' hBZ hBZ'.
 by split; [exact: d_kl_bound hZ hZ' hBZ' | exact: d_kl_bound hZ' hZ hBZ].
 Qed.
 
+(* ------------------------------------------------------------------------- *)
+(* The sharper bound with per-pair margins and a permutation of the classes.  *)
+(* ------------------------------------------------------------------------- *)
+
+(* T k = sum_{l<>k} e^{-rho delta k l} *)
+Definition Tm (rho : R) (delta : 'I_K -> 'I_K -> R) k : R :=
+  \sum_(l | l != k) expR (- (rho * delta k l)).
+
+(* reindexing l -> sigma l: T computed with delta (sigma k) (sigma l) *)
+Lemma Tm_perm (sigma : {perm 'I_K}) rho delta k :
+  \sum_(l | l != k) expR (- (rho * delta (sigma k) (sigma l))) =
+  Tm rho delta (sigma k).
+Proof.
+rewrite /Tm [RHS](reindex_inj (@perm_inj _ sigma)) /=.
+by apply: eq_bigl => l; rewrite (inj_eq (@perm_inj _ sigma)).
+Qed.
+
+(* summing a function of the class over classes of size m *)
+Lemma sum_class c (m : nat) (F : 'I_K -> R) :
+  (forall k, #|[pred x | c x == k]| = m) ->
+  \sum_x F (c x) = m%:R * \sum_k F k.
+Proof.
+move=> cm; rewrite (partition_big c xpredT) //= mulr_sumr.
+apply: eq_bigr => k _; rewrite (eq_bigr (fun=> F k)) => [|x /eqP -> //].
+by rewrite sumr_const -(cm k) mulr_natl; congr (_ *+ #|_|); apply/predext.
+Qed.
+
+(* Theorem 3.1, sharper form (claim thm3.1-kl-bound-sharp): each class k has
+   m inputs (so n = K m), weights 1/n, per-pair margins delta k l for model 1
+   and delta (sigma k) (sigma l) for model 2 (sigma a permutation of the
+   classes), logit gaps of model 2 bounded by 2B:
+     d_KL <= 1/K sum_k (T (sigma k) + 2B T k). *)
+Theorem d_kl_sharp Z Z' c (m : nat) (sigma : {perm 'I_K})
+    (delta : 'I_K -> 'I_K -> R) (rho B : R) :
+  (0 < m)%N -> (forall k, #|[pred x | c x == k]| = m) ->
+  0 <= rho -> 0 <= B -> (forall k l, l != k -> 0 <= delta k l) ->
+  (forall x l, l != c x -> Z x l - Z x (c x) <= - (rho * delta (c x) l)) ->
+  (forall x l, l != c x ->
+     Z' x l - Z' x (c x) <= - (rho * delta (sigma (c x)) (sigma l))) ->
+  (forall x l, l != c x -> Z' x (c x) - Z' x l <= 2 * B) ->
+  d_kl (fun=> n%:R^-1) Z Z' <=
+  K%:R^-1 * \sum_k (Tm rho delta (sigma k) + 2 * B * Tm rho delta k).
+Proof.
+move=> m0 cm rho0 B0 d0 hZ hZ' hB.
+pose f k := Tm rho delta (sigma k) + 2 * B * Tm rho delta k.
+(* per input: kl_margin, then reindex by sigma *)
+have hx x : kl (Z x) (Z' x) <= f (c x).
+  rewrite /f -Tm_perm.
+  apply: (kl_margin (m := fun l => rho * delta (c x) l) B0)
+    (hZ x) (hZ' x) (hB x).
+  by move=> l lc; rewrite mulr_ge0 ?d0.
+(* n = K m, counting the inputs class by class *)
+have nKm : n%:R = K%:R * m%:R :> R.
+  have := sum_class (fun=> 1) cm; rewrite /= !sumr_const !card_ord => ->.
+  exact: mulrC.
+rewrite /d_kl -mulr_sumr; apply: (@le_trans _ _ (n%:R^-1 * \sum_x f (c x))).
+  by apply: ler_wpmul2l; [rewrite invr_ge0 ler0n | exact: ler_sum].
+by rewrite (sum_class f cm) nKm invfM -mulrA mulKf // pnatr_eq0 -lt0n.
+Qed.
+
+(* ... in both directions: from model 2 to model 1 the permutation is
+   sigma^-1, and the roles of T k and T (sigma k) are exchanged *)
+Theorem d_kl_sharp_both Z Z' c (m : nat) (sigma : {perm 'I_K})
+    (delta : 'I_K -> 'I_K -> R) (rho B : R) :
+  (0 < m)%N -> (forall k, #|[pred x | c x == k]| = m) ->
+  0 <= rho -> 0 <= B -> (forall k l, l != k -> 0 <= delta k l) ->
+  (forall x l, l != c x -> Z x l - Z x (c x) <= - (rho * delta (c x) l)) ->
+  (forall x l, l != c x ->
+     Z' x l - Z' x (c x) <= - (rho * delta (sigma (c x)) (sigma l))) ->
+  (forall x l, l != c x -> Z x (c x) - Z x l <= 2 * B) ->
+  (forall x l, l != c x -> Z' x (c x) - Z' x l <= 2 * B) ->
+  (d_kl (fun=> n%:R^-1) Z Z' <=
+     K%:R^-1 * \sum_k (Tm rho delta (sigma k) + 2 * B * Tm rho delta k)) /\
+  (d_kl (fun=> n%:R^-1) Z' Z <=
+     K%:R^-1 * \sum_k (Tm rho delta k + 2 * B * Tm rho delta (sigma k))).
+Proof.
+move=> m0 cm rho0 B0 d0 hZ hZ' hBZ hBZ'.
+split; first exact: d_kl_sharp m0 cm rho0 B0 d0 hZ hZ' hBZ'.
+(* model 2 has the margins delta' k l = delta (sigma k) (sigma l) *)
+pose delta' k l := delta (sigma k) (sigma l).
+have hT k : Tm rho delta' k = Tm rho delta (sigma k) by exact: Tm_perm.
+have d0' k l : l != k -> 0 <= delta' k l.
+  by move=> lk; rewrite d0 // (inj_eq (@perm_inj _ sigma)).
+have hZ1 x l : l != c x ->
+  Z x l - Z x (c x) <= - (rho * delta' ((sigma^-1)%g (c x)) ((sigma^-1)%g l)).
+  by rewrite /delta' !permKV; exact: hZ.
+have := d_kl_sharp m0 cm rho0 B0 d0' hZ' hZ1 hBZ.
+by under eq_bigr do rewrite !hT permKV.
+Qed.
+
+(* The two directions' sharper bounds are equal: sum_k T (sigma k) = sum_k T k *)
+Lemma sharp_swap (sigma : {perm 'I_K}) (delta : 'I_K -> 'I_K -> R) (rho B : R) :
+  \sum_k (Tm rho delta (sigma k) + 2 * B * Tm rho delta k) =
+  \sum_k (Tm rho delta k + 2 * B * Tm rho delta (sigma k)).
+Proof.
+have e : \sum_k Tm rho delta (sigma k) = \sum_k Tm rho delta k.
+  by rewrite [RHS](reindex_inj (@perm_inj _ sigma)).
+by rewrite !big_split /= -!mulr_sumr e.
+Qed.
+
+(* The sharper bound is at most the bound with one margin Delta <= delta *)
+Lemma sharp_le_plain (sigma : {perm 'I_K}) (delta : 'I_K -> 'I_K -> R)
+    (rho B Delta : R) :
+  0 <= rho -> 0 <= B -> (forall k l, l != k -> Delta <= delta k l) ->
+  (K%:R^-1 * \sum_k (Tm rho delta (sigma k) + 2 * B * Tm rho delta k))%R <=
+  K.-1%:R * expR (- (rho * Delta)) * (1 + 2 * B).
+Proof.
+move=> rho0 B0 hD.
+set C := K.-1%:R * expR (- (rho * Delta)).
+(* each T k <= (K-1) e^{-rho Delta} *)
+have hT k : Tm rho delta k <= C.
+  have -> : C = \sum_(l | l != k) expR (- (rho * Delta)).
+    by rewrite /C sumr_const cardC1 card_ord mulr_natl.
+  apply: ler_sum => l lk; rewrite ler_expR ler_oppr opprK.
+  by apply: ler_wpmul2l => //; exact: hD.
+have B2 : 0 <= 2 * B by rewrite mulr_ge0 ?ler0n.
+have C0 : 0 <= C * (1 + 2 * B).
+  by rewrite /C !mulr_ge0 ?addr_ge0 ?ler0n ?ler01 // ltW ?expR_gt0.
+apply: (@le_trans _ _ (K%:R^-1 * \sum_(k : 'I_K) C * (1 + 2 * B))).
+  apply: ler_wpmul2l; rewrite ?invr_ge0 ?ler0n //; apply: ler_sum => k _.
+  rewrite mulrDr mulr1 [C * _]mulrC.
+  exact: ler_add (hT _) (ler_wpmul2l B2 (hT k)).
+rewrite sumr_const card_ord -[X in _ * X]mulr_natl.
+have [->|K0] := eqVneq (K%:R : R) 0; first by rewrite invr0 !mul0r.
+by rewrite mulKf.
+Qed.
+
 End Softmax.
 
 (* ------------------------------------------------------------------------- *)
@@ -233,6 +386,24 @@ rewrite !logit_sum mulr_sumr; apply: eq_bigr => j _.
 by rewrite mxE mulrA.
 Qed.
 
+(* margins: rho a - rho b = - (rho (b - a)) <= - (rho D) *)
+Lemma margin_scale (rho D a b : R) :
+  0 <= rho -> D <= b - a -> rho * a - rho * b <= - (rho * D).
+Proof.
+move=> rho0 h; rewrite -mulrBr -mulrN; apply: ler_wpmul2l => //.
+by rewrite ler_oppr opprB.
+Qed.
+
+(* gaps: rho a - rho b = rho (a - b) <= rho (|a| + |b|) <= 2 (rho rmax) *)
+Lemma gap_scale (rho rmax a b : R) :
+  0 <= rho -> `|a| <= rmax -> `|b| <= rmax ->
+  rho * a - rho * b <= 2 * (rho * rmax).
+Proof.
+move=> rho0 ha hb; rewrite -mulrBr mulrCA; apply: ler_wpmul2l => //.
+rewrite mulr_natl mulr2n.
+exact: le_trans (ler_norm _) (le_trans (ler_norm_sub _ _) (ler_add ha hb)).
+Qed.
+
 (* Theorem 3.1 (claim thm3.1-kl-bound), the construction: the models
    (rho f, g) and (rho f', g') with true classes c, logit margins
    f(x)^T g(c x) - f(x)^T g(l) >= Delta (l <> c x) and logits bounded by rmax
@@ -249,20 +420,35 @@ Theorem kl_construction w F G F' G' (c : 'I_n -> 'I_K) (rho Delta rmax : R) :
   d_kl_model w (rho *: F) G (rho *: F') G' <= bound /\
   d_kl_model w (rho *: F') G' (rho *: F) G <= bound.
 Proof.
-move=> rho0 D0 r0 w0 w1 hD hD' hr hr' bound.
-(* margins: rho a - rho b = - (rho (b - a)) <= - (rho Delta) *)
-have hm (a b : R) : Delta <= b - a -> rho * a - rho * b <= - (rho * Delta).
-  move=> h; rewrite -mulrBr -mulrN; apply: ler_wpmul2l => //.
-  by rewrite ler_oppr opprB.
-(* gaps: rho a - rho b = rho (a - b) <= rho (|a| + |b|) <= 2 (rho rmax) *)
-have hg (a b : R) : `|a| <= rmax -> `|b| <= rmax ->
-                    rho * a - rho * b <= 2 * (rho * rmax).
-  move=> ha hb; rewrite -mulrBr mulrCA; apply: ler_wpmul2l => //.
-  rewrite mulr_natl mulr2n.
-  exact: le_trans (ler_norm _) (le_trans (ler_norm_sub _ _) (ler_add ha hb)).
-rewrite !d_kl_modelE.
+move=> rho0 D0 r0 w0 w1 hD hD' hr hr' bound; rewrite !d_kl_modelE.
 apply: (d_kl_bound_both (c := c)) => //; rewrite ?mulr_ge0 // => x l lc;
-  rewrite !logit_scale; by [apply: hm; auto | apply: hg].
+  rewrite !logit_scale; by [apply: margin_scale; auto | apply: gap_scale].
+Qed.
+
+(* Theorem 3.1, sharper form (claim thm3.1-kl-bound-sharp), the construction:
+   m inputs per class, weights 1/n, logit margins >= delta (c x) l for
+   (f, g) and >= delta (sigma (c x)) (sigma l) for (f', g'), logits bounded
+   by rmax in absolute value: d_KL <= 1/K sum_k (T (sigma k) + 2 rho rmax T k),
+   and the reverse d_KL with T k and T (sigma k) exchanged. *)
+Theorem kl_construction_sharp F G F' G' (c : 'I_n -> 'I_K) (m : nat)
+    (sigma : {perm 'I_K}) (delta : 'I_K -> 'I_K -> R) (rho rmax : R) :
+  (0 < m)%N -> (forall k, #|[pred x | c x == k]| = m) ->
+  0 <= rho -> 0 <= rmax -> (forall k l, l != k -> 0 <= delta k l) ->
+  (forall x l, l != c x ->
+     delta (c x) l <= logit F G x (c x) - logit F G x l) ->
+  (forall x l, l != c x ->
+     delta (sigma (c x)) (sigma l) <= logit F' G' x (c x) - logit F' G' x l) ->
+  (forall x l, `|logit F G x l| <= rmax) ->
+  (forall x l, `|logit F' G' x l| <= rmax) ->
+  let T := Tm rho delta in
+  (d_kl_model (fun=> n%:R^-1) (rho *: F) G (rho *: F') G' <=
+     K%:R^-1 * \sum_k (T (sigma k) + 2 * (rho * rmax) * T k)) /\
+  (d_kl_model (fun=> n%:R^-1) (rho *: F') G' (rho *: F) G <=
+     K%:R^-1 * \sum_k (T k + 2 * (rho * rmax) * T (sigma k))).
+Proof.
+move=> m0 cm rho0 r0 d0 hD hD' hr hr' T; rewrite !d_kl_modelE.
+apply: (d_kl_sharp_both m0 cm); rewrite ?mulr_ge0 // => x l lc;
+  rewrite !logit_scale; by [apply: margin_scale; auto | apply: gap_scale].
 Qed.
 
 End Construction.

@@ -213,9 +213,10 @@ def _(ctx: Context) -> Outcome:
 def kl_bound_hypotheses(ctx: Context, margin_cert: dict[str, Any] | None = None,
                         cosine: dict[str, tuple[sp.Expr, sp.Expr]] | None = None) -> Outcome:
     """What the kernel-checked KL bound (``KLBound.v``, for any K, n, weights, ρ) takes about the
-    construction, for symbolic angles and radii: every logit gap to the true class is at least
-    ``ρΔ`` in both models (step 4, :func:`theory.derivations.kl.margin_monotone`; the second model's
-    gaps are the first's over the permuted angles ``α_{σ(k)σ(l)} ≥ α_min``), and
+    construction, for symbolic angles and radii: the gap from the true class k to a label l is at
+    least ``ρδ_kl ≥ ρΔ`` (the sharp form takes the per-pair ``δ_kl``) in both models (step 4,
+    :func:`theory.derivations.kl.margin_monotone`; the second model's gaps are the first's over the
+    permuted angles, ``ρδ_{σ(k)σ(l)}``, and ``α_{σ(k)σ(l)} ≥ α_min``), and
     ``|f(x)ᵀg(y)| = ρr|cos(·)| ≤ ρ r_max`` (:func:`theory.derivations.kl.logit_as_cosine`);
     ``margin_cert``, ``cosine`` override the derivations (false variants)."""
     cosine = dkl.logit_as_cosine() if cosine is None else cosine
