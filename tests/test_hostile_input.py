@@ -231,3 +231,36 @@ def test_a_bound_beyond_float64_is_printed_as_a_number(models: tuple[str, str],
     assert main(["compare", *models, "--lambda", "1e307", "--mode", "sum"]) == 0  # ε finite, 2ε² beyond float64
     out = capsys.readouterr().out
     assert "inf" not in out.lower() and "e+61" in out.split("sharper bound 2ε²")[1].split("\n")[0]
+
+
+def _fg() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(30, 2)), rng.normal(size=(5, 2))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [(np.array(["abc"] * 30), "weights must hold real numbers, got dtype <U3"),
+     (np.array(["1"] * 30), "got dtype <U1"), (np.ones(30, bool), "got dtype bool"),
+     (np.array([b"1"] * 30), "got dtype |S1"), (np.ones(30, "m8[s]"), "got dtype timedelta64"),
+     (np.ones(30, complex), "got dtype complex128"),
+     (np.full(30, 1e308), "the weights' sum overflows float64; rescale them")],
+)
+def test_weights_of_a_non_real_dtype_are_refused(models: tuple[str, str], tmp_path: Path, weights: np.ndarray,
+                                                  message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    f, g = _fg()
+    path = tmp_path / "w.npz"
+    np.savez(path, f=f, g=g, weights=weights)
+    assert main(["compare", str(path), models[1]]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_timedelta_embeddings_are_refused(models: tuple[str, str], tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    f, g = _fg()
+    path = tmp_path / "t.npz"
+    np.savez(path, f=f.astype("m8[s]"), g=g)
+    assert main(["compare", str(path), models[1]]) == 2
+    err = capsys.readouterr().err
+    assert "f must hold real numbers, got dtype timedelta64[s]" in err and err.count("\n") == 1

@@ -54,9 +54,13 @@ class Model:
                 raise ClosenessError(
                     f"weights must have one entry per input: shape {w.shape}, n = {f.shape[0]}"
                 )
-            wf = np.asarray(FLOAT64.midpoint(w), dtype=float)
-            if not np.all(np.isfinite(wf)) or np.any(wf < 0) or wf.sum() <= 0:
+            wf = _real(w, "weights")
+            with np.errstate(over="ignore"):
+                total = wf.sum()
+            if not np.all(np.isfinite(wf)) or np.any(wf < 0) or total <= 0:
                 raise ClosenessError("weights must be finite, non-negative and not all zero")
+            if not np.isfinite(total):
+                raise ClosenessError("the weights' sum overflows float64; rescale them")
             object.__setattr__(self, "weights", w)
 
     @property
@@ -78,15 +82,20 @@ def _as_matrix(x: Any, name: str) -> np.ndarray:
         raise ClosenessError(f"{name} must be a 2-d array, got shape {a.shape}")
     if a.shape[1] < 1:
         raise ClosenessError(f"{name} must have at least one column, got shape {a.shape}")
-    if a.dtype == object:
-        mid = FLOAT64.midpoint(a)
-    elif np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating):
-        mid = a.astype(np.float64, copy=False)
-    else:
-        raise ClosenessError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    if not np.all(np.isfinite(mid)):
+    if not np.all(np.isfinite(_real(a, name))):
         raise ClosenessError(f"{name} contains non-finite values (NaN or infinity)")
     return a
+
+
+def _real(a: np.ndarray, name: str) -> np.ndarray:
+    """``a`` at float64, if it holds real numbers: an object array of exact or high-precision
+    numbers, or a real numeric dtype (not bool, complex, timedelta, string or bytes)."""
+    if a.dtype == object:
+        return np.asarray(FLOAT64.midpoint(a), dtype=float)
+    if (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)
+            and not np.issubdtype(a.dtype, np.timedelta64)):
+        return a.astype(np.float64, copy=False)
+    raise ClosenessError(f"{name} must hold real numbers, got dtype {a.dtype}")
 
 
 def check_pair(a: Model, b: Model) -> None:
