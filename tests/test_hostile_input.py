@@ -264,3 +264,19 @@ def test_timedelta_embeddings_are_refused(models: tuple[str, str], tmp_path: Pat
     assert main(["compare", str(path), models[1]]) == 2
     err = capsys.readouterr().err
     assert "f must hold real numbers, got dtype timedelta64[s]" in err and err.count("\n") == 1
+
+
+def test_npz_members_without_npy_suffix_are_not_a_model(models: tuple[str, str], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import zipfile
+
+    path = tmp_path / "nz.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, array in zip(("f", "g"), _fg(), strict=True):
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            z.writestr(name, buffer.getvalue())
+    assert main(["compare", str(path), models[1]]) == 2
+    err = capsys.readouterr().err
+    assert "is not a model .npz" in err and "['f', 'g']" in err and err.count("\n") == 1

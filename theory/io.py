@@ -79,6 +79,9 @@ def _read_npz(p: Path, data: Any) -> dict[str, np.ndarray]:
             raise ClosenessError(f"model file {p} lacks array(s) {sorted(missing)}; it has {data.files}")
         names = [k for k in ("f", "g", "weights") if k in data.files]
         with zipfile.ZipFile(p) as z:
+            members = z.namelist()
+            if any(f"{k}.npy" not in members for k in names):
+                raise ClosenessError(f"{p} is not a model .npz (its members are not .npy arrays); it has {members}")
             for k in names:
                 info = z.getinfo(f"{k}.npy")
                 with z.open(info) as fh:
