@@ -280,3 +280,44 @@ def test_npz_members_without_npy_suffix_are_not_a_model(models: tuple[str, str],
     assert main(["compare", str(path), models[1]]) == 2
     err = capsys.readouterr().err
     assert "is not a model .npz" in err and "['f', 'g']" in err and err.count("\n") == 1
+
+
+_LONG = "x" * 300
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["compare", f"{_LONG}.npz", "B"], "cannot read"),
+     (["compare", "A", "B", "--json", f"{_LONG}.json"], "cannot write"),
+     (["compare", "A", "B", "--sets", f"{_LONG}.json"], "cannot read"),
+     (["table1", "--csv", f"{_LONG}.csv"], "cannot write"),
+     (["verify", "--claim", "sec1", "--json", f"{_LONG}.json"], "cannot write"),
+     (["report", "--out", _LONG], "cannot write --out")],
+)
+def test_a_file_name_too_long_is_one_line(models: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = [{"A": models[0], "B": models[1]}.get(w, w) for w in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.rstrip().endswith("File name too long") and err.count("\n") == 1
+
+
+def test_a_path_without_permission_is_one_line(models: tuple[str, str], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+
+    def exists(self: Path) -> bool:
+        if locked in (self, *self.parents):
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    original = Path.exists
+    monkeypatch.setattr(Path, "exists", exists)
+    for argv, message in ((["compare", str(locked / "a.npz"), models[1]], "cannot read"),
+                          (["compare", *models, "--sets", str(locked / "s.json")], "cannot read"),
+                          (["report", "--out", str(locked / "r")], "cannot write --out")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.rstrip().endswith("Permission denied") and err.count("\n") == 1

@@ -20,13 +20,20 @@ from theory.model import Model
 
 __all__ = [
     "atomic_write", "atomic_write_text", "load_model", "save_model", "read_json", "json_text", "index_list",
-    "memory_limit", "finite", "check_target",
+    "memory_limit", "finite", "check_target", "check_directory",
 ]
 
 
 def load_model(path: str | os.PathLike[str]) -> Model:
     """Load a model from an ``.npz`` file or a directory of ``.npy`` files (memory-mapped)."""
     p = Path(path)
+    try:
+        return _load_model(p)
+    except OSError as err:  # a path that cannot be looked at: no permission, a name too long, ...
+        raise ClosenessError(f"cannot read {p}: {err.strerror or err}") from err
+
+
+def _load_model(p: Path) -> Model:
     if not p.exists():
         raise ClosenessError(f"model not found: {p}")
     if not (p.is_dir() or p.is_file()):
@@ -161,6 +168,13 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     folder or under nothing yet (no file in the way); a symbolic link, a directory, a device, a
     FIFO or a socket is refused.  Commands check their output files with it before any work."""
     p = Path(path)
+    try:
+        return _check_target(p)
+    except OSError as err:  # a path that cannot be looked at: no permission, a name too long, ...
+        raise ClosenessError(f"cannot write {p}: {err.strerror or err}") from err
+
+
+def _check_target(p: Path) -> Path:
     if p.is_symlink():
         raise ClosenessError(f"refusing to write {p}: it is a symbolic link (to {os.readlink(p)}); "
                              "give the target's own path")
@@ -172,6 +186,26 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     parent = next((q for q in p.parents if q.exists() or q.is_symlink()), None)
     if parent is not None and not parent.is_dir():
         raise ClosenessError(f"cannot write {p}: {parent} is not a directory")
+    return p
+
+
+def check_directory(path: str | os.PathLike[str], option: str = "--out") -> Path:
+    """``path`` as an output directory that exists and can be written: created if missing (with
+    its parents), refused in one line if it is a file or cannot be created or written.  Commands
+    check their output directories with it before any work, so no result is lost at the end."""
+    p = Path(path)
+    doing = "write"
+    try:
+        if p.exists() and not p.is_dir():
+            raise ClosenessError(f"{option} must be a directory, but {p} is a file")
+        if not p.is_dir():
+            doing = "create"
+            p.mkdir(parents=True, exist_ok=True)
+            doing = "write"
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as err:
+        raise ClosenessError(f"cannot {doing} {option} {p}: {err.strerror or err}") from err
     return p
 
 
@@ -196,10 +230,13 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
     """A user's JSON file, strictly: no ``NaN``/``Infinity``, no number that overflows a float
     (``1e400``), no nesting deep enough to exhaust the parser; every failure one clear error."""
     p = Path(path)
-    if not p.exists():
-        raise ClosenessError(f"{what} not found: {p}")
-    if not p.is_file():
-        raise ClosenessError(f"{what} {p} is not a regular file")
+    try:
+        if not p.exists():
+            raise ClosenessError(f"{what} not found: {p}")
+        if not p.is_file():
+            raise ClosenessError(f"{what} {p} is not a regular file")
+    except OSError as err:
+        raise ClosenessError(f"cannot read {p}: {err.strerror or err}") from err
 
     def finite(text: str) -> float:
         value = float(text)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from checks.cli.options import add_jobs_option, add_progress_options, progress_bar
 from checks.registry import Context
 from checks.report import load_verify_json, write_report
 from checks.runner import EXIT_STATUS, exit_status, run_claims, verdicts_status
 from theory.errors import ClosenessError
+from theory.io import check_directory
 from theory.precision import require_dps
 
 
@@ -42,13 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ClosenessError(f"--out must be a directory, but {out} is a file")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ClosenessError(f"cannot create --out {out}: {err.strerror or err}") from err
+    out = check_directory(args.out)  # before any work: a report is never lost at the end
     if args.from_json:
         if args.claim or args.deep or args.seed is not None or args.dps is not None:
             raise ClosenessError(

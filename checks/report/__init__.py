@@ -36,7 +36,7 @@ from theory.families import (
     random_diverse_pair,
     sign_flip_pair,
 )
-from theory.io import atomic_write, atomic_write_text, read_json
+from theory.io import atomic_write, atomic_write_text, check_directory, read_json
 
 __all__ = [
     "BoundPoint",
@@ -485,10 +485,7 @@ def write_report(
     ``closeness-verify/1`` data, timings included) into ``out_dir``; ``steps`` and
     ``random_pairs`` size the bound figure, ``table1_*`` Table 1 (default: :data:`TABLE1_RHOS`,
     :data:`TABLE1_PER_CLASS`, looked up at call time)."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ClosenessError(f"--out must be a directory, but {out} is a file")
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_directory(out_dir)
     points = bound_points(seed, steps, random_pairs)
     try:
         figure: Path | None = bound_figure(points, out / FIGURE_NAME)
