@@ -321,3 +321,15 @@ def test_a_path_without_permission_is_one_line(models: tuple[str, str], tmp_path
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert message in err and err.rstrip().endswith("Permission denied") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("seed", [-5, "abc", 1.5, True])
+def test_report_from_json_refuses_a_seed_that_is_not_a_whole_number(tmp_path: Path, seed: object,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from checks.report import VERIFY_SCHEMA
+
+    verify = tmp_path / "v.json"
+    verify.write_text(json.dumps({"schema": VERIFY_SCHEMA, "claims": [], "environment": {"seed": seed}}))
+    assert main(["report", "--out", str(tmp_path / "r"), "--from-json", str(verify)]) == 2
+    err = capsys.readouterr().err
+    assert "environment.seed must be a whole number ≥ 0" in err and err.count("\n") == 1

@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
                 "--claim, --deep, --seed and --dps choose what to run; with --from-json they come from the JSON"
             )
         data = load_verify_json(args.from_json)
-        seed = int(data["environment"].get("seed", 0))
+        seed = data["environment"].get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ClosenessError(f"{args.from_json}: environment.seed must be a whole number ≥ 0, got {seed!r}")
         status = verdicts_status(c["verdict"] for c in data["claims"])
         if data.get("complete") is not True:
             print(f"{args.from_json} is an incomplete (interrupted) run; the report says so", file=sys.stderr)
