@@ -333,3 +333,17 @@ def test_report_from_json_refuses_a_seed_that_is_not_a_whole_number(tmp_path: Pa
     assert main(["report", "--out", str(tmp_path / "r"), "--from-json", str(verify)]) == 2
     err = capsys.readouterr().err
     assert "environment.seed must be a whole number ≥ 0" in err and err.count("\n") == 1
+
+
+def test_dask_engine_refuses_an_hdf5_group_where_a_dataset_belongs(models: tuple[str, str], tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    h5py = pytest.importorskip("h5py")
+    pytest.importorskip("dask")
+    path = tmp_path / "m.h5"
+    f, g = _fg()
+    with h5py.File(path, "w") as fh:
+        fh.create_group("f").create_dataset("x", data=f)
+        fh.create_dataset("g", data=g)
+    assert main(["compare", str(path), str(path), "--engine", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert f"f in {path} is a group, not a dataset" in err and err.count("\n") == 1

@@ -313,6 +313,9 @@ def _hdf5_arrays(p: Path) -> dict[str, Any]:
         raise ClosenessError(f"reading {p} needs h5py: pip install 'closeness-proofs[dask]'") from err
     with h5py.File(p, "r") as fh:
         names = set(fh.keys())
+        for k in sorted({"f", "g", "weights"} & names):
+            if not isinstance(fh[k], h5py.Dataset):
+                raise ClosenessError(f"{k} in {p} is a group, not a dataset")
     if not {"f", "g"} <= names:
         raise ClosenessError(f"HDF5 file {p} lacks dataset(s) {sorted({'f', 'g'} - names)}; it has {sorted(names)}")
     return {k: _Hdf5Dataset(p, k) for k in ("f", "g", "weights") if k in names}
