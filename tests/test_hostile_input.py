@@ -347,3 +347,41 @@ def test_dask_engine_refuses_an_hdf5_group_where_a_dataset_belongs(models: tuple
     assert main(["compare", str(path), str(path), "--engine", "dask"]) == 2
     err = capsys.readouterr().err
     assert f"f in {path} is a group, not a dataset" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["experiment", "width", "--write-shipped", "A", "--widths", "4", "--seeds", "0"],
+     ["experiment", "digits", "--write-shipped", "A"], ["experiment", "width", "--shipped", "--out", "A"]],
+)
+def test_experiment_refuses_a_file_as_its_directory_before_training(tmp_path: Path, argv: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import checks.cli.experiment as experiment
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the output directory must be checked before any work")
+
+    for name in ("train_models", "run_grid", "trained_digits", "_run_shipped"):
+        monkeypatch.setattr(experiment, name, no_training)
+    (tmp_path / "a.npz").write_text("x")
+    assert main([str(tmp_path / "a.npz") if w == "A" else w for w in argv]) == 2
+    err = capsys.readouterr().err
+    assert "must be a directory, but" in err and err.count("\n") == 1
+
+
+def test_a_read_only_out_directory_is_refused_before_the_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    import checks.cli.experiment as experiment
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the output directory must be checked before any work")
+
+    monkeypatch.setattr(experiment, "_run_shipped", no_training)
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # as a read-only directory (root passes chmod)
+    for argv in (["experiment", "width", "--shipped", "--out", str(tmp_path)], ["report", "--out", str(tmp_path)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"cannot write --out {tmp_path}: Permission denied" in err and err.count("\n") == 1

@@ -32,7 +32,7 @@ import numpy as np
 from checks.cli.options import STAGE_FORMAT, add_json_option, add_progress_options, emit_json, int_list, \
     needs_choice, progress_bar, reporter
 from theory.errors import ClosenessError
-from theory.io import finite
+from theory.io import check_directory, finite
 from theory.experiment_outputs import cache_dir, digits_result, document, plot_embeddings, trained_digits, \
     write_outputs
 from theory.experiments import DIM, FULL, QUICK, Grid, GridResult, compare_across, run_grid, trend_statistics
@@ -203,6 +203,7 @@ def grid_from_args(args: argparse.Namespace) -> Grid:
 
 def run_width(args: argparse.Namespace) -> int:
     """``closeness experiment width``: train a grid, or use / reproduce / write the shipped models."""
+    _check_out(args)
     if args.shipped:
         return _run_shipped(args)
     if args.reproduce:
@@ -210,6 +211,14 @@ def run_width(args: argparse.Namespace) -> int:
     if args.write_shipped is not None:
         return _run_write_shipped(args)
     return _run_grid(args)
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """The directory the run writes (``--write-shipped``, else ``--out``), checked before any training."""
+    if args.write_shipped is not None:
+        check_directory(args.write_shipped, "--write-shipped")
+    else:
+        check_directory(args.out)
 
 
 def _run_shipped(args: argparse.Namespace) -> int:
@@ -300,6 +309,7 @@ def run_digits(args: argparse.Namespace) -> int:
     from checks.claims.sec5.digits import DIGITS_MIN_ACCURACY, DIGITS_MIN_MODELS
     from checks.claims.sec5.reproducible import REPRODUCE_TOL, check_reproduced
 
+    _check_out(args)
     status = 0
     docs: dict[str, Any] = {}
     with progress_bar(args, "digits", bar_format=STAGE_FORMAT) as bar:
