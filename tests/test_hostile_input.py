@@ -385,3 +385,30 @@ def test_a_read_only_out_directory_is_refused_before_the_work(tmp_path: Path, mo
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert f"cannot write --out {tmp_path}: Permission denied" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["search", "bound", "--factor", "0.1", "--out", "F"], "--out must be a directory, but"),
+     (["search", "kl", "--eps", "0.1", "--out", "F/x"], "is not a directory"),
+     (["search", "bound", "--factor", "0.1", "--out", "RO/new"], "Permission denied")],
+)
+def test_search_out_is_checked_before_the_search(tmp_path: Path, argv: list[str], message: str,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    import checks.search as search
+
+    def no_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("--out must be checked before any work")
+
+    monkeypatch.setattr(search, "run_search", no_search)
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "ro").mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != tmp_path / "ro" and access(p, mode))
+    argv = [w.replace("F", str(tmp_path / "f")).replace("RO", str(tmp_path / "ro")) for w in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

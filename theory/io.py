@@ -189,10 +189,11 @@ def _check_target(p: Path) -> Path:
     return p
 
 
-def check_directory(path: str | os.PathLike[str], option: str = "--out") -> Path:
-    """``path`` as an output directory that exists and can be written: created if missing (with
-    its parents), refused in one line if it is a file or cannot be created or written.  Commands
-    check their output directories with it before any work, so no result is lost at the end."""
+def check_directory(path: str | os.PathLike[str], option: str = "--out", create: bool = True) -> Path:
+    """``path`` as an output directory that can be written: created if missing (with its parents;
+    with ``create=False`` only its nearest existing folder is checked), refused in one line if it
+    is a file or cannot be created or written.  Commands check their output directories with it
+    before any work, so no result is lost at the end."""
     p = Path(path)
     doing = "write"
     try:
@@ -200,6 +201,13 @@ def check_directory(path: str | os.PathLike[str], option: str = "--out") -> Path
             raise ClosenessError(f"{option} must be a directory, but {p} is a file")
         if not p.is_dir():
             doing = "create"
+            if not create:
+                parent = next((q for q in p.parents if q.exists()), Path("."))
+                if not parent.is_dir():
+                    raise ClosenessError(f"cannot create {option} {p}: {parent} is not a directory")
+                if not os.access(parent, os.W_OK | os.X_OK):
+                    raise PermissionError(13, "Permission denied")
+                return p
             p.mkdir(parents=True, exist_ok=True)
             doing = "write"
         if not os.access(p, os.W_OK | os.X_OK):

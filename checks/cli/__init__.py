@@ -15,7 +15,7 @@ from typing import Any
 
 from theory import __version__
 from theory.errors import ClosenessError
-from theory.io import check_target
+from theory.io import check_directory, check_target
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
@@ -75,6 +75,10 @@ _LOWER_BOUNDS = {"seed": 0, "samples": 1, "examples": 1}
 #: Options naming an output file, checked before any work (a symlink, FIFO or device is refused).
 _OUTPUT_FILES = ("json", "csv")
 
+#: Options naming an output directory (the searches' ``--out``, stored as ``save``), checked
+#: before any work, so that a long search never fails at the end for want of a place to write.
+_OUTPUT_DIRS = {"save": "--out"}
+
 
 def _check_common(args: argparse.Namespace) -> None:
     """One rule for the options every subcommand shares (a negative seed is a usage error), and
@@ -87,6 +91,10 @@ def _check_common(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str) and value != "-":
             check_target(value)
+    for name, option in _OUTPUT_DIRS.items():
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            check_directory(value, option, create=False)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
