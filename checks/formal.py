@@ -65,6 +65,8 @@ PROJECT_AXIOMS: dict[str, str] = {
                     "(singular values are not in mathcomp)",
     "nuclear_norm_ge_abs_trace": "|tr C| ≤ ‖C‖_* (von Neumann's trace inequality with the identity; "
                                  "Horn & Johnson, Matrix Analysis, Thm 7.4.1.1)",
+    "nuclear_norm_psd": "‖XᵀWX‖_* = tr(XᵀWX) for W = diag(w), w ≥ 0: a positive semi-definite matrix's "
+                        "singular values are its eigenvalues (spectral theorem; Horn & Johnson, Thm 7.3.2)",
 }
 
 
@@ -120,6 +122,10 @@ PROOFS: dict[str, Proof] = {
         Proof("thm3.1-kl-bound-sharp", "KLBound.v",
               ("Tm_perm", "d_kl_sharp", "d_kl_sharp_both", "sharp_swap", "sharp_le_plain", "kl_construction_sharp"),
               hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
+        Proof("sec4-invariance", "Invariance.v",
+              ("d_llv_equiv_replace", "d_kl_equiv_replace", "d_fg_equiv_replace", "d_fg_log_probs", "d_kl_prob",
+               "d_llv_equiv_zero", "d_llv_sum_equiv_zero", "d_kl_equiv_zero", "d_fg_equiv_zero"),
+              frozenset({"nuclear_norm", "nuclear_norm_psd"})),
         Proof("sec3-scale-invariance", "Scale.v",
               ("standardise_affine", "std_coord_label_scale", "std_coord_input_scale", "label_C_scale",
                "input_C_scale")),
