@@ -123,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         _check_common(args)
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a failure to write the output is said here, not at exit
+        return status
     except ClosenessError as err:
         print(f"closeness: error: {err}", file=sys.stderr)
         return 2
@@ -134,6 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader (e.g. `| head`) went away: end quietly, without a traceback at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        if err.filename is not None:  # a file's failure names the file; writing stdout names none
+            raise
+        # standard output cannot be written (e.g. `> /dev/full`): say so once, and point it at the
+        # null device so that the interpreter's own flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"closeness: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
