@@ -334,3 +334,11 @@ def test_a_formal_proofs_hypotheses_check_is_in_its_evidence_line() -> None:
 
     line = evidence_line({"assumptions": {"t": []}, "hypotheses": {"check": "m:f", "verdict": "verified", "x": 1}})
     assert "hypotheses = m:f (verified)" in line
+
+
+def test_raw_html_in_the_report_text_is_escaped_and_anchors_kept() -> None:
+    from checks.report.appendix import render_html
+
+    page = render_html('<a id="claim-thm3-1"></a>\n\nstatement: <script>alert(1)</script> `x < y`\n', None)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert '<a id="claim-thm3-1"></a>' in page

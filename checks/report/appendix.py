@@ -26,10 +26,15 @@ strong { color: #a00; }
 
 
 def render_html(markdown_text: str, figure: Path | None) -> str:
-    """``report.md`` as one HTML page; the figure, if any, embedded as a data URI."""
+    """``report.md`` as one HTML page; the figure, if any, embedded as a data URI.  Raw HTML in the
+    text (which may come from a ``--from-json`` file) is escaped, never passed through; only the
+    claims' anchors (``<a id="claim-…"></a>``, see :func:`checks.report._anchor`) are restored."""
     import markdown
 
-    body = markdown.markdown(markdown_text, extensions=["tables", "fenced_code"], output_format="html")
+    md = markdown.Markdown(extensions=["tables", "fenced_code"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    body = re.sub(r'<p>&lt;a id="(claim-[\w-]+)"&gt;&lt;/a&gt;</p>', r'<a id="\1"></a>', md.convert(markdown_text))
     if figure is not None and figure.exists():
         data = base64.b64encode(figure.read_bytes()).decode("ascii")
         body = body.replace(f'src="{figure.name}"', f'src="data:image/png;base64,{data}"')
