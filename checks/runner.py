@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import platform
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -134,6 +136,8 @@ def select(
         if m not in METHODS:
             raise ClosenessError(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
     for cid in ids:
+        if not cid.strip():
+            raise ClosenessError("an empty claim id matches every claim; omit --claim to run them all")
         if cid not in claims and not any(k.startswith(cid) for k in claims):
             raise ClosenessError(f"unknown claim {cid!r}; `closeness verify --list` shows them")
     wanted = [cid for cid in claims if not ids or any(cid == i or cid.startswith(i) for i in ids)]
@@ -306,12 +310,33 @@ def _worker(conn: Connection, claims: dict[str, Claim], ctx: Context, broken: st
     it starts, sending each check's entry when done, and ``idle`` after each group.  Ctrl-C is the
     parent's to handle (it stops the workers and keeps what was reported)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (run_in_workers) is not ours
+    _die_with_parent()
     with single_threaded_blas():
         for group in iter(conn.recv, None):
             for key in group:
                 conn.send(("start", key, None))
                 conn.send(("done", key, run_check(claims[key[0]], key[1], ctx, broken)))
             conn.send(("idle", None, None))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send this worker SIGTERM when its parent dies (even by SIGKILL), so no orphan
+    goes on computing; elsewhere a no-op (the parent's ``finally`` still stops the workers)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(143)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM in the parent: unwind, so that the workers are stopped (the report already written
+    after the last finished check stays, as with Ctrl-C); exit status 128 + 15."""
+    raise SystemExit(128 + signum)
 
 
 def _died(key: Check, exitcode: int | None) -> dict[str, Any]:
@@ -367,9 +392,11 @@ def run_in_workers(groups: list[list[Check]], claims: dict[str, Claim], ctx: Con
         if pending:
             spawn()
 
-    for _ in range(min(jobs, len(groups))):
-        spawn()
+    in_main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
     try:
+        for _ in range(min(jobs, len(groups))):
+            spawn()
         while remaining and procs:
             for conn in wait(list(procs)):
                 try:
@@ -388,6 +415,8 @@ def run_in_workers(groups: list[list[Check]], claims: dict[str, Claim], ctx: Con
                     holding.pop(conn, None)
                     give(conn)
     finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
         for conn, p in procs.items():
             p.terminate()
             p.join()

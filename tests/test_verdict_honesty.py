@@ -259,3 +259,53 @@ def test_a_general_derivation_is_no_wider_than_its_premises() -> None:
     finally:
         for i in ("zz-instance-lemma", "zz-general-theorem"):
             registry.REGISTRY.pop(i)
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of ``pid`` (Linux /proc)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found |= {int(c) for c in text}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_sigterm_to_verify_stops_its_workers_and_keeps_the_report(tmp_path: Path) -> None:
+    """``timeout`` or a scheduler sends SIGTERM: the workers stop with the parent (no orphan keeps
+    computing), the exit status is 143, and the report written after the last finished check stays."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "v.json"
+    proc = subprocess.Popen([sys.executable, "-m", "checks", "verify", "--claim", "sec3", "--claim", "sec4",
+                             "--jobs", "2", "--quiet", "--json", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and not (len(workers) >= 2 and out.exists()):
+        workers |= _children(proc.pid)
+        time.sleep(0.2)
+    assert workers and out.exists(), "the run never started its workers"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    time.sleep(1)
+    assert not [w for w in workers if _alive(w)]
+    report = json.loads(out.read_text())
+    assert report["claims"] and report.get("complete") is not True
+
+
+def test_an_empty_claim_id_is_refused_not_read_as_every_claim() -> None:
+    with pytest.raises(ClosenessError, match="empty claim id"):
+        select(all_claims(), [""], None)
+    with pytest.raises(ClosenessError, match="empty claim id"):
+        select(all_claims(), ["  "], None)
