@@ -9,7 +9,8 @@ Same model family as the NeurIPS paper, ``p(y|x) ∝ exp(f(x)ᵀg(y))`` (README:
   the clr form ``E_x Σ_y (clr ℓ₁ − clr ℓ₂)²`` from the log-probabilities (:func:`d_logit_sq_clr`) and to
   the moment form ``tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁)`` with uncentred second moments
   ``Σ_ij = E_x f_i(x) f_j(x)ᵀ`` (:func:`d_logit_sq_moments`; never forms the n×K logits, and streams
-  over blocks of inputs in :func:`stream_d_logit_sq`).  The moment form subtracts second moments, so
+  over blocks of inputs in :func:`stream_d_logit_sq`; it needs ``G, G'`` only through the Gram matrices
+  of :func:`unembedding_grams`, :func:`moment_form_of_grams`).  The moment form subtracts second moments, so
   at float64 it loses relative accuracy when ``d_logit`` is small next to the logits.
 * ``d²_rep``: for a pivot ``y₀`` and an M-set ``S`` of other labels, ``L_i`` has rows
   ``ĝ_i(y) − ĝ_i(y₀) = g_i(y) − g_i(y₀)`` (y ∈ S), ``A = L₁⁻¹L₂`` and the term is
@@ -41,7 +42,10 @@ __all__ = [
     "centred_logits",
     "clr",
     "second_moments",
+    "unembedding_grams",
+    "moment_form_of_grams",
     "moment_form",
+    "d_logit_sq_of_grams",
     "d_logit_sq",
     "d_logit",
     "d_logit_sq_clr",
@@ -49,6 +53,8 @@ __all__ = [
     "d_logit_sq_moments",
     "stream_d_logit_sq",
     "DRep",
+    "LabelRows",
+    "rep_pairs",
     "rep_terms",
     "d_rep_sq",
     "code_formula",
@@ -64,6 +70,7 @@ __all__ = [
     "KL_F_ANGLES",
     "KL_SWAP",
     "rep_for_compare",
+    "compare_rep_labels",
     "COMPARE_REP_MAX_M",
     "COMPARE_REP_SAMPLES",
 ]
@@ -155,12 +162,35 @@ def _trace(x: np.ndarray, P: Arithmetic) -> Any:
     return sum((x[i, i] for i in range(x.shape[0])), P.scalar(0))
 
 
+def unembedding_grams(g1: np.ndarray, g2: np.ndarray, P: Arithmetic = FLOAT64
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``Ĝ₁ᵀĜ₁, Ĝ₂ᵀĜ₂, Ĝ₁ᵀĜ₂``: the M×M Gram matrices of the centred unembeddings, all that the
+    moment form needs of ``G, G'``."""
+    h1, h2 = centred_unembeddings(g1, P), centred_unembeddings(g2, P)
+    return h1.T @ h1, h2.T @ h2, h1.T @ h2
+
+
+def moment_form_of_grams(h11: np.ndarray, h22: np.ndarray, h12: np.ndarray, s11: np.ndarray, s22: np.ndarray,
+                         s21: np.ndarray, P: Arithmetic) -> Any:
+    """``tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁)`` from the Gram matrices ``h11 = Ĝ₁ᵀĜ₁``,
+    ``h22 = Ĝ₂ᵀĜ₂``, ``h12 = Ĝ₁ᵀĜ₂`` (:func:`unembedding_grams`) and the second moments."""
+    return (_trace(h11 @ s11, P) + _trace(h22 @ s22, P)
+            - P.scalar(2) * _trace(h12 @ s21, P))
+
+
 def moment_form(g1: np.ndarray, g2: np.ndarray, s11: np.ndarray, s22: np.ndarray, s21: np.ndarray,
                  P: Arithmetic) -> Any:
-    """``tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁)`` from the second moments."""
-    h1, h2 = centred_unembeddings(g1, P), centred_unembeddings(g2, P)
-    return (_trace(h1.T @ h1 @ s11, P) + _trace(h2.T @ h2 @ s22, P)
-            - P.scalar(2) * _trace(h1.T @ h2 @ s21, P))
+    """``tr(Ĝ₁ᵀĜ₁Σ₁₁) + tr(Ĝ₂ᵀĜ₂Σ₂₂) − 2 tr(Ĝ₁ᵀĜ₂Σ₂₁)`` from the unembeddings and the second moments."""
+    return moment_form_of_grams(*unembedding_grams(g1, g2, P), s11, s22, s21, P)
+
+
+def d_logit_sq_of_grams(grams: tuple[np.ndarray, np.ndarray, np.ndarray], s11: np.ndarray, s22: np.ndarray,
+                        s21: np.ndarray) -> float:
+    """``d²_logit`` at float64 from the Gram matrices (:func:`unembedding_grams`, or merged over blocks of
+    labels) and the second moments, cut at 0 (rounding of a difference of moments)."""
+    value = float(moment_form_of_grams(*grams, s11, s22, s21, FLOAT64))
+    FLOAT64.require_finite([value], "d_logit")
+    return max(value, 0.0)
 
 
 def d_logit_sq_moments(a: Model, b: Model, P: Arithmetic = FLOAT64) -> Any:
@@ -190,10 +220,8 @@ def stream_d_logit_sq(a: Model, b: Model, chunk: int = 4096) -> float:
         s11 += wf1.T @ f1
         s22 += wf2.T @ f2
         s21 += wf2.T @ f1
-    value = float(moment_form(np.asarray(a.g, float), np.asarray(b.g, float),
-                               s11 / total, s22 / total, s21 / total, FLOAT64))
-    FLOAT64.require_finite([value], "d_logit")
-    return max(value, 0.0)
+    grams = unembedding_grams(np.asarray(a.g, float), np.asarray(b.g, float))
+    return d_logit_sq_of_grams(grams, s11 / total, s22 / total, s21 / total)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,34 +244,70 @@ class DRep:
         return self.total
 
 
-def _pivot_sets(k: int, m: int) -> Iterator[tuple[int, tuple[int, ...]]]:
+#: A pivot label and an M-set of other labels.
+Pair = tuple[int, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class LabelRows:
+    """Some rows of ``G, G'`` out of ``k`` labels: row ``i`` of each model's ``g`` is label ``labels[i]``
+    (sorted), when only the rows that the (pivot, set) terms need were read (the Dask engine)."""
+
+    k: int
+    labels: tuple[int, ...]
+
+
+def _pivot_sets(k: int, m: int) -> Iterator[Pair]:
     for y0 in range(k):
         for s in itertools.combinations([y for y in range(k) if y != y0], m):
             yield y0, s
 
 
-def _sampled_pivot_sets(k: int, m: int, samples: int, seed: int) -> list[tuple[int, tuple[int, ...]]]:
-    """``samples`` (pivot, set) pairs drawn uniformly with replacement (seeded)."""
+def _sampled_pivot_sets(k: int, m: int, samples: int, seed: int) -> list[Pair]:
+    """``samples`` (pivot, set) pairs drawn uniformly with replacement (seeded): the pivot, then M of
+    the K − 1 other labels (drawn as positions among them, never listing them)."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(samples):
         y0 = int(rng.integers(k))
-        others = np.array([y for y in range(k) if y != y0])
-        out.append((y0, tuple(sorted(int(y) for y in rng.choice(others, size=m, replace=False)))))
+        others = rng.choice(k - 1, size=m, replace=False)
+        out.append((y0, tuple(sorted(int(y) for y in others + (others >= y0)))))
     return out
 
 
-def rep_terms(a: Model, b: Model, pairs: list[tuple[int, tuple[int, ...]]], P: Arithmetic = FLOAT64
+def rep_pairs(k: int, m: int, *, limit: int = MAX_REP_TERMS, samples: int = REP_SAMPLES, seed: int = 0
+              ) -> tuple[list[Pair], int, bool]:
+    """The (pivot, set) pairs :func:`d_rep_sq` averages for ``k`` labels in dimension ``m``, their total
+    number and whether they are all of them: every pair when at most ``limit``, else ``samples``
+    seeded draws (they depend on ``k, m, samples, seed`` only)."""
+    total = k * comb(k - 1, m)
+    exact = total <= limit
+    return (list(_pivot_sets(k, m)) if exact else _sampled_pivot_sets(k, m, samples, seed)), total, exact
+
+
+def _row_of(labels: np.ndarray, rows: LabelRows | None) -> np.ndarray:
+    """The rows of ``g`` holding ``labels`` (the labels themselves when ``g`` is whole)."""
+    if rows is None:
+        return labels
+    held = np.asarray(rows.labels, dtype=int)
+    at = np.minimum(np.searchsorted(held, labels), len(held) - 1)
+    if not np.array_equal(held[at], labels):
+        raise ClosenessError("the rows of G read lack some label of the (pivot, set) terms")
+    return at
+
+
+def rep_terms(a: Model, b: Model, pairs: list[Pair], P: Arithmetic = FLOAT64, *, rows: LabelRows | None = None
               ) -> list[tuple[int, tuple[int, ...], Any]]:
     """``E_x ‖f₁(x) − A f₂(x)‖²`` with ``A = L₁⁻¹L₂`` for each (pivot, set), from the joint second
     moments: ``tr Σ₁₁ − 2 tr(A Σ₂₁) + tr(A Σ₂₂ Aᵀ)``, for all pairs at once (stacks of the ``L``, ``A``).
-    A singular ``L₁`` (smallest singular value below ``1e-12`` of the largest, at float64) is refused."""
+    A singular ``L₁`` (smallest singular value below ``1e-12`` of the largest, at float64) is refused.
+    ``rows``: ``a.g, b.g`` hold only the rows of these labels."""
     check_pair(a, b)
     with P.active():
         g1, g2 = P.array(a.g), P.array(b.g)
         s11, s22, s21 = second_moments(a.f, b.f, P, input_weights(a, P))
-        pivots = np.array([y0 for y0, _ in pairs], dtype=int)
-        sets = np.array([s for _, s in pairs], dtype=int).reshape(len(pairs), a.M)
+        pivots = _row_of(np.array([y0 for y0, _ in pairs], dtype=int), rows)
+        sets = _row_of(np.array([s for _, s in pairs], dtype=int).reshape(len(pairs), a.M), rows)
         l1 = g1[sets] - g1[pivots][:, None, :]
         l2 = g2[sets] - g2[pivots][:, None, :]
         sv = np.linalg.svd(np.asarray(P.midpoint(l1), dtype=float), compute_uv=False)
@@ -259,13 +323,12 @@ def rep_terms(a: Model, b: Model, pairs: list[tuple[int, tuple[int, ...]]], P: A
 
 
 def d_rep_sq(a: Model, b: Model, P: Arithmetic = FLOAT64, *, limit: int = MAX_REP_TERMS,
-             samples: int = REP_SAMPLES, seed: int = 0) -> DRep:
+             samples: int = REP_SAMPLES, seed: int = 0, rows: LabelRows | None = None) -> DRep:
     """``d²_rep``: the mean over every (pivot, M-set) when there are at most ``limit`` of them,
-    otherwise over ``samples`` seeded draws, with the standard error of that mean."""
-    total = a.K * comb(a.K - 1, a.M)
-    exact = total <= limit
-    pairs = list(_pivot_sets(a.K, a.M)) if exact else _sampled_pivot_sets(a.K, a.M, samples, seed)
-    terms = rep_terms(a, b, pairs, P)
+    otherwise over ``samples`` seeded draws (:func:`rep_pairs`), with the standard error of that mean.
+    ``rows``: ``a.g, b.g`` hold only the rows of these labels, out of ``rows.k``."""
+    pairs, total, exact = rep_pairs(a.K if rows is None else rows.k, a.M, limit=limit, samples=samples, seed=seed)
+    terms = rep_terms(a, b, pairs, P, rows=rows)
     with P.active():
         value = sum((t for *_, t in terms), P.scalar(0)) / P.scalar(len(terms))
     stderr = None
@@ -427,17 +490,41 @@ COMPARE_REP_MAX_M = 64
 COMPARE_REP_SAMPLES = 200
 
 
-def rep_for_compare(a: Model, b: Model, P: Arithmetic = FLOAT64, seed: int = 0) -> DRep | str:
+def _compare_rep_refused(total: int, m: int) -> str | None:
+    if total > MAX_REP_TERMS and m > COMPARE_REP_MAX_M:
+        return f"not computed: {total} (pivot, set) terms and M = {m} > {COMPARE_REP_MAX_M}"
+    return None
+
+
+def rep_for_compare(a: Model, b: Model, P: Arithmetic = FLOAT64, seed: int = 0, rows: LabelRows | None = None
+                    ) -> DRep | str:
     """``d²_rep`` where it is cheap, as ``closeness compare`` reports it: exact (every pivot and set, at
     ``P``) up to :data:`MAX_REP_TERMS` terms, else a seeded float64 sample of
     :data:`COMPARE_REP_SAMPLES` terms when ``M ≤`` :data:`COMPARE_REP_MAX_M`; otherwise, or when some
-    ``L₁`` is singular, the reason it is not reported."""
-    total = a.K * comb(a.K - 1, a.M)
-    if total > MAX_REP_TERMS and a.M > COMPARE_REP_MAX_M:
-        return f"not computed: {total} (pivot, set) terms and M = {a.M} > {COMPARE_REP_MAX_M}"
+    ``L₁`` is singular, the reason it is not reported.  ``rows``: ``a.g, b.g`` hold only the rows of
+    these labels (:func:`compare_rep_labels`), out of ``rows.k``."""
+    k = a.K if rows is None else rows.k
+    total = k * comb(k - 1, a.M)
+    refused = _compare_rep_refused(total, a.M)
+    if refused is not None:
+        return refused
     try:
         if total <= MAX_REP_TERMS:
-            return d_rep_sq(a, b, P)
-        return d_rep_sq(a, b, FLOAT64, samples=COMPARE_REP_SAMPLES, seed=seed)
+            return d_rep_sq(a, b, P, rows=rows)
+        return d_rep_sq(a, b, FLOAT64, samples=COMPARE_REP_SAMPLES, seed=seed, rows=rows)
     except ClosenessError as err:
         return f"not computed: {err}"
+
+
+def compare_rep_labels(k: int, m: int, seed: int = 0) -> list[int] | str:
+    """The labels whose rows of ``G, G'`` :func:`rep_for_compare` reads for ``k`` labels in dimension
+    ``m`` (sorted): every label when it takes every term, those of its seeded sample otherwise; or the
+    reason it does not compute ``d²_rep``."""
+    total = k * comb(k - 1, m)
+    refused = _compare_rep_refused(total, m)
+    if refused is not None:
+        return refused
+    if total <= MAX_REP_TERMS:
+        return list(range(k))
+    pairs, _, _ = rep_pairs(k, m, samples=COMPARE_REP_SAMPLES, seed=seed)
+    return sorted({y for y0, s in pairs for y in (y0, *s)})
