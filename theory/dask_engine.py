@@ -29,11 +29,14 @@ of ``d_{f,g}`` (one task per block of labels) run beside the pass.
 
 No task holds ``G`` whole: its blocks of labels have at most :data:`LABEL_BLOCK_BYTES` each (or
 ``label_rows`` rows), the logits kept per sweep over the labels are at most :data:`KEPT_LOGITS`
-per model (more sweeps over the labels, of fewer rows, when ``|S_Y|`` is large).  The command's
-own process gathers ``G, G'`` block by block for ``d_logit`` and ``d_rep``: ``m_CCA``, ``d_logit``
-and ``d_rep`` depend on the samples only through their joint second moments; each is finished by
-its one formula applied to a sample of ``4M`` points with exactly the accumulated moments
-(:func:`theory.streaming.moment_points`).
+per model (more sweeps over the labels, of fewer rows, when ``|S_Y|`` is large).  Nor does the
+command's own process: ``m_CCA``, ``d_logit`` and ``d_rep`` depend on the samples only through their
+joint second moments, and ``d_logit`` on ``G, G'`` only through the Gram matrices of the centred
+unembeddings, merged over blocks of labels as centred moments (in the tasks of the g side); ``d_rep``
+reads only the rows of ``G, G'`` at the labels of its terms (every label when it takes every term,
+those of its seeded sample otherwise; at most :data:`CLIENT_G_ENTRIES` entries).  ``m_CCA`` and
+``d_rep`` are finished by their one formulas applied to a sample of ``4M`` points with exactly the
+accumulated moments (:func:`theory.streaming.moment_points`).
 
 Models come as ``dask.array`` arrays (:func:`chunked_model`) or from storage (:func:`load_chunked`):
 a directory of ``.npy`` files (each block read through its own memory map), a zarr group or an HDF5
@@ -59,7 +62,7 @@ from theory.distances import MAX_SUBSETS, Sets, assemble_llv_terms, d_llv, label
 from theory.errors import ClosenessError
 from theory.identifiability import greedy_affine_basis, input_matrix, label_matrix, require_invertible
 from theory.io import load_model
-from theory.logit import rep_for_compare, stream_d_logit_sq
+from theory.logit import LabelRows, compare_rep_labels, d_logit_sq_of_grams, rep_for_compare
 from theory.model import Model
 from theory.precision import FLOAT64
 from theory.streaming import (
@@ -91,7 +94,7 @@ except ImportError as err:  # pragma: no cover - depends on the installation
     ) from err
 
 __all__ = ["ChunkedModel", "chunked_model", "load_chunked", "default_inputs", "dask_sets", "dask_distances",
-           "compare_dask", "cluster_client", "DEFAULT_ROWS", "LABEL_BLOCK_BYTES", "KEPT_LOGITS"]
+           "compare_dask", "cluster_client", "DEFAULT_ROWS", "LABEL_BLOCK_BYTES", "KEPT_LOGITS", "CLIENT_G_ENTRIES"]
 
 #: Rows of ``f`` per task when the storage does not say (``.npy``, HDF5 without chunks, arrays in memory).
 DEFAULT_ROWS = 4096
@@ -101,6 +104,10 @@ LABEL_BLOCK_BYTES = 1 << 26
 
 #: Logits kept per model during one sweep of a task over the labels (rows × ``|S_Y| + 1``).
 KEPT_LOGITS = 1 << 22
+
+#: Entries of each of ``G, G'`` the command's own process may read for ``d_rep`` (its rows at the labels of
+#: the (pivot, set) terms): 8 MB of float64; more, and ``d_rep`` is not computed on Dask.
+CLIENT_G_ENTRIES = 1 << 20
 
 #: Rows searched for default inputs ``S_X`` (:func:`default_inputs`), at least ``16·M``.
 HEAD_ROWS = 1024
@@ -452,9 +459,29 @@ def _input_terms_task(
     return input_terms_of_logits(z1, z2)
 
 
-def _g_side_task(g1: Any, g2: Any, j: int, lo: int, names: tuple[str, str], nn: Any) -> Moments:
-    """The g side of ``d_{f,g}`` on block ``j`` of labels (from ``lo``), checked finite."""
-    return g_side_block(_finite(g1, names[0], "g", j, lo), _finite(g2, names[1], "g", j, lo), *nn)
+def _label_task(g1: Any, g2: Any, j: int, lo: int, names: tuple[str, str], nn: Any) -> tuple[Moments, Moments]:
+    """On block ``j`` of labels (from ``lo``), checked finite: the g side of ``d_{f,g}``, and the moments of
+    the labels' ``(g, g')`` (means, centred co-moments: merged over every block, the Gram matrices of
+    the centred unembeddings ``Ĝᵀ Ĝ``, ``Ĝ'ᵀ Ĝ'``, ``Ĝᵀ Ĝ'`` that ``d_logit`` needs)."""
+    ga, gb = _finite(g1, names[0], "g", j, lo), _finite(g2, names[1], "g", j, lo)
+    both = np.hstack([ga, gb])
+    return g_side_block(ga, gb, *nn), Moments.of(both, both, outer=True)
+
+
+def _rows_task(g: _LabelBlocks, j: int, offsets: np.ndarray) -> np.ndarray:
+    """The rows ``offsets`` of block ``j`` of labels of ``g``."""
+    return g.read(j)[offsets]
+
+
+def _label_picks(labels: list[int], blocks: list[tuple[int, int]]) -> list[tuple[int, np.ndarray]]:
+    """For each block of labels holding some of ``labels`` (sorted): its index and their offsets in it."""
+    ys = np.asarray(labels, dtype=int)
+    picks = []
+    for j, (lo, hi) in enumerate(blocks):
+        at = ys[(ys >= lo) & (ys < hi)]
+        if len(at):
+            picks.append((j, at - lo))
+    return picks
 
 
 def _merge(x: Any, y: Any) -> Any:
@@ -628,10 +655,13 @@ def dask_distances(
               for lo, hi in input_blocks(len(sets.inputs), size)]
     nn = dask.delayed(small["nn"], pure=True)
     ga_blocks, gb_blocks = _blocks_of(a.g), _blocks_of(b_g)
-    g_side = _tree([dask.delayed(_g_side_task)(ga, gb, j, lo, names, nn)
-                    for j, (ga, gb, (lo, _)) in enumerate(zip(ga_blocks, gb_blocks, labels, strict=True))])
-    (odds, joint, sums), parts, g_moments, ga, gb = _compute([one_pass, inputs, g_side, ga_blocks, gb_blocks],
-                                                             client)
+    label_side = _tree([dask.delayed(_label_task)(ga, gb, j, lo, names, nn)
+                        for j, (ga, gb, (lo, _)) in enumerate(zip(ga_blocks, gb_blocks, labels, strict=True))])
+    needed = _rep_labels(a, seed)
+    picks = [] if isinstance(needed, str) else _label_picks(needed, labels)
+    rows = [[dask.delayed(_rows_task)(g, j, offsets) for j, offsets in picks] for g in (g1, g2)]
+    (odds, joint, sums), parts, (g_moments, grams), rows_a, rows_b = _compute(
+        [one_pass, inputs, label_side, *rows], client)
     if odds.weight <= 0:
         raise ClosenessError("weights must be finite, non-negative and not all zero")
     sigma, sigma2 = _label_sd(odds, sets)
@@ -645,18 +675,38 @@ def dask_distances(
         "d_llv": d_llv(terms, lam, mode),
         "fg": _fg_from_moments(sets, odds, g_moments, a.M, limit),
         "m_cca": m_cca_of_moments(joint),
-        **_followup(joint, np.concatenate(ga).astype(np.float64), np.concatenate(gb).astype(np.float64), seed),
+        **_followup(joint, grams, (rows_a, rows_b), needed, a.K, seed),
     }
 
 
-def _followup(joint: Moments, g1: np.ndarray, g2: np.ndarray, seed: int) -> dict[str, Any]:
+def _rep_labels(a: ChunkedModel, seed: int) -> list[int] | str:
+    """The labels whose rows of ``G, G'`` ``d_rep`` needs (:func:`theory.logit.compare_rep_labels`), or
+    why it is not computed: also when they hold more than :data:`CLIENT_G_ENTRIES` entries."""
+    needed = compare_rep_labels(a.K, a.M, seed)
+    if not isinstance(needed, str) and len(needed) * a.M > CLIENT_G_ENTRIES:
+        return (f"not computed: its terms need {len(needed)} rows of G (M = {a.M}), more than the "
+                f"{CLIENT_G_ENTRIES} entries the Dask engine reads into its client")
+    return needed
+
+
+def _followup(joint: Moments, grams: Moments, rows: tuple[list[np.ndarray], list[np.ndarray]],
+              needed: list[int] | str, k: int, seed: int) -> dict[str, Any]:
     """``d_logit`` and ``d²_rep`` (:mod:`theory.logit`), as the streamed path of ``compare`` reports
-    them: both depend on ``f, f'`` only through their joint second moments, so their one formulas
-    run on :func:`theory.streaming.moment_points` of those moments with the models' ``g, g'``."""
-    points = moment_points(joint.cov() + np.outer(joint.mean_u, joint.mean_u))
-    m = points.shape[1] // 2
-    pa, pb = Model(points[:, :m], g1), Model(points[:, m:], g2)
-    return {"d_logit": stream_d_logit_sq(pa, pb) ** 0.5, "d_rep": rep_for_compare(pa, pb, FLOAT64, seed)}
+    them.  ``d²_logit`` is the moment form of the joint second moments of ``(f, f')`` and of the Gram
+    matrices of the centred unembeddings (the centred co-moments of ``(g, g')`` over the labels,
+    merged over blocks of labels).  ``d²_rep`` depends on ``f, f'`` only through their joint second
+    moments, so its one formula runs on :func:`theory.streaming.moment_points` of them with the rows
+    of ``G, G'`` at the labels ``needed`` of its terms (read alone)."""
+    second = joint.cov() + np.outer(joint.mean_u, joint.mean_u)
+    m = second.shape[0] // 2
+    c = grams.cross
+    d2 = d_logit_sq_of_grams((c[:m, :m], c[m:, m:], c[:m, m:]), second[:m, :m], second[m:, m:], second[m:, :m])
+    if isinstance(needed, str):
+        return {"d_logit": d2 ** 0.5, "d_rep": needed}
+    points = moment_points(second)
+    ga, gb = (np.concatenate(r).astype(np.float64) for r in rows)
+    pa, pb = Model(points[:, :m], ga), Model(points[:, m:], gb)
+    return {"d_logit": d2 ** 0.5, "d_rep": rep_for_compare(pa, pb, FLOAT64, seed, LabelRows(k, tuple(needed)))}
 
 
 def compare_dask(
