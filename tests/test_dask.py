@@ -46,6 +46,7 @@ def differ(dask_values: dict[str, Any], memory: dict[str, Any]) -> float:
     follow = [abs(dask_values["d_logit"] - memory["d_logit"]) / abs(memory["d_logit"])]
     if not isinstance(rep, str):
         assert (rep.count, rep.total, rep.exact) == (rep_memory.count, rep_memory.total, rep_memory.exact)
+        assert [t[:2] for t in rep.terms] == [t[:2] for t in rep_memory.terms]  # the same (pivot, set) terms
         follow.append(abs(rep.value - rep_memory.value) / abs(rep_memory.value))
     return max(disagreement(dask_values, memory), *follow)
 
@@ -216,6 +217,63 @@ def test_a_task_of_the_pass_holds_blocks_of_labels_not_g(tmp_path: Path, monkeyp
     assert len(peaks) == 4
     assert largest[0] < g_bytes < largest[1], (largest, g_bytes)
     assert disagreement(values[0], values[1]) < 1e-12
+
+
+def entries(x: Any, depth: int = 0) -> int:
+    """Numbers held by a computed result: the entries of its arrays, its floats, in its containers
+    and attributes."""
+    if isinstance(x, np.ndarray):
+        return int(x.size)
+    if isinstance(x, float):
+        return 1
+    if depth > 8 or x is None or isinstance(x, (str, bytes, int, bool)):
+        return 0
+    if isinstance(x, dict):
+        return sum(entries(v, depth + 1) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return sum(entries(v, depth + 1) for v in x)
+    fields = getattr(x, "__dict__", None) or {k: getattr(x, k) for k in getattr(x, "__slots__", ())}
+    return sum(entries(v, depth + 1) for v in fields.values())
+
+
+def test_the_client_never_holds_g(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """K = 20 000 labels in blocks of 1 000 (G, G' of 40 000 entries each), d_rep sampled: all the
+    Dask computations together bring fewer than K·M/4 numbers into the client (the Gram matrices,
+    the rows of the sampled terms), and d_logit, d_rep equal the in-memory ones.  Gathering the
+    blocks of G alone is counted as K·M, so the measure can fail."""
+    a, b = pair(200, 20_000, 2, seed=29, weighted=True)
+    sets = sets_for(3, 2)
+    ca, cb = (chunked_model(m.f, m.g, m.weights, rows=50, label_rows=1000, name=n) for m, n in ((a, "A"), (b, "B")))
+    received: list[int] = []
+
+    def counted(objs: list[Any], c: Any) -> list[Any]:
+        out = _compute(objs, c)
+        received.append(entries(out))
+        return out
+
+    monkeypatch.setattr(dask_engine, "_compute", counted)
+    result = compare_dask(ca, cb, sets, client=client).values
+    memory = compare(a, b, sets).values
+    assert not result["d_rep"].exact
+    assert differ(result, memory) < 1e-12
+    assert sum(received) < a.K * a.M / 4, received
+    received.clear()
+    dask_engine._compute([list(ca.g.to_delayed().ravel())], client)
+    assert received == [a.K * a.M]
+
+
+def test_d_rep_refused_beyond_the_client_limit(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exact (K = 50, M = 1) and sampled (K = 40, M = 3) d_rep whose rows of G exceed
+    :data:`CLIENT_G_ENTRIES` are not computed, with the reason; d_logit is unchanged."""
+    monkeypatch.setattr(dask_engine, "CLIENT_G_ENTRIES", 49)
+    for n, k, m in ((200, 50, 1), (300, 40, 3)):
+        a, b = pair(n, k, m, seed=n + k)
+        sets = sets_for(m, m)
+        result = compare_dask(*chunked_pair(a, b, 40), sets, client=client).values
+        memory = compare(a, b, sets).values
+        assert isinstance(result["d_rep"], str) and not isinstance(memory["d_rep"], str)
+        assert "more than the 49 entries" in result["d_rep"]
+        assert abs(result["d_logit"] - memory["d_logit"]) <= 1e-12 * memory["d_logit"]
 
 
 def test_storage_formats(tmp_path: Path, client: Any) -> None:
