@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import theory
-from checks.registry import GENERAL, REGISTRY, Context, Outcome, general_given
+from checks.registry import GENERAL, GIVEN, REGISTRY, Context, Outcome, general_given
 
 __all__ = [
     "FORMAL_DIR",
@@ -80,13 +80,17 @@ class Proof:
 
     ``hypotheses``: for theorems stated for any objects meeting some hypotheses (a margin, a bound on
     the logits), the check (``"module:function"``, Context → Outcome) that the claim's objects meet
-    them; the claim is verified only when that check is too, and is general only when it is."""
+    them; the claim is verified only when that check is too, and is general only when it is.
+
+    ``given``: the clause of the claim the theorems do not state (checked by the claim's other
+    methods, on instances): the proof's scope is then ``general, given: <that clause>``."""
 
     claim_id: str
     file: str
     theorems: tuple[str, ...]
     axioms: frozenset[str] = frozenset()
     hypotheses: str | None = None
+    given: str | None = None
 
 
 #: Claim id → its kernel-checked proof.
@@ -94,15 +98,19 @@ PROOFS: dict[str, Proof] = {
     p.claim_id: p
     for p in (
         Proof("def2.1-diversity", "Diversity.v",
-              ("def2_1", "def2_1_labels", "def2_1_inputs", "rank_displaced_pivot", "rank_full_rowsub")),
+              ("def2_1", "def2_1_labels", "def2_1_inputs", "rank_displaced_pivot", "rank_full_rowsub"),
+              given="the implementation clause, the float64 test deciding as exact ranks with invertible "
+                    "witnesses (numeric and search methods, on instances)"),
         Proof("thm2.2-if", "Identifiability.v", ("thm2_2_if",)),
         Proof("thm2.2-only-if", "Identifiability.v", ("log_odds_eq", "thm2_2_only_if", "thm2_2")),
-        Proof("sec2-diversity-necessary", "Diversity.v", ("diversity_necessary",)),
+        Proof("sec2-diversity-necessary", "Diversity.v", ("diversity_necessary",),
+              given="the second witness, embeddings on a line (checked exactly by the symbolic method)"),
         Proof("sec4-bound-logratio", "Identifiability.v",
               ("L_tr_emb", "N_tr_unemb0", "L_tr_emb_log_probs", "N_tr_unemb_log_probs")),
         Proof("sec4-bound-cov-identity", "Bound.v", ("cov_identity",)),
         Proof("sec4-bound-sd-difference", "Bound.v", ("sd_difference",)),
-        Proof("sec4-bound-implies-paper", "Bound.v", ("bound_implies_paper",)),
+        Proof("sec4-bound-implies-paper", "Bound.v", ("min_le_sqrt2", "bound_implies_paper"),
+              given="√2 being the best constant (the symbolic method)"),
         Proof("sec4-bound-sharp", "BoundLLV.v",
               ("Bound.bound_sharp", "Bound.bound_llv", "Bound.bound_input_side", "Bound.d_fg_bound",
                "d_fg_bound_terms", "d_fg_bound_llv", "d_fg_bound_llv_sum", "d_fg_subsets_bound_llv",
@@ -110,9 +118,11 @@ PROOFS: dict[str, Proof] = {
         Proof("sec4-bound", "BoundLLV.v",
               ("Bound.bound", "Bound.d_fg_bound", "d_fg_bound_llv", "d_fg_bound_llv_sum", "d_fg_subsets_bound_llv",
                "d_fg_subsets_bound_llv_sum"), BOUND_AXIOMS),
-        Proof("followup-logit-moment-form", "Logit.v", ("sum_sq_trace", "trace_cross", "moment_form")),
+        Proof("followup-logit-moment-form", "Logit.v", ("sum_sq_trace", "trace_cross", "moment_form"),
+              given="the clauses on centred moments and on the float64 streamed path (on instances)"),
         Proof("followup-logit-metric", "Logit.v",
-              ("clr_log_probs", "d2_direct_clr", "d_logit_ge0", "d_logit_sym", "d_logit_triangle", "d_logit_zero")),
+              ("clr_log_probs", "d2_direct_clr", "d_logit_ge0", "d_logit_sym", "d_logit_triangle", "d_logit_zero"),
+              given="inputs of weight 0 (the theorems take every weight positive; such inputs do not enter d_logit)"),
         Proof("sec4-llv-metric", "Metric.v",
               ("d_llv_ge0", "d_llv_sym", "d_llv_self", "d_llv_triangle", "d_llv_zero_iff",
                "d_llv_sum_triangle", "d_llv_sum_zero_iff", "d_llv_zero_two_left_out_counterexample")),
@@ -122,6 +132,8 @@ PROOFS: dict[str, Proof] = {
         Proof("thm3.1-kl-bound", "KLBound.v",
               ("lpE", "kl_margin", "kl_uniform_margin", "d_kl_bound", "d_kl_bound_both", "d_kl_modelE",
                "kl_construction"), hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
+        Proof("cor3.2-nll", "KLBound.v", ("nll_margin", "nll_bound", "log_probs_lp", "nll_construction", "nll_limit"),
+              hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
         Proof("thm3.1-kl-bound-sharp", "KLBound.v",
               ("Tm_perm", "d_kl_sharp", "d_kl_sharp_both", "sharp_swap", "sharp_le_plain", "kl_construction_sharp"),
               hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
@@ -272,7 +284,7 @@ def check_proof(proof: Proof, directory: Path = FORMAL_DIR) -> Outcome:
         "library_axioms": {a: LIBRARY_AXIOMS[a] for a in sorted(used & set(LIBRARY_AXIOMS))},
         "project_axioms": {a: PROJECT_AXIOMS.get(a, "undeclared") for a in sorted(project_used)},
         "build": f"compiled in {b.seconds:.1f} s" if b.seconds else f"reused from {b.root}",
-        "scope": GENERAL,
+        "scope": proof_scope(proof, project_used),
     }
     if project_used != proof.axioms:
         extra, missing = sorted(project_used - proof.axioms), sorted(proof.axioms - project_used)
@@ -283,6 +295,18 @@ def check_proof(proof: Proof, directory: Path = FORMAL_DIR) -> Outcome:
             why.append(f"declared axioms not used {missing} (the declaration is stale)")
         return Outcome.undecided("the proof's assumptions are not the declared ones: " + "; ".join(why), **evidence)
     return Outcome.verified(**evidence)
+
+
+def proof_scope(proof: Proof, project_used: set[str]) -> str:
+    """``general`` for a kernel-checked proof that rests on no project axiom and covers its whole
+    claim; else ``general, given: …`` naming the cited theorems taken as axioms (:data:`PROJECT_AXIOMS`,
+    the parameter ``nuclear_norm`` aside, which no theorem constrains beyond them) and the clause of
+    the claim the proof leaves to other methods (:attr:`Proof.given`)."""
+    cited = [PROJECT_AXIOMS[a] for a in sorted(project_used) if a in PROJECT_AXIOMS and a != "nuclear_norm"]
+    steps = [f"{text} (cited, a project axiom)" for text in cited]
+    if proof.given:
+        steps.append(proof.given)
+    return general_given("; ".join(steps)) if steps else GENERAL
 
 
 def attach() -> None:
@@ -308,5 +332,7 @@ def with_hypotheses(kernel: Outcome, met: Outcome, source: str) -> Outcome:
     if met.verdict != "verified":
         return Outcome.undecided(f"the theorems' hypotheses are not established for the claim ({met.verdict})",
                                  **evidence)
-    scope = GENERAL if met.scope == GENERAL else general_given(f"the theorems' hypotheses ({met.scope})")
-    return Outcome.verified(**evidence).with_scope(scope)
+    steps = [] if kernel.scope == GENERAL else [kernel.scope.removeprefix(GIVEN)]
+    if met.scope != GENERAL:
+        steps.append(f"the theorems' hypotheses ({met.scope})")
+    return Outcome.verified(**evidence).with_scope(general_given("; ".join(steps)) if steps else GENERAL)

@@ -178,3 +178,7 @@ def test_the_kl_bound_hypotheses_hold_and_their_false_variants_are_refuted() -> 
     r, t, a = sp.symbols("r theta a", real=True)
     wrong = {"f^T u - r cos(theta + a)": (r * sp.cos(t - a) - r * sp.cos(t + a), r * sp.cos(t - a) - r * sp.cos(t + a))}
     assert kl_bound_hypotheses(Context(), cosine=wrong).verdict == "refuted"
+    alpha = dkl.margin_in_alpha()
+    a, amin, pmax = alpha["variables"]
+    flipped = {**alpha, "sign_factors": [("sin", (a + amin) / 2 + pmax), *alpha["sign_factors"][1:]]}
+    assert kl_bound_hypotheses(Context(), alpha_cert=flipped).verdict == "refuted"  # leaves [0, π]

@@ -284,6 +284,17 @@ def test_rho_eps_symbolic_checks_the_convexity_of_q() -> None:
     assert unknown.verdict == "undecided"
 
 
+def test_rho_eps_symbolic_checks_each_threshold_step() -> None:
+    """Every step from ρ(ε) and ρ*(ε) to 'for every larger ρ' is computed: a wrong derivative of A
+    (so A would not decrease) or a ρ* before the peak of B is refuted."""
+    steps = dkl.rho_eps_steps()
+    assert all(v == 0 for v in steps.values())
+    wrong_a = {**steps, "A' + (Delta/2) A": sp.diff(dkl.kl_bound_expr(), dkl.rho)}
+    assert check_rho_eps_symbolic(steps=wrong_a).verdict == "refuted"
+    early = {**steps, "rho* - rho_p + (W + 1)/(2 b r_max)": 1 / dkl.delta}
+    assert check_rho_eps_symbolic(steps=early).verdict == "refuted"
+
+
 def test_table1_reports_where_its_reference_values_come_from() -> None:
     claim = all_claims()["table1-shape"]
     assert "authors' code" in claim.statement and "not from the printed Table 1" in claim.statement

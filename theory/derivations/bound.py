@@ -471,8 +471,21 @@ def linear_from_quadratic(M: int, constant: sp.Expr | None = None) -> Certificat
     empty = violations == sp.EmptySet
     holds = low and tail and compare and empty
     return Certificate("min(1, 2ε²) ≤ 2Mε", holds,
-                       {"M": M, "constant": str(k), "best_linear_constant": "sqrt(2)",
-                        "certificate_low": low, "violating_epsilons": str(violations), "solver_empty": empty})
+                       {"M": M, "constant": str(k), "certificate_low": low, "violating_epsilons": str(violations),
+                        "solver_empty": empty})
+
+
+def best_linear_constant() -> Certificate:
+    """√2 is the best ``c`` with ``min(1, 2ε²) ≤ cε`` for all ``ε ≥ 0``: it works
+    (:func:`linear_from_quadratic`), and at ``ε = 1/√2``, where ``min(1, 2ε²) = 1``, every positive
+    ``c`` with ``1 ≤ c/√2`` is at least √2 (sympy's solver, ``c`` symbolic)."""
+    c = sp.Symbol("c", positive=True)
+    e0 = 1 / sp.sqrt(2)
+    at = sp.Min(1, 2 * e0**2)
+    works = sp.solve_univariate_inequality(at <= c * e0, c, relational=False)
+    best = works == sp.Interval(sp.sqrt(2), sp.oo)
+    return Certificate("√2 is the best linear constant", bool(_zero(at - 1) and best),
+                       {"min(1, 2eps^2) at eps = 1/sqrt(2)": str(at), "constants c > 0 that work there": str(works)})
 
 
 # --------------------------------------------------------------------------------------------

@@ -234,6 +234,29 @@ def margin_monotone(alpha_max: sp.Expr = sp.pi, jitter_ratio: sp.Expr = HALF) ->
             "variables": (alpha, pmax, phi)}
 
 
+def margin_in_alpha() -> dict[str, Any]:
+    """The gap grows with the angle between the labels, without calculus: with
+    ``h_α(φ) = cos φ − cos(α − φ)``, ``α_min ≤ α ≤ π`` and ``0 ≤ φ_max < α_min/2``,
+    ``h_α(φ_max) − h_{α_min}(φ_max) = 2 sin((α + α_min)/2 − φ_max) sin((α − α_min)/2) ≥ 0``, so
+    ``δ_kl ≥ Δ``; and an angle ``α > π`` is ``2π − α`` with the jitter's sign flipped,
+    ``h_α(φ) = h_{2π−α}(−φ)``, inside the domain of :func:`margin_monotone` (either sign of φ).
+    Same format as :func:`margin_monotone`."""
+    phi, alpha, amin, pmax = sp.symbols("phi alpha alpha_min phi_max", real=True)
+
+    def h(a: sp.Expr, f: sp.Expr) -> sp.Expr:
+        return sp.cos(f) - sp.cos(a - f)
+
+    residuals = {
+        "h_a(phi_max) - h_amin(phi_max) - 2 sin sin": _res(
+            h(alpha, pmax) - h(amin, pmax) - 2 * sp.sin((alpha + amin) / 2 - pmax) * sp.sin((alpha - amin) / 2),
+            _trig_zero),
+        "h_a(phi) - h_(2pi - a)(-phi)": _res(h(alpha, phi) - h(2 * sp.pi - alpha, -phi), _trig_zero),
+    }
+    sign_factors = [("sin", (alpha + amin) / 2 - pmax), ("sin", (alpha - amin) / 2)]
+    domain = [sp.pi - alpha, alpha - amin, pmax, amin / 2 - pmax]
+    return {"residuals": residuals, "sign_factors": sign_factors, "domain": domain, "variables": (alpha, amin, pmax)}
+
+
 def logit_as_cosine() -> dict[str, tuple[sp.Expr, sp.Expr]]:
     """The logit of the construction as a cosine: with ``f(x) = r(cos(θ+φ), sin(θ+φ))`` and the unit
     label vector ``u(a) = (cos a, sin a)`` (``g(y) = ρ u(θ_y)``), ``f(x)ᵀu(a) = r cos(θ + φ − a)``, so
@@ -312,6 +335,34 @@ def rho_eps_log() -> tuple[sp.Expr, sp.Expr]:
     r_eps = 2 / delta * sp.log((K - 1) * (1 + 4 * r_max / (sp.E * delta)) / eps)
     majorant = (K - 1) * (1 + 4 * r_max / (sp.E * delta)) * sp.exp(-rho * delta / 2)
     return r_eps, sp.simplify(sp.expand_log(majorant.subs(rho, r_eps), force=True) - eps)
+
+
+def rho_eps_steps() -> dict[str, sp.Expr]:
+    """The steps that make ``ρ(ε)`` and ``ρ*(ε)`` thresholds, as residuals that must vanish, with
+    ``A(ρ) = (K−1)(1 + 4r_max/(eΔ)) e^{−ρΔ/2}``, ``B = kl_bound_expr()``, the peak
+    ``ρ_p = 1/Δ − 1/(2r_max)`` of ``B``, ``b = Δ/(2r_max)`` and ``W = W_{−1}(…)``:
+
+    * ``A − B = (K−1)e^{−ρΔ}·gap(u = ρΔ/2, c = 4r_max/Δ)``, and ``gap ≥ 0`` (:func:`tangent_inequality`):
+      ``B ≤ A``;
+    * ``A' = −(Δ/2)A``: ``A`` decreases, so ``B(ρ) ≤ A(ρ) ≤ A(ρ(ε)) = ε`` for every ``ρ ≥ ρ(ε)``;
+    * ``B' = −2Δr_max(K−1)e^{−ρΔ}(ρ − ρ_p)``: ``B`` decreases beyond ``ρ_p``;
+    * ``ρ* − ρ_p = −(W + 1)/(2b r_max)``, ``≥ 0`` as ``W_{−1} ≤ −1`` on its branch: with
+      ``B(ρ*) = ε`` (:func:`rho_eps_lambert`), ``B < ε`` for every ``ρ > ρ*``."""
+    gap = (1 + c / sp.E) * sp.exp(u) - (1 + c * u)
+    majorant = (K - 1) * (1 + 4 * r_max / (sp.E * delta)) * sp.exp(-rho * delta / 2)
+    bound = kl_bound_expr()
+    peak = 1 / delta - 1 / (2 * r_max)
+    b = delta / (2 * r_max)
+    w = sp.Symbol("W", negative=True)
+    r_star = (-w / b - 1) / (2 * r_max)  # rho_eps_lambert's rho* with W = W_{-1}(z)
+    step = gap.subs({u: rho * delta / 2, c: 4 * r_max / delta})
+    return {
+        "A - B - (K-1) e^{-rho Delta} gap": sp.simplify(majorant - bound - (K - 1) * sp.exp(-rho * delta) * step),
+        "A' + (Delta/2) A": sp.simplify(sp.diff(majorant, rho) + delta / 2 * majorant),
+        "B' + 2 Delta r_max (K-1) e^{-rho Delta} (rho - rho_p)": sp.simplify(
+            sp.diff(bound, rho) + 2 * delta * r_max * (K - 1) * sp.exp(-rho * delta) * (rho - peak)),
+        "rho* - rho_p + (W + 1)/(2 b r_max)": sp.simplify(r_star - peak + (w + 1) / (2 * b * r_max)),
+    }
 
 
 def rho_eps_lambert() -> tuple[sp.Expr, sp.Expr, sp.Expr]:

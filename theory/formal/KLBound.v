@@ -53,19 +53,36 @@
                         >= delta (sigma (c x)) (sigma l), and logits bounded by
                         rmax in absolute value (B = rho rmax).
 
+   Near-maximal likelihood (Corollary 3.2; claim cor3.2-nll), with the
+   expected negative log-likelihood of the true classes c, - log p(c x | x):
+     nll_margin         if z l - z k <= - mu for l <> k (mu any real), then
+                        - lp z k = ln (1 + sum_{l<>k} e^{z l - z k})
+                                <= (K-1) e^{-mu}
+     nll_bound          sum_x w x (- lp (Z x) (c x)) <= (K-1) e^{-mu}
+                        for weights w >= 0 summing to 1
+     log_probs_lp       log_probs of Identifiability.v is lp of the logits
+     nll_construction   for the model (rho f, g) of Identifiability.v with
+                        logit margins >= Delta and rho >= 0:
+                        sum_x w x (- log_probs (rho f) g x (c x))
+                          <= (K-1) e^{-rho Delta}
+     nll_limit          for Delta > 0, (K-1) e^{-rho Delta} -> 0 as
+                        rho -> +oo (mathcomp-analysis's cvg_to on +oo_R),
+                        by e^{rho Delta} >= 1 + rho Delta
+
    The proofs use ln(1 + x) <= x and the monotonicity of exp and ln; they rest
    on mathcomp-analysis's classical axioms, no project axiom. *)
 
 Set Warnings "-notation-overridden,-ambiguous-paths".
 From mathcomp Require Import all_ssreflect all_algebra fingroup perm.
-From mathcomp.analysis Require Import reals sequences exp.
+From mathcomp.classical Require Import boolp classical_sets.
+From mathcomp.analysis Require Import reals sequences exp topology normedtype.
 From Closeness Require Import Identifiability.
 
 Set Implicit Arguments.
 Unset Strict Implicit.
 Unset Printing Implicit Defensive.
 
-Import Order.TTheory GRing.Theory Num.Theory.
+Import Order.TTheory GRing.Theory Num.Theory numFieldNormedType.Exports.
 Local Open Scope ring_scope.
 
 (* ------------------------------------------------------------------------- *)
@@ -183,6 +200,20 @@ rewrite sumr_const cardC1 card_ord mulr_natl.
 by rewrite mulrDr mulr1 [2 * B * _]mulrC.
 Qed.
 
+(* Corollary 3.2 (claim cor3.2-nll), one input: with margin mu against the
+   true label k (mu any real), the negative log-likelihood of k is small:
+     - lp z k = ln (1 + sum_{l<>k} e^{z l - z k}) <= (K-1) e^{-mu}. *)
+Theorem nll_margin k (mu : R) z :
+  (forall l, l != k -> z l - z k <= - mu) ->
+  - lp z k <= K.-1%:R * expR (- mu).
+Proof.
+move=> hz; rewrite NlpE; apply: le_trans (le_ln1Dx _) _.
+  by rewrite sumr_ge0 // => l _; exact: ltW (expR_gt0 _).
+apply: (@le_trans _ _ (\sum_(l | l != k) expR (- mu))).
+  by apply: ler_sum => l lk; rewrite ler_expR hz.
+by rewrite sumr_const cardC1 card_ord mulr_natl.
+Qed.
+
 (* ------------------------------------------------------------------------- *)
 (* The weighted KL divergence over n inputs.                                  *)
 (* ------------------------------------------------------------------------- *)
@@ -228,6 +259,19 @@ Theorem d_kl_bound_both w Z Z' c (mu B : R) :
 Proof.
 move=> w0 w1 mu0 B0 hZ hZ' hBZ hBZ'.
 by split; [exact: d_kl_bound hZ hZ' hBZ' | exact: d_kl_bound hZ' hZ hBZ].
+Qed.
+
+(* Corollary 3.2 for the expected negative log-likelihood of the true
+   classes c: sum_x w x (- lp (Z x) (c x)) <= (K-1) e^{-mu} *)
+Theorem nll_bound w Z c (mu : R) :
+  (forall x, 0 <= w x) -> \sum_x w x = 1 ->
+  (forall x l, l != c x -> Z x l - Z x (c x) <= - mu) ->
+  \sum_x w x * (- lp (Z x) (c x)) <= K.-1%:R * expR (- mu).
+Proof.
+move=> w0 w1 hZ.
+apply: (@le_trans _ _ (\sum_x w x * (K.-1%:R * expR (- mu)))).
+  by apply: ler_sum => x _; apply: ler_wpmul2l => //; exact: nll_margin (hZ x).
+by rewrite -mulr_suml w1 mul1r.
 Qed.
 
 (* ------------------------------------------------------------------------- *)
@@ -451,4 +495,62 @@ apply: (d_kl_sharp_both m0 cm); rewrite ?mulr_ge0 // => x l lc;
   rewrite !logit_scale; by [apply: margin_scale; auto | apply: gap_scale].
 Qed.
 
+(* log_probs is the log-softmax lp of the logits *)
+Lemma log_probs_lp F G x y : log_probs F G x y = lp (logit F G x) y.
+Proof. by rewrite log_probsE. Qed.
+
+(* Corollary 3.2 (claim cor3.2-nll), the construction: the model
+   (rho f, g) with true classes c and logit margins
+   f(x)^T g(c x) - f(x)^T g(l) >= Delta (l <> c x) reaches near-maximal
+   likelihood: the expected negative log-likelihood - log p(c x | x) is
+   at most (K-1) e^{-rho Delta}. *)
+Theorem nll_construction w F G (c : 'I_n -> 'I_K) (rho Delta : R) :
+  0 <= rho ->
+  (forall x, 0 <= w x) -> \sum_x w x = 1 ->
+  (forall x l, l != c x -> Delta <= logit F G x (c x) - logit F G x l) ->
+  \sum_x w x * (- log_probs (rho *: F) G x (c x)) <=
+  K.-1%:R * expR (- (rho * Delta)).
+Proof.
+move=> rho0 w0 w1 hD.
+under eq_bigr => x _ do rewrite log_probs_lp.
+apply: (nll_bound (c := c)) => // x l lc.
+by rewrite !logit_scale; apply: margin_scale => //; exact: hD.
+Qed.
+
 End Construction.
+
+(* ------------------------------------------------------------------------- *)
+(* The bound of Corollary 3.2 vanishes as the scale rho grows.                *)
+(* ------------------------------------------------------------------------- *)
+
+Section Limit.
+Variables (R : realType) (K : nat).
+Local Open Scope classical_set_scope.
+
+(* Corollary 3.2 (claim cor3.2-nll): for a margin Delta > 0,
+   (K-1) e^{-rho Delta} -> 0 as rho -> +oo, since
+   (K-1) e^{-rho Delta} <= (K-1) / (1 + rho Delta) *)
+Theorem nll_limit (Delta : R) :
+  0 < Delta ->
+  K.-1%:R * expR (- (rho * Delta)) @[rho --> +oo_R] --> (0 : R).
+Proof.
+move=> D0; apply/cvgr0Pnorm_lt => eps eps0.
+set C : R := K.-1%:R.
+have C0 : 0 <= C by rewrite ler0n.
+have r0 : 0 <= C / (eps * Delta) by rewrite divr_ge0 // mulr_ge0 // ltW.
+near=> rho.
+have rho_gt : C / (eps * Delta) < rho.
+  by near: rho; apply: nbhs_pinfty_gt; rewrite ger0_real.
+have rho0 : 0 < rho by exact: le_lt_trans rho_gt.
+(* C e^{-rho Delta} < eps  <=  C < eps (1 + rho Delta) <= eps e^{rho Delta} *)
+rewrite ger0_norm ?mulr_ge0 // ?ltW ?expR_gt0 //.
+rewrite expRN ltr_pdivr_mulr ?expR_gt0 //.
+apply: (@lt_le_trans _ _ (eps * (1 + rho * Delta))); last first.
+  apply: ler_wpmul2l; first exact: ltW.
+  by apply: expR_ge1Dx; rewrite mulr_ge0 // ltW.
+rewrite mulrDr mulr1 ltr_spaddl //.
+by rewrite mulrCA -ler_pdivr_mulr ?mulr_gt0 // ltW.
+Unshelve. all: by end_near.
+Qed.
+
+End Limit.

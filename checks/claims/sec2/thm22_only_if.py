@@ -30,7 +30,7 @@ from checks.claims.sec2.cases import (
     search_outcome,
 )
 from checks.evidence import numeric_zero
-from checks.registry import GENERAL, Context, Outcome, claim, instances
+from checks.registry import Context, Outcome, claim, general_given, instances
 from theory.derivations import identifiability as sym
 from theory.distances import Sets
 from theory.identifiability import (
@@ -107,7 +107,9 @@ def check_only_if_symbolic(
     out = Outcome.combine(parts)
     out.evidence["from premises"] = ("the key identities for symbolic M (the premise sec4-bound-logratio, "
                                      "kernel-checked; explicit here at M in identity_dims)")
-    return out.with_scope(GENERAL)
+    return out.with_scope(general_given(
+        "L', N' invertible and the solutions f = Af', g_0 = A^{-T}g'_0 for a symbolic M (explicit at the M of "
+        "identity_dims only; the symbolic M builds N' from an invertible L'); kernel-checked in Identifiability.v"))
 
 
 @THM22_ONLY_IF.method("symbolic")

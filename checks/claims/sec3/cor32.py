@@ -11,7 +11,7 @@ import sympy as sp
 
 from checks.claims.sec3.common import Bound, EPSILONS, check_residuals, default_grid, kl_pair, rho_at
 from checks.evidence import certified_leq
-from checks.registry import GENERAL, Context, Outcome, claim, instances
+from checks.registry import Context, Outcome, claim, general_given, instances
 from theory.counterexample import (
     KLConstruction,
     nll_bound,
@@ -68,7 +68,9 @@ def check_nll_symbolic(lim: dict[str, sp.Expr] | None = None) -> Outcome:
 
 @COR32.method("symbolic")
 def _(ctx: Context) -> Outcome:
-    return check_nll_symbolic().with_scope(GENERAL)
+    return check_nll_symbolic().with_scope(general_given(
+        "the per-input bound −log p(y(x)|x) = log(1 + S) ≤ S ≤ (K−1)e^{−ρΔ} and its average over inputs "
+        "(kernel-checked by the formal method)"))
 
 
 @COR32.method("certified")

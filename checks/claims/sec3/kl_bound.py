@@ -211,18 +211,22 @@ def _(ctx: Context) -> Outcome:
 
 
 def kl_bound_hypotheses(ctx: Context, margin_cert: dict[str, Any] | None = None,
-                        cosine: dict[str, tuple[sp.Expr, sp.Expr]] | None = None) -> Outcome:
+                        cosine: dict[str, tuple[sp.Expr, sp.Expr]] | None = None,
+                        alpha_cert: dict[str, Any] | None = None) -> Outcome:
     """What the kernel-checked KL bound (``KLBound.v``, for any K, n, weights, ρ) takes about the
     construction, for symbolic angles and radii: the gap from the true class k to a label l is at
     least ``ρδ_kl ≥ ρΔ`` (the sharp form takes the per-pair ``δ_kl``) in both models (step 4,
     :func:`theory.derivations.kl.margin_monotone`; the second model's gaps are the first's over the
     permuted angles, ``ρδ_{σ(k)σ(l)}``, and ``α_{σ(k)σ(l)} ≥ α_min``), and
-    ``|f(x)ᵀg(y)| = ρr|cos(·)| ≤ ρ r_max`` (:func:`theory.derivations.kl.logit_as_cosine`);
-    ``margin_cert``, ``cosine`` override the derivations (false variants)."""
+    ``|f(x)ᵀg(y)| = ρr|cos(·)| ≤ ρ r_max`` (:func:`theory.derivations.kl.logit_as_cosine`); ``δ_kl ≥ Δ``
+    and angles beyond π by :func:`theory.derivations.kl.margin_in_alpha`; ``margin_cert``, ``cosine``,
+    ``alpha_cert`` override the derivations (false variants)."""
     cosine = dkl.logit_as_cosine() if cosine is None else cosine
     out = Outcome.combine({
-        "every gap to the true class >= rho Delta (step 4)": check_sign_factors(
+        "every gap to the true class >= rho delta_kl (step 4)": check_sign_factors(
             dkl.margin_monotone() if margin_cert is None else margin_cert, ctx.seed),
+        "delta_kl >= Delta, and angles beyond pi": check_sign_factors(
+            dkl.margin_in_alpha() if alpha_cert is None else alpha_cert, ctx.seed),
         "|f(x)^T g(y)| <= rho r_max": check_residuals({k: v[1] for k, v in cosine.items()}),
     })
     return out.with_scope(GENERAL)  # symbolic alpha, phi_max, phi, theta, r, rho
@@ -283,27 +287,30 @@ def _(ctx: Context) -> Outcome:
 RHO_EPS = claim(
     "thm3.1-rho-eps",
     "ρ(ε) = (2/Δ) log((K−1)(1+4r_max/(eΔ))/ε) gives (K−1)e^{−ρΔ}(1+2ρ r_max) ≤ ε for every ρ ≥ ρ(ε); the "
-    "exact threshold is ρ*(ε) = (t−1)/(2r_max), t = −W_{−1}(−bεe^{−b}/(K−1))/b, b = Δ/(2r_max).",
+    "exact threshold is ρ*(ε) = (t−1)/(2r_max), t = −W_{−1}(−bεe^{−b}/(K−1))/b, b = Δ/(2r_max) (for ε below "
+    "the largest value of the bound, where that branch is real): the bound is ε there and below ε beyond.",
     r"\rho(\varepsilon)=\tfrac{2}{\Delta}\log\tfrac{(K-1)(1+4r_{\max}/(e\Delta))}{\varepsilon},\quad "
     r"\rho^*(\varepsilon)=\tfrac{t-1}{2r_{\max}},\ t=-W_{-1}(-b\varepsilon e^{-b}/(K-1))/b",
     "Theorem 3.1 (quantitative)", "new",
 )
 
 
-def check_rho_eps_symbolic(tan: dict[str, sp.Expr] | None = None) -> Outcome:
+def check_rho_eps_symbolic(tan: dict[str, sp.Expr] | None = None, steps: dict[str, sp.Expr] | None = None) -> Outcome:
     """The derivation of ``ρ(ε)`` and ``ρ*(ε)`` for symbolic ``K, Δ, r_max, ε``: the tangent
     inequality ``u ≤ e^{u−1}`` (``q(1) = q'(1) = 0`` and ``q'' > 0``, proved from the symbols'
     assumptions: sympy refuting it refutes, sympy unable to decide leaves it undecided), the gap
-    decomposition, ``A(ρ(ε)) = ε`` and ``B(ρ*(ε)) = ε``; ``tan`` overrides
-    :func:`theory.derivations.kl.tangent_inequality` (a false variant)."""
+    decomposition, ``A(ρ(ε)) = ε``, ``B(ρ*(ε)) = ε`` and the steps of
+    :func:`theory.derivations.kl.rho_eps_steps` (``B ≤ A``, ``A`` decreasing, ``B`` decreasing beyond
+    its peak, ``ρ*`` beyond the peak); ``tan``, ``steps`` override the derivations (false variants)."""
     tan = dkl.tangent_inequality() if tan is None else tan
+    steps = dkl.rho_eps_steps() if steps is None else steps
     _, res_log = dkl.rho_eps_log()
     r_star, res_w, _ = dkl.rho_eps_lambert()
     vals = {dkl.K: 7, dkl.delta: sp.Rational(27, 40), dkl.r_max: sp.Rational(202, 100), dkl.eps: sp.Rational(1, 1000)}
     num = float(abs(sp.N(dkl.kl_bound_expr().subs(dkl.rho, r_star).subs(vals), 40) - sp.Rational(1, 1000)))
     residuals = check_residuals(
         {"q(1)": tan["q_at_1"], "q'(1)": tan["dq_at_1"], "gap decomposition": tan["gap_decomposition_residual"],
-         "A(rho(eps)) - eps": res_log, "B(rho*(eps)) - eps": res_w},
+         "A(rho(eps)) - eps": res_log, "B(rho*(eps)) - eps": res_w, **steps},
         {"B(rho*) - eps at K=7, Delta=0.675, r_max=2.02, eps=1e-3": num}, tol=1e-30,
     )
     positive = sp.sympify(tan["d2q"]).is_positive
@@ -311,7 +318,10 @@ def check_rho_eps_symbolic(tan: dict[str, sp.Expr] | None = None) -> Outcome:
     convex = (Outcome.verified(proved_by="sympy assumptions", **ev) if positive is True
               else Outcome.refuted(witness="q'' is not positive", **ev) if positive is False
               else Outcome.undecided("sympy cannot decide the sign of q''", **ev))
-    return Outcome.combine({"identities": residuals, "q'' > 0": convex})
+    out = Outcome.combine({"identities": residuals, "q'' > 0": convex})
+    out.evidence["signs"] = ("gap >= 0 (u, c > 0, q >= 0); A > 0, Delta > 0 (symbols' assumptions); "
+                             "W_{-1} <= -1 (the range that defines the branch)")
+    return out
 
 
 @RHO_EPS.method("symbolic")

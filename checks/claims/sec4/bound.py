@@ -27,7 +27,7 @@ from checks.claims.sec4.common import (
     weighted_pairs,
 )
 from checks.evidence import ball_str, certified_leq
-from checks.registry import GENERAL, Context, Outcome, claim, instances
+from checks.registry import GENERAL, Context, Outcome, claim, general_given, instances
 from theory.derivations import bound as dbound
 from theory.distances import Sets
 from theory.errors import ClosenessError
@@ -72,7 +72,8 @@ def check_sharp_symbolic(constant: Any = 2) -> Outcome:
     cross-checked on explicit ``M = 1, 2, 3, 5``; steps 1–4 are the premises of the claim."""
     parts = {"symbolic M": dbound.sharp_side_bound_general(constant)}
     parts.update({f"M={m}": dbound.sharp_side_bound(m, constant) for m in (1, 2, 3, 5)})
-    return certificates(parts).with_scope(GENERAL)
+    return certificates(parts).with_scope(general_given(
+        "each summand (α_i + β_i)(4ε − α_i − β_i) ≥ 0, as 0 ≤ α_i, β_i ≤ ε (a_i, b_i are SDs at most ε)"))
 
 
 def _sharp_material(ctx: Context) -> list[Pair]:
@@ -118,7 +119,8 @@ def check_implies_symbolic(dims: Sequence[int] = (1, 2, 3, 4), constant: Any = N
     integer ``M ≥ 1`` (``2M − √2 = (2M − 2) + (2 − √2)``), cross-checked at each M of ``dims``
     (``constant`` replaces ``2M`` there: a false variant)."""
     parts = {f"M={m}": dbound.linear_from_quadratic(m, constant) for m in dims}
-    parts["best constant sqrt(2)"] = dbound.linear_from_quadratic(1, "sqrt(2)")
+    parts["sqrt(2) works"] = dbound.linear_from_quadratic(1, "sqrt(2)")
+    parts["no c < sqrt(2) works (eps = 1/sqrt(2))"] = dbound.best_linear_constant()
     m = sp.Symbol("M", integer=True, positive=True)
     general = bool((2 * m - 2).is_nonnegative and (2 - sp.sqrt(2)).is_positive)
     parts["sqrt(2) <= 2M for every M >= 1"] = dbound.Certificate("√2 ≤ 2M (symbolic M)", general,

@@ -20,7 +20,7 @@ from checks.claims.sec4.common import (
     weighted_pairs,
 )
 from checks.evidence import ball_str, certified_leq, numeric_leq, numeric_zero
-from checks.registry import GENERAL, Context, Outcome, claim, instances
+from checks.registry import Context, Outcome, claim, general_given, instances
 from theory.derivations import bound as dbound
 from theory.distances import cross_covariance, input_terms, label_terms, mean, pls_svd_values, sd
 from theory.families import (
@@ -231,7 +231,9 @@ def check_nuclear_symbolic(dims: Sequence[int] = (1, 2, 3, 4), factor: Any = 1,
     ``dims`` (``factors`` replaces them: non-orthogonal ones must not verify)."""
     out = certificates({f"M={m}": dbound.nuclear_norm_trace(m, factor, factors) for m in dims})
     every_m = {1, 2} <= set(dims) and any(m >= 3 for m in dims)  # closed forms for 1, 2; symbolic n for ≥ 3
-    return out.with_scope(GENERAL if every_m else instances(f"M = {dims_text(dims)}"))
+    given = general_given("the SVD C = UΣVᵀ exists and an orthogonal matrix's entries are at most 1 in absolute "
+                          "value (cited; the certificate takes UᵀU = VᵀV = I)")
+    return out.with_scope(given if every_m else instances(f"M = {dims_text(dims)}"))
 
 
 NUCTRACE.method("symbolic")(lambda ctx: check_nuclear_symbolic())
