@@ -10,7 +10,7 @@ import pytest
 
 from checks import formal
 from checks.formal import PROOFS, Proof, check_proof, coq_sources
-from checks.registry import Context, all_claims
+from checks.registry import Context, Outcome, all_claims
 from checks.runner import exit_status, run_claims
 
 needs_coq = pytest.mark.skipif(shutil.which("coqc") is None, reason="Coq is not installed (CI installs it)")
@@ -182,3 +182,17 @@ def test_the_kl_bound_hypotheses_hold_and_their_false_variants_are_refuted() -> 
     a, amin, pmax = alpha["variables"]
     flipped = {**alpha, "sign_factors": [("sin", (a + amin) / 2 + pmax), *alpha["sign_factors"][1:]]}
     assert kl_bound_hypotheses(Context(), alpha_cert=flipped).verdict == "refuted"  # leaves [0, π]
+
+
+def test_a_proof_citing_a_theorem_as_an_axiom_or_stating_part_of_its_claim_is_general_given() -> None:
+    from checks.registry import GENERAL, GIVEN
+
+    plain = Proof("toy", "Toy.v", ("toy",))
+    assert formal.proof_scope(plain, set()) == GENERAL
+    assert formal.proof_scope(plain, {"nuclear_norm"}) == GENERAL  # a parameter no axiom constrains
+    cited = formal.proof_scope(plain, {"nuclear_norm", "nuclear_norm_ge_abs_trace"})
+    assert cited.startswith(GIVEN) and "von Neumann" in cited and "project axiom" in cited
+    part = formal.proof_scope(Proof("toy", "Toy.v", ("toy",), given="the float64 clause"), set())
+    assert part == GIVEN + "the float64 clause"
+    kernel = Outcome.verified().with_scope(cited)
+    assert formal.with_hypotheses(kernel, Outcome.verified().with_scope(GENERAL), "m:f").scope == cited
