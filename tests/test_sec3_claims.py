@@ -365,7 +365,7 @@ def test_affine_classification_refutes_a_wrong_list() -> None:
 def test_section3_claims_state_premises_and_scope() -> None:
     claims = all_claims()
     assert set(claims["thm3.1-small-kl-dissimilar"].depends_on) >= {
-        "thm3.1-kl-bound", "sec3-uncorrelated", "sec3-scale-invariance"}
+        "thm3.1-kl-bound", "thm3.1-rho-eps", "sec3-scale-invariance"}
     assert "thm3.1-kl-bound" in claims["cor3.2-nll"].depends_on
     for cid in ("thm3.1-rho-eps", "cor3.2-nll", "sec3-root-of-unity", "sec3-scale-invariance"):
         out = claims[cid].methods["symbolic"](CTX)
