@@ -342,3 +342,16 @@ def test_raw_html_in_the_report_text_is_escaped_and_anchors_kept() -> None:
     page = render_html('<a id="claim-thm3-1"></a>\n\nstatement: <script>alert(1)</script> `x < y`\n', None)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert '<a id="claim-thm3-1"></a>' in page
+
+
+def test_every_character_of_the_statements_and_formal_scopes_has_latex() -> None:
+    """The appendix never falls back to ``[U+XXXX]`` for what the registry states: claim statements,
+    the clauses kernel proofs leave to other methods and the project axioms' texts (both enter scopes),
+    and the symbols the derivations' scopes use."""
+    from checks.formal import PROJECT_AXIOMS, PROOFS
+    from checks.registry import all_claims
+    from checks.report.appendix import latex_text
+
+    texts = [c.statement for c in all_claims().values()] + [p.given or "" for p in PROOFS.values()]
+    texts += [*PROJECT_AXIOMS.values(), "(α_i + β_i)(4ε − α_i − β_i) ≥ 0; Ĝ₁ᵀĜ₂Σ₂₁; L⁻¹; τ; λ↓; 5↔6; ⇒ ⇔ ∫"]
+    assert not [t for t in texts if "[U+" in latex_text(t)]
