@@ -424,3 +424,19 @@ def test_an_unwritable_stdout_is_one_line(models: tuple[str, str]) -> None:
                               stderr=subprocess.PIPE, text=True, timeout=300, check=False)
     assert done.returncode == 2
     assert done.stderr == "closeness: error: cannot write the output: No space left on device\n"
+
+
+def test_an_oserror_that_is_not_the_outputs_is_not_called_an_output_failure(
+        models: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a failure to write standard output is 'cannot write the output'; any other OSError
+    without a file name (memory, a socket) is not disguised as one."""
+    import errno
+
+    import checks.cli.compare as command
+
+    def fails(args: object) -> int:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(command, "run", fails)
+    with pytest.raises(OSError, match="Cannot allocate memory"):
+        main(["compare", *models])

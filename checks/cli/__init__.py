@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -137,13 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as err:
-        if err.filename is not None:  # a file's failure names the file; writing stdout names none
+        if err.filename is not None or err.errno not in _OUTPUT_ERRNOS:  # a file's, or not a write's
             raise
         # standard output cannot be written (e.g. `> /dev/full`): say so once, and point it at the
         # null device so that the interpreter's own flush at exit does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         print(f"closeness: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
         return 2
+
+
+#: The errors of a write that has nowhere to go (a full or broken device); any other OSError
+#: without a file name (memory, a socket) is not disguised as a failure to write the output.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT})
 
 
 if __name__ == "__main__":  # pragma: no cover
