@@ -7,8 +7,8 @@ assembles them and turns bad input into a one-line message with exit status 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import errno
+import importlib
 import os
 import sys
 from collections.abc import Sequence
