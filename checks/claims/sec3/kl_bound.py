@@ -199,6 +199,7 @@ def _(ctx: Context) -> Outcome:
             identities["K=3"][1], ctx.seed, ctx.dps),
         "steps 2-3 and assembly": check_certificates(dkl.kl_inequality_steps(), ctx.seed),
         "step 4: margin, |phi| <= phi_max < alpha/2, alpha <= pi": check_sign_factors(dkl.margin_monotone(), ctx.seed),
+        "step 4: delta_kl >= Delta, angles beyond pi": check_sign_factors(dkl.margin_in_alpha(), ctx.seed),
         "B and Delta as evaluated": check_bound_matches_construction(default_grid(), [1, 20, 355], ctx.dps),
     })
     out.with_scope(instances("steps 1-3 at K = 3 (K = 3, 4, 5 with --deep) with symbolic logits, angles, radii "
