@@ -256,3 +256,10 @@ def test_d_fg_is_the_maximum_over_label_subsets(monkeypatch: pytest.MonkeyPatch)
     from checks.registry import all_claims
 
     assert all_claims()["sec4-bound"].methods["certified"](CTX).verdict == "refuted"
+
+
+def test_the_sharp_certificates_summands_are_shown_non_negative() -> None:
+    """Step 5's certificate needs (α + β)(4ε − α − β) ≥ 0 on 0 ≤ α, β ≤ ε: computed, and a false
+    variant (ε − α − β, negative at α = β = ε) does not hold."""
+    assert dbound.summand_nonnegative().holds
+    assert not dbound.summand_nonnegative(1).holds

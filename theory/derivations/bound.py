@@ -427,6 +427,21 @@ def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:
 
 
 @functools.cache
+def summand_nonnegative(coefficient: sp.Expr = 4) -> Certificate:
+    """Each summand ``(α + β)(4ε − α − β)`` of step 5's certificate is ``≥ 0`` for ``0 ≤ α, β ≤ ε``
+    (``a = ε − α``, ``b = ε − β`` are SDs at most ``ε``): with ``α = εs``, ``β = εt`` (``s, t ≥ 0``) the
+    first factor is ``ε(s + t)``; with ``α = ε(1 − s')``, ``β = ε(1 − t')`` (``s', t' ≥ 0``) the second is
+    ``ε(2 + s' + t')``; sympy decides both signs from the symbols' assumptions (``coefficient``
+    replaces the 4: a false variant, ``1``, must not hold)."""
+    eps, s, t, s1, t1 = sp.symbols("epsilon s t s' t'", nonnegative=True)
+    al, be = sp.symbols("alpha beta", real=True)
+    first = sp.expand((al + be).subs({al: eps * s, be: eps * t}))
+    second = sp.expand((coefficient * eps - al - be).subs({al: eps * (1 - s1), be: eps * (1 - t1)}))
+    signs = {"alpha + beta": first.is_nonnegative, "4 epsilon - alpha - beta": second.is_nonnegative}
+    return Certificate("(α + β)(4ε − α − β) ≥ 0 for 0 ≤ α, β ≤ ε", all(v is True for v in signs.values()),
+                       {"alpha + beta": str(first), "4 epsilon - alpha - beta": str(second), "signs": signs})
+
+
 def sharp_side_bound_general(constant: sp.Expr = 2) -> Certificate:
     """Step 5 for a symbolic dimension ``M`` (sympy ``Sum`` over ``IndexedBase`` α, β, V): the
     certificate identity of :func:`sharp_side_bound`,

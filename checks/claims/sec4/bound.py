@@ -27,7 +27,7 @@ from checks.claims.sec4.common import (
     weighted_pairs,
 )
 from checks.evidence import ball_str, certified_leq
-from checks.registry import GENERAL, Context, Outcome, claim, general_given, instances
+from checks.registry import GENERAL, Context, Outcome, claim, instances
 from theory.derivations import bound as dbound
 from theory.distances import Sets
 from theory.errors import ClosenessError
@@ -70,10 +70,10 @@ SHARP = claim(
 def check_sharp_symbolic(constant: Any = 2) -> Outcome:
     """Step 5 for a symbolic ``M`` (:func:`theory.derivations.bound.sharp_side_bound_general`),
     cross-checked on explicit ``M = 1, 2, 3, 5``; steps 1–4 are the premises of the claim."""
-    parts = {"symbolic M": dbound.sharp_side_bound_general(constant)}
+    parts = {"symbolic M": dbound.sharp_side_bound_general(constant),
+             "every summand >= 0": dbound.summand_nonnegative()}
     parts.update({f"M={m}": dbound.sharp_side_bound(m, constant) for m in (1, 2, 3, 5)})
-    return certificates(parts).with_scope(general_given(
-        "each summand (α_i + β_i)(4ε − α_i − β_i) ≥ 0, as 0 ≤ α_i, β_i ≤ ε (a_i, b_i are SDs at most ε)"))
+    return certificates(parts).with_scope(GENERAL)
 
 
 def _sharp_material(ctx: Context) -> list[Pair]:
