@@ -440,3 +440,20 @@ def test_an_oserror_that_is_not_the_outputs_is_not_called_an_output_failure(
     monkeypatch.setattr(command, "run", fails)
     with pytest.raises(OSError, match="Cannot allocate memory"):
         main(["compare", *models])
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--lambda", "-inf", "λ must be a finite non-negative number, got -inf"),
+    ("--lambda", "-1e-5", "λ must be a finite non-negative number"),
+    ("--dps", "-5", "precision must be between 15 and 5000 digits, got -5"),
+])
+def test_a_negative_option_value_reaches_its_range_check(
+        models: tuple[str, str], capsys: pytest.CaptureFixture[str], option: str, value: str, message: str) -> None:
+    """``--lambda -inf`` is read as the value -inf (argparse would take it for an option and say only
+    'expected one argument'), so the option's own range check says what is wrong."""
+    from checks.cli import attach_negative_values
+
+    assert attach_negative_values(["compare", "a", option, value]) == ["compare", "a", f"{option}={value}"]
+    assert attach_negative_values(["--lambda=1", "-x"]) == ["--lambda=1", "-x"]
+    assert main(["compare", *models, option, value]) == 2
+    assert message in capsys.readouterr().err

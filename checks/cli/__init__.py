@@ -10,6 +10,7 @@ import argparse
 import errno
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -113,8 +114,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: A negative number as a user may type it: ``-1``, ``-0.5``, ``-1e-5``, ``-inf``, ``-nan``.
+_NEGATIVE = re.compile(r"-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|-inf(inity)?|-nan", re.IGNORECASE)
+
+
+def attach_negative_values(words: list[str]) -> list[str]:
+    """``--opt -1e-5`` as ``--opt=-1e-5``: argparse reads a word like ``-inf`` or ``-1e-5`` after an
+    option as another option (``expected one argument``), so the value's own range check never ran."""
+    out: list[str] = []
+    for word in words:
+        prev = out[-1] if out else ""
+        if _NEGATIVE.fullmatch(word) and prev.startswith("--") and "=" not in prev:
+            out[-1] = f"{prev}={word}"
+        else:
+            out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
+    words = attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     command = next((w for w in words if not w.startswith("-")), None)
     parser = build_parser(command)
     args = parser.parse_args(words)
