@@ -69,6 +69,9 @@ PROJECT_AXIOMS: dict[str, str] = {
                         "singular values are its eigenvalues (spectral theorem; Horn & Johnson, Thm 7.3.2)",
 }
 
+#: The evidence key of a kernel proof whose claim also rests on its premises (:attr:`Proof.rests_on`).
+RESTS_ON = "rests on premises"
+
 #: The axioms of the bound's proofs (``Bound.v``): the nuclear norm and von Neumann's inequality.
 BOUND_AXIOMS = frozenset({"nuclear_norm", "nuclear_norm_ge_abs_trace"})
 
@@ -83,7 +86,11 @@ class Proof:
     them; the claim is verified only when that check is too, and is general only when it is.
 
     ``given``: the clause of the claim the theorems do not state (checked by the claim's other
-    methods, on instances): the proof's scope is then ``general, given: <that clause>``."""
+    methods, on instances): the proof's scope is then ``general, given: <that clause>``.
+
+    ``rests_on``: the clause of the claim that its premises (``depends_on``) state; the runner then
+    composes this verdict with theirs, as it does a symbolic derivation's
+    (:func:`checks.runner.compose_with_premises`)."""
 
     claim_id: str
     file: str
@@ -91,6 +98,7 @@ class Proof:
     axioms: frozenset[str] = frozenset()
     hypotheses: str | None = None
     given: str | None = None
+    rests_on: str | None = None
 
 
 #: Claim id → its kernel-checked proof.
@@ -133,14 +141,17 @@ PROOFS: dict[str, Proof] = {
               ("lpE", "kl_margin", "kl_uniform_margin", "d_kl_bound", "d_kl_bound_both", "d_kl_modelE",
                "kl_construction"), hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
         Proof("cor3.2-nll", "KLBound.v", ("nll_margin", "nll_bound", "log_probs_lp", "nll_construction", "nll_limit"),
-              hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
+              hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses",
+              rests_on="staying dissimilar: thm3.1-small-kl-dissimilar"),
         Proof("thm3.1-kl-bound-sharp", "KLBound.v",
               ("Tm_perm", "d_kl_sharp", "d_kl_sharp_both", "sharp_swap", "sharp_le_plain", "kl_construction_sharp"),
               hypotheses="checks.claims.sec3.kl_bound:kl_bound_hypotheses"),
         Proof("sec4-invariance", "Invariance.v",
               ("d_llv_equiv_replace", "d_kl_equiv_replace", "d_fg_equiv_replace", "d_fg_log_probs", "d_kl_prob",
                "d_llv_equiv_zero", "d_llv_sum_equiv_zero", "d_kl_equiv_zero", "d_fg_equiv_zero"),
-              frozenset({"nuclear_norm", "nuclear_norm_psd"})),
+              frozenset({"nuclear_norm", "nuclear_norm_psd"}),
+              given="inputs of weight 0 (the zero theorems take every weight positive; such inputs do not enter "
+                    "the distances)"),
         Proof("sec3-scale-invariance", "Scale.v",
               ("standardise_affine", "std_coord_label_scale", "std_coord_input_scale", "label_C_scale",
                "input_C_scale")),
@@ -286,6 +297,8 @@ def check_proof(proof: Proof, directory: Path = FORMAL_DIR) -> Outcome:
         "build": f"compiled in {b.seconds:.1f} s" if b.seconds else f"reused from {b.root}",
         "scope": proof_scope(proof, project_used),
     }
+    if proof.rests_on:
+        evidence[RESTS_ON] = proof.rests_on
     if project_used != proof.axioms:
         extra, missing = sorted(project_used - proof.axioms), sorted(proof.axioms - project_used)
         why = []

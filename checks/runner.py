@@ -177,10 +177,12 @@ def compose_with_premises(check: dict[str, Any], premises: dict[str, str],
                           premise_scopes: dict[str, str] | None = None) -> dict[str, Any]:
     """A ``symbolic`` verification stands only when every premise is verified; otherwise it becomes
     undecided, naming the premises that are not (a kernel-checked ``formal`` proof carries its own
-    lemmas and is not composed).  Its scope is no wider than its premises': a general derivation
-    resting on a premise that is not general (``premise_scopes``, the premises' claim scopes) is
-    ``general, given: …`` that premise with its scope."""
-    if check["method"] not in COMPOSED_METHODS or check["verdict"] != "verified":
+    lemmas and is not composed, unless it states only part of its claim and the premises the rest:
+    evidence ``"rests on premises"``, :attr:`checks.formal.Proof.rests_on`).  Its scope is no wider
+    than its premises': a general derivation resting on a premise that is not general
+    (``premise_scopes``, the premises' claim scopes) is ``general, given: …`` that premise."""
+    composed = check["method"] in COMPOSED_METHODS or "rests on premises" in check["evidence"]
+    if not composed or check["verdict"] != "verified":
         return check
     open_premises = {d: v for d, v in premises.items() if v != "verified"}
     if open_premises:
@@ -305,13 +307,12 @@ def run_claims(
     return report
 
 
-def _worker(conn: Connection, claims: dict[str, Claim], ctx: Context, broken: str) -> None:
+def _worker(conn: Connection, claims: dict[str, Claim], ctx: Context, broken: str, parent: int) -> None:
     """A forked worker: run the groups of checks sent on ``conn`` until ``None``, saying which check
     it starts, sending each check's entry when done, and ``idle`` after each group.  Ctrl-C is the
     parent's to handle (it stops the workers and keeps what was reported)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (run_in_workers) is not ours
-    _die_with_parent()
+    _die_with_parent(parent)
     with single_threaded_blas():
         for group in iter(conn.recv, None):
             for key in group:
@@ -320,17 +321,22 @@ def _worker(conn: Connection, claims: dict[str, Claim], ctx: Context, broken: st
             conn.send(("idle", None, None))
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to send this worker SIGTERM when its parent dies (even by SIGKILL), so no orphan
-    goes on computing; elsewhere a no-op (the parent's ``finally`` still stops the workers)."""
+def _die_with_parent(parent: int) -> None:
+    """Stop this worker, and what it started (a Coq build), when it is terminated or its parent dies.
+
+    The worker leads a process group of its own, and SIGTERM kills that group; on Linux the kernel
+    sends SIGTERM when the parent dies, even by SIGKILL (``PR_SET_PDEATHSIG``), so no orphan goes on
+    computing; elsewhere the parent's ``finally`` still terminates the workers."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, lambda signum, frame: os.killpg(0, signal.SIGKILL))
     if sys.platform != "linux":
         return
     import ctypes
 
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(143)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.killpg(0, signal.SIGKILL)
 
 
 def _terminated(signum: int, frame: Any) -> None:
@@ -372,7 +378,7 @@ def run_in_workers(groups: list[list[Check]], claims: dict[str, Claim], ctx: Con
     def spawn() -> None:
         ours, theirs = mp.Pipe()
         # not daemonic, so that a check may start processes of its own
-        p = mp.Process(target=_worker, args=(theirs, claims, ctx, broken))
+        p = mp.Process(target=_worker, args=(theirs, claims, ctx, broken, os.getpid()))
         p.start()
         theirs.close()  # the worker's end lives in the worker only: its death is an EOF here
         procs[ours] = p

@@ -309,3 +309,43 @@ def test_an_empty_claim_id_is_refused_not_read_as_every_claim() -> None:
         select(all_claims(), [""], None)
     with pytest.raises(ClosenessError, match="empty claim id"):
         select(all_claims(), ["  "], None)
+
+
+def test_a_kernel_proof_of_part_of_its_claim_is_composed_with_the_premises_for_the_rest() -> None:
+    """cor3.2-nll's proof states the likelihood bound; 'staying dissimilar' is its premise's. A formal
+    check that says so stands only on that premise, and is no wider; one that does not is left alone."""
+    from checks.formal import PROOFS, RESTS_ON
+
+    assert PROOFS["cor3.2-nll"].rests_on
+    part = {"method": "formal", "verdict": "verified", "scope": registry.GENERAL,
+            "evidence": {RESTS_ON: "staying dissimilar: t"}}
+    assert compose_with_premises(part, {"t": "refuted"})["verdict"] == "undecided"
+    assert compose_with_premises(part, {"t": "verified"}, {"t": registry.GENERAL})["scope"] == registry.GENERAL
+    narrowed = compose_with_premises(part, {"t": "verified"}, {"t": registry.instances("K = 7")})
+    assert narrowed["scope"] == registry.general_given("premise t (instances only)")
+    whole = {**part, "evidence": {}}
+    assert compose_with_premises(whole, {"t": "refuted"}) == whole
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL gives the parent no chance to stop its workers: the kernel does (PR_SET_PDEATHSIG)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "v.json"
+    proc = subprocess.Popen([sys.executable, "-m", "checks", "verify", "--claim", "sec3", "--claim", "sec4",
+                             "--jobs", "2", "--quiet", "--json", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and not (len(workers) >= 2 and out.exists()):
+        workers |= _children(proc.pid)
+        time.sleep(0.2)
+    assert workers, "the run never started its workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    time.sleep(2)
+    assert not [w for w in workers if _alive(w)]

@@ -426,7 +426,6 @@ def sharp_side_bound(M: int, constant: sp.Expr = 2) -> Certificate:
                         "witness": witness})
 
 
-@functools.cache
 def summand_nonnegative(coefficient: sp.Expr = 4) -> Certificate:
     """Each summand ``(α + β)(4ε − α − β)`` of step 5's certificate is ``≥ 0`` for ``0 ≤ α, β ≤ ε``
     (``a = ε − α``, ``b = ε − β`` are SDs at most ``ε``): with ``α = εs``, ``β = εt`` (``s, t ≥ 0``) the
@@ -442,6 +441,7 @@ def summand_nonnegative(coefficient: sp.Expr = 4) -> Certificate:
                        {"alpha + beta": str(first), "4 epsilon - alpha - beta": str(second), "signs": signs})
 
 
+@functools.cache
 def sharp_side_bound_general(constant: sp.Expr = 2) -> Certificate:
     """Step 5 for a symbolic dimension ``M`` (sympy ``Sum`` over ``IndexedBase`` α, β, V): the
     certificate identity of :func:`sharp_side_bound`,
