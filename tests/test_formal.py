@@ -182,6 +182,13 @@ def test_the_kl_bound_hypotheses_hold_and_their_false_variants_are_refuted() -> 
     a, amin, pmax = alpha["variables"]
     flipped = {**alpha, "sign_factors": [("sin", (a + amin) / 2 + pmax), *alpha["sign_factors"][1:]]}
     assert kl_bound_hypotheses(Context(), alpha_cert=flipped).verdict == "refuted"  # leaves [0, π]
+    closed = dkl.margin_positive()
+    x = sp.Symbol("x", real=True)
+    from sympy.calculus.util import function_range
+
+    closed = {**closed, "positive": function_range(sp.sin(x), x, sp.Interval(0, sp.pi / 2)).is_subset(
+        sp.Interval.open(0, sp.oo))}  # φ_max = α_min/2 allowed: Δ = 0, the limit fails
+    assert kl_bound_hypotheses(Context(), positive=closed).verdict == "refuted"
 
 
 def test_a_proof_citing_a_theorem_as_an_axiom_or_stating_part_of_its_claim_is_general_given() -> None:

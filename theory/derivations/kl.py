@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 
 import sympy as sp
+from sympy.calculus.util import function_range
 
 from theory.errors import ClosenessError
 
@@ -255,6 +256,21 @@ def margin_in_alpha() -> dict[str, Any]:
     sign_factors = [("sin", (alpha + amin) / 2 - pmax), ("sin", (alpha - amin) / 2)]
     domain = [sp.pi - alpha, alpha - amin, pmax, amin / 2 - pmax]
     return {"residuals": residuals, "sign_factors": sign_factors, "domain": domain, "variables": (alpha, amin, pmax)}
+
+
+def margin_positive() -> dict[str, Any]:
+    """``Δ > 0`` on the family, strictly (the limit of Corollary 3.2 needs it):
+    ``Δ = r_min(cos φ_max − cos(α_min − φ_max)) = 2 r_min sin(α_min/2) sin(α_min/2 − φ_max)``, and with
+    ``0 < α_min ≤ π``, ``0 ≤ φ_max < α_min/2`` both sine arguments lie in ``(0, π/2]``, where sympy's
+    range of the sine is ``(0, 1]``."""
+    amin, pmax, x = sp.symbols("alpha_min phi_max x", real=True)
+    rmin = sp.Symbol("r_min", positive=True)
+    delta_expr = rmin * (sp.cos(pmax) - sp.cos(amin - pmax))
+    identity = _res(delta_expr - 2 * rmin * sp.sin(amin / 2) * sp.sin(amin / 2 - pmax), _trig_zero)
+    half = sp.Interval.Lopen(0, sp.pi / 2)  # alpha_min/2, and alpha_min/2 - phi_max, range over it
+    sine = function_range(sp.sin(x), x, half)
+    return {"residuals": {"Delta - 2 r_min sin(a/2) sin(a/2 - phi_max)": identity},
+            "sine on (0, pi/2]": sine, "positive": bool(sine.is_subset(sp.Interval.open(0, sp.oo)))}
 
 
 def logit_as_cosine() -> dict[str, tuple[sp.Expr, sp.Expr]]:

@@ -213,7 +213,8 @@ def _(ctx: Context) -> Outcome:
 
 def kl_bound_hypotheses(ctx: Context, margin_cert: dict[str, Any] | None = None,
                         cosine: dict[str, tuple[sp.Expr, sp.Expr]] | None = None,
-                        alpha_cert: dict[str, Any] | None = None) -> Outcome:
+                        alpha_cert: dict[str, Any] | None = None, positive: dict[str, Any] | None = None
+                        ) -> Outcome:
     """What the kernel-checked KL bound (``KLBound.v``, for any K, n, weights, ρ) takes about the
     construction, for symbolic angles and radii: the gap from the true class k to a label l is at
     least ``ρδ_kl ≥ ρΔ`` (the sharp form takes the per-pair ``δ_kl``) in both models (step 4,
@@ -221,7 +222,8 @@ def kl_bound_hypotheses(ctx: Context, margin_cert: dict[str, Any] | None = None,
     permuted angles, ``ρδ_{σ(k)σ(l)}``, and ``α_{σ(k)σ(l)} ≥ α_min``), and
     ``|f(x)ᵀg(y)| = ρr|cos(·)| ≤ ρ r_max`` (:func:`theory.derivations.kl.logit_as_cosine`); ``δ_kl ≥ Δ``
     and angles beyond π by :func:`theory.derivations.kl.margin_in_alpha`; ``margin_cert``, ``cosine``,
-    ``alpha_cert`` override the derivations (false variants)."""
+    ``alpha_cert`` override the derivations (false variants); ``Δ > 0`` strictly, which the limit of
+    Corollary 3.2 needs, by :func:`theory.derivations.kl.margin_positive` (``positive`` overrides it)."""
     cosine = dkl.logit_as_cosine() if cosine is None else cosine
     out = Outcome.combine({
         "every gap to the true class >= rho delta_kl (step 4)": check_sign_factors(
@@ -229,8 +231,18 @@ def kl_bound_hypotheses(ctx: Context, margin_cert: dict[str, Any] | None = None,
         "delta_kl >= Delta, and angles beyond pi": check_sign_factors(
             dkl.margin_in_alpha() if alpha_cert is None else alpha_cert, ctx.seed),
         "|f(x)^T g(y)| <= rho r_max": check_residuals({k: v[1] for k, v in cosine.items()}),
+        "Delta > 0 (strictly)": _positive_margin(dkl.margin_positive() if positive is None else positive),
     })
     return out.with_scope(GENERAL)  # symbolic alpha, phi_max, phi, theta, r, rho
+
+
+def _positive_margin(cert: dict[str, Any]) -> Outcome:
+    """The identity of :func:`theory.derivations.kl.margin_positive` vanishes and the sine is positive
+    on ``(0, π/2]``."""
+    identity = check_residuals({k: v[1] for k, v in cert["residuals"].items()})
+    sign = (Outcome.verified(sine_range=str(cert["sine on (0, pi/2]"])) if cert["positive"]
+            else Outcome.refuted(witness={"sine_range": str(cert["sine on (0, pi/2]"])}))
+    return Outcome.combine({"identity": identity, "sine > 0": sign})
 
 
 @KL_BOUND.method("numeric")
