@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import theory
-from checks.registry import GENERAL, GIVEN, REGISTRY, Context, Outcome, general_given
+from checks.registry import GENERAL, GIVEN, REGISTRY, RESTS_ON, Context, Outcome, general_given
 
 __all__ = [
     "FORMAL_DIR",
@@ -68,9 +68,6 @@ PROJECT_AXIOMS: dict[str, str] = {
     "nuclear_norm_psd": "‖XᵀWX‖_* = tr(XᵀWX) for W = diag(w), w ≥ 0: a positive semi-definite matrix's "
                         "singular values are its eigenvalues (spectral theorem; Horn & Johnson, Thm 7.3.2)",
 }
-
-#: The evidence key of a kernel proof whose claim also rests on its premises (:attr:`Proof.rests_on`).
-RESTS_ON = "rests on premises"
 
 #: The axioms of the bound's proofs (``Bound.v``): the nuclear norm and von Neumann's inequality.
 BOUND_AXIOMS = frozenset({"nuclear_norm", "nuclear_norm_ge_abs_trace"})

@@ -40,6 +40,7 @@ __all__ = [
     "METHODS",
     "GENERAL",
     "GIVEN",
+    "RESTS_ON",
     "general_given",
     "instances",
     "PROVENANCES",
@@ -156,6 +157,10 @@ REGISTRY: dict[str, Claim] = {}
 
 #: The prefix of :func:`general_given` scopes.
 GIVEN = "general, given: "
+
+#: The evidence key of a check that states only part of its claim and leaves the rest to the claim's
+#: premises: the runner composes it with their verdicts (:func:`checks.runner.compose_with_premises`).
+RESTS_ON = "rests on premises"
 
 
 def general_given(steps: str) -> str:

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from checks.canaries import ARITHMETIC_METHODS, Canary, run_canaries
 from checks.registry import (
-    GENERAL, GIVEN, METHODS, VERDICTS, Claim, Context, Outcome, all_claims, general_given,
+    GENERAL, GIVEN, METHODS, RESTS_ON, VERDICTS, Claim, Context, Outcome, all_claims, general_given,
 )
 from theory import __version__
 from theory.errors import ClosenessError
@@ -178,10 +178,10 @@ def compose_with_premises(check: dict[str, Any], premises: dict[str, str],
     """A ``symbolic`` verification stands only when every premise is verified; otherwise it becomes
     undecided, naming the premises that are not (a kernel-checked ``formal`` proof carries its own
     lemmas and is not composed, unless it states only part of its claim and the premises the rest:
-    evidence ``"rests on premises"``, :attr:`checks.formal.Proof.rests_on`).  Its scope is no wider
+    evidence :data:`checks.registry.RESTS_ON`, :attr:`checks.formal.Proof.rests_on`).  Its scope is no wider
     than its premises': a general derivation resting on a premise that is not general
     (``premise_scopes``, the premises' claim scopes) is ``general, given: …`` that premise."""
-    composed = check["method"] in COMPOSED_METHODS or "rests on premises" in check["evidence"]
+    composed = check["method"] in COMPOSED_METHODS or RESTS_ON in check["evidence"]
     if not composed or check["verdict"] != "verified":
         return check
     open_premises = {d: v for d, v in premises.items() if v != "verified"}

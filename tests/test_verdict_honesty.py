@@ -277,16 +277,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-def test_sigterm_to_verify_stops_its_workers_and_keeps_the_report(tmp_path: Path) -> None:
-    """``timeout`` or a scheduler sends SIGTERM: the workers stop with the parent (no orphan keeps
-    computing), the exit status is 143, and the report written after the last finished check stays."""
-    import signal
+def _verify_with_workers(out: Path) -> tuple[Any, set[int]]:
+    """A ``closeness verify --jobs 2`` process writing ``out``, once both workers run and the report
+    exists (or two minutes passed): the process and the workers' pids."""
     import subprocess
     import sys
     import time
 
-    out = tmp_path / "v.json"
     proc = subprocess.Popen([sys.executable, "-m", "checks", "verify", "--claim", "sec3", "--claim", "sec4",
                              "--jobs", "2", "--quiet", "--json", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -295,6 +292,18 @@ def test_sigterm_to_verify_stops_its_workers_and_keeps_the_report(tmp_path: Path
     while time.monotonic() < deadline and not (len(workers) >= 2 and out.exists()):
         workers |= _children(proc.pid)
         time.sleep(0.2)
+    return proc, workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_sigterm_to_verify_stops_its_workers_and_keeps_the_report(tmp_path: Path) -> None:
+    """``timeout`` or a scheduler sends SIGTERM: the workers stop with the parent (no orphan keeps
+    computing), the exit status is 143, and the report written after the last finished check stays."""
+    import signal
+    import time
+
+    out = tmp_path / "v.json"
+    proc, workers = _verify_with_workers(out)
     assert workers and out.exists(), "the run never started its workers"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143
@@ -314,7 +323,8 @@ def test_an_empty_claim_id_is_refused_not_read_as_every_claim() -> None:
 def test_a_kernel_proof_of_part_of_its_claim_is_composed_with_the_premises_for_the_rest() -> None:
     """cor3.2-nll's proof states the likelihood bound; 'staying dissimilar' is its premise's. A formal
     check that says so stands only on that premise, and is no wider; one that does not is left alone."""
-    from checks.formal import PROOFS, RESTS_ON
+    from checks.formal import PROOFS
+    from checks.registry import RESTS_ON
 
     assert PROOFS["cor3.2-nll"].rests_on
     part = {"method": "formal", "verdict": "verified", "scope": registry.GENERAL,
@@ -331,19 +341,10 @@ def test_a_kernel_proof_of_part_of_its_claim_is_composed_with_the_premises_for_t
 def test_workers_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
     """SIGKILL gives the parent no chance to stop its workers: the kernel does (PR_SET_PDEATHSIG)."""
     import signal
-    import subprocess
-    import sys
     import time
 
     out = tmp_path / "v.json"
-    proc = subprocess.Popen([sys.executable, "-m", "checks", "verify", "--claim", "sec3", "--claim", "sec4",
-                             "--jobs", "2", "--quiet", "--json", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    workers: set[int] = set()
-    while time.monotonic() < deadline and not (len(workers) >= 2 and out.exists()):
-        workers |= _children(proc.pid)
-        time.sleep(0.2)
+    proc, workers = _verify_with_workers(out)
     assert workers, "the run never started its workers"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)

@@ -9,7 +9,8 @@ import math
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,13 +25,21 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _unreachable_as_error(action: str, p: Path) -> Iterator[None]:
+    """A path that cannot be looked at (no permission, a name too long, ...) as one clear error,
+    ``cannot <action> <p>: <reason>``."""
+    try:
+        yield
+    except OSError as err:
+        raise ClosenessError(f"cannot {action} {p}: {err.strerror or err}") from err
+
+
 def load_model(path: str | os.PathLike[str]) -> Model:
     """Load a model from an ``.npz`` file or a directory of ``.npy`` files (memory-mapped)."""
     p = Path(path)
-    try:
+    with _unreachable_as_error("read", p):
         return _load_model(p)
-    except OSError as err:  # a path that cannot be looked at: no permission, a name too long, ...
-        raise ClosenessError(f"cannot read {p}: {err.strerror or err}") from err
 
 
 def _load_model(p: Path) -> Model:
@@ -168,10 +177,8 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     folder or under nothing yet (no file in the way); a symbolic link, a directory, a device, a
     FIFO or a socket is refused.  Commands check their output files with it before any work."""
     p = Path(path)
-    try:
+    with _unreachable_as_error("write", p):
         return _check_target(p)
-    except OSError as err:  # a path that cannot be looked at: no permission, a name too long, ...
-        raise ClosenessError(f"cannot write {p}: {err.strerror or err}") from err
 
 
 def _check_target(p: Path) -> Path:
@@ -238,13 +245,11 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
     """A user's JSON file, strictly: no ``NaN``/``Infinity``, no number that overflows a float
     (``1e400``), no nesting deep enough to exhaust the parser; every failure one clear error."""
     p = Path(path)
-    try:
+    with _unreachable_as_error("read", p):
         if not p.exists():
             raise ClosenessError(f"{what} not found: {p}")
         if not p.is_file():
             raise ClosenessError(f"{what} {p} is not a regular file")
-    except OSError as err:
-        raise ClosenessError(f"cannot read {p}: {err.strerror or err}") from err
 
     def finite(text: str) -> float:
         value = float(text)

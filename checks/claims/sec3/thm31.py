@@ -134,7 +134,7 @@ def check_theorem31_every_eps(c: KLConstruction, P: Ball, fg_min: float = 0.5, c
     with P.active():
         uniform = all(t == Fraction(k, K) for k, t in enumerate(c.turns))
         d = margin(c, P)
-        family = {"labels at 2πk/K": uniform, "phi_max < pi/K": c.phi_max * K < math.pi, "radii > 0": True}
+        family = {"labels at 2πk/K": uniform, "phi_max < pi/K": c.phi_max * K < math.pi}  # radii > 0: KLConstruction
         parts["in the family of thm3.1-kl-bound"] = Outcome.combine({
             "shape": Outcome.verified(**family) if all(family.values())
             else Outcome.refuted(witness={k: v for k, v in family.items() if not v}),
